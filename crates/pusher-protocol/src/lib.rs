@@ -1,0 +1,30 @@
+//! The Pusher Channels protocol as types. No I/O.
+//!
+//! # Layout
+//! - [`channel`]: [`ChannelName`] and [`ChannelKind`], the one place prefixes are interpreted.
+//! - [`client`]: frames from clients, decoded once into [`ClientMessage`].
+//! - [`server`]: frames to clients, [`ServerMessage`], with golden tests of their exact JSON.
+//! - [`codes`]: [`ErrorCode`], the close and error codes.
+//! - [`limits`]: the protocol's default limits.
+//! - [`sign`]: every signature (channel, user, HTTP API request, webhook, encrypted secret).
+//! - [`api`]: HTTP API request and response bodies.
+//! - [`socket_id`]: [`SocketId`].
+#![deny(missing_docs)]
+
+pub mod api;
+pub mod channel;
+pub mod client;
+pub mod codes;
+pub mod limits;
+pub mod server;
+pub mod sign;
+pub mod socket_id;
+
+pub use channel::{ChannelKind, ChannelName, ChannelNameError};
+pub use client::{ClientMessage, DecodeError, Subscribe};
+pub use codes::ErrorCode;
+pub use server::{Member, ServerMessage, WatchlistChange, WatchlistEvent};
+pub use socket_id::{SocketId, SocketIdError};
+
+/// The only protocol version spoken.
+pub const PROTOCOL_VERSION: u32 = 7;
