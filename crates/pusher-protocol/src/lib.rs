@@ -8,7 +8,7 @@
 //! - [`limits`]: the protocol's default limits.
 //! - [`sign`]: every signature (channel, user, HTTP API request, webhook, encrypted secret).
 //! - [`api`]: HTTP API request and response bodies.
-//! - [`socket_id`]: [`SocketId`].
+//! - [`socket_id`]: the connection id type [`SocketId`].
 #![deny(missing_docs)]
 
 pub mod api;

@@ -1,1 +1,22 @@
-//! stub
+//! The Pusher-compatible realtime server as a library.
+//!
+//! # Layout
+//! - [`config`]: apps, limits and switches, validated at start-up.
+//! - `apps`: the apps served, by key and id, each with its hub.
+//! - `hub`: one app's channels, presence members, signed-in users and cache.
+//! - `conn`: the handle to a connection: a bounded queue of pre-serialised frames and a kick.
+//! - `ws`: the WebSocket endpoint; one task per connection, one handler per client message.
+//! - `http_api`: the signed HTTP API.
+//! - [`server`]: `Server::build` → `port()` → `run_until_stopped`.
+#![deny(missing_docs)]
+
+mod apps;
+pub mod config;
+mod conn;
+mod http_api;
+mod hub;
+pub mod server;
+mod ws;
+
+pub use config::{AppConfig, ConfigError, RealtimeConfig, Secret};
+pub use server::{Server, ServerError};

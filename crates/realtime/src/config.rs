@@ -1,0 +1,331 @@
+//! The server's configuration: apps, limits and switches, validated once at start-up.
+
+use std::fmt;
+use std::time::Duration;
+
+use pusher_protocol::limits;
+use serde::{Deserialize, Deserializer};
+
+/// Everything the realtime server needs to know, apart from where to listen.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RealtimeConfig {
+    /// The apps served. Empty means none: the binary adds a development app.
+    pub apps: Vec<AppConfig>,
+    /// Largest WebSocket message accepted from a client, in bytes.
+    pub max_frame_bytes: usize,
+    /// Seconds of silence before the server pings a client (sent as `activity_timeout`).
+    pub activity_timeout: u64,
+    /// Seconds to wait for the pong before closing with 4201.
+    pub pong_timeout: u64,
+    /// Frames queued for one connection before it counts as too slow and is closed with 4100.
+    pub outbound_queue: usize,
+}
+
+impl Default for RealtimeConfig {
+    fn default() -> Self {
+        Self {
+            apps: Vec::new(),
+            max_frame_bytes: limits::MAX_FRAME_BYTES,
+            activity_timeout: limits::ACTIVITY_TIMEOUT_SECS,
+            pong_timeout: limits::PONG_TIMEOUT_SECS,
+            outbound_queue: 1024,
+        }
+    }
+}
+
+impl RealtimeConfig {
+    /// `activity_timeout` as a duration.
+    pub fn activity_timeout(&self) -> Duration {
+        Duration::from_secs(self.activity_timeout)
+    }
+
+    /// `pong_timeout` as a duration.
+    pub fn pong_timeout(&self) -> Duration {
+        Duration::from_secs(self.pong_timeout)
+    }
+
+    /// Checks every value, naming the first bad key.
+    ///
+    /// # Errors
+    /// [`ConfigError`] with the key path (`realtime.apps[1].key`) and what is wrong.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        positive("realtime.max_frame_bytes", self.max_frame_bytes)?;
+        positive("realtime.activity_timeout", self.activity_timeout)?;
+        positive("realtime.pong_timeout", self.pong_timeout)?;
+        positive("realtime.outbound_queue", self.outbound_queue)?;
+        for (i, app) in self.apps.iter().enumerate() {
+            app.validate(&format!("realtime.apps[{i}]"))?;
+            for earlier in &self.apps[..i] {
+                if earlier.id == app.id {
+                    return Err(ConfigError::new(
+                        format!("realtime.apps[{i}].id"),
+                        format!("duplicate app id {:?}", app.id),
+                    ));
+                }
+                if earlier.key == app.key {
+                    return Err(ConfigError::new(
+                        format!("realtime.apps[{i}].key"),
+                        format!("duplicate app key {:?}", app.key),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One app: its credentials, switches and limits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppConfig {
+    /// The app id in `/apps/{id}`; numeric (`12345`) or text (`app-id`).
+    #[serde(deserialize_with = "string_or_number")]
+    pub id: String,
+    /// The public key clients connect with.
+    pub key: String,
+    /// The secret that signs everything.
+    pub secret: Secret,
+    /// A disabled app refuses connections (4003) and API calls (403).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Whether clients may send `client-` events.
+    #[serde(default = "yes")]
+    pub client_events: bool,
+    /// Whether subscribers of non-presence channels get `pusher_internal:subscription_count`.
+    #[serde(default)]
+    pub subscription_count: bool,
+    /// Most connections at once; over it new ones are closed with 4004.
+    #[serde(default)]
+    pub max_connections: Option<usize>,
+    /// Most members of one presence channel.
+    #[serde(default = "default_presence_members")]
+    pub max_presence_members: usize,
+    /// Largest presence `user_info`, in bytes of JSON.
+    #[serde(default = "default_user_info_bytes")]
+    pub max_presence_user_info_bytes: usize,
+    /// Longest presence user id.
+    #[serde(default = "default_user_id_len")]
+    pub max_presence_user_id_len: usize,
+    /// Client events one connection may send per second (excess: 4301).
+    #[serde(default = "default_client_event_rate")]
+    pub max_client_events_per_second: u32,
+    /// Largest event `data`, in bytes (HTTP API: 413; client events: refused).
+    #[serde(default = "default_event_bytes")]
+    pub max_event_bytes: usize,
+    /// Most channels one HTTP trigger may name.
+    #[serde(default = "default_channels_per_event")]
+    pub max_channels_per_event: usize,
+    /// Most events in one batch trigger.
+    #[serde(default = "default_batch_events")]
+    pub max_batch_events: usize,
+}
+
+impl AppConfig {
+    /// An app with the given credentials and every default.
+    pub fn new(id: impl Into<String>, key: impl Into<String>, secret: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            key: key.into(),
+            secret: Secret::new(secret),
+            enabled: true,
+            client_events: true,
+            subscription_count: false,
+            max_connections: None,
+            max_presence_members: default_presence_members(),
+            max_presence_user_info_bytes: default_user_info_bytes(),
+            max_presence_user_id_len: default_user_id_len(),
+            max_client_events_per_second: default_client_event_rate(),
+            max_event_bytes: default_event_bytes(),
+            max_channels_per_event: default_channels_per_event(),
+            max_batch_events: default_batch_events(),
+        }
+    }
+
+    fn validate(&self, at: &str) -> Result<(), ConfigError> {
+        let text = |field: &str, value: &str| {
+            let ok = !value.is_empty()
+                && value
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+            if ok {
+                Ok(())
+            } else {
+                Err(ConfigError::new(
+                    format!("{at}.{field}"),
+                    "must be non-empty letters, digits, '-', '_' or '.'",
+                ))
+            }
+        };
+        text("id", &self.id)?;
+        text("key", &self.key)?;
+        if self.secret.expose().is_empty() {
+            return Err(ConfigError::new(
+                format!("{at}.secret"),
+                "must not be empty",
+            ));
+        }
+        positive(
+            &format!("{at}.max_presence_members"),
+            self.max_presence_members,
+        )?;
+        positive(
+            &format!("{at}.max_presence_user_info_bytes"),
+            self.max_presence_user_info_bytes,
+        )?;
+        positive(
+            &format!("{at}.max_presence_user_id_len"),
+            self.max_presence_user_id_len,
+        )?;
+        positive(
+            &format!("{at}.max_client_events_per_second"),
+            self.max_client_events_per_second,
+        )?;
+        positive(&format!("{at}.max_event_bytes"), self.max_event_bytes)?;
+        positive(
+            &format!("{at}.max_channels_per_event"),
+            self.max_channels_per_event,
+        )?;
+        positive(&format!("{at}.max_batch_events"), self.max_batch_events)
+    }
+}
+
+/// A value that must never be printed.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for signing.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// A configuration value that is not acceptable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid configuration: {key}: {problem}")]
+pub struct ConfigError {
+    /// The key path, e.g. `realtime.apps[0].key`.
+    pub key: String,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+impl ConfigError {
+    /// A problem with `key`.
+    pub fn new(key: impl Into<String>, problem: impl Into<String>) -> Self {
+        Self {
+            key: key.into(),
+            problem: problem.into(),
+        }
+    }
+}
+
+fn positive<T: PartialOrd + Default>(key: &str, value: T) -> Result<(), ConfigError> {
+    if value > T::default() {
+        Ok(())
+    } else {
+        Err(ConfigError::new(key, "must be greater than 0"))
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_presence_members() -> usize {
+    limits::MAX_PRESENCE_MEMBERS
+}
+fn default_user_info_bytes() -> usize {
+    limits::MAX_PRESENCE_USER_INFO_BYTES
+}
+fn default_user_id_len() -> usize {
+    limits::MAX_PRESENCE_USER_ID_LEN
+}
+fn default_client_event_rate() -> u32 {
+    limits::MAX_CLIENT_EVENTS_PER_SECOND
+}
+fn default_event_bytes() -> usize {
+    limits::MAX_EVENT_DATA_BYTES
+}
+fn default_channels_per_event() -> usize {
+    limits::MAX_CHANNELS_PER_EVENT
+}
+fn default_batch_events() -> usize {
+    limits::MAX_BATCH_EVENTS
+}
+
+fn string_or_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        Text(String),
+        Number(u64),
+    }
+    Ok(match Id::deserialize(deserializer)? {
+        Id::Text(text) => text,
+        Id::Number(n) => n.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_apps_with_defaults_and_numeric_ids() {
+        let config: RealtimeConfig = toml::from_str(
+            r#"
+            max_frame_bytes = 1000
+            [[apps]]
+            id = 12345
+            key = "k"
+            secret = "s"
+            subscription_count = true
+            "#,
+        )
+        .unwrap();
+        assert_eq!(config.apps[0].id, "12345");
+        assert!(config.apps[0].client_events);
+        assert!(config.apps[0].subscription_count);
+        assert_eq!(config.apps[0].max_presence_members, 100);
+        assert_eq!(config.max_frame_bytes, 1000);
+        assert_eq!(config.validate(), Ok(()));
+        assert_eq!(format!("{:?}", config.apps[0].secret), "Secret(***)");
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_name_the_key() {
+        let err = toml::from_str::<RealtimeConfig>(
+            "[[apps]]\nid='a'\nkey='k'\nsecret='s'\nclient_evnts=true",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("client_evnts"), "{err}");
+
+        let mut config = RealtimeConfig {
+            apps: vec![AppConfig::new("a", "k", "s"), AppConfig::new("b", "k", "s")],
+            ..RealtimeConfig::default()
+        };
+        assert_eq!(config.validate().unwrap_err().key, "realtime.apps[1].key");
+        config.apps[1].key = "k2".to_owned();
+        config.apps[1].max_event_bytes = 0;
+        assert_eq!(
+            config.validate().unwrap_err().key,
+            "realtime.apps[1].max_event_bytes"
+        );
+        config.apps[1].max_event_bytes = 1;
+        config.apps[1].id = "bad id".to_owned();
+        assert_eq!(config.validate().unwrap_err().key, "realtime.apps[1].id");
+    }
+}

@@ -1,0 +1,51 @@
+//! Every way an API request fails, mapped to a status and a JSON body.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use pusher_protocol::api::ErrorBody;
+use pusher_protocol::sign::ApiAuthError;
+
+/// An HTTP API failure.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ApiError {
+    /// No app has this id.
+    #[error("Unknown app id {0}")]
+    AppNotFound(String),
+    /// The app is disabled.
+    #[error("Application is disabled")]
+    AppDisabled,
+    /// The signature, key or timestamp is wrong.
+    #[error("Authentication failed: {0}")]
+    Unauthorized(#[from] ApiAuthError),
+    /// The request is malformed or breaks a rule.
+    #[error("{0}")]
+    BadRequest(String),
+    /// An event's data is over the size limit.
+    #[error("{0}")]
+    PayloadTooLarge(String),
+}
+
+impl ApiError {
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::AppNotFound(_) => StatusCode::NOT_FOUND,
+            Self::AppDisabled => StatusCode::FORBIDDEN,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (
+            self.status(),
+            Json(ErrorBody {
+                error: self.to_string(),
+            }),
+        )
+            .into_response()
+    }
+}

@@ -1,0 +1,42 @@
+//! The Pusher HTTP API, `/apps/{app_id}/...`: one module per route group, every request
+//! signed, every success exactly 200 with the body the SDKs expect.
+
+mod channels;
+mod error;
+mod events;
+mod signed;
+mod users;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::server::AppState;
+pub(crate) use error::ApiError;
+
+/// The API routes.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/apps/{app_id}/events", post(events::trigger))
+        .route("/apps/{app_id}/batch_events", post(events::batch))
+        .route("/apps/{app_id}/channels", get(channels::list))
+        .route("/apps/{app_id}/channels/{channel}", get(channels::show))
+        .route(
+            "/apps/{app_id}/channels/{channel}/users",
+            get(channels::users),
+        )
+        .route(
+            "/apps/{app_id}/users/{user_id}/terminate_connections",
+            post(users::terminate),
+        )
+}
+
+/// Splits an `info` parameter (`user_count,subscription_count`) into its attributes.
+fn info_attributes(info: Option<&str>) -> Vec<&str> {
+    info.map(|i| {
+        i.split(',')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .collect()
+    })
+    .unwrap_or_default()
+}

@@ -1,0 +1,85 @@
+//! The extractor that finds the app of `/apps/{app_id}` and checks the request's signature.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::body::{Bytes, to_bytes};
+use axum::extract::{FromRequest, Request};
+use pusher_protocol::sign::SignedRequest;
+
+use super::ApiError;
+use crate::apps::App;
+use crate::server::AppState;
+
+/// Largest request body read, in bytes; events over their own limit get 413 later.
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// A request whose signature matched the app named in its path.
+#[derive(Debug)]
+pub(crate) struct Signed {
+    pub(crate) app: Arc<App>,
+    pub(crate) params: Vec<(String, String)>,
+    pub(crate) body: Bytes,
+}
+
+impl Signed {
+    /// A query parameter, decoded.
+    pub(crate) fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as JSON of type `T`.
+    pub(crate) fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
+        serde_json::from_slice(&self.body)
+            .map_err(|e| ApiError::BadRequest(format!("Invalid JSON body: {e}")))
+    }
+}
+
+impl FromRequest<AppState> for Signed {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (parts, body) = request.into_parts();
+        let path = parts.uri.path().to_owned();
+        let app_id = path
+            .strip_prefix("/apps/")
+            .and_then(|rest| rest.split('/').next())
+            .unwrap_or_default();
+        let app = state
+            .apps
+            .by_id(app_id)
+            .ok_or_else(|| ApiError::AppNotFound(app_id.to_owned()))?
+            .clone();
+        let params: Vec<(String, String)> = parts
+            .uri
+            .query()
+            .map(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .into_owned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        let body = to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
+            ApiError::PayloadTooLarge(format!(
+                "Request body is larger than {MAX_BODY_BYTES} bytes"
+            ))
+        })?;
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let request = SignedRequest {
+            method: parts.method.as_str(),
+            path: &path,
+            params: &params,
+            body: &body,
+        };
+        request.verify(&app.config.key, app.config.secret.expose(), now)?;
+        if !app.config.enabled {
+            return Err(ApiError::AppDisabled);
+        }
+        Ok(Self { app, params, body })
+    }
+}

@@ -1,0 +1,291 @@
+//! One app's shared state: which connection is on which channel, presence members, the
+//! cache of cache channels. Connection tasks own their subscriptions; the hub only holds
+//! handles. Every method is synchronous and never holds a lock across an `.await`.
+//!
+//! Delivery: a published frame is serialised once and handed to every subscriber's bounded
+//! queue, in the order `publish` is called; at most once per subscriber.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use pusher_protocol::api::{CachedEvent, ChannelAttributes};
+use pusher_protocol::{ChannelName, Member, ServerMessage, SocketId};
+
+use crate::conn::{ConnHandle, Frame, frame};
+
+mod users;
+
+pub(crate) use users::Users;
+
+/// One app's channels, members, cache and counts.
+#[derive(Debug, Default)]
+pub(crate) struct Hub {
+    channels: Mutex<HashMap<ChannelName, Channel>>,
+    cache: Mutex<HashMap<ChannelName, Cached>>,
+    pub(crate) users: Users,
+    connections: AtomicUsize,
+}
+
+#[derive(Debug, Default)]
+struct Channel {
+    subscribers: HashMap<SocketId, Subscriber>,
+    /// Presence members by user id: how many of the user's connections are in, and its info.
+    members: HashMap<Arc<str>, Presence>,
+}
+
+#[derive(Debug)]
+struct Subscriber {
+    conn: ConnHandle,
+    user_id: Option<Arc<str>>,
+}
+
+#[derive(Debug)]
+struct Presence {
+    connections: usize,
+    member: Member,
+}
+
+#[derive(Debug)]
+struct Cached {
+    event: String,
+    data: String,
+    expires: Instant,
+}
+
+/// Why a subscription was refused by the hub.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum JoinRefused {
+    /// The connection is already subscribed.
+    AlreadySubscribed,
+    /// The presence channel has its maximum of members.
+    PresenceFull,
+}
+
+/// What a successful join tells the joining connection.
+#[derive(Debug)]
+pub(crate) struct Joined {
+    /// The members after the join, on presence channels.
+    pub(crate) members: Option<Vec<Member>>,
+}
+
+impl Hub {
+    fn channels(&self) -> MutexGuard<'_, HashMap<ChannelName, Channel>> {
+        // A panic while holding the lock cannot leave the maps half-updated in a way that
+        // matters more than refusing service, so poisoning is ignored.
+        self.channels
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn cache(&self) -> MutexGuard<'_, HashMap<ChannelName, Cached>> {
+        self.cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Counts a new connection unless the app is at `max`.
+    pub(crate) fn try_connect(&self, max: Option<usize>) -> bool {
+        let limit = max.unwrap_or(usize::MAX);
+        self.connections
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < limit).then_some(n + 1)
+            })
+            .is_ok()
+    }
+
+    /// Forgets a connection counted by [`Hub::try_connect`].
+    pub(crate) fn disconnect(&self) {
+        self.connections.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// Adds `conn` to `channel`; on presence channels `member` joins, and the other
+    /// subscribers hear `member_added` if the user was not there yet.
+    pub(crate) fn join(
+        &self,
+        conn: &ConnHandle,
+        channel: &ChannelName,
+        member: Option<Member>,
+        max_members: usize,
+    ) -> Result<Joined, JoinRefused> {
+        let mut channels = self.channels();
+        let entry = channels.entry(channel.clone()).or_default();
+        if entry.subscribers.contains_key(&conn.socket_id()) {
+            return Err(JoinRefused::AlreadySubscribed);
+        }
+        let Some(member) = member else {
+            entry.subscribers.insert(
+                conn.socket_id(),
+                Subscriber {
+                    conn: conn.clone(),
+                    user_id: None,
+                },
+            );
+            return Ok(Joined { members: None });
+        };
+        let user_id: Arc<str> = Arc::from(member.user_id.as_str());
+        let is_new = !entry.members.contains_key(&user_id);
+        if is_new && entry.members.len() >= max_members {
+            if entry.subscribers.is_empty() {
+                channels.remove(channel);
+            }
+            return Err(JoinRefused::PresenceFull);
+        }
+        if is_new {
+            let added = frame(&ServerMessage::MemberAdded {
+                channel,
+                member: &member,
+            });
+            for subscriber in entry.subscribers.values() {
+                subscriber.conn.send(&added);
+            }
+        }
+        entry
+            .members
+            .entry(user_id.clone())
+            .or_insert(Presence {
+                connections: 0,
+                member,
+            })
+            .connections += 1;
+        entry.subscribers.insert(
+            conn.socket_id(),
+            Subscriber {
+                conn: conn.clone(),
+                user_id: Some(user_id),
+            },
+        );
+        let members = entry.members.values().map(|p| p.member.clone()).collect();
+        Ok(Joined {
+            members: Some(members),
+        })
+    }
+
+    /// Removes a connection from a channel. Returns whether it was subscribed.
+    /// On presence channels the user's last connection leaving sends `member_removed`.
+    pub(crate) fn leave(&self, socket_id: SocketId, channel: &ChannelName) -> bool {
+        let mut channels = self.channels();
+        let Some(entry) = channels.get_mut(channel) else {
+            return false;
+        };
+        let Some(subscriber) = entry.subscribers.remove(&socket_id) else {
+            return false;
+        };
+        if let Some(user_id) = subscriber.user_id {
+            let gone = entry.members.get_mut(&user_id).is_some_and(|p| {
+                p.connections -= 1;
+                p.connections == 0
+            });
+            if gone {
+                entry.members.remove(&user_id);
+                let removed = frame(&ServerMessage::MemberRemoved {
+                    channel,
+                    user_id: &user_id,
+                });
+                for other in entry.subscribers.values() {
+                    other.conn.send(&removed);
+                }
+            }
+        }
+        if entry.subscribers.is_empty() {
+            channels.remove(channel);
+        }
+        true
+    }
+
+    /// Hands `frame` to every subscriber of `channel` but `except`.
+    pub(crate) fn publish(&self, channel: &ChannelName, frame: &Frame, except: Option<SocketId>) {
+        let channels = self.channels();
+        let Some(entry) = channels.get(channel) else {
+            return;
+        };
+        for (socket_id, subscriber) in &entry.subscribers {
+            if Some(*socket_id) != except {
+                subscriber.conn.send(frame);
+            }
+        }
+    }
+
+    /// Sends every subscriber of `channel` its current subscription count.
+    pub(crate) fn broadcast_subscription_count(&self, channel: &ChannelName) {
+        let channels = self.channels();
+        let Some(entry) = channels.get(channel) else {
+            return;
+        };
+        let count = frame(&ServerMessage::SubscriptionCount {
+            channel,
+            count: entry.subscribers.len(),
+        });
+        for subscriber in entry.subscribers.values() {
+            subscriber.conn.send(&count);
+        }
+    }
+
+    /// Attributes of one channel; `None` when nobody is subscribed.
+    pub(crate) fn channel(&self, channel: &ChannelName) -> Option<ChannelAttributes> {
+        self.channels().get(channel).map(Channel::attributes)
+    }
+
+    /// Occupied channels whose name starts with `prefix`, with their attributes.
+    pub(crate) fn channels_with_prefix(
+        &self,
+        prefix: &str,
+    ) -> Vec<(ChannelName, ChannelAttributes)> {
+        self.channels()
+            .iter()
+            .filter(|(name, _)| name.as_str().starts_with(prefix))
+            .map(|(name, channel)| (name.clone(), channel.attributes()))
+            .collect()
+    }
+
+    /// The distinct users of a presence channel.
+    pub(crate) fn presence_users(&self, channel: &ChannelName) -> Vec<String> {
+        self.channels()
+            .get(channel)
+            .map(|c| c.members.keys().map(|id| id.to_string()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Keeps the last event of a cache channel for `ttl`.
+    pub(crate) fn cache_event(
+        &self,
+        channel: &ChannelName,
+        event: &str,
+        data: &str,
+        ttl: Duration,
+    ) {
+        let now = Instant::now();
+        let mut cache = self.cache();
+        cache.retain(|_, cached| cached.expires > now);
+        cache.insert(
+            channel.clone(),
+            Cached {
+                event: event.to_owned(),
+                data: data.to_owned(),
+                expires: now + ttl,
+            },
+        );
+    }
+
+    /// The cached event of a cache channel, if it has one that has not expired.
+    pub(crate) fn cached_event(&self, channel: &ChannelName) -> Option<CachedEvent> {
+        let now = Instant::now();
+        let cache = self.cache();
+        let cached = cache.get(channel).filter(|c| c.expires > now)?;
+        Some(CachedEvent {
+            event: cached.event.clone(),
+            data: cached.data.clone(),
+            ttl: cached.expires.saturating_duration_since(now).as_secs(),
+        })
+    }
+}
+
+impl Channel {
+    fn attributes(&self) -> ChannelAttributes {
+        ChannelAttributes {
+            user_count: Some(self.members.len()),
+            subscription_count: Some(self.subscribers.len()),
+        }
+    }
+}

@@ -1,0 +1,384 @@
+//! One connection's protocol state and a handler per client message.
+//!
+//! Replies to the client itself are collected in `replies` and written by the connection
+//! task; frames for other connections go through the hub.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use pusher_protocol::limits::{CACHE_TTL_SECS, MAX_WATCHLIST_IDS};
+use pusher_protocol::sign::{self, AuthError};
+use pusher_protocol::{
+    ChannelKind, ChannelName, ClientMessage, ErrorCode, Member, ServerMessage, SocketId, Subscribe,
+    WatchlistChange, WatchlistEvent,
+};
+use serde_json::Value;
+
+use crate::apps::App;
+use crate::conn::{ConnHandle, frame};
+use crate::hub::JoinRefused;
+
+/// An error that closes the connection: `pusher:error` with the code, then a close frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Fatal {
+    pub(crate) code: ErrorCode,
+    pub(crate) message: String,
+}
+
+#[derive(Debug)]
+struct SignedIn {
+    id: Arc<str>,
+    watchlist: Vec<Arc<str>>,
+}
+
+/// How many client events were sent in the current one-second window.
+#[derive(Debug)]
+struct RateWindow {
+    started: Instant,
+    count: u32,
+}
+
+/// The protocol state of one connection.
+#[derive(Debug)]
+pub(crate) struct Session {
+    app: Arc<App>,
+    conn: ConnHandle,
+    /// Subscribed channels, with the presence user id where there is one.
+    subscriptions: HashMap<ChannelName, Option<Arc<str>>>,
+    user: Option<SignedIn>,
+    client_events: RateWindow,
+    /// Frames for this client, in order.
+    pub(crate) replies: Vec<String>,
+}
+
+impl Session {
+    pub(crate) fn new(app: Arc<App>, conn: ConnHandle) -> Self {
+        Self {
+            app,
+            conn,
+            subscriptions: HashMap::new(),
+            user: None,
+            client_events: RateWindow {
+                started: Instant::now(),
+                count: 0,
+            },
+            replies: Vec::new(),
+        }
+    }
+
+    fn socket_id(&self) -> SocketId {
+        self.conn.socket_id()
+    }
+
+    fn reply(&mut self, message: &ServerMessage<'_>) {
+        self.replies.push(message.to_json());
+    }
+
+    fn reply_error(
+        &mut self,
+        code: Option<ErrorCode>,
+        message: &str,
+        channel: Option<&ChannelName>,
+    ) {
+        self.reply(&ServerMessage::Error {
+            code,
+            message,
+            channel,
+        });
+    }
+
+    /// Handles one text frame.
+    pub(crate) fn handle_text(&mut self, text: &str) -> Result<(), Fatal> {
+        match ClientMessage::decode(text) {
+            Err(error) => {
+                self.reply_error(None, &error.to_string(), None);
+                Ok(())
+            }
+            Ok(message) => self.handle(message),
+        }
+    }
+
+    fn handle(&mut self, message: ClientMessage) -> Result<(), Fatal> {
+        match message {
+            ClientMessage::Ping => self.reply(&ServerMessage::Pong),
+            ClientMessage::Pong => {}
+            ClientMessage::Subscribe(subscribe) => self.subscribe(subscribe),
+            ClientMessage::Unsubscribe { channel } => self.unsubscribe(&channel),
+            ClientMessage::Signin { auth, user_data } => return self.sign_in(&auth, &user_data),
+            ClientMessage::ClientEvent {
+                event,
+                channel,
+                data,
+            } => self.client_event(&event, &channel, &data),
+        }
+        Ok(())
+    }
+
+    fn subscribe(&mut self, request: Subscribe) {
+        let channel = request.channel.clone();
+        if self.subscriptions.contains_key(&channel) {
+            let message = format!("Existing subscription to channel {channel}");
+            return self.reply_error(None, &message, Some(&channel));
+        }
+        let member = match self.authorize(&request) {
+            Ok(member) => member,
+            Err(message) => return self.reply_error(None, &message, Some(&channel)),
+        };
+        let kind = channel.kind();
+        let user_id = member
+            .as_ref()
+            .map(|m| Arc::<str>::from(m.user_id.as_str()));
+        let max_members = self.app.config.max_presence_members;
+        let joined = match self.app.hub.join(&self.conn, &channel, member, max_members) {
+            Ok(joined) => joined,
+            Err(JoinRefused::AlreadySubscribed) => {
+                let message = format!("Existing subscription to channel {channel}");
+                return self.reply_error(None, &message, Some(&channel));
+            }
+            Err(JoinRefused::PresenceFull) => {
+                let message = format!(
+                    "Presence channel {channel} is over its limit of {max_members} members"
+                );
+                return self.reply_error(None, &message, Some(&channel));
+            }
+        };
+        self.subscriptions.insert(channel.clone(), user_id);
+        self.reply(&ServerMessage::SubscriptionSucceeded {
+            channel: &channel,
+            members: joined.members.as_deref(),
+        });
+        if kind.is_cache() {
+            self.replay_cache(&channel);
+        }
+        self.count_changed(&channel);
+    }
+
+    /// Checks the signature a channel kind needs; on presence channels returns the member.
+    fn authorize(&self, request: &Subscribe) -> Result<Option<Member>, String> {
+        let channel = &request.channel;
+        let kind = channel.kind();
+        if kind == ChannelKind::ServerToUser {
+            let allowed = self
+                .user
+                .as_ref()
+                .is_some_and(|u| Some(&*u.id) == channel.server_to_user_id());
+            return if allowed {
+                Ok(None)
+            } else {
+                Err(format!(
+                    "Only the signed-in user may subscribe to {channel}"
+                ))
+            };
+        }
+        if !kind.needs_signature() {
+            return Ok(None);
+        }
+        let auth = request
+            .auth
+            .as_deref()
+            .ok_or_else(|| format!("Subscription to {channel} needs auth"))?;
+        let channel_data = if kind.is_presence() {
+            Some(
+                request
+                    .channel_data
+                    .as_deref()
+                    .ok_or_else(|| format!("Subscription to {channel} needs channel_data"))?,
+            )
+        } else {
+            None
+        };
+        let socket_id = self.socket_id().to_string();
+        let to_sign = sign::channel_string_to_sign(&socket_id, channel.as_str(), channel_data);
+        let config = &self.app.config;
+        sign::verify_auth(&config.key, config.secret.expose(), &to_sign, auth)
+            .map_err(|e| auth_message(&e))?;
+        channel_data.map(|data| self.parse_member(data)).transpose()
+    }
+
+    fn parse_member(&self, channel_data: &str) -> Result<Member, String> {
+        let config = &self.app.config;
+        let value: Value = serde_json::from_str(channel_data)
+            .map_err(|_| "channel_data is not valid JSON".to_owned())?;
+        let user_id = match value.get("user_id") {
+            Some(Value::String(id)) if !id.is_empty() => id.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => return Err("channel_data must have a user_id string or number".to_owned()),
+        };
+        if user_id.chars().count() > config.max_presence_user_id_len {
+            return Err(format!(
+                "Presence user_id is longer than {} characters",
+                config.max_presence_user_id_len
+            ));
+        }
+        let user_info = value.get("user_info").cloned().unwrap_or(Value::Null);
+        if user_info.to_string().len() > config.max_presence_user_info_bytes {
+            return Err(format!(
+                "Presence user_info is larger than {} bytes",
+                config.max_presence_user_info_bytes
+            ));
+        }
+        Ok(Member { user_id, user_info })
+    }
+
+    fn replay_cache(&mut self, channel: &ChannelName) {
+        match self.app.hub.cached_event(channel) {
+            Some(cached) => self.reply(&ServerMessage::Event {
+                event: &cached.event,
+                channel,
+                data: &cached.data,
+                user_id: None,
+            }),
+            None => self.reply(&ServerMessage::CacheMiss { channel }),
+        }
+    }
+
+    fn count_changed(&self, channel: &ChannelName) {
+        if self.app.config.subscription_count && !channel.kind().is_presence() {
+            self.app.hub.broadcast_subscription_count(channel);
+        }
+    }
+
+    fn unsubscribe(&mut self, channel: &ChannelName) {
+        if self.subscriptions.remove(channel).is_some() {
+            self.app.hub.leave(self.socket_id(), channel);
+            self.count_changed(channel);
+        }
+    }
+
+    fn sign_in(&mut self, auth: &str, user_data: &str) -> Result<(), Fatal> {
+        let unauthorized = |message: String| Fatal {
+            code: ErrorCode::Unauthorized,
+            message,
+        };
+        if self.user.is_some() {
+            self.reply_error(None, "Already signed in", None);
+            return Ok(());
+        }
+        let socket_id = self.socket_id().to_string();
+        let to_sign = sign::user_string_to_sign(&socket_id, user_data);
+        let config = &self.app.config;
+        sign::verify_auth(&config.key, config.secret.expose(), &to_sign, auth)
+            .map_err(|e| unauthorized(auth_message(&e)))?;
+        let parsed: Value = serde_json::from_str(user_data)
+            .map_err(|_| unauthorized("user_data is not valid JSON".to_owned()))?;
+        let id = match parsed.get("id") {
+            Some(Value::String(id)) if !id.is_empty() => Arc::<str>::from(id.as_str()),
+            _ => {
+                return Err(unauthorized(
+                    "user_data must have a non-empty string id".to_owned(),
+                ));
+            }
+        };
+        let mut watchlist: Vec<Arc<str>> = match parsed.get("watchlist") {
+            Some(Value::Array(ids)) => ids
+                .iter()
+                .filter_map(Value::as_str)
+                .map(Arc::from)
+                .collect(),
+            _ => Vec::new(),
+        };
+        let over_limit = watchlist.len() > MAX_WATCHLIST_IDS;
+        watchlist.truncate(MAX_WATCHLIST_IDS);
+        let online = self.app.hub.users.sign_in(&self.conn, &id, &watchlist);
+        self.user = Some(SignedIn { id, watchlist });
+        self.reply(&ServerMessage::SigninSuccess { user_data });
+        if over_limit {
+            let message = format!(
+                "Watchlist is over its limit of {MAX_WATCHLIST_IDS} ids; the first {MAX_WATCHLIST_IDS} are kept"
+            );
+            self.reply_error(Some(ErrorCode::WatchlistOverLimit), &message, None);
+        }
+        if !online.is_empty() {
+            let events = [WatchlistEvent {
+                name: WatchlistChange::Online,
+                user_ids: online,
+            }];
+            self.reply(&ServerMessage::WatchlistEvents { events: &events });
+        }
+        Ok(())
+    }
+
+    fn client_event(&mut self, event: &str, channel: &ChannelName, data: &str) {
+        let config = &self.app.config;
+        let refusal = if !config.client_events {
+            Some("Client events are not enabled for this app".to_owned())
+        } else if !channel.kind().allows_client_events() {
+            Some(
+                "Client event rejected - only supported on private and presence channels"
+                    .to_owned(),
+            )
+        } else if !self.subscriptions.contains_key(channel) {
+            Some(format!(
+                "Client event rejected - not subscribed to channel {channel}"
+            ))
+        } else if data.len() > config.max_event_bytes {
+            Some(format!(
+                "Client event rejected - data is larger than {} bytes",
+                config.max_event_bytes
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = refusal {
+            return self.reply_error(None, &message, Some(channel));
+        }
+        if !self.within_rate() {
+            let message = format!(
+                "Client event rejected - no more than {} per second",
+                self.app.config.max_client_events_per_second
+            );
+            return self.reply_error(
+                Some(ErrorCode::ClientEventRejected),
+                &message,
+                Some(channel),
+            );
+        }
+        let user_id = self.subscriptions.get(channel).cloned().flatten();
+        let relayed = frame(&ServerMessage::Event {
+            event,
+            channel,
+            data,
+            user_id: user_id.as_deref(),
+        });
+        self.app
+            .hub
+            .publish(channel, &relayed, Some(self.socket_id()));
+    }
+
+    fn within_rate(&mut self) -> bool {
+        let now = Instant::now();
+        if now.duration_since(self.client_events.started) >= Duration::from_secs(1) {
+            self.client_events = RateWindow {
+                started: now,
+                count: 0,
+            };
+        }
+        self.client_events.count += 1;
+        self.client_events.count <= self.app.config.max_client_events_per_second
+    }
+
+    /// Leaves every channel and signs out; called once when the connection ends.
+    pub(crate) fn finish(&mut self) {
+        for channel in std::mem::take(&mut self.subscriptions).into_keys() {
+            self.app.hub.leave(self.socket_id(), &channel);
+            self.count_changed(&channel);
+        }
+        if let Some(user) = self.user.take() {
+            self.app
+                .hub
+                .users
+                .sign_out(self.socket_id(), &user.id, &user.watchlist);
+        }
+    }
+}
+
+fn auth_message(error: &AuthError) -> String {
+    match error {
+        AuthError::Malformed | AuthError::WrongKey => format!("Invalid auth: {error}"),
+        AuthError::InvalidSignature { .. } => error.to_string(),
+    }
+}
+
+/// How long a cache channel keeps its last event.
+pub(crate) const CACHE_TTL: Duration = Duration::from_secs(CACHE_TTL_SECS);
