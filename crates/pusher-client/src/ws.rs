@@ -13,6 +13,7 @@ use tokio::net::TcpStream;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::frame::Frame;
@@ -81,7 +82,10 @@ impl Connection {
     /// answers with `pusher:error` (e.g. 4001 for an unknown key), [`WsError::Closed`] or
     /// [`WsError::Dropped`] when it hangs up, [`WsError::Timeout`] when nothing comes.
     pub async fn connect(url: &str) -> Result<Self, WsError> {
-        let (mut ws, _response) = tokio_tungstenite::connect_async(url).await?;
+        let (mut ws, _response) =
+            tokio::time::timeout(ESTABLISH_TIMEOUT, tokio_tungstenite::connect_async(url))
+                .await
+                .map_err(|_| WsError::Timeout(ESTABLISH_TIMEOUT))??;
         let first = read_frame(&mut ws, ESTABLISH_TIMEOUT).await?;
         match first.event.as_str() {
             "pusher:connection_established" => {
@@ -187,11 +191,15 @@ impl Connection {
         let deadline = Instant::now() + timeout;
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
-            let frame = read_frame(&mut self.ws, remaining).await;
-            if let Err(WsError::Closed(info)) = &frame {
-                self.closed = Some(info.clone());
-            }
-            let frame = frame?;
+            let frame = match read_frame(&mut self.ws, remaining).await {
+                Ok(frame) => frame,
+                Err(WsError::Closed(info)) => {
+                    self.closed = Some(info.clone());
+                    return Err(WsError::Closed(info));
+                }
+                Err(WsError::Timeout(_)) => return Err(WsError::Timeout(timeout)),
+                Err(other) => return Err(other),
+            };
             if frame.event == "pusher:ping" {
                 self.send(&json!({ "event": "pusher:pong", "data": {} }))
                     .await?;
@@ -241,7 +249,11 @@ impl Connection {
     /// # Errors
     /// [`WsError::WebSocket`] when the close cannot be sent.
     pub async fn close(mut self) -> Result<(), WsError> {
-        self.ws.close(None).await?;
+        let frame = CloseFrame {
+            code: CloseCode::Normal,
+            reason: "".into(),
+        };
+        self.ws.close(Some(frame)).await?;
         Ok(())
     }
 }

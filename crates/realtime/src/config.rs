@@ -10,6 +10,8 @@ use serde::{Deserialize, Deserializer};
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RealtimeConfig {
+    /// `HOST:PORT` the binary binds (the library itself takes a bound listener).
+    pub addr: Option<String>,
     /// The apps served. Empty means none: the binary adds a development app.
     pub apps: Vec<AppConfig>,
     /// Largest WebSocket message accepted from a client, in bytes.
@@ -25,6 +27,7 @@ pub struct RealtimeConfig {
 impl Default for RealtimeConfig {
     fn default() -> Self {
         Self {
+            addr: None,
             apps: Vec::new(),
             max_frame_bytes: limits::MAX_FRAME_BYTES,
             activity_timeout: limits::ACTIVITY_TIMEOUT_SECS,

@@ -191,3 +191,29 @@ async fn refusals_and_drops_are_reported() {
         Err(WsError::Dropped)
     ));
 }
+
+#[tokio::test]
+async fn wss_urls_get_a_tls_handshake() {
+    use tokio_tungstenite::tungstenite::Error as TungsteniteError;
+    use tokio_tungstenite::tungstenite::error::UrlError;
+
+    // A peer that hangs up at once: the client must have tried TLS (no panic over a missing
+    // crypto provider, no "TLS feature not enabled").
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            drop(socket);
+        }
+    });
+    let err = Connection::connect(&format!("wss://localhost:{port}/app/{KEY}?protocol=7"))
+        .await
+        .unwrap_err();
+    assert!(
+        !matches!(
+            err,
+            WsError::WebSocket(TungsteniteError::Url(UrlError::TlsFeatureNotEnabled))
+        ),
+        "{err:?}"
+    );
+}

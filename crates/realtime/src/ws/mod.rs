@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use axum::Json;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
@@ -19,13 +20,22 @@ use pusher_protocol::{ErrorCode, PROTOCOL_VERSION, ServerMessage, SocketId};
 use tokio::time::{Instant, sleep_until};
 
 use crate::apps::App;
-use crate::conn::{ConnHandle, ConnInbox};
+use crate::conn::{ConnHandle, ConnInbox, Kick};
 use crate::server::AppState;
 pub(crate) use session::CACHE_TTL;
 use session::{Fatal, Session};
 
 /// Frames drained from the queue before one flush, so a burst costs one write.
 const FLUSH_BATCH: usize = 64;
+
+/// How long a closing handshake may take before the socket is simply dropped.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// What every connection is told when the server stops.
+const SHUTDOWN: Kick = Kick {
+    code: ErrorCode::ReconnectImmediately,
+    reason: "Server is restarting",
+};
 
 /// `GET /app/{key}` (also behind a path prefix).
 pub(crate) async fn upgrade(
@@ -84,9 +94,14 @@ async fn connection(
     let socket_id = next_socket_id();
     let (conn, inbox) = ConnHandle::new(socket_id, state.config.outbound_queue);
     let mut session = Session::new(app.clone(), conn);
-    run(&mut socket, &state, &mut session, inbox).await;
+    let ending = run(&mut socket, &state, &mut session, inbox).await;
     session.finish();
     app.hub.disconnect();
+    match ending {
+        Ending::Gone => {}
+        Ending::Refuse(code, message) => refuse(&mut socket, code, &message).await,
+        Ending::TooLarge => close_with(&mut socket, 1009, "Message too large").await,
+    }
 }
 
 /// Decides whether a connection may open, counting it against the app's quota.
@@ -140,8 +155,30 @@ fn next_socket_id() -> SocketId {
     )
 }
 
+/// How a connection ends, decided before the closing handshake so the hub forgets it at once.
+#[derive(Debug)]
+enum Ending {
+    /// The client left or the socket failed: nothing more to say.
+    Gone,
+    /// `pusher:error` with the code, then a close frame with the same code.
+    Refuse(ErrorCode, String),
+    /// A message over the size limit: close 1009.
+    TooLarge,
+}
+
+impl From<Kick> for Ending {
+    fn from(kick: Kick) -> Self {
+        Self::Refuse(kick.code, kick.reason.to_owned())
+    }
+}
+
 /// The connection loop: the client's frames, the queue, the kick, the timer and shutdown.
-async fn run(socket: &mut WebSocket, state: &AppState, session: &mut Session, inbox: ConnInbox) {
+async fn run(
+    socket: &mut WebSocket,
+    state: &AppState,
+    session: &mut Session,
+    inbox: ConnInbox,
+) -> Ending {
     let ConnInbox { mut frames, handle } = inbox;
     let config = &state.config;
     let established = ServerMessage::ConnectionEstablished {
@@ -149,58 +186,78 @@ async fn run(socket: &mut WebSocket, state: &AppState, session: &mut Session, in
         activity_timeout: config.activity_timeout,
     };
     if send(socket, established.to_json()).await.is_err() {
-        return;
+        return Ending::Gone;
     }
     let mut timer = pin!(sleep_until(Instant::now() + config.activity_timeout()));
     let mut awaiting_pong = false;
     loop {
         tokio::select! {
             biased;
-            kick = handle.kicked() => return refuse(socket, kick.code, kick.reason).await,
-            () = state.shutdown.cancelled() => {
-                return close(socket, ErrorCode::ReconnectImmediately, "Server is restarting").await;
-            }
+            kick = handle.kicked() => return kick.into(),
+            () = state.shutdown.cancelled() => return SHUTDOWN.into(),
             incoming = socket.recv() => {
                 timer.as_mut().reset(Instant::now() + config.activity_timeout());
                 awaiting_pong = false;
-                match incoming {
-                    Some(Ok(Message::Text(text))) => {
-                        let result = session.handle_text(&text);
-                        if flush_replies(socket, session).await.is_err() {
-                            return;
-                        }
-                        if let Err(fatal) = result {
-                            return refuse(socket, fatal.code, &fatal.message).await;
-                        }
-                    }
-                    Some(Ok(Message::Binary(_))) => {
-                        let error = ServerMessage::Error { code: None, message: "Binary frames are not supported", channel: None };
-                        if send(socket, error.to_json()).await.is_err() {
-                            return;
-                        }
-                    }
-                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-                    Some(Ok(Message::Close(_))) | None => return,
-                    Some(Err(error)) => return read_failed(socket, &error).await,
+                if let Some(ending) = receive(socket, session, incoming).await {
+                    return ending;
                 }
             }
             Some(frame) = frames.recv() => {
-                if write_queued(socket, frame, &mut frames).await.is_err() {
-                    return;
+                // A client that stops reading blocks the write; a kick or shutdown must still
+                // get through, so the write races them.
+                tokio::select! {
+                    biased;
+                    kick = handle.kicked() => return kick.into(),
+                    () = state.shutdown.cancelled() => return SHUTDOWN.into(),
+                    written = write_queued(socket, frame, &mut frames) => if written.is_err() {
+                        return Ending::Gone;
+                    },
                 }
             }
             () = &mut timer => {
                 if awaiting_pong {
-                    return close(socket, ErrorCode::PongNotReceived, "Pong reply not received").await;
+                    return Ending::Refuse(ErrorCode::PongNotReceived, "Pong reply not received".to_owned());
                 }
                 awaiting_pong = true;
                 timer.as_mut().reset(Instant::now() + config.pong_timeout());
                 if send(socket, ServerMessage::Ping.to_json()).await.is_err() {
-                    return;
+                    return Ending::Gone;
                 }
             }
         }
     }
+}
+
+/// Handles one message from the client; `Some` when the connection must end.
+async fn receive(
+    socket: &mut WebSocket,
+    session: &mut Session,
+    incoming: Option<Result<Message, axum::Error>>,
+) -> Option<Ending> {
+    let text = match incoming {
+        Some(Ok(Message::Text(text))) => text,
+        Some(Ok(Message::Binary(_))) => {
+            let error = ServerMessage::Error {
+                code: None,
+                message: "Binary frames are not supported",
+                channel: None,
+            };
+            return send(socket, error.to_json())
+                .await
+                .err()
+                .map(|_| Ending::Gone);
+        }
+        Some(Ok(Message::Ping(_) | Message::Pong(_))) => return None,
+        Some(Ok(Message::Close(_))) | None => return Some(Ending::Gone),
+        Some(Err(error)) => return Some(read_failed(&error)),
+    };
+    let result = session.handle_text(&text);
+    if flush_replies(socket, session).await.is_err() {
+        return Some(Ending::Gone);
+    }
+    result
+        .err()
+        .map(|fatal| Ending::Refuse(fatal.code, fatal.message))
 }
 
 async fn send(socket: &mut WebSocket, text: String) -> Result<(), axum::Error> {
@@ -240,30 +297,32 @@ async fn refuse(socket: &mut WebSocket, code: ErrorCode, message: &str) {
         message,
         channel: None,
     };
-    if send(socket, error.to_json()).await.is_ok() {
-        close(socket, code, message).await;
+    let sent = tokio::time::timeout(CLOSE_TIMEOUT, send(socket, error.to_json())).await;
+    if matches!(sent, Ok(Ok(()))) {
+        close_with(socket, code.code(), message).await;
     }
 }
 
-async fn close(socket: &mut WebSocket, code: ErrorCode, reason: &str) {
+/// Sends a close frame; a client that does not read within the timeout is just dropped.
+async fn close_with(socket: &mut WebSocket, code: u16, reason: &str) {
     // Close reasons are limited to 123 bytes by the WebSocket protocol.
     let reason: String = reason.chars().take(100).collect();
     let frame = CloseFrame {
-        code: code.code(),
+        code,
         reason: Utf8Bytes::from(reason),
     };
-    let _ = socket.send(Message::Close(Some(frame))).await;
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, socket.send(Message::Close(Some(frame)))).await;
 }
 
-async fn read_failed(socket: &mut WebSocket, error: &axum::Error) {
-    // A frame over the size limit is the only read error worth telling the client about.
-    let text = error.to_string();
-    if text.contains("too long") || text.contains("Space limit") || text.contains("size") {
-        let frame = CloseFrame {
-            code: 1009,
-            reason: Utf8Bytes::from_static("Frame too large"),
-        };
-        let _ = socket.send(Message::Close(Some(frame))).await;
-    }
+fn read_failed(error: &axum::Error) -> Ending {
     tracing::debug!(%error, "websocket read failed");
+    // Only a message over the size limit is worth telling the client about.
+    let too_large = std::error::Error::source(error)
+        .and_then(|e| e.downcast_ref::<tokio_tungstenite::tungstenite::Error>())
+        .is_some_and(|e| matches!(e, tokio_tungstenite::tungstenite::Error::Capacity(_)));
+    if too_large {
+        Ending::TooLarge
+    } else {
+        Ending::Gone
+    }
 }

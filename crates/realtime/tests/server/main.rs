@@ -1,0 +1,9 @@
+//! The realtime server over real sockets: WebSocket clients and the signed HTTP API.
+#![allow(clippy::unwrap_used)]
+
+mod api;
+mod channels;
+mod connection;
+mod helpers;
+mod presence;
+mod users;
