@@ -50,14 +50,8 @@ impl Config {
                     .with_context(|| format!("reading config file {}", p.display()))
             })
             .transpose()?;
-        let env = std::env::vars()
-            .filter(|(k, _)| k.starts_with("PAYBELL_"))
-            .collect();
-        Ok(Self::load(Sources {
-            file: text.as_deref(),
-            env,
-            realtime: args,
-        })?)
+        let env = std::env::vars().filter(|(k, _)| k.starts_with("PAYBELL_")).collect();
+        Ok(Self::load(Sources { file: text.as_deref(), env, realtime: args })?)
     }
 
     /// Layers the sources: defaults, then the file, then the environment, then the flags.
@@ -98,11 +92,7 @@ impl Config {
             realtime.apps.push(AppConfig::new(id, key, secret));
         }
         realtime.validate()?;
-        Ok(Self {
-            realtime_addr,
-            realtime,
-            uses_dev_app,
-        })
+        Ok(Self { realtime_addr, realtime, uses_dev_app })
     }
 }
 
@@ -123,17 +113,11 @@ fn env_app(env: &dyn Fn(&str) -> Option<String>) -> Result<Option<AppConfig>, Co
     }
     let mut found = names.iter().zip(values).map(|(name, value)| {
         value.ok_or_else(|| {
-            ConfigError::new(
-                *name,
-                "must be set when any of PAYBELL_APP_ID/KEY/SECRET is",
-            )
+            ConfigError::new(*name, "must be set when any of PAYBELL_APP_ID/KEY/SECRET is")
         })
     });
-    let mut next = || {
-        found
-            .next()
-            .unwrap_or_else(|| Err(ConfigError::new("PAYBELL_APP_ID", "missing")))
-    };
+    let mut next =
+        || found.next().unwrap_or_else(|| Err(ConfigError::new("PAYBELL_APP_ID", "missing")));
     let (id, key, secret) = (next()?, next()?, next()?);
     Ok(Some(AppConfig::new(id, key, secret)))
 }
@@ -149,13 +133,8 @@ mod tests {
     ) -> Result<Config, ConfigError> {
         Config::load(Sources {
             file,
-            env: env
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-            realtime: RealtimeArgs {
-                addr: addr.map(str::to_owned),
-            },
+            env: env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            realtime: RealtimeArgs { addr: addr.map(str::to_owned) },
         })
     }
 
@@ -170,20 +149,11 @@ mod tests {
     #[test]
     fn flags_beat_env_beat_file() {
         let file = "[realtime]\naddr = \"127.0.0.1:7000\"\n";
-        assert_eq!(
-            load(Some(file), &[], None).unwrap().realtime_addr.port(),
-            7000
-        );
+        assert_eq!(load(Some(file), &[], None).unwrap().realtime_addr.port(), 7000);
         let env = [("PAYBELL_REALTIME_ADDR", "127.0.0.1:7001")];
+        assert_eq!(load(Some(file), &env, None).unwrap().realtime_addr.port(), 7001);
         assert_eq!(
-            load(Some(file), &env, None).unwrap().realtime_addr.port(),
-            7001
-        );
-        assert_eq!(
-            load(Some(file), &env, Some("127.0.0.1:7002"))
-                .unwrap()
-                .realtime_addr
-                .port(),
+            load(Some(file), &env, Some("127.0.0.1:7002")).unwrap().realtime_addr.port(),
             7002
         );
     }
@@ -191,18 +161,10 @@ mod tests {
     #[test]
     fn env_app_replaces_the_file_app_with_its_id() {
         let file = "[[realtime.apps]]\nid = 1\nkey = \"file\"\nsecret = \"s\"\n[[realtime.apps]]\nid = 2\nkey = \"two\"\nsecret = \"s\"\n";
-        let env = [
-            ("PAYBELL_APP_ID", "1"),
-            ("PAYBELL_APP_KEY", "env"),
-            ("PAYBELL_APP_SECRET", "x"),
-        ];
+        let env =
+            [("PAYBELL_APP_ID", "1"), ("PAYBELL_APP_KEY", "env"), ("PAYBELL_APP_SECRET", "x")];
         let config = load(Some(file), &env, None).unwrap();
-        let keys: Vec<&str> = config
-            .realtime
-            .apps
-            .iter()
-            .map(|a| a.key.as_str())
-            .collect();
+        let keys: Vec<&str> = config.realtime.apps.iter().map(|a| a.key.as_str()).collect();
         assert_eq!(keys, ["env", "two"]);
         assert!(!config.uses_dev_app);
     }

@@ -57,9 +57,7 @@ struct Line<'a> {
 pub async fn run(args: ListenArgs) -> anyhow::Result<()> {
     let target = args.target.target()?;
     let channels = parse_channels(&args.channels)?;
-    let deadline = args
-        .timeout
-        .map(|secs| Instant::now() + Duration::from_secs(secs));
+    let deadline = args.timeout.map(|secs| Instant::now() + Duration::from_secs(secs));
     let url = target.ws_url();
     let mut connection = tokio::select! {
         connection = Connection::connect(&url) => {
@@ -69,11 +67,7 @@ pub async fn run(args: ListenArgs) -> anyhow::Result<()> {
     };
     subscribe_all(&mut connection, &target, &channels).await?;
 
-    let mut listener = Listener {
-        filter: args.events,
-        wanted: args.count,
-        printed: 0,
-    };
+    let mut listener = Listener { filter: args.events, wanted: args.count, printed: 0 };
     tokio::select! {
         result = listener.listen(&mut connection, deadline) => {
             result?;
@@ -112,9 +106,7 @@ async fn subscribe_all(
     let user_id = format!("listen-{}", std::process::id());
     for channel in channels {
         let kind = channel.kind();
-        let channel_data = kind
-            .is_presence()
-            .then(|| presence_channel_data(&user_id, None));
+        let channel_data = kind.is_presence().then(|| presence_channel_data(&user_id, None));
         // Signed directly: `Target::authorize_channel` would insist on the encryption master
         // key for encrypted channels, which listening without decrypting does not need.
         let auth = kind.needs_signature().then(|| {
@@ -202,11 +194,7 @@ impl Listener {
                 {
                     return;
                 }
-                let line = Line {
-                    channel,
-                    event,
-                    data: &frame.data,
-                };
+                let line = Line { channel, event, data: &frame.data };
                 // A struct of strings and a `Value` always serialises.
                 if let Ok(text) = serde_json::to_string(&line) {
                     println!("{text}");
@@ -269,23 +257,16 @@ mod tests {
 
     #[test]
     fn only_matching_application_events_count() {
-        let mut listener = Listener {
-            filter: vec!["payment.received".to_owned()],
-            wanted: Some(1),
-            printed: 0,
-        };
+        let mut listener =
+            Listener { filter: vec!["payment.received".to_owned()], wanted: Some(1), printed: 0 };
         let frame = |text: &str| Frame::parse(text).unwrap();
         listener.handle(&frame(
             r#"{"event":"pusher_internal:subscription_succeeded","channel":"a","data":"{}"}"#,
         ));
-        listener.handle(&frame(
-            r#"{"event":"invoice.updated","channel":"a","data":"{}"}"#,
-        ));
+        listener.handle(&frame(r#"{"event":"invoice.updated","channel":"a","data":"{}"}"#));
         assert_eq!(listener.printed, 0);
         assert!(listener.timed_out().is_err());
-        listener.handle(&frame(
-            r#"{"event":"payment.received","channel":"a","data":"{}"}"#,
-        ));
+        listener.handle(&frame(r#"{"event":"payment.received","channel":"a","data":"{}"}"#));
         assert_eq!(listener.printed, 1);
         assert!(listener.timed_out().is_ok());
     }

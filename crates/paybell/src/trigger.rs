@@ -14,21 +14,11 @@ use pusher_protocol::{ChannelName, SocketId};
 #[derive(Debug, Clone, clap::Args)]
 pub struct TargetArgs {
     /// App id, as in the HTTP API path /apps/{id}.
-    #[arg(
-        long,
-        env = "PUSHER_APP_ID",
-        default_value = "app-id",
-        value_name = "ID"
-    )]
+    #[arg(long, env = "PUSHER_APP_ID", default_value = "app-id", value_name = "ID")]
     pub app_id: String,
 
     /// App key, the public half of the credentials.
-    #[arg(
-        long,
-        env = "PUSHER_KEY",
-        default_value = "app-key",
-        value_name = "KEY"
-    )]
+    #[arg(long, env = "PUSHER_KEY", default_value = "app-key", value_name = "KEY")]
     pub key: String,
 
     /// App secret, used to sign HTTP requests and private/presence subscriptions.
@@ -84,15 +74,8 @@ impl TargetArgs {
             return Endpoint::cluster(cluster)
                 .map_err(|err| flag_error("--cluster (PUSHER_CLUSTER)", &err));
         }
-        let host = self
-            .host
-            .as_deref()
-            .unwrap_or(pusher_client::target::LOCAL_HOST);
-        let default_port = if self.tls {
-            443
-        } else {
-            pusher_client::target::LOCAL_PORT
-        };
+        let host = self.host.as_deref().unwrap_or(pusher_client::target::LOCAL_HOST);
+        let default_port = if self.tls { 443 } else { pusher_client::target::LOCAL_PORT };
         let port = self.port.unwrap_or(default_port);
         Endpoint::host(host, port, self.tls).map_err(|err| match err {
             TargetError::Port => flag_error("--port (PUSHER_PORT)", &err),
@@ -151,11 +134,7 @@ pub async fn run(args: TriggerArgs) -> anyhow::Result<()> {
         SocketId::parse(socket_id).context("--socket-id")?;
     }
     let data = read_data(&args.data)?;
-    let url = format!(
-        "{}/apps/{}/events",
-        target.endpoint().api_base(),
-        target.app_id()
-    );
+    let url = format!("{}/apps/{}/events", target.endpoint().api_base(), target.app_id());
     let client = PusherClient::new(target)?;
     let response = client
         .trigger(
@@ -175,9 +154,7 @@ pub async fn run(args: TriggerArgs) -> anyhow::Result<()> {
 fn read_data(arg: &str) -> anyhow::Result<String> {
     let text = if arg == "-" {
         let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .context("--data -: reading stdin")?;
+        std::io::stdin().read_to_string(&mut text).context("--data -: reading stdin")?;
         text
     } else if let Some(path) = arg.strip_prefix('@') {
         std::fs::read_to_string(path)
@@ -221,58 +198,27 @@ mod tests {
     fn defaults_point_at_the_built_in_server() {
         let target = args().target().unwrap();
         assert_eq!(target.endpoint().api_base(), "http://127.0.0.1:6001");
-        let tls = TargetArgs {
-            tls: true,
-            host: Some("rt.example.com".to_owned()),
-            ..args()
-        };
-        assert_eq!(
-            tls.target().unwrap().endpoint().api_base(),
-            "https://rt.example.com:443"
-        );
-        let cloud = TargetArgs {
-            cluster: Some("eu".to_owned()),
-            ..args()
-        };
-        assert_eq!(
-            cloud.target().unwrap().endpoint().api_base(),
-            "https://api-eu.pusher.com"
-        );
+        let tls = TargetArgs { tls: true, host: Some("rt.example.com".to_owned()), ..args() };
+        assert_eq!(tls.target().unwrap().endpoint().api_base(), "https://rt.example.com:443");
+        let cloud = TargetArgs { cluster: Some("eu".to_owned()), ..args() };
+        assert_eq!(cloud.target().unwrap().endpoint().api_base(), "https://api-eu.pusher.com");
     }
 
     #[test]
     fn bad_flags_are_named() {
         let message = |args: TargetArgs| args.target().unwrap_err().to_string();
-        let both = TargetArgs {
-            cluster: Some("eu".to_owned()),
-            host: Some("x".to_owned()),
-            ..args()
-        };
+        let both =
+            TargetArgs { cluster: Some("eu".to_owned()), host: Some("x".to_owned()), ..args() };
         assert!(message(both).starts_with("--cluster (PUSHER_CLUSTER)"));
-        let cluster = TargetArgs {
-            cluster: Some("E U".to_owned()),
-            ..args()
-        };
+        let cluster = TargetArgs { cluster: Some("E U".to_owned()), ..args() };
         assert!(message(cluster).starts_with("--cluster (PUSHER_CLUSTER): invalid cluster"));
-        let host = TargetArgs {
-            host: Some("http://x".to_owned()),
-            ..args()
-        };
+        let host = TargetArgs { host: Some("http://x".to_owned()), ..args() };
         assert!(message(host).starts_with("--host (PUSHER_HOST): invalid host"));
-        let port = TargetArgs {
-            port: Some(0),
-            ..args()
-        };
+        let port = TargetArgs { port: Some(0), ..args() };
         assert!(message(port).starts_with("--port (PUSHER_PORT)"));
-        let app = TargetArgs {
-            app_id: "a/b".to_owned(),
-            ..args()
-        };
+        let app = TargetArgs { app_id: "a/b".to_owned(), ..args() };
         assert!(message(app).starts_with("--app-id (PUSHER_APP_ID)"));
-        let key = TargetArgs {
-            key: String::new(),
-            ..args()
-        };
+        let key = TargetArgs { key: String::new(), ..args() };
         assert!(message(key).starts_with("--key (PUSHER_KEY)"));
     }
 
@@ -292,10 +238,7 @@ mod tests {
         std::fs::remove_file(&path).unwrap();
         assert_eq!(from_file.unwrap(), "{\"from\":\"file\"}");
         let err = read_data("{oops").unwrap_err();
-        assert!(
-            err.to_string().starts_with("--data is not valid JSON"),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with("--data is not valid JSON"), "{err}");
         let err = read_data("@/nonexistent/paybell.json").unwrap_err();
         assert!(err.to_string().starts_with("--data @/nonexistent"), "{err}");
     }

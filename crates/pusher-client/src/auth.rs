@@ -69,10 +69,8 @@ impl Target {
         channel_data: Option<&str>,
     ) -> Result<ChannelAuth, AuthorizeError> {
         SocketId::parse(socket_id)?;
-        let name = ChannelName::parse(channel).map_err(|reason| AuthorizeError::Channel {
-            channel: channel.to_owned(),
-            reason,
-        })?;
+        let name = ChannelName::parse(channel)
+            .map_err(|reason| AuthorizeError::Channel { channel: channel.to_owned(), reason })?;
         let kind = name.kind();
         if kind.is_presence() && channel_data.is_none() {
             return Err(AuthorizeError::MissingChannelData(channel.to_owned()));
@@ -92,11 +90,7 @@ impl Target {
             channel,
             channel_data,
         );
-        Ok(ChannelAuth {
-            auth,
-            channel_data: channel_data.map(str::to_owned),
-            shared_secret,
-        })
+        Ok(ChannelAuth { auth, channel_data: channel_data.map(str::to_owned), shared_secret })
     }
 
     /// Signs `user_data` (raw JSON with a string `id`) for `pusher:signin` on `socket_id`.
@@ -116,10 +110,7 @@ impl Target {
             _ => return Err(AuthorizeError::UserData),
         }
         let auth = sign::user_auth(self.key(), self.secret().expose(), socket_id, user_data);
-        Ok(UserAuth {
-            auth,
-            user_data: user_data.to_owned(),
-        })
+        Ok(UserAuth { auth, user_data: user_data.to_owned() })
     }
 }
 
@@ -140,19 +131,12 @@ mod tests {
     use crate::target::{EncryptionMasterKey, Secret};
 
     fn target() -> Target {
-        Target::new(
-            "3",
-            "278d425bdf160c739803",
-            Secret::new("7ad3773142a6692b25b8"),
-        )
-        .unwrap()
+        Target::new("3", "278d425bdf160c739803", Secret::new("7ad3773142a6692b25b8")).unwrap()
     }
 
     #[test]
     fn private_channel_vector() {
-        let auth = target()
-            .authorize_channel("1234.1234", "private-foobar", None)
-            .unwrap();
+        let auth = target().authorize_channel("1234.1234", "private-foobar", None).unwrap();
         assert_eq!(
             serde_json::to_string(&auth).unwrap(),
             r#"{"auth":"278d425bdf160c739803:58df8b0c36d6982b82c3ecf6b4662e34fe8c25bba48f5369f135bf843651c3a4"}"#
@@ -162,9 +146,7 @@ mod tests {
     #[test]
     fn presence_channel_vector() {
         let data = r#"{"user_id":10,"user_info":{"name":"Mr. Channels"}}"#;
-        let auth = target()
-            .authorize_channel("1234.1234", "presence-foobar", Some(data))
-            .unwrap();
+        let auth = target().authorize_channel("1234.1234", "presence-foobar", Some(data)).unwrap();
         assert_eq!(
             auth.auth,
             "278d425bdf160c739803:31935e7d86dba64c2a90aed31fdc61869f9b22ba9d8863bba239c03ca481bc80"
@@ -194,9 +176,7 @@ mod tests {
 
     #[test]
     fn user_vector() {
-        let auth = target()
-            .authenticate_user("1234.1234", r#"{"id":"12345"}"#)
-            .unwrap();
+        let auth = target().authenticate_user("1234.1234", r#"{"id":"12345"}"#).unwrap();
         assert_eq!(
             serde_json::to_string(&auth).unwrap(),
             r#"{"auth":"278d425bdf160c739803:4708d583dada6a56435fb8bc611c77c359a31eebde13337c16ab43aa6de336ba","user_data":"{\"id\":\"12345\"}"}"#

@@ -46,9 +46,7 @@ impl PusherClient {
     /// # Errors
     /// [`Error::Http`] when the TLS back-end cannot be initialised.
     pub fn new(target: Target) -> Result<Self, Error> {
-        let http = reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .build()?;
+        let http = reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build()?;
         Ok(Self::with_http_client(target, http))
     }
 
@@ -86,13 +84,7 @@ impl PusherClient {
             socket_id: socket_id.map(str::to_owned),
             info: info.map(str::to_owned),
         };
-        self.call(
-            Method::POST,
-            &self.app_path(&["events"]),
-            &[],
-            Some(&request),
-        )
-        .await
+        self.call(Method::POST, &self.app_path(&["events"]), &[], Some(&request)).await
     }
 
     /// Triggers several events in one request (`POST /batch_events`).
@@ -153,9 +145,8 @@ impl PusherClient {
     pub async fn terminate_user_connections(&self, user_id: &str) -> Result<(), Error> {
         let path = self.app_path(&["users", user_id, "terminate_connections"]);
         // The official SDKs post `{}`, so servers that insist on a body are satisfied too.
-        let _: serde_json::Value = self
-            .call(Method::POST, &path, &[], Some(&serde_json::json!({})))
-            .await?;
+        let _: serde_json::Value =
+            self.call(Method::POST, &path, &[], Some(&serde_json::json!({}))).await?;
         Ok(())
     }
 
@@ -184,8 +175,7 @@ impl PusherClient {
         channel: &str,
         channel_data: Option<&str>,
     ) -> Result<ChannelAuth, AuthorizeError> {
-        self.target
-            .authorize_channel(socket_id, channel, channel_data)
+        self.target.authorize_channel(socket_id, channel, channel_data)
     }
 
     /// See [`Target::authenticate_user`].
@@ -255,9 +245,7 @@ impl PusherClient {
             url.path(),
             params.iter().copied(),
         );
-        url.query_pairs_mut()
-            .extend_pairs(params)
-            .append_pair("auth_signature", &signature);
+        url.query_pairs_mut().extend_pairs(params).append_pair("auth_signature", &signature);
         Ok(url)
     }
 
@@ -273,9 +261,7 @@ impl PusherClient {
     ) -> Result<RawResponse, Error> {
         let mut request = self.http.request(method, url);
         if !body.is_empty() {
-            request = request
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(body);
+            request = request.header(reqwest::header::CONTENT_TYPE, "application/json").body(body);
         }
         let response = request.send().await?;
         let status = response.status().as_u16();
@@ -306,9 +292,7 @@ impl PusherClient {
 
 /// Unix seconds now; a clock before 1970 signs as 0 and the server says the timestamp is stale.
 fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 /// Percent-encodes everything but RFC 3986 `pchar`s, so `#` and `/` in names stay one segment.
@@ -331,13 +315,10 @@ mod tests {
     use crate::target::{Endpoint, Secret};
 
     fn client(app_id: &str) -> PusherClient {
-        let target = Target::new(
-            app_id,
-            "278d425bdf160c739803",
-            Secret::new("7ad3773142a6692b25b8"),
-        )
-        .unwrap()
-        .with_endpoint(Endpoint::host("api.example.com", 80, false).unwrap());
+        let target =
+            Target::new(app_id, "278d425bdf160c739803", Secret::new("7ad3773142a6692b25b8"))
+                .unwrap()
+                .with_endpoint(Endpoint::host("api.example.com", 80, false).unwrap());
         PusherClient::new(target).unwrap()
     }
 
@@ -365,21 +346,12 @@ mod tests {
     fn signed_urls_verify_with_the_protocol_checker() {
         let client = client("app-id");
         let path = client.app_path(&["channels"]);
-        let query = [
-            ("filter_by_prefix", "presence-"),
-            ("info", "user_count,x y"),
-        ];
-        let url = client
-            .signed_url_at(&Method::GET, &path, &query, b"", 1_700_000_000)
-            .unwrap();
+        let query = [("filter_by_prefix", "presence-"), ("info", "user_count,x y")];
+        let url = client.signed_url_at(&Method::GET, &path, &query, b"", 1_700_000_000).unwrap();
         let params = params(&url);
         assert!(!params.iter().any(|(k, _)| k == "body_md5"));
-        let request = sign::SignedRequest {
-            method: "GET",
-            path: url.path(),
-            params: &params,
-            body: b"",
-        };
+        let request =
+            sign::SignedRequest { method: "GET", path: url.path(), params: &params, body: b"" };
         let key = "278d425bdf160c739803";
         let secret = "7ad3773142a6692b25b8";
         assert_eq!(request.verify(key, secret, 1_700_000_000), Ok(()));
@@ -401,13 +373,7 @@ mod tests {
             "/apps/12345/channels/%23server-to-user-a%2Fb%20c"
         );
         let url = client
-            .signed_url_at(
-                &Method::GET,
-                &client.app_path(&["channels", "#x"]),
-                &[],
-                b"",
-                1,
-            )
+            .signed_url_at(&Method::GET, &client.app_path(&["channels", "#x"]), &[], b"", 1)
             .unwrap();
         assert_eq!(url.path(), "/apps/12345/channels/%23x");
     }

@@ -55,19 +55,11 @@ mod tests {
 
     #[test]
     fn status_errors_show_the_server_message() {
-        let err = Error::Status {
-            status: 401,
-            body: r#"{"error":"invalid signature"}"#.to_owned(),
-        };
-        assert_eq!(
-            err.to_string(),
-            "the server answered 401: invalid signature"
-        );
+        let err =
+            Error::Status { status: 401, body: r#"{"error":"invalid signature"}"#.to_owned() };
+        assert_eq!(err.to_string(), "the server answered 401: invalid signature");
         assert_eq!(err.status(), Some(401));
-        let plain = Error::Status {
-            status: 502,
-            body: "Bad Gateway\n".to_owned(),
-        };
+        let plain = Error::Status { status: 502, body: "Bad Gateway\n".to_owned() };
         assert_eq!(plain.to_string(), "the server answered 502: Bad Gateway");
     }
 }

@@ -118,11 +118,7 @@ pub enum Endpoint {
 impl Default for Endpoint {
     /// The built-in Paybell realtime server: `127.0.0.1:6001`, no TLS.
     fn default() -> Self {
-        Self::Host {
-            host: LOCAL_HOST.to_owned(),
-            port: LOCAL_PORT,
-            tls: false,
-        }
+        Self::Host { host: LOCAL_HOST.to_owned(), port: LOCAL_PORT, tls: false }
     }
 }
 
@@ -133,9 +129,7 @@ impl Endpoint {
     /// [`TargetError::Cluster`] unless the name is non-empty `[a-z0-9-]`.
     pub fn cluster(cluster: &str) -> Result<Self, TargetError> {
         let valid = !cluster.is_empty()
-            && cluster
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            && cluster.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if valid {
             Ok(Self::Cluster(cluster.to_owned()))
         } else {
@@ -150,9 +144,7 @@ impl Endpoint {
     /// [`TargetError::Port`] for port 0.
     pub fn host(host: &str, port: u16, tls: bool) -> Result<Self, TargetError> {
         let valid = !host.is_empty()
-            && !host
-                .chars()
-                .any(|c| c.is_whitespace() || matches!(c, '/' | '?' | '#' | '@'))
+            && !host.chars().any(|c| c.is_whitespace() || matches!(c, '/' | '?' | '#' | '@'))
             && (host.parse::<std::net::IpAddr>().is_ok() || url::Host::parse(host).is_ok());
         if !valid {
             return Err(TargetError::Host(host.to_owned()));
@@ -160,11 +152,7 @@ impl Endpoint {
         if port == 0 {
             return Err(TargetError::Port);
         }
-        Ok(Self::Host {
-            host: host.to_owned(),
-            port,
-            tls,
-        })
+        Ok(Self::Host { host: host.to_owned(), port, tls })
     }
 
     /// Whether the endpoint speaks TLS.
@@ -224,9 +212,7 @@ impl Target {
     /// [`TargetError::AppId`] or [`TargetError::Key`] for values that cannot be sent.
     pub fn new(app_id: &str, key: &str, secret: Secret) -> Result<Self, TargetError> {
         let app_id_ok = !app_id.is_empty()
-            && app_id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            && app_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if !app_id_ok {
             return Err(TargetError::AppId(app_id.to_owned()));
         }
@@ -331,11 +317,7 @@ mod tests {
         );
         let cloud = target().with_endpoint(Endpoint::cluster("eu").unwrap());
         assert_eq!(cloud.endpoint().api_base(), "https://api-eu.pusher.com");
-        assert!(
-            cloud
-                .ws_url()
-                .starts_with("wss://ws-eu.pusher.com/app/app-key?")
-        );
+        assert!(cloud.ws_url().starts_with("wss://ws-eu.pusher.com/app/app-key?"));
         let tls = Endpoint::host("example.com", 443, true).unwrap();
         assert_eq!(tls.api_base(), "https://example.com:443");
         assert_eq!(tls.ws_base(), "wss://example.com:443");
@@ -345,10 +327,7 @@ mod tests {
 
     #[test]
     fn bad_settings_are_refused() {
-        assert_eq!(
-            Endpoint::cluster("EU 1"),
-            Err(TargetError::Cluster("EU 1".to_owned()))
-        );
+        assert_eq!(Endpoint::cluster("EU 1"), Err(TargetError::Cluster("EU 1".to_owned())));
         assert!(Endpoint::cluster("").is_err());
         for bad in ["", "http://x", "a/b", "a b", "user@host"] {
             assert!(Endpoint::host(bad, 80, false).is_err(), "{bad}");
@@ -358,9 +337,6 @@ mod tests {
         assert!(Target::new("a/b", "k", Secret::new("s")).is_err());
         assert!(Target::new("12345", "k:x", Secret::new("s")).is_err());
         assert!(Target::new("12345", "k", Secret::new("s")).is_ok());
-        assert_eq!(
-            EncryptionMasterKey::from_base64("c2hvcnQ="),
-            Err(TargetError::MasterKey)
-        );
+        assert_eq!(EncryptionMasterKey::from_base64("c2hvcnQ="), Err(TargetError::MasterKey));
     }
 }

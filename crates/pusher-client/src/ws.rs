@@ -103,10 +103,7 @@ impl Connection {
             }
             "pusher:error" => {
                 let close = read_close(&mut ws, CLOSE_AFTER_ERROR_TIMEOUT).await.ok();
-                Err(WsError::Refused {
-                    frame: Box::new(first),
-                    close,
-                })
+                Err(WsError::Refused { frame: Box::new(first), close })
             }
             _ => Err(WsError::Protocol(first.raw)),
         }
@@ -154,8 +151,7 @@ impl Connection {
         if let Some(channel_data) = channel_data {
             data["channel_data"] = channel_data.into();
         }
-        self.send(&json!({ "event": "pusher:subscribe", "data": data }))
-            .await
+        self.send(&json!({ "event": "pusher:subscribe", "data": data })).await
     }
 
     /// Sends `pusher:unsubscribe`.
@@ -163,8 +159,7 @@ impl Connection {
     /// # Errors
     /// [`WsError::WebSocket`] when the connection is gone.
     pub async fn unsubscribe(&mut self, channel: &str) -> Result<(), WsError> {
-        self.send(&json!({ "event": "pusher:unsubscribe", "data": { "channel": channel } }))
-            .await
+        self.send(&json!({ "event": "pusher:unsubscribe", "data": { "channel": channel } })).await
     }
 
     /// Sends `pusher:signin` with an `auth` and the raw `user_data` it signs.
@@ -173,8 +168,7 @@ impl Connection {
     /// [`WsError::WebSocket`] when the connection is gone.
     pub async fn signin(&mut self, auth: &str, user_data: &str) -> Result<(), WsError> {
         let data = json!({ "auth": auth, "user_data": user_data });
-        self.send(&json!({ "event": "pusher:signin", "data": data }))
-            .await
+        self.send(&json!({ "event": "pusher:signin", "data": data })).await
     }
 
     /// The next frame from the server, answering `pusher:ping` on the way.
@@ -201,8 +195,7 @@ impl Connection {
                 Err(other) => return Err(other),
             };
             if frame.event == "pusher:ping" {
-                self.send(&json!({ "event": "pusher:pong", "data": {} }))
-                    .await?;
+                self.send(&json!({ "event": "pusher:pong", "data": {} })).await?;
                 continue;
             }
             return Ok(frame);
@@ -249,10 +242,7 @@ impl Connection {
     /// # Errors
     /// [`WsError::WebSocket`] when the close cannot be sent.
     pub async fn close(mut self) -> Result<(), WsError> {
-        let frame = CloseFrame {
-            code: CloseCode::Normal,
-            reason: "".into(),
-        };
+        let frame = CloseFrame { code: CloseCode::Normal, reason: "".into() };
         self.ws.close(Some(frame)).await?;
         Ok(())
     }
@@ -280,9 +270,7 @@ async fn read_frame(ws: &mut WsStream, timeout: Duration) -> Result<Frame, WsErr
             }
         }
     };
-    tokio::time::timeout(timeout, read)
-        .await
-        .map_err(|_| WsError::Timeout(timeout))?
+    tokio::time::timeout(timeout, read).await.map_err(|_| WsError::Timeout(timeout))?
 }
 
 /// Reads until the server's close frame, for the close that follows a refusal.
@@ -303,10 +291,7 @@ fn close_info(frame: Option<CloseFrame>) -> CloseInfo {
             code: Some(u16::from(frame.code)),
             reason: frame.reason.as_str().to_owned(),
         },
-        None => CloseInfo {
-            code: None,
-            reason: String::new(),
-        },
+        None => CloseInfo { code: None, reason: String::new() },
     }
 }
 

@@ -147,14 +147,8 @@ mod tests {
 
     #[test]
     fn empty_success_bodies_are_empty_objects() {
-        assert_eq!(
-            serde_json::to_string(&TriggerResponse::default()).unwrap(),
-            "{}"
-        );
-        assert_eq!(
-            serde_json::to_string(&BatchResponse::default()).unwrap(),
-            "{}"
-        );
+        assert_eq!(serde_json::to_string(&TriggerResponse::default()).unwrap(), "{}");
+        assert_eq!(serde_json::to_string(&BatchResponse::default()).unwrap(), "{}");
         assert_eq!(
             serde_json::to_string(&ChannelsResponse::default()).unwrap(),
             r#"{"channels":{}}"#

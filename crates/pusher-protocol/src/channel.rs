@@ -35,10 +35,7 @@ impl ChannelKind {
     /// Classifies a channel name by its prefix.
     pub fn of(name: &str) -> Self {
         const PREFIXES: [(&str, ChannelKind); 8] = [
-            (
-                "private-encrypted-cache-",
-                ChannelKind::PrivateEncryptedCache,
-            ),
+            ("private-encrypted-cache-", ChannelKind::PrivateEncryptedCache),
             ("private-encrypted-", ChannelKind::PrivateEncrypted),
             ("private-cache-", ChannelKind::PrivateCache),
             ("presence-cache-", ChannelKind::PresenceCache),
@@ -131,11 +128,7 @@ impl ChannelName {
         }
         let body = name.strip_prefix('#').map_or(name, |rest| {
             // Only the reserved server-to-user prefix may start with '#'.
-            if name.starts_with(SERVER_TO_USER_PREFIX) {
-                rest
-            } else {
-                name
-            }
+            if name.starts_with(SERVER_TO_USER_PREFIX) { rest } else { name }
         });
         if let Some(bad) = body.chars().find(|c| !is_name_char(*c)) {
             return Err(ChannelNameError::InvalidCharacter(bad));
@@ -198,10 +191,7 @@ mod tests {
             ("invoice.123", ChannelKind::Public),
             ("private-foo", ChannelKind::Private),
             ("private-encrypted-foo", ChannelKind::PrivateEncrypted),
-            (
-                "private-encrypted-cache-foo",
-                ChannelKind::PrivateEncryptedCache,
-            ),
+            ("private-encrypted-cache-foo", ChannelKind::PrivateEncryptedCache),
             ("private-cache-foo", ChannelKind::PrivateCache),
             ("presence-cache-foo", ChannelKind::PresenceCache),
             ("presence-foo", ChannelKind::Presence),
@@ -216,11 +206,7 @@ mod tests {
 
     #[test]
     fn every_cache_kind_but_plain_cache_needs_a_signature() {
-        for name in [
-            "private-cache-a",
-            "private-encrypted-cache-a",
-            "presence-cache-a",
-        ] {
+        for name in ["private-cache-a", "private-encrypted-cache-a", "presence-cache-a"] {
             assert!(ChannelKind::of(name).needs_signature(), "{name}");
             assert!(ChannelKind::of(name).is_cache(), "{name}");
         }
@@ -231,14 +217,8 @@ mod tests {
     fn names_are_validated() {
         assert!(ChannelName::parse("a-Z_0=@,.;").is_ok());
         assert_eq!(ChannelName::parse(""), Err(ChannelNameError::Empty));
-        assert_eq!(
-            ChannelName::parse("a b"),
-            Err(ChannelNameError::InvalidCharacter(' '))
-        );
-        assert_eq!(
-            ChannelName::parse("#foo"),
-            Err(ChannelNameError::InvalidCharacter('#'))
-        );
+        assert_eq!(ChannelName::parse("a b"), Err(ChannelNameError::InvalidCharacter(' ')));
+        assert_eq!(ChannelName::parse("#foo"), Err(ChannelNameError::InvalidCharacter('#')));
         assert!(ChannelName::parse(&"a".repeat(200)).is_ok());
         assert_eq!(
             ChannelName::parse(&"a".repeat(201)),

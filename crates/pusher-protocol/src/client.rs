@@ -131,17 +131,12 @@ impl ClientMessage {
             }
             "pusher:unsubscribe" => {
                 let data: UnsubscribeData = data_object(&event, envelope.data, "data.channel")?;
-                Ok(Self::Unsubscribe {
-                    channel: parse_channel(&data.channel)?,
-                })
+                Ok(Self::Unsubscribe { channel: parse_channel(&data.channel)? })
             }
             "pusher:signin" => {
                 let data: SigninData =
                     data_object(&event, envelope.data, "data.auth and data.user_data")?;
-                Ok(Self::Signin {
-                    auth: data.auth,
-                    user_data: data.user_data,
-                })
+                Ok(Self::Signin { auth: data.auth, user_data: data.user_data })
             }
             name if name.starts_with("client-") => decode_client_event(envelope),
             _ => Err(DecodeError::UnknownEvent(event)),
@@ -154,10 +149,7 @@ fn decode_client_event(envelope: Envelope<'_>) -> Result<ClientMessage, DecodeEr
     if event.len() > MAX_EVENT_NAME_LEN {
         return Err(DecodeError::EventNameTooLong);
     }
-    let missing = |field| DecodeError::MissingField {
-        event: event.clone(),
-        field,
-    };
+    let missing = |field| DecodeError::MissingField { event: event.clone(), field };
     let channel: String = envelope
         .channel
         .and_then(|raw| serde_json::from_str(raw.get()).ok())
@@ -170,11 +162,7 @@ fn decode_client_event(envelope: Envelope<'_>) -> Result<ClientMessage, DecodeEr
             Err(_) => raw.get().to_owned(),
         },
     };
-    Ok(ClientMessage::ClientEvent {
-        event,
-        channel,
-        data,
-    })
+    Ok(ClientMessage::ClientEvent { event, channel, data })
 }
 
 /// `data` may be an object or, from some clients, a JSON-encoded string of one.
@@ -183,10 +171,7 @@ fn data_object<T: for<'de> Deserialize<'de>>(
     raw: Option<&RawValue>,
     field: &'static str,
 ) -> Result<T, DecodeError> {
-    let missing = || DecodeError::MissingField {
-        event: event.to_owned(),
-        field,
-    };
+    let missing = || DecodeError::MissingField { event: event.to_owned(), field };
     let raw = raw.ok_or_else(missing)?;
     if let Ok(inner) = serde_json::from_str::<String>(raw.get()) {
         return serde_json::from_str(&inner).map_err(|_| missing());
@@ -195,10 +180,8 @@ fn data_object<T: for<'de> Deserialize<'de>>(
 }
 
 fn parse_channel(name: &str) -> Result<ChannelName, DecodeError> {
-    ChannelName::parse(name).map_err(|reason| DecodeError::InvalidChannel {
-        channel: name.to_owned(),
-        reason,
-    })
+    ChannelName::parse(name)
+        .map_err(|reason| DecodeError::InvalidChannel { channel: name.to_owned(), reason })
 }
 
 #[cfg(test)]
@@ -215,10 +198,7 @@ mod tests {
             ClientMessage::decode(r#"{"event":"pusher:ping","data":{}}"#),
             Ok(ClientMessage::Ping)
         );
-        assert_eq!(
-            ClientMessage::decode(r#"{"event":"pusher:pong"}"#),
-            Ok(ClientMessage::Pong)
-        );
+        assert_eq!(ClientMessage::decode(r#"{"event":"pusher:pong"}"#), Ok(ClientMessage::Pong));
         assert_eq!(
             ClientMessage::decode(
                 r#"{"event":"pusher:subscribe","data":{"auth":"","channel":"a"}}"#
@@ -241,9 +221,7 @@ mod tests {
         );
         assert_eq!(
             ClientMessage::decode(r#"{"event":"pusher:unsubscribe","data":{"channel":"a"}}"#),
-            Ok(ClientMessage::Unsubscribe {
-                channel: channel("a")
-            })
+            Ok(ClientMessage::Unsubscribe { channel: channel("a") })
         );
         assert_eq!(
             ClientMessage::decode(
@@ -275,10 +253,7 @@ mod tests {
 
     #[test]
     fn bad_frames_are_precise_errors() {
-        assert!(matches!(
-            ClientMessage::decode("not json"),
-            Err(DecodeError::InvalidJson(_))
-        ));
+        assert!(matches!(ClientMessage::decode("not json"), Err(DecodeError::InvalidJson(_))));
         assert!(matches!(
             ClientMessage::decode(r#"{"data":{}}"#),
             Err(DecodeError::InvalidJson(_))
@@ -298,14 +273,8 @@ mod tests {
             ClientMessage::decode(r#"{"event":"nope"}"#),
             Err(DecodeError::UnknownEvent("nope".to_owned()))
         );
-        let long = format!(
-            r#"{{"event":"client-{}","channel":"private-a"}}"#,
-            "x".repeat(200)
-        );
-        assert_eq!(
-            ClientMessage::decode(&long),
-            Err(DecodeError::EventNameTooLong)
-        );
+        let long = format!(r#"{{"event":"client-{}","channel":"private-a"}}"#, "x".repeat(200));
+        assert_eq!(ClientMessage::decode(&long), Err(DecodeError::EventNameTooLong));
     }
 
     proptest::proptest! {

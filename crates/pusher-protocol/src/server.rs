@@ -144,28 +144,16 @@ impl ServerMessage<'_> {
     }
 
     fn frame(&self) -> Frame<'_> {
-        let plain = |event, channel, data| Frame {
-            event,
-            channel,
-            data,
-            user_id: None,
-        };
+        let plain = |event, channel, data| Frame { event, channel, data, user_id: None };
         match self {
-            Self::ConnectionEstablished {
-                socket_id,
-                activity_timeout,
-            } => plain(
+            Self::ConnectionEstablished { socket_id, activity_timeout } => plain(
                 "pusher:connection_established",
                 None,
                 encoded(
                     &json!({ "socket_id": socket_id.to_string(), "activity_timeout": activity_timeout }),
                 ),
             ),
-            Self::Error {
-                code,
-                message,
-                channel,
-            } => plain(
+            Self::Error { code, message, channel } => plain(
                 "pusher:error",
                 *channel,
                 Data::Object(json!({ "code": code.map(ErrorCode::code), "message": message })),
@@ -195,27 +183,17 @@ impl ServerMessage<'_> {
                 Some(channel),
                 encoded(&json!({ "subscription_count": count })),
             ),
-            Self::SigninSuccess { user_data } => plain(
-                "pusher:signin_success",
-                None,
-                encoded(&json!({ "user_data": user_data })),
-            ),
+            Self::SigninSuccess { user_data } => {
+                plain("pusher:signin_success", None, encoded(&json!({ "user_data": user_data })))
+            }
             Self::WatchlistEvents { events } => plain(
                 "pusher_internal:watchlist_events",
                 None,
                 encoded(&json!({ "events": events })),
             ),
-            Self::Event {
-                event,
-                channel,
-                data,
-                user_id,
-            } => Frame {
-                event,
-                channel: Some(channel),
-                data: Data::Text(data),
-                user_id: *user_id,
-            },
+            Self::Event { event, channel, data, user_id } => {
+                Frame { event, channel: Some(channel), data: Data::Text(data), user_id: *user_id }
+            }
         }
     }
 }
@@ -226,10 +204,8 @@ fn encoded(value: &Value) -> Data<'static> {
 
 fn presence_data(members: &[Member]) -> Value {
     let ids: Vec<&str> = members.iter().map(|m| m.user_id.as_str()).collect();
-    let hash: serde_json::Map<String, Value> = members
-        .iter()
-        .map(|m| (m.user_id.clone(), m.user_info.clone()))
-        .collect();
+    let hash: serde_json::Map<String, Value> =
+        members.iter().map(|m| (m.user_id.clone(), m.user_info.clone())).collect();
     json!({ "presence": { "ids": ids, "hash": hash, "count": members.len() } })
 }
 
@@ -279,36 +255,22 @@ mod tests {
 
     #[test]
     fn ping_pong() {
-        assert_eq!(
-            ServerMessage::Ping.to_json(),
-            r#"{"event":"pusher:ping","data":{}}"#
-        );
-        assert_eq!(
-            ServerMessage::Pong.to_json(),
-            r#"{"event":"pusher:pong","data":{}}"#
-        );
+        assert_eq!(ServerMessage::Ping.to_json(), r#"{"event":"pusher:ping","data":{}}"#);
+        assert_eq!(ServerMessage::Pong.to_json(), r#"{"event":"pusher:pong","data":{}}"#);
     }
 
     #[test]
     fn subscription_succeeded() {
         let c = channel("my-channel");
-        let frame = ServerMessage::SubscriptionSucceeded {
-            channel: &c,
-            members: None,
-        };
+        let frame = ServerMessage::SubscriptionSucceeded { channel: &c, members: None };
         assert_eq!(
             frame.to_json(),
             r#"{"event":"pusher_internal:subscription_succeeded","channel":"my-channel","data":"{}"}"#
         );
         let p = channel("presence-a");
-        let members = [Member {
-            user_id: "10".to_owned(),
-            user_info: json!({"name": "Mr. Channels"}),
-        }];
-        let frame = ServerMessage::SubscriptionSucceeded {
-            channel: &p,
-            members: Some(&members),
-        };
+        let members =
+            [Member { user_id: "10".to_owned(), user_info: json!({"name": "Mr. Channels"}) }];
+        let frame = ServerMessage::SubscriptionSucceeded { channel: &p, members: Some(&members) };
         assert_eq!(
             frame.to_json(),
             r#"{"event":"pusher_internal:subscription_succeeded","channel":"presence-a","data":"{\"presence\":{\"count\":1,\"hash\":{\"10\":{\"name\":\"Mr. Channels\"}},\"ids\":[\"10\"]}}"}"#
@@ -323,11 +285,7 @@ mod tests {
             r#"{"event":"pusher:cache_miss","channel":"cache-a","data":"{}"}"#
         );
         assert_eq!(
-            ServerMessage::SubscriptionCount {
-                channel: &c,
-                count: 3
-            }
-            .to_json(),
+            ServerMessage::SubscriptionCount { channel: &c, count: 3 }.to_json(),
             r#"{"event":"pusher_internal:subscription_count","channel":"cache-a","data":"{\"subscription_count\":3}"}"#
         );
     }
@@ -335,24 +293,13 @@ mod tests {
     #[test]
     fn members() {
         let p = channel("presence-a");
-        let member = Member {
-            user_id: "7".to_owned(),
-            user_info: Value::Null,
-        };
+        let member = Member { user_id: "7".to_owned(), user_info: Value::Null };
         assert_eq!(
-            ServerMessage::MemberAdded {
-                channel: &p,
-                member: &member
-            }
-            .to_json(),
+            ServerMessage::MemberAdded { channel: &p, member: &member }.to_json(),
             r#"{"event":"pusher_internal:member_added","channel":"presence-a","data":"{\"user_id\":\"7\",\"user_info\":null}"}"#
         );
         assert_eq!(
-            ServerMessage::MemberRemoved {
-                channel: &p,
-                user_id: "7"
-            }
-            .to_json(),
+            ServerMessage::MemberRemoved { channel: &p, user_id: "7" }.to_json(),
             r#"{"event":"pusher_internal:member_removed","channel":"presence-a","data":"{\"user_id\":\"7\"}"}"#
         );
     }
@@ -360,16 +307,11 @@ mod tests {
     #[test]
     fn signin_and_watchlist() {
         assert_eq!(
-            ServerMessage::SigninSuccess {
-                user_data: r#"{"id":"1"}"#
-            }
-            .to_json(),
+            ServerMessage::SigninSuccess { user_data: r#"{"id":"1"}"# }.to_json(),
             r#"{"event":"pusher:signin_success","data":"{\"user_data\":\"{\\\"id\\\":\\\"1\\\"}\"}"}"#
         );
-        let events = [WatchlistEvent {
-            name: WatchlistChange::Online,
-            user_ids: vec!["2".to_owned()],
-        }];
+        let events =
+            [WatchlistEvent { name: WatchlistChange::Online, user_ids: vec!["2".to_owned()] }];
         assert_eq!(
             ServerMessage::WatchlistEvents { events: &events }.to_json(),
             r#"{"event":"pusher_internal:watchlist_events","data":"{\"events\":[{\"name\":\"online\",\"user_ids\":[\"2\"]}]}"}"#
@@ -389,12 +331,8 @@ mod tests {
             triggered.to_json(),
             r#"{"event":"my-event","channel":"presence-a","data":"{\"a\":1}"}"#
         );
-        let client = ServerMessage::Event {
-            event: "client-x",
-            channel: &c,
-            data: "{}",
-            user_id: Some("9"),
-        };
+        let client =
+            ServerMessage::Event { event: "client-x", channel: &c, data: "{}", user_id: Some("9") };
         assert_eq!(
             client.to_json(),
             r#"{"event":"client-x","channel":"presence-a","data":"{}","user_id":"9"}"#

@@ -63,10 +63,7 @@ pub fn user_string_to_sign(socket_id: &str, user_data: &str) -> String {
 
 /// The `auth` value a backend returns for `pusher:signin`.
 pub fn user_auth(key: &str, secret: &str, socket_id: &str, user_data: &str) -> String {
-    format!(
-        "{key}:{}",
-        hmac_hex(secret, &user_string_to_sign(socket_id, user_data))
-    )
+    format!("{key}:{}", hmac_hex(secret, &user_string_to_sign(socket_id, user_data)))
 }
 
 /// Why an `auth` value was refused.
@@ -152,10 +149,7 @@ pub fn api_signature<'a>(
     path: &str,
     params: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> String {
-    hmac_hex(
-        secret,
-        &api_string_to_sign(method, path, &api_query_to_sign(params)),
-    )
+    hmac_hex(secret, &api_string_to_sign(method, path, &api_query_to_sign(params)))
 }
 
 /// Why a signed HTTP API request was refused.
@@ -227,18 +221,14 @@ impl SignedRequest<'_> {
         if version != "1.0" {
             return Err(ApiAuthError::UnsupportedVersion(version.to_owned()));
         }
-        let timestamp: u64 = self
-            .param("auth_timestamp")?
-            .parse()
-            .map_err(|_| ApiAuthError::BadTimestamp)?;
+        let timestamp: u64 =
+            self.param("auth_timestamp")?.parse().map_err(|_| ApiAuthError::BadTimestamp)?;
         let off_by = now.abs_diff(timestamp);
         if off_by > API_TIMESTAMP_WINDOW_SECS {
             return Err(ApiAuthError::StaleTimestamp { off_by });
         }
         if !self.body.is_empty() {
-            let given = self
-                .param("body_md5")
-                .map_err(|_| ApiAuthError::BodyMd5Mismatch)?;
+            let given = self.param("body_md5").map_err(|_| ApiAuthError::BodyMd5Mismatch)?;
             if !given.eq_ignore_ascii_case(&body_md5(self.body)) {
                 return Err(ApiAuthError::BodyMd5Mismatch);
             }
@@ -308,10 +298,7 @@ mod tests {
     #[test]
     fn http_api_vector() {
         let body = r#"{"name":"foo","channels":["project-3"],"data":"{\"some\":\"data\"}"}"#;
-        assert_eq!(
-            body_md5(body.as_bytes()),
-            "ec365a775a4cd0599faeb73354201b6f"
-        );
+        assert_eq!(body_md5(body.as_bytes()), "ec365a775a4cd0599faeb73354201b6f");
         let params = [
             ("auth_key", KEY),
             ("auth_timestamp", "1353088179"),
@@ -319,15 +306,10 @@ mod tests {
             ("body_md5", "ec365a775a4cd0599faeb73354201b6f"),
         ];
         let signature = api_signature(SECRET, "POST", "/apps/3/events", params);
-        assert_eq!(
-            signature,
-            "da454824c97ba181a32ccc17a72625ba02771f50b50e1e7430e47a1f3f457e6c"
-        );
+        assert_eq!(signature, "da454824c97ba181a32ccc17a72625ba02771f50b50e1e7430e47a1f3f457e6c");
 
-        let mut owned: Vec<(String, String)> = params
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
+        let mut owned: Vec<(String, String)> =
+            params.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         owned.push(("auth_signature".to_owned(), signature));
         let request = SignedRequest {
             method: "POST",
@@ -340,18 +322,9 @@ mod tests {
             request.verify(KEY, SECRET, 1_353_088_179 + 601),
             Err(ApiAuthError::StaleTimestamp { off_by: 601 })
         );
-        assert_eq!(
-            request.verify("other", SECRET, 1_353_088_179),
-            Err(ApiAuthError::WrongKey)
-        );
-        let tampered = SignedRequest {
-            body: b"{}",
-            ..request
-        };
-        assert_eq!(
-            tampered.verify(KEY, SECRET, 1_353_088_179),
-            Err(ApiAuthError::BodyMd5Mismatch)
-        );
+        assert_eq!(request.verify("other", SECRET, 1_353_088_179), Err(ApiAuthError::WrongKey));
+        let tampered = SignedRequest { body: b"{}", ..request };
+        assert_eq!(tampered.verify(KEY, SECRET, 1_353_088_179), Err(ApiAuthError::BodyMd5Mismatch));
         assert!(matches!(
             request.verify(KEY, "wrong-secret", 1_353_088_179),
             Err(ApiAuthError::InvalidSignature { .. })
@@ -380,14 +353,8 @@ mod tests {
 
     #[test]
     fn auth_errors_are_precise() {
-        assert_eq!(
-            verify_auth(KEY, SECRET, "x", "no-colon"),
-            Err(AuthError::Malformed)
-        );
-        assert_eq!(
-            verify_auth(KEY, SECRET, "x", "other:abc"),
-            Err(AuthError::WrongKey)
-        );
+        assert_eq!(verify_auth(KEY, SECRET, "x", "no-colon"), Err(AuthError::Malformed));
+        assert_eq!(verify_auth(KEY, SECRET, "x", "other:abc"), Err(AuthError::WrongKey));
         let err = verify_auth(KEY, SECRET, "1.1:private-a", &format!("{KEY}:bad")).unwrap_err();
         assert_eq!(
             err.to_string(),

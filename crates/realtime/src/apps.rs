@@ -25,24 +25,11 @@ impl Apps {
     pub(crate) fn new(configs: &[AppConfig]) -> Self {
         let apps: Vec<Arc<App>> = configs
             .iter()
-            .map(|c| {
-                Arc::new(App {
-                    config: c.clone(),
-                    hub: Hub::default(),
-                })
-            })
+            .map(|c| Arc::new(App { config: c.clone(), hub: Hub::default() }))
             .collect();
         Self {
-            by_key: Arc::new(
-                apps.iter()
-                    .map(|a| (a.config.key.clone(), a.clone()))
-                    .collect(),
-            ),
-            by_id: Arc::new(
-                apps.iter()
-                    .map(|a| (a.config.id.clone(), a.clone()))
-                    .collect(),
-            ),
+            by_key: Arc::new(apps.iter().map(|a| (a.config.key.clone(), a.clone())).collect()),
+            by_id: Arc::new(apps.iter().map(|a| (a.config.id.clone(), a.clone())).collect()),
         }
     }
 

@@ -148,9 +148,7 @@ impl AppConfig {
     fn validate(&self, at: &str) -> Result<(), ConfigError> {
         let text = |field: &str, value: &str| {
             let ok = !value.is_empty()
-                && value
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+                && value.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
             if ok {
                 Ok(())
             } else {
@@ -163,32 +161,14 @@ impl AppConfig {
         text("id", &self.id)?;
         text("key", &self.key)?;
         if self.secret.expose().is_empty() {
-            return Err(ConfigError::new(
-                format!("{at}.secret"),
-                "must not be empty",
-            ));
+            return Err(ConfigError::new(format!("{at}.secret"), "must not be empty"));
         }
-        positive(
-            &format!("{at}.max_presence_members"),
-            self.max_presence_members,
-        )?;
-        positive(
-            &format!("{at}.max_presence_user_info_bytes"),
-            self.max_presence_user_info_bytes,
-        )?;
-        positive(
-            &format!("{at}.max_presence_user_id_len"),
-            self.max_presence_user_id_len,
-        )?;
-        positive(
-            &format!("{at}.max_client_events_per_second"),
-            self.max_client_events_per_second,
-        )?;
+        positive(&format!("{at}.max_presence_members"), self.max_presence_members)?;
+        positive(&format!("{at}.max_presence_user_info_bytes"), self.max_presence_user_info_bytes)?;
+        positive(&format!("{at}.max_presence_user_id_len"), self.max_presence_user_id_len)?;
+        positive(&format!("{at}.max_client_events_per_second"), self.max_client_events_per_second)?;
         positive(&format!("{at}.max_event_bytes"), self.max_event_bytes)?;
-        positive(
-            &format!("{at}.max_channels_per_event"),
-            self.max_channels_per_event,
-        )?;
+        positive(&format!("{at}.max_channels_per_event"), self.max_channels_per_event)?;
         positive(&format!("{at}.max_batch_events"), self.max_batch_events)
     }
 }
@@ -229,19 +209,12 @@ pub struct ConfigError {
 impl ConfigError {
     /// A problem with `key`.
     pub fn new(key: impl Into<String>, problem: impl Into<String>) -> Self {
-        Self {
-            key: key.into(),
-            problem: problem.into(),
-        }
+        Self { key: key.into(), problem: problem.into() }
     }
 }
 
 fn positive<T: PartialOrd + Default>(key: &str, value: T) -> Result<(), ConfigError> {
-    if value > T::default() {
-        Ok(())
-    } else {
-        Err(ConfigError::new(key, "must be greater than 0"))
-    }
+    if value > T::default() { Ok(()) } else { Err(ConfigError::new(key, "must be greater than 0")) }
 }
 
 fn yes() -> bool {
@@ -323,10 +296,7 @@ mod tests {
         assert_eq!(config.validate().unwrap_err().key, "realtime.apps[1].key");
         config.apps[1].key = "k2".to_owned();
         config.apps[1].max_event_bytes = 0;
-        assert_eq!(
-            config.validate().unwrap_err().key,
-            "realtime.apps[1].max_event_bytes"
-        );
+        assert_eq!(config.validate().unwrap_err().key, "realtime.apps[1].max_event_bytes");
         config.apps[1].max_event_bytes = 1;
         config.apps[1].id = "bad id".to_owned();
         assert_eq!(config.validate().unwrap_err().key, "realtime.apps[1].id");

@@ -64,10 +64,7 @@ impl ConnHandle {
         match self.0.queue.try_send(frame.clone()) {
             Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => {}
             Err(mpsc::error::TrySendError::Full(_)) => {
-                self.kick(
-                    ErrorCode::OverCapacity,
-                    "Client is too slow to read its messages",
-                );
+                self.kick(ErrorCode::OverCapacity, "Client is too slow to read its messages");
             }
         }
     }
@@ -112,10 +109,7 @@ mod tests {
         handle.kick(ErrorCode::OverCapacity, "b");
         assert_eq!(
             inbox.handle.kicked().await,
-            Kick {
-                code: ErrorCode::Unauthorized,
-                reason: "a"
-            }
+            Kick { code: ErrorCode::Unauthorized, reason: "a" }
         );
     }
 }

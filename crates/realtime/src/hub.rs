@@ -74,24 +74,18 @@ impl Hub {
     fn channels(&self) -> MutexGuard<'_, HashMap<ChannelName, Channel>> {
         // A panic while holding the lock cannot leave the maps half-updated in a way that
         // matters more than refusing service, so poisoning is ignored.
-        self.channels
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.channels.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn cache(&self) -> MutexGuard<'_, HashMap<ChannelName, Cached>> {
-        self.cache
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Counts a new connection unless the app is at `max`.
     pub(crate) fn try_connect(&self, max: Option<usize>) -> bool {
         let limit = max.unwrap_or(usize::MAX);
         self.connections
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < limit).then_some(n + 1)
-            })
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < limit).then_some(n + 1))
             .is_ok()
     }
 
@@ -115,13 +109,9 @@ impl Hub {
             return Err(JoinRefused::AlreadySubscribed);
         }
         let Some(member) = member else {
-            entry.subscribers.insert(
-                conn.socket_id(),
-                Subscriber {
-                    conn: conn.clone(),
-                    user_id: None,
-                },
-            );
+            entry
+                .subscribers
+                .insert(conn.socket_id(), Subscriber { conn: conn.clone(), user_id: None });
             return Ok(Joined { members: None });
         };
         let user_id: Arc<str> = Arc::from(member.user_id.as_str());
@@ -133,10 +123,7 @@ impl Hub {
             return Err(JoinRefused::PresenceFull);
         }
         if is_new {
-            let added = frame(&ServerMessage::MemberAdded {
-                channel,
-                member: &member,
-            });
+            let added = frame(&ServerMessage::MemberAdded { channel, member: &member });
             for subscriber in entry.subscribers.values() {
                 subscriber.conn.send(&added);
             }
@@ -144,22 +131,13 @@ impl Hub {
         entry
             .members
             .entry(user_id.clone())
-            .or_insert(Presence {
-                connections: 0,
-                member,
-            })
+            .or_insert(Presence { connections: 0, member })
             .connections += 1;
-        entry.subscribers.insert(
-            conn.socket_id(),
-            Subscriber {
-                conn: conn.clone(),
-                user_id: Some(user_id),
-            },
-        );
+        entry
+            .subscribers
+            .insert(conn.socket_id(), Subscriber { conn: conn.clone(), user_id: Some(user_id) });
         let members = entry.members.values().map(|p| p.member.clone()).collect();
-        Ok(Joined {
-            members: Some(members),
-        })
+        Ok(Joined { members: Some(members) })
     }
 
     /// Removes a connection from a channel. Returns whether it was subscribed.
@@ -179,10 +157,7 @@ impl Hub {
             });
             if gone {
                 entry.members.remove(&user_id);
-                let removed = frame(&ServerMessage::MemberRemoved {
-                    channel,
-                    user_id: &user_id,
-                });
+                let removed = frame(&ServerMessage::MemberRemoved { channel, user_id: &user_id });
                 for other in entry.subscribers.values() {
                     other.conn.send(&removed);
                 }
@@ -213,10 +188,8 @@ impl Hub {
         let Some(entry) = channels.get(channel) else {
             return;
         };
-        let count = frame(&ServerMessage::SubscriptionCount {
-            channel,
-            count: entry.subscribers.len(),
-        });
+        let count =
+            frame(&ServerMessage::SubscriptionCount { channel, count: entry.subscribers.len() });
         for subscriber in entry.subscribers.values() {
             subscriber.conn.send(&count);
         }
@@ -260,11 +233,7 @@ impl Hub {
         cache.retain(|_, cached| cached.expires > now);
         cache.insert(
             channel.clone(),
-            Cached {
-                event: event.to_owned(),
-                data: data.to_owned(),
-                expires: now + ttl,
-            },
+            Cached { event: event.to_owned(), data: data.to_owned(), expires: now + ttl },
         );
     }
 

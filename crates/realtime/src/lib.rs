@@ -7,6 +7,7 @@
 //! - `conn`: the handle to a connection: a bounded queue of pre-serialised frames and a kick.
 //! - `ws`: the WebSocket endpoint; one task per connection, one handler per client message.
 //! - `http_api`: the signed HTTP API.
+//! - [`trigger`]: the rules of publishing, shared by the HTTP API and the in-process [`Publisher`].
 //! - [`server`]: `Server::build` → `port()` → `run_until_stopped`.
 #![deny(missing_docs)]
 
@@ -16,7 +17,9 @@ mod conn;
 mod http_api;
 mod hub;
 pub mod server;
+pub mod trigger;
 mod ws;
 
 pub use config::{AppConfig, ConfigError, RealtimeConfig, Secret};
 pub use server::{Server, ServerError};
+pub use trigger::{Publisher, TriggerError};

@@ -69,6 +69,11 @@ impl Server {
         self.listener.local_addr()
     }
 
+    /// Publishes events in-process, for the backend running in the same binary.
+    pub fn publisher(&self) -> crate::Publisher {
+        crate::Publisher::new(self.state.apps.clone())
+    }
+
     /// The port it listens on (useful after binding port 0).
     pub fn port(&self) -> u16 {
         self.local_addr().map_or(0, |a| a.port())
@@ -91,14 +96,9 @@ impl Server {
             signal.await;
             stop.cancel();
         });
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown.cancelled_owned())
-            .await?;
+        axum::serve(self.listener, app).with_graceful_shutdown(shutdown.cancelled_owned()).await?;
         state.connections.close();
-        if tokio::time::timeout(DRAIN_TIMEOUT, state.connections.wait())
-            .await
-            .is_err()
-        {
+        if tokio::time::timeout(DRAIN_TIMEOUT, state.connections.wait()).await.is_err() {
             tracing::warn!("connections still open after the drain timeout");
         }
         Ok(())

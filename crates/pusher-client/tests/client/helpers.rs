@@ -31,10 +31,7 @@ pub(crate) struct Recorded {
 
 impl Recorded {
     pub(crate) fn param(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     pub(crate) fn json(&self) -> serde_json::Value {
@@ -71,25 +68,13 @@ pub(crate) fn client(port: u16) -> PusherClient {
 
 async fn record(State(state): State<ApiState>, method: Method, uri: Uri, body: Bytes) -> Response {
     let params: Vec<(String, String)> =
-        url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
-            .into_owned()
-            .collect();
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("system clock after 1970")
-        .as_secs();
-    let verified = SignedRequest {
-        method: method.as_str(),
-        path: uri.path(),
-        params: &params,
-        body: &body,
-    }
-    .verify(KEY, SECRET, now);
-    let status = if verified.is_ok() {
-        state.reply.0
-    } else {
-        StatusCode::UNAUTHORIZED
-    };
+        url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()).into_owned().collect();
+    let now =
+        SystemTime::now().duration_since(UNIX_EPOCH).expect("system clock after 1970").as_secs();
+    let verified =
+        SignedRequest { method: method.as_str(), path: uri.path(), params: &params, body: &body }
+            .verify(KEY, SECRET, now);
+    let status = if verified.is_ok() { state.reply.0 } else { StatusCode::UNAUTHORIZED };
     let reply = if verified.is_ok() {
         state.reply.1.to_owned()
     } else {
@@ -136,33 +121,19 @@ async fn established(mut socket: WebSocket) {
     socket.send(Message::text(ESTABLISHED)).await.expect("send");
     let subscribe = next_json(&mut socket).await;
     assert_eq!(subscribe["event"], "pusher:subscribe");
-    let channel = subscribe["data"]["channel"]
-        .as_str()
-        .expect("subscribe names a channel")
-        .to_owned();
+    let channel =
+        subscribe["data"]["channel"].as_str().expect("subscribe names a channel").to_owned();
     let succeeded = serde_json::json!({
         "event": "pusher_internal:subscription_succeeded", "channel": channel, "data": "{}"
     });
-    socket
-        .send(Message::text(succeeded.to_string()))
-        .await
-        .expect("send");
-    socket
-        .send(Message::text(r#"{"event":"pusher:ping","data":{}}"#))
-        .await
-        .expect("send");
+    socket.send(Message::text(succeeded.to_string())).await.expect("send");
+    socket.send(Message::text(r#"{"event":"pusher:ping","data":{}}"#)).await.expect("send");
     let pong = next_json(&mut socket).await;
-    assert_eq!(
-        pong,
-        serde_json::json!({"event": "pusher:pong", "data": {}})
-    );
+    assert_eq!(pong, serde_json::json!({"event": "pusher:pong", "data": {}}));
     let event = serde_json::json!({
         "event": "payment.received", "channel": channel, "data": r#"{"amount":5}"#
     });
-    socket
-        .send(Message::text(event.to_string()))
-        .await
-        .expect("send");
+    socket.send(Message::text(event.to_string())).await.expect("send");
     close(&mut socket, 4200, "Server shutting down").await;
 }
 
@@ -179,22 +150,14 @@ async fn next_json(socket: &mut WebSocket) -> serde_json::Value {
 }
 
 async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
-    let frame = CloseFrame {
-        code,
-        reason: reason.into(),
-    };
-    socket
-        .send(Message::Close(Some(frame)))
-        .await
-        .expect("send close");
+    let frame = CloseFrame { code, reason: reason.into() };
+    socket.send(Message::Close(Some(frame))).await.expect("send close");
     // Wait for the client's answering close before the socket is dropped.
     while let Some(Ok(_)) = socket.recv().await {}
 }
 
 async fn serve(app: Router) -> u16 {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind port 0");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
     let port = listener.local_addr().expect("local address").port();
     tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
     port

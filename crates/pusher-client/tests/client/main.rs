@@ -61,18 +61,13 @@ async fn every_call_hits_its_route_signed() {
     client.terminate_user_connections("u 1").await.unwrap();
     client.send_to_user("42", "hello", "{}").await.unwrap();
     let (client, channel_log) = spawn_api(200, r#"{"occupied":true,"subscription_count":1}"#).await;
-    let channel = client
-        .channel("cache-a", Some("subscription_count,cache"))
-        .await
-        .unwrap();
+    let channel = client.channel("cache-a", Some("subscription_count,cache")).await.unwrap();
     assert!(channel.occupied);
 
     let log = log.lock().unwrap().clone();
     assert!(log.iter().all(|r| r.verified.is_ok()), "{log:?}");
-    let routes: Vec<(&str, &str)> = log
-        .iter()
-        .map(|r| (r.method.as_str(), r.path.as_str()))
-        .collect();
+    let routes: Vec<(&str, &str)> =
+        log.iter().map(|r| (r.method.as_str(), r.path.as_str())).collect();
     assert_eq!(
         routes,
         [
@@ -93,10 +88,7 @@ async fn every_call_hits_its_route_signed() {
 #[tokio::test]
 async fn channel_listings_decode() {
     let (client, log) = spawn_api(200, r#"{"channels":{"presence-a":{"user_count":3}}}"#).await;
-    let channels = client
-        .channels(Some("presence-"), Some("user_count"))
-        .await
-        .unwrap();
+    let channels = client.channels(Some("presence-"), Some("user_count")).await.unwrap();
     assert_eq!(channels.channels["presence-a"].user_count, Some(3));
     let request = log.lock().unwrap()[0].clone();
     assert_eq!(request.verified, Ok(()));
@@ -110,15 +102,9 @@ async fn channel_listings_decode() {
 #[tokio::test]
 async fn failures_carry_the_server_status_and_message() {
     let (client, _) = spawn_api(400, r#"{"error":"too many channels"}"#).await;
-    let err = client
-        .trigger(&["a"], "e", "{}", None, None)
-        .await
-        .unwrap_err();
+    let err = client.trigger(&["a"], "e", "{}", None, None).await.unwrap_err();
     assert_eq!(err.status(), Some(400));
-    assert_eq!(
-        err.to_string(),
-        "the server answered 400: too many channels"
-    );
+    assert_eq!(err.to_string(), "the server answered 400: too many channels");
 
     let (client, _) = spawn_api(200, "not json").await;
     let err = client.users("presence-a").await.unwrap_err();
@@ -130,16 +116,11 @@ async fn a_stale_timestamp_can_be_forged() {
     let (client, log) = spawn_api(200, "{}").await;
     let body = br#"{"name":"e","channels":["a"],"data":"{}"}"#.to_vec();
     let path = client.app_path(&["events"]);
-    let url = client
-        .signed_url_at(&Method::POST, &path, &[], &body, 1_000)
-        .unwrap();
+    let url = client.signed_url_at(&Method::POST, &path, &[], &body, 1_000).unwrap();
     let response = client.send_raw(Method::POST, url, body).await.unwrap();
     assert_eq!(response.status, 401);
     let recorded = log.lock().unwrap()[0].clone();
-    assert!(matches!(
-        recorded.verified,
-        Err(ApiAuthError::StaleTimestamp { .. })
-    ));
+    assert!(matches!(recorded.verified, Err(ApiAuthError::StaleTimestamp { .. })));
 }
 
 #[tokio::test]
@@ -151,10 +132,8 @@ async fn connection_follows_the_protocol() {
     assert_eq!(connection.activity_timeout(), Some(120));
 
     connection.subscribe("invoice.1", None, None).await.unwrap();
-    let succeeded = connection
-        .expect_event("pusher_internal:subscription_succeeded", WAIT)
-        .await
-        .unwrap();
+    let succeeded =
+        connection.expect_event("pusher_internal:subscription_succeeded", WAIT).await.unwrap();
     assert_eq!(succeeded.channel.as_deref(), Some("invoice.1"));
 
     // The server sends the event only after our pong: next_frame answered its ping.
@@ -183,13 +162,9 @@ async fn refusals_and_drops_are_reported() {
     assert_eq!(frame.data["code"], 4001);
     assert_eq!(close.and_then(|c| c.code), Some(4001));
 
-    let mut dropped = Connection::connect(&format!("ws://127.0.0.1:{port}/app/drop?protocol=7"))
-        .await
-        .unwrap();
-    assert!(matches!(
-        dropped.close_frame(WAIT).await,
-        Err(WsError::Dropped)
-    ));
+    let mut dropped =
+        Connection::connect(&format!("ws://127.0.0.1:{port}/app/drop?protocol=7")).await.unwrap();
+    assert!(matches!(dropped.close_frame(WAIT).await, Err(WsError::Dropped)));
 }
 
 #[tokio::test]
@@ -210,10 +185,7 @@ async fn wss_urls_get_a_tls_handshake() {
         .await
         .unwrap_err();
     assert!(
-        !matches!(
-            err,
-            WsError::WebSocket(TungsteniteError::Url(UrlError::TlsFeatureNotEnabled))
-        ),
+        !matches!(err, WsError::WebSocket(TungsteniteError::Url(UrlError::TlsFeatureNotEnabled))),
         "{err:?}"
     );
 }

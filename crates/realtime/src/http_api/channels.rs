@@ -29,9 +29,7 @@ pub(crate) async fn list(signed: Signed) -> Result<Json<ChannelsResponse>, ApiEr
                 ));
             }
             other => {
-                return Err(ApiError::BadRequest(format!(
-                    "Unknown info attribute {other:?}"
-                )));
+                return Err(ApiError::BadRequest(format!("Unknown info attribute {other:?}")));
             }
         }
     }
@@ -77,17 +75,9 @@ pub(crate) async fn show(
         occupied: current.is_some(),
         user_count: wants("user_count")
             .then(|| current.as_ref().and_then(|c| c.user_count).unwrap_or(0)),
-        subscription_count: wants("subscription_count").then(|| {
-            current
-                .as_ref()
-                .and_then(|c| c.subscription_count)
-                .unwrap_or(0)
-        }),
-        cache: if wants("cache") {
-            hub.cached_event(&channel)
-        } else {
-            None
-        },
+        subscription_count: wants("subscription_count")
+            .then(|| current.as_ref().and_then(|c| c.subscription_count).unwrap_or(0)),
+        cache: if wants("cache") { hub.cached_event(&channel) } else { None },
     }))
 }
 
@@ -98,16 +88,9 @@ pub(crate) async fn users(
 ) -> Result<Json<UsersResponse>, ApiError> {
     let channel = parse_channel(&channel)?;
     if !channel.kind().is_presence() {
-        return Err(ApiError::BadRequest(format!(
-            "{channel} is not a presence channel"
-        )));
+        return Err(ApiError::BadRequest(format!("{channel} is not a presence channel")));
     }
-    let users = signed
-        .app
-        .hub
-        .presence_users(&channel)
-        .into_iter()
-        .map(|id| UserId { id })
-        .collect();
+    let users =
+        signed.app.hub.presence_users(&channel).into_iter().map(|id| UserId { id }).collect();
     Ok(Json(UsersResponse { users }))
 }

@@ -6,6 +6,8 @@ use axum::response::{IntoResponse, Response};
 use pusher_protocol::api::ErrorBody;
 use pusher_protocol::sign::ApiAuthError;
 
+use crate::trigger::TriggerError;
+
 /// An HTTP API failure.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum ApiError {
@@ -21,9 +23,12 @@ pub(crate) enum ApiError {
     /// The request is malformed or breaks a rule.
     #[error("{0}")]
     BadRequest(String),
-    /// An event's data is over the size limit.
+    /// A request body is over the size limit.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// The event itself was refused.
+    #[error(transparent)]
+    Trigger(#[from] TriggerError),
 }
 
 impl ApiError {
@@ -33,19 +38,17 @@ impl ApiError {
             Self::AppDisabled => StatusCode::FORBIDDEN,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::PayloadTooLarge(_) | Self::Trigger(TriggerError::TooLarge { .. }) => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            Self::Trigger(TriggerError::UnknownApp(_)) => StatusCode::NOT_FOUND,
+            Self::Trigger(TriggerError::Invalid(_)) => StatusCode::BAD_REQUEST,
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
-            self.status(),
-            Json(ErrorBody {
-                error: self.to_string(),
-            }),
-        )
-            .into_response()
+        (self.status(), Json(ErrorBody { error: self.to_string() })).into_response()
     }
 }

@@ -20,23 +20,12 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/apps/{app_id}/batch_events", post(events::batch))
         .route("/apps/{app_id}/channels", get(channels::list))
         .route("/apps/{app_id}/channels/{channel}", get(channels::show))
-        .route(
-            "/apps/{app_id}/channels/{channel}/users",
-            get(channels::users),
-        )
-        .route(
-            "/apps/{app_id}/users/{user_id}/terminate_connections",
-            post(users::terminate),
-        )
+        .route("/apps/{app_id}/channels/{channel}/users", get(channels::users))
+        .route("/apps/{app_id}/users/{user_id}/terminate_connections", post(users::terminate))
 }
 
 /// Splits an `info` parameter (`user_count,subscription_count`) into its attributes.
 fn info_attributes(info: Option<&str>) -> Vec<&str> {
-    info.map(|i| {
-        i.split(',')
-            .map(str::trim)
-            .filter(|a| !a.is_empty())
-            .collect()
-    })
-    .unwrap_or_default()
+    info.map(|i| i.split(',').map(str::trim).filter(|a| !a.is_empty()).collect())
+        .unwrap_or_default()
 }

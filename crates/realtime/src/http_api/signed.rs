@@ -25,10 +25,7 @@ pub(crate) struct Signed {
 impl Signed {
     /// A query parameter, decoded.
     pub(crate) fn param(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     /// The body as JSON of type `T`.
@@ -44,10 +41,8 @@ impl FromRequest<AppState> for Signed {
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (parts, body) = request.into_parts();
         let path = parts.uri.path().to_owned();
-        let app_id = path
-            .strip_prefix("/apps/")
-            .and_then(|rest| rest.split('/').next())
-            .unwrap_or_default();
+        let app_id =
+            path.strip_prefix("/apps/").and_then(|rest| rest.split('/').next()).unwrap_or_default();
         let app = state
             .apps
             .by_id(app_id)
@@ -56,20 +51,12 @@ impl FromRequest<AppState> for Signed {
         let params: Vec<(String, String)> = parts
             .uri
             .query()
-            .map(|q| {
-                url::form_urlencoded::parse(q.as_bytes())
-                    .into_owned()
-                    .collect()
-            })
+            .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
             .unwrap_or_default();
         let body = to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
-            ApiError::PayloadTooLarge(format!(
-                "Request body is larger than {MAX_BODY_BYTES} bytes"
-            ))
+            ApiError::PayloadTooLarge(format!("Request body is larger than {MAX_BODY_BYTES} bytes"))
         })?;
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let request = SignedRequest {
             method: parts.method.as_str(),
             path: &path,

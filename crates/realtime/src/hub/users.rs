@@ -24,9 +24,7 @@ struct Inner {
 
 impl Users {
     fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Records a sign-in. The user's first connection tells its watchers it is online.
@@ -87,10 +85,7 @@ impl Users {
             return 0;
         };
         for conn in connections.values() {
-            conn.kick(
-                ErrorCode::Unauthorized,
-                "Connection terminated for this user",
-            );
+            conn.kick(ErrorCode::Unauthorized, "Connection terminated for this user");
         }
         connections.len()
     }
@@ -100,10 +95,7 @@ fn notify(inner: &Inner, user_id: &str, change: WatchlistChange) {
     let Some(watchers) = inner.watchers.get(user_id) else {
         return;
     };
-    let events = [WatchlistEvent {
-        name: change,
-        user_ids: vec![user_id.to_owned()],
-    }];
+    let events = [WatchlistEvent { name: change, user_ids: vec![user_id.to_owned()] }];
     let event = frame(&ServerMessage::WatchlistEvents { events: &events });
     for conn in watchers.values() {
         conn.send(&event);

@@ -32,10 +32,8 @@ const FLUSH_BATCH: usize = 64;
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// What every connection is told when the server stops.
-const SHUTDOWN: Kick = Kick {
-    code: ErrorCode::ReconnectImmediately,
-    reason: "Server is restarting",
-};
+const SHUTDOWN: Kick =
+    Kick { code: ErrorCode::ReconnectImmediately, reason: "Server is restarting" };
 
 /// `GET /app/{key}` (also behind a path prefix).
 pub(crate) async fn upgrade(
@@ -69,12 +67,8 @@ pub(crate) async fn prefixed_upgrade(
             upgrade(State(state), Path(key.to_owned()), query, ws).await
         }
         _ => ws.on_upgrade(|mut socket| async move {
-            refuse(
-                &mut socket,
-                ErrorCode::PathNotFound,
-                "Path not found; expected /app/{key}",
-            )
-            .await;
+            refuse(&mut socket, ErrorCode::PathNotFound, "Path not found; expected /app/{key}")
+                .await;
         }),
     }
 }
@@ -107,29 +101,18 @@ async fn connection(
 /// Decides whether a connection may open, counting it against the app's quota.
 fn admit(state: &AppState, key: &str, query: &HashMap<String, String>) -> Result<Arc<App>, Fatal> {
     let fatal = |code, message: String| Fatal { code, message };
-    let app = state.apps.by_key(key).ok_or_else(|| {
-        fatal(
-            ErrorCode::AppNotFound,
-            format!("App key {key} does not exist"),
-        )
-    })?;
+    let app = state
+        .apps
+        .by_key(key)
+        .ok_or_else(|| fatal(ErrorCode::AppNotFound, format!("App key {key} does not exist")))?;
     if !app.config.enabled {
-        return Err(fatal(
-            ErrorCode::AppDisabled,
-            "Application is disabled".to_owned(),
-        ));
+        return Err(fatal(ErrorCode::AppDisabled, "Application is disabled".to_owned()));
     }
-    let protocol = query.get("protocol").ok_or_else(|| {
-        fatal(
-            ErrorCode::NoProtocol,
-            "No protocol version given".to_owned(),
-        )
-    })?;
+    let protocol = query
+        .get("protocol")
+        .ok_or_else(|| fatal(ErrorCode::NoProtocol, "No protocol version given".to_owned()))?;
     let version: u32 = protocol.parse().map_err(|_| {
-        fatal(
-            ErrorCode::InvalidVersion,
-            format!("Invalid version string {protocol:?}"),
-        )
+        fatal(ErrorCode::InvalidVersion, format!("Invalid version string {protocol:?}"))
     })?;
     if version != PROTOCOL_VERSION {
         return Err(fatal(
@@ -149,10 +132,7 @@ fn admit(state: &AppState, key: &str, query: &HashMap<String, String>) -> Result
 fn next_socket_id() -> SocketId {
     static COUNTER: AtomicU64 = AtomicU64::new(1);
     // The random half keeps ids from different nodes apart; the counter keeps them unique here.
-    SocketId::new(
-        u64::from(rand::random::<u32>()),
-        COUNTER.fetch_add(1, Ordering::Relaxed),
-    )
+    SocketId::new(u64::from(rand::random::<u32>()), COUNTER.fetch_add(1, Ordering::Relaxed))
 }
 
 /// How a connection ends, decided before the closing handshake so the hub forgets it at once.
@@ -242,10 +222,7 @@ async fn receive(
                 message: "Binary frames are not supported",
                 channel: None,
             };
-            return send(socket, error.to_json())
-                .await
-                .err()
-                .map(|_| Ending::Gone);
+            return send(socket, error.to_json()).await.err().map(|_| Ending::Gone);
         }
         Some(Ok(Message::Ping(_) | Message::Pong(_))) => return None,
         Some(Ok(Message::Close(_))) | None => return Some(Ending::Gone),
@@ -255,9 +232,7 @@ async fn receive(
     if flush_replies(socket, session).await.is_err() {
         return Some(Ending::Gone);
     }
-    result
-        .err()
-        .map(|fatal| Ending::Refuse(fatal.code, fatal.message))
+    result.err().map(|fatal| Ending::Refuse(fatal.code, fatal.message))
 }
 
 async fn send(socket: &mut WebSocket, text: String) -> Result<(), axum::Error> {
@@ -292,11 +267,7 @@ async fn write_queued(
 
 /// Sends `pusher:error` with the code, then closes with the same code.
 async fn refuse(socket: &mut WebSocket, code: ErrorCode, message: &str) {
-    let error = ServerMessage::Error {
-        code: Some(code),
-        message,
-        channel: None,
-    };
+    let error = ServerMessage::Error { code: Some(code), message, channel: None };
     let sent = tokio::time::timeout(CLOSE_TIMEOUT, send(socket, error.to_json())).await;
     if matches!(sent, Ok(Ok(()))) {
         close_with(socket, code.code(), message).await;
@@ -307,10 +278,7 @@ async fn refuse(socket: &mut WebSocket, code: ErrorCode, message: &str) {
 async fn close_with(socket: &mut WebSocket, code: u16, reason: &str) {
     // Close reasons are limited to 123 bytes by the WebSocket protocol.
     let reason: String = reason.chars().take(100).collect();
-    let frame = CloseFrame {
-        code,
-        reason: Utf8Bytes::from(reason),
-    };
+    let frame = CloseFrame { code, reason: Utf8Bytes::from(reason) };
     let _ = tokio::time::timeout(CLOSE_TIMEOUT, socket.send(Message::Close(Some(frame)))).await;
 }
 
@@ -320,9 +288,5 @@ fn read_failed(error: &axum::Error) -> Ending {
     let too_large = std::error::Error::source(error)
         .and_then(|e| e.downcast_ref::<tokio_tungstenite::tungstenite::Error>())
         .is_some_and(|e| matches!(e, tokio_tungstenite::tungstenite::Error::Capacity(_)));
-    if too_large {
-        Ending::TooLarge
-    } else {
-        Ending::Gone
-    }
+    if too_large { Ending::TooLarge } else { Ending::Gone }
 }

@@ -59,10 +59,7 @@ impl Session {
             conn,
             subscriptions: HashMap::new(),
             user: None,
-            client_events: RateWindow {
-                started: Instant::now(),
-                count: 0,
-            },
+            client_events: RateWindow { started: Instant::now(), count: 0 },
             replies: Vec::new(),
         }
     }
@@ -81,11 +78,7 @@ impl Session {
         message: &str,
         channel: Option<&ChannelName>,
     ) {
-        self.reply(&ServerMessage::Error {
-            code,
-            message,
-            channel,
-        });
+        self.reply(&ServerMessage::Error { code, message, channel });
     }
 
     /// Handles one text frame.
@@ -106,11 +99,9 @@ impl Session {
             ClientMessage::Subscribe(subscribe) => self.subscribe(subscribe),
             ClientMessage::Unsubscribe { channel } => self.unsubscribe(&channel),
             ClientMessage::Signin { auth, user_data } => return self.sign_in(&auth, &user_data),
-            ClientMessage::ClientEvent {
-                event,
-                channel,
-                data,
-            } => self.client_event(&event, &channel, &data),
+            ClientMessage::ClientEvent { event, channel, data } => {
+                self.client_event(&event, &channel, &data)
+            }
         }
         Ok(())
     }
@@ -126,9 +117,7 @@ impl Session {
             Err(message) => return self.reply_error(None, &message, Some(&channel)),
         };
         let kind = channel.kind();
-        let user_id = member
-            .as_ref()
-            .map(|m| Arc::<str>::from(m.user_id.as_str()));
+        let user_id = member.as_ref().map(|m| Arc::<str>::from(m.user_id.as_str()));
         let max_members = self.app.config.max_presence_members;
         let joined = match self.app.hub.join(&self.conn, &channel, member, max_members) {
             Ok(joined) => joined,
@@ -159,16 +148,12 @@ impl Session {
         let channel = &request.channel;
         let kind = channel.kind();
         if kind == ChannelKind::ServerToUser {
-            let allowed = self
-                .user
-                .as_ref()
-                .is_some_and(|u| Some(&*u.id) == channel.server_to_user_id());
+            let allowed =
+                self.user.as_ref().is_some_and(|u| Some(&*u.id) == channel.server_to_user_id());
             return if allowed {
                 Ok(None)
             } else {
-                Err(format!(
-                    "Only the signed-in user may subscribe to {channel}"
-                ))
+                Err(format!("Only the signed-in user may subscribe to {channel}"))
             };
         }
         if !kind.needs_signature() {
@@ -247,10 +232,7 @@ impl Session {
     }
 
     fn sign_in(&mut self, auth: &str, user_data: &str) -> Result<(), Fatal> {
-        let unauthorized = |message: String| Fatal {
-            code: ErrorCode::Unauthorized,
-            message,
-        };
+        let unauthorized = |message: String| Fatal { code: ErrorCode::Unauthorized, message };
         if self.user.is_some() {
             self.reply_error(None, "Already signed in", None);
             return Ok(());
@@ -265,17 +247,13 @@ impl Session {
         let id = match parsed.get("id") {
             Some(Value::String(id)) if !id.is_empty() => Arc::<str>::from(id.as_str()),
             _ => {
-                return Err(unauthorized(
-                    "user_data must have a non-empty string id".to_owned(),
-                ));
+                return Err(unauthorized("user_data must have a non-empty string id".to_owned()));
             }
         };
         let mut watchlist: Vec<Arc<str>> = match parsed.get("watchlist") {
-            Some(Value::Array(ids)) => ids
-                .iter()
-                .filter_map(Value::as_str)
-                .map(Arc::from)
-                .collect(),
+            Some(Value::Array(ids)) => {
+                ids.iter().filter_map(Value::as_str).map(Arc::from).collect()
+            }
             _ => Vec::new(),
         };
         let over_limit = watchlist.len() > MAX_WATCHLIST_IDS;
@@ -290,10 +268,7 @@ impl Session {
             self.reply_error(Some(ErrorCode::WatchlistOverLimit), &message, None);
         }
         if !online.is_empty() {
-            let events = [WatchlistEvent {
-                name: WatchlistChange::Online,
-                user_ids: online,
-            }];
+            let events = [WatchlistEvent { name: WatchlistChange::Online, user_ids: online }];
             self.reply(&ServerMessage::WatchlistEvents { events: &events });
         }
         Ok(())
@@ -309,9 +284,7 @@ impl Session {
                     .to_owned(),
             )
         } else if !self.subscriptions.contains_key(channel) {
-            Some(format!(
-                "Client event rejected - not subscribed to channel {channel}"
-            ))
+            Some(format!("Client event rejected - not subscribed to channel {channel}"))
         } else if data.len() > config.max_event_bytes {
             Some(format!(
                 "Client event rejected - data is larger than {} bytes",
@@ -328,31 +301,18 @@ impl Session {
                 "Client event rejected - no more than {} per second",
                 self.app.config.max_client_events_per_second
             );
-            return self.reply_error(
-                Some(ErrorCode::ClientEventRejected),
-                &message,
-                Some(channel),
-            );
+            return self.reply_error(Some(ErrorCode::ClientEventRejected), &message, Some(channel));
         }
         let user_id = self.subscriptions.get(channel).cloned().flatten();
-        let relayed = frame(&ServerMessage::Event {
-            event,
-            channel,
-            data,
-            user_id: user_id.as_deref(),
-        });
-        self.app
-            .hub
-            .publish(channel, &relayed, Some(self.socket_id()));
+        let relayed =
+            frame(&ServerMessage::Event { event, channel, data, user_id: user_id.as_deref() });
+        self.app.hub.publish(channel, &relayed, Some(self.socket_id()));
     }
 
     fn within_rate(&mut self) -> bool {
         let now = Instant::now();
         if now.duration_since(self.client_events.started) >= Duration::from_secs(1) {
-            self.client_events = RateWindow {
-                started: now,
-                count: 0,
-            };
+            self.client_events = RateWindow { started: now, count: 0 };
         }
         self.client_events.count += 1;
         self.client_events.count <= self.app.config.max_client_events_per_second
@@ -365,10 +325,7 @@ impl Session {
             self.count_changed(&channel);
         }
         if let Some(user) = self.user.take() {
-            self.app
-                .hub
-                .users
-                .sign_out(self.socket_id(), &user.id, &user.watchlist);
+            self.app.hub.users.sign_out(self.socket_id(), &user.id, &user.watchlist);
         }
     }
 }

@@ -10,10 +10,7 @@ use serde_json::{Value, json};
 use crate::helpers::{ID, app, next, spawn, subscribe, subscribed};
 
 fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
 }
 
 /// Sends a signed request as is; returns the status and the JSON body.
@@ -25,19 +22,10 @@ async fn raw(
     body: &Value,
     at: u64,
 ) -> (u16, Value) {
-    let body = if body.is_null() {
-        Vec::new()
-    } else {
-        serde_json::to_vec(body).unwrap()
-    };
-    let url = api
-        .signed_url_at(&method, &format!("/apps/{ID}{path}"), query, &body, at)
-        .unwrap();
+    let body = if body.is_null() { Vec::new() } else { serde_json::to_vec(body).unwrap() };
+    let url = api.signed_url_at(&method, &format!("/apps/{ID}{path}"), query, &body, at).unwrap();
     let response = api.send_raw(method, url, body).await.unwrap();
-    (
-        response.status,
-        serde_json::from_str(&response.body).unwrap_or(Value::String(response.body)),
-    )
+    (response.status, serde_json::from_str(&response.body).unwrap_or(Value::String(response.body)))
 }
 
 #[tokio::test]
@@ -65,25 +53,13 @@ async fn trigger_with_info_reports_counts() {
     let _b = subscribed(&server, "plain").await;
     let response = server
         .api()
-        .trigger(
-            &["presence-x"],
-            "e",
-            "{}",
-            None,
-            Some("user_count,subscription_count"),
-        )
+        .trigger(&["presence-x"], "e", "{}", None, Some("user_count,subscription_count"))
         .await
         .unwrap();
     let counts = &response.channels.unwrap()["presence-x"];
-    assert_eq!(
-        (counts.user_count, counts.subscription_count),
-        (Some(1), Some(1))
-    );
-    let err = server
-        .api()
-        .trigger(&["plain"], "e", "{}", None, Some("user_count"))
-        .await
-        .unwrap_err();
+    assert_eq!((counts.user_count, counts.subscription_count), (Some(1), Some(1)));
+    let err =
+        server.api().trigger(&["plain"], "e", "{}", None, Some("user_count")).await.unwrap_err();
     assert_eq!(err.status(), Some(400));
     server.stop().await;
 }
@@ -99,19 +75,11 @@ async fn batch_events_are_delivered_and_limited_to_ten() {
         socket_id: None,
         info: None,
     };
-    let response = server
-        .api()
-        .trigger_batch((0..2).map(event).collect())
-        .await
-        .unwrap();
+    let response = server.api().trigger_batch((0..2).map(event).collect()).await.unwrap();
     assert_eq!(serde_json::to_value(&response).unwrap(), json!({}));
     assert_eq!(next(&mut conn).await.event, "e0");
     assert_eq!(next(&mut conn).await.event, "e1");
-    let err = server
-        .api()
-        .trigger_batch((0..11).map(event).collect())
-        .await
-        .unwrap_err();
+    let err = server.api().trigger_batch((0..11).map(event).collect()).await.unwrap_err();
     assert_eq!(err.status(), Some(400));
     server.stop().await;
 }
@@ -121,31 +89,16 @@ async fn limits_are_4xx_with_a_json_error() {
     let server = spawn(vec![app()]).await;
     let api = server.api();
     let cases = [
-        (
-            json!({"name": "e", "channel": "a", "data": "x".repeat(10 * 1024 + 1)}),
-            413,
-        ),
+        (json!({"name": "e", "channel": "a", "data": "x".repeat(10 * 1024 + 1)}), 413),
         (
             json!({"name": "e", "channels": (0..101).map(|i| format!("c{i}")).collect::<Vec<_>>(), "data": "{}"}),
             400,
         ),
-        (
-            json!({"name": "x".repeat(201), "channel": "a", "data": "{}"}),
-            400,
-        ),
-        (
-            json!({"name": "e", "channel": "a".repeat(201), "data": "{}"}),
-            400,
-        ),
-        (
-            json!({"name": "e", "channel": "bad channel", "data": "{}"}),
-            400,
-        ),
+        (json!({"name": "x".repeat(201), "channel": "a", "data": "{}"}), 400),
+        (json!({"name": "e", "channel": "a".repeat(201), "data": "{}"}), 400),
+        (json!({"name": "e", "channel": "bad channel", "data": "{}"}), 400),
         (json!({"name": "e", "data": "{}"}), 400),
-        (
-            json!({"name": "e", "channel": "a", "data": "{}", "socket_id": "nope"}),
-            400,
-        ),
+        (json!({"name": "e", "channel": "a", "data": "{}", "socket_id": "nope"}), 400),
         (json!({"channel": "a", "data": "{}"}), 400),
     ];
     for (body, expected) in cases {
@@ -155,83 +108,36 @@ async fn limits_are_4xx_with_a_json_error() {
     }
     // Exactly 10 KB and 100 channels are fine.
     let ok = json!({"name": "e", "channels": (0..100).map(|i| format!("c{i}")).collect::<Vec<_>>(), "data": "x".repeat(10 * 1024)});
-    assert_eq!(
-        raw(&api, Method::POST, "/events", &[], &ok, now()).await.0,
-        200
-    );
+    assert_eq!(raw(&api, Method::POST, "/events", &[], &ok, now()).await.0, 200);
     server.stop().await;
 }
 
 #[tokio::test]
 async fn signatures_are_checked() {
-    let server = spawn(vec![
-        app(),
-        AppConfig::new("other", "other-key", "other-secret"),
-    ])
-    .await;
+    let server = spawn(vec![app(), AppConfig::new("other", "other-key", "other-secret")]).await;
     let api = server.api();
     let body = json!({"name": "e", "channel": "a", "data": "{}"});
     let (status, response) = raw(&api, Method::POST, "/events", &[], &body, now() - 601).await;
     assert_eq!(status, 401);
-    assert!(
-        response["error"]
-            .as_str()
-            .unwrap()
-            .contains("auth_timestamp"),
-        "{response}"
-    );
-    assert_eq!(
-        raw(&api, Method::POST, "/events", &[], &body, now() - 590)
-            .await
-            .0,
-        200
-    );
+    assert!(response["error"].as_str().unwrap().contains("auth_timestamp"), "{response}");
+    assert_eq!(raw(&api, Method::POST, "/events", &[], &body, now() - 590).await.0, 200);
 
     // A tampered body no longer matches body_md5.
     let signed_body = serde_json::to_vec(&body).unwrap();
     let url = api
-        .signed_url_at(
-            &Method::POST,
-            &format!("/apps/{ID}/events"),
-            &[],
-            &signed_body,
-            now(),
-        )
+        .signed_url_at(&Method::POST, &format!("/apps/{ID}/events"), &[], &signed_body, now())
         .unwrap();
     let tampered =
         serde_json::to_vec(&json!({"name": "evil", "channel": "a", "data": "{}"})).unwrap();
-    assert_eq!(
-        api.send_raw(Method::POST, url, tampered)
-            .await
-            .unwrap()
-            .status,
-        401
-    );
+    assert_eq!(api.send_raw(Method::POST, url, tampered).await.unwrap().status, 401);
 
     // Another app's key, or a wrong secret, is refused.
     let other = PusherClient::new(server.target_for(ID, "other-key", "other-secret")).unwrap();
-    assert_eq!(
-        other
-            .trigger(&["a"], "e", "{}", None, None)
-            .await
-            .unwrap_err()
-            .status(),
-        Some(401)
-    );
+    assert_eq!(other.trigger(&["a"], "e", "{}", None, None).await.unwrap_err().status(), Some(401));
     let wrong = PusherClient::new(server.target_for(ID, "app-key", "wrong")).unwrap();
-    assert_eq!(
-        wrong
-            .trigger(&["a"], "e", "{}", None, None)
-            .await
-            .unwrap_err()
-            .status(),
-        Some(401)
-    );
+    assert_eq!(wrong.trigger(&["a"], "e", "{}", None, None).await.unwrap_err().status(), Some(401));
     let unknown = PusherClient::new(server.target_for("missing", "app-key", "app-secret")).unwrap();
-    assert_eq!(
-        unknown.channels(None, None).await.unwrap_err().status(),
-        Some(404)
-    );
+    assert_eq!(unknown.channels(None, None).await.unwrap_err().status(), Some(404));
     server.stop().await;
 }
 
@@ -241,13 +147,7 @@ async fn a_disabled_app_gets_403() {
     off.enabled = false;
     let server = spawn(vec![off]).await;
     let api = PusherClient::new(server.target_for("off", "off-key", "off-secret")).unwrap();
-    assert_eq!(
-        api.trigger(&["a"], "e", "{}", None, None)
-            .await
-            .unwrap_err()
-            .status(),
-        Some(403)
-    );
+    assert_eq!(api.trigger(&["a"], "e", "{}", None, None).await.unwrap_err().status(), Some(403));
     server.stop().await;
 }
 
@@ -268,56 +168,26 @@ async fn channel_queries() {
     let all = api.channels(None, None).await.unwrap();
     let names: Vec<&String> = all.channels.keys().collect();
     assert_eq!(names, ["invoice.1", "presence-team", "user.1.invoices"]);
-    assert_eq!(
-        serde_json::to_value(&all.channels["invoice.1"]).unwrap(),
-        json!({})
-    );
+    assert_eq!(serde_json::to_value(&all.channels["invoice.1"]).unwrap(), json!({}));
 
     let invoices = api.channels(Some("invoice."), None).await.unwrap();
     assert_eq!(invoices.channels.len(), 1);
-    let presence = api
-        .channels(Some("presence-"), Some("user_count"))
-        .await
-        .unwrap();
+    let presence = api.channels(Some("presence-"), Some("user_count")).await.unwrap();
     assert_eq!(presence.channels["presence-team"].user_count, Some(1));
     assert_eq!(
-        api.channels(Some("invoice."), Some("user_count"))
-            .await
-            .unwrap_err()
-            .status(),
+        api.channels(Some("invoice."), Some("user_count")).await.unwrap_err().status(),
         Some(400)
     );
 
-    let one = api
-        .channel("invoice.1", Some("subscription_count"))
-        .await
-        .unwrap();
+    let one = api.channel("invoice.1", Some("subscription_count")).await.unwrap();
     assert_eq!(
         serde_json::to_value(one).unwrap(),
         json!({"occupied": true, "subscription_count": 1})
     );
     let empty = api.channel("nobody", None).await.unwrap();
-    assert_eq!(
-        serde_json::to_value(empty).unwrap(),
-        json!({"occupied": false})
-    );
-    assert_eq!(
-        api.channel("invoice.1", Some("user_count"))
-            .await
-            .unwrap_err()
-            .status(),
-        Some(400)
-    );
-    assert_eq!(
-        api.channel("invoice.1", Some("cache"))
-            .await
-            .unwrap_err()
-            .status(),
-        Some(400)
-    );
-    assert_eq!(
-        api.users("invoice.1").await.unwrap_err().status(),
-        Some(400)
-    );
+    assert_eq!(serde_json::to_value(empty).unwrap(), json!({"occupied": false}));
+    assert_eq!(api.channel("invoice.1", Some("user_count")).await.unwrap_err().status(), Some(400));
+    assert_eq!(api.channel("invoice.1", Some("cache")).await.unwrap_err().status(), Some(400));
+    assert_eq!(api.users("invoice.1").await.unwrap_err().status(), Some(400));
     server.stop().await;
 }

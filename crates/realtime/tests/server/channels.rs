@@ -19,13 +19,7 @@ async fn public_channels_receive_triggered_events_as_json_strings() {
     );
     server
         .api()
-        .trigger(
-            &["invoice.123"],
-            "payment.received",
-            r#"{"amount":5}"#,
-            None,
-            None,
-        )
+        .trigger(&["invoice.123"], "payment.received", r#"{"amount":5}"#, None, None)
         .await
         .unwrap();
     let event = next(&mut conn).await;
@@ -46,9 +40,7 @@ async fn private_channels_need_a_valid_signature() {
     assert_eq!(error.channel.as_deref(), Some("private-a"));
     assert!(error.data["code"].is_null());
 
-    conn.subscribe("private-a", Some(&format!("{KEY}:deadbeef")), None)
-        .await
-        .unwrap();
+    conn.subscribe("private-a", Some(&format!("{KEY}:deadbeef")), None).await.unwrap();
     let error = next(&mut conn).await;
     let socket_id = conn.socket_id();
     assert_eq!(
@@ -60,30 +52,18 @@ async fn private_channels_need_a_valid_signature() {
 
     // A signature for another socket is refused too.
     let other = sign::channel_auth(KEY, SECRET, "1.2", "private-a", None);
-    conn.subscribe("private-a", Some(&other), None)
-        .await
-        .unwrap();
+    conn.subscribe("private-a", Some(&other), None).await.unwrap();
     assert_eq!(next(&mut conn).await.event, "pusher:error");
 
     // Every signed kind, including the cache variants, is guarded the same way.
-    for channel in [
-        "private-cache-a",
-        "private-encrypted-a",
-        "private-encrypted-cache-a",
-        "presence-cache-a",
-    ] {
-        conn.subscribe(
-            channel,
-            Some(&format!("{KEY}:00")),
-            Some(r#"{"user_id":"1"}"#),
-        )
-        .await
-        .unwrap();
+    for channel in
+        ["private-cache-a", "private-encrypted-a", "private-encrypted-cache-a", "presence-cache-a"]
+    {
+        conn.subscribe(channel, Some(&format!("{KEY}:00")), Some(r#"{"user_id":"1"}"#))
+            .await
+            .unwrap();
         let frame = next(&mut conn).await;
-        assert_eq!(
-            frame.event, "pusher:error",
-            "{channel} joined without a valid signature"
-        );
+        assert_eq!(frame.event, "pusher:error", "{channel} joined without a valid signature");
     }
     subscribe(&mut conn, "private-a", None).await;
     server.stop().await;
@@ -95,16 +75,9 @@ async fn encrypted_payloads_are_relayed_untouched() {
     let mut conn = server.connect().await;
     subscribe(&mut conn, "private-encrypted-x", None).await;
     let ciphertext = r#"{"nonce":"bm9uY2U=","ciphertext":"Y2lwaGVy"}"#;
-    server
-        .api()
-        .trigger(&["private-encrypted-x"], "secret", ciphertext, None, None)
-        .await
-        .unwrap();
+    server.api().trigger(&["private-encrypted-x"], "secret", ciphertext, None, None).await.unwrap();
     let event = next(&mut conn).await;
-    assert_eq!(
-        event.data,
-        serde_json::from_str::<serde_json::Value>(ciphertext).unwrap()
-    );
+    assert_eq!(event.data, serde_json::from_str::<serde_json::Value>(ciphertext).unwrap());
     server.stop().await;
 }
 
@@ -123,11 +96,7 @@ async fn subscribing_twice_and_unsubscribing_from_nothing() {
 
     conn.unsubscribe("a").await.unwrap();
     assert_silent(&mut conn).await;
-    server
-        .api()
-        .trigger(&["a"], "e", "{}", None, None)
-        .await
-        .unwrap();
+    server.api().trigger(&["a"], "e", "{}", None, None).await.unwrap();
     assert_silent(&mut conn).await;
     server.stop().await;
 }
@@ -138,11 +107,7 @@ async fn socket_id_is_excluded_from_a_trigger() {
     let mut sender = subscribed(&server, "a").await;
     let mut other = subscribed(&server, "a").await;
     let excluded = sender.socket_id().to_string();
-    server
-        .api()
-        .trigger(&["a"], "e", "{}", Some(&excluded), None)
-        .await
-        .unwrap();
+    server.api().trigger(&["a"], "e", "{}", Some(&excluded), None).await.unwrap();
     assert_eq!(next(&mut other).await.event, "e");
     assert_silent(&mut sender).await;
     server.stop().await;
@@ -159,12 +124,8 @@ async fn cache_channels_replay_the_last_event_or_say_cache_miss() {
     );
 
     let api = server.api();
-    api.trigger(&["cache-prices"], "price", r#"{"v":1}"#, None, None)
-        .await
-        .unwrap();
-    api.trigger(&["cache-prices"], "price", r#"{"v":2}"#, None, None)
-        .await
-        .unwrap();
+    api.trigger(&["cache-prices"], "price", r#"{"v":1}"#, None, None).await.unwrap();
+    api.trigger(&["cache-prices"], "price", r#"{"v":2}"#, None, None).await.unwrap();
     let mut late = server.connect().await;
     subscribe(&mut late, "cache-prices", None).await;
     let replayed = next(&mut late).await;
@@ -236,9 +197,7 @@ async fn client_events_are_refused_where_they_do_not_belong() {
     no_client_events.client_events = false;
     let server = spawn(vec![app(), no_client_events]).await;
     let mut conn = subscribed(&server, "public").await;
-    conn.send(&json!({"event": "client-x", "channel": "public", "data": {}}))
-        .await
-        .unwrap();
+    conn.send(&json!({"event": "client-x", "channel": "public", "data": {}})).await.unwrap();
     let error = next(&mut conn).await;
     assert_eq!(
         error.data["message"],
@@ -249,37 +208,16 @@ async fn client_events_are_refused_where_they_do_not_belong() {
         .await
         .unwrap();
     let error = next(&mut conn).await;
-    assert!(
-        error.data["message"]
-            .as_str()
-            .unwrap()
-            .contains("not subscribed"),
-        "{}",
-        error.raw
-    );
+    assert!(error.data["message"].as_str().unwrap().contains("not subscribed"), "{}", error.raw);
 
-    let mut quiet = pusher_client::Connection::connect(&server.ws_url("quiet-key"))
-        .await
-        .unwrap();
+    let mut quiet = pusher_client::Connection::connect(&server.ws_url("quiet-key")).await.unwrap();
     let socket_id = quiet.socket_id().to_string();
     let auth = sign::channel_auth("quiet-key", "quiet-secret", &socket_id, "private-q", None);
-    quiet
-        .subscribe("private-q", Some(&auth), None)
-        .await
-        .unwrap();
-    quiet
-        .expect_event("pusher_internal:subscription_succeeded", WAIT)
-        .await
-        .unwrap();
-    quiet
-        .send(&json!({"event": "client-x", "channel": "private-q", "data": {}}))
-        .await
-        .unwrap();
+    quiet.subscribe("private-q", Some(&auth), None).await.unwrap();
+    quiet.expect_event("pusher_internal:subscription_succeeded", WAIT).await.unwrap();
+    quiet.send(&json!({"event": "client-x", "channel": "private-q", "data": {}})).await.unwrap();
     let error = next(&mut quiet).await;
-    assert_eq!(
-        error.data["message"],
-        "Client events are not enabled for this app"
-    );
+    assert_eq!(error.data["message"], "Client events are not enabled for this app");
     server.stop().await;
 }
 
@@ -298,18 +236,11 @@ async fn client_events_over_ten_a_second_get_4301_and_the_connection_stays() {
     assert_eq!(error.event, "pusher:error");
     assert_eq!(error.data["code"], 4301);
     let mut received = 0;
-    while receiver
-        .next_frame(Duration::from_millis(300))
-        .await
-        .is_ok()
-    {
+    while receiver.next_frame(Duration::from_millis(300)).await.is_ok() {
         received += 1;
     }
     assert_eq!(received, 10);
-    sender
-        .send_text(r#"{"event":"pusher:ping","data":{}}"#)
-        .await
-        .unwrap();
+    sender.send_text(r#"{"event":"pusher:ping","data":{}}"#).await.unwrap();
     assert_eq!(next(&mut sender).await.event, "pusher:pong");
     server.stop().await;
 }

@@ -25,21 +25,14 @@ async fn refused(url: &str, code: u16) {
 #[tokio::test]
 async fn connection_established_has_the_exact_shape() {
     let server = spawn(vec![app()]).await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(server.ws_url(KEY))
-        .await
-        .unwrap();
-    let Some(Ok(Message::Text(text))) = ws.next().await else {
-        panic!("no first frame")
-    };
+    let (mut ws, _) = tokio_tungstenite::connect_async(server.ws_url(KEY)).await.unwrap();
+    let Some(Ok(Message::Text(text))) = ws.next().await else { panic!("no first frame") };
     let frame: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(frame["event"], "pusher:connection_established");
     let data: serde_json::Value = serde_json::from_str(frame["data"].as_str().unwrap()).unwrap();
     assert_eq!(data["activity_timeout"], 120);
     let socket_id = data["socket_id"].as_str().unwrap();
-    assert!(
-        pusher_protocol::SocketId::parse(socket_id).is_ok(),
-        "{socket_id}"
-    );
+    assert!(pusher_protocol::SocketId::parse(socket_id).is_ok(), "{socket_id}");
     server.stop().await;
 }
 
@@ -56,9 +49,7 @@ async fn bad_keys_protocols_and_paths_get_their_close_codes() {
     refused(&format!("{base}/app/{KEY}?protocol=5"), 4007).await;
     refused(&format!("{base}/somewhere/else?protocol=7"), 4005).await;
     // A path prefix before /app is fine.
-    Connection::connect(&format!("{base}/ws/app/{KEY}?protocol=7"))
-        .await
-        .unwrap();
+    Connection::connect(&format!("{base}/ws/app/{KEY}?protocol=7")).await.unwrap();
     server.stop().await;
 }
 
@@ -87,64 +78,43 @@ async fn over_the_connection_quota_is_4004() {
 async fn ping_gets_pong_and_bad_frames_get_errors() {
     let server = spawn(vec![app()]).await;
     let mut conn = server.connect().await;
-    conn.send_text(r#"{"event":"pusher:ping","data":{}}"#)
-        .await
-        .unwrap();
-    assert_eq!(
-        next(&mut conn).await.raw,
-        r#"{"event":"pusher:pong","data":{}}"#
-    );
+    conn.send_text(r#"{"event":"pusher:ping","data":{}}"#).await.unwrap();
+    assert_eq!(next(&mut conn).await.raw, r#"{"event":"pusher:pong","data":{}}"#);
 
     conn.send_text("not json").await.unwrap();
     let error = next(&mut conn).await;
     assert_eq!(error.event, "pusher:error");
     assert!(error.data["code"].is_null());
     assert!(
-        error.data["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("Invalid message"),
+        error.data["message"].as_str().unwrap().starts_with("Invalid message"),
         "{}",
         error.raw
     );
 
-    conn.send_text(r#"{"event":"pusher:whatever"}"#)
-        .await
-        .unwrap();
+    conn.send_text(r#"{"event":"pusher:whatever"}"#).await.unwrap();
     let error = next(&mut conn).await;
-    assert_eq!(
-        error.data["message"],
-        "Unsupported event received: pusher:whatever"
-    );
+    assert_eq!(error.data["message"], "Unsupported event received: pusher:whatever");
 
     conn.send_text(r#"{"event":"pusher:subscribe","data":{"channel":"bad channel!"}}"#)
         .await
         .unwrap();
     let error = next(&mut conn).await;
     assert!(
-        error.data["message"]
-            .as_str()
-            .unwrap()
-            .contains("Invalid channel name"),
+        error.data["message"].as_str().unwrap().contains("Invalid channel name"),
         "{}",
         error.raw
     );
 
     // Still open after all that.
-    conn.send_text(r#"{"event":"pusher:ping","data":{}}"#)
-        .await
-        .unwrap();
+    conn.send_text(r#"{"event":"pusher:ping","data":{}}"#).await.unwrap();
     assert_eq!(next(&mut conn).await.event, "pusher:pong");
     server.stop().await;
 }
 
 #[tokio::test]
 async fn an_oversized_frame_closes_with_1009() {
-    let config = RealtimeConfig {
-        apps: vec![app()],
-        max_frame_bytes: 1024,
-        ..RealtimeConfig::default()
-    };
+    let config =
+        RealtimeConfig { apps: vec![app()], max_frame_bytes: 1024, ..RealtimeConfig::default() };
     let server = helpers::spawn_with(config).await;
     let mut conn = server.connect().await;
     let big = format!(r#"{{"event":"pusher:ping","data":"{}"}}"#, "x".repeat(2000));
@@ -163,15 +133,10 @@ async fn a_silent_client_is_pinged_then_closed_with_4201() {
         ..RealtimeConfig::default()
     };
     let server = helpers::spawn_with(config).await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(server.ws_url(KEY))
-        .await
-        .unwrap();
+    let (mut ws, _) = tokio_tungstenite::connect_async(server.ws_url(KEY)).await.unwrap();
     let mut events = Vec::new();
     let close = loop {
-        match tokio::time::timeout(Duration::from_secs(5), ws.next())
-            .await
-            .unwrap()
-        {
+        match tokio::time::timeout(Duration::from_secs(5), ws.next()).await.unwrap() {
             Some(Ok(Message::Text(text))) => {
                 let frame: serde_json::Value = serde_json::from_str(&text).unwrap();
                 events.push(frame["event"].as_str().unwrap().to_owned());
@@ -180,14 +145,7 @@ async fn a_silent_client_is_pinged_then_closed_with_4201() {
             other => panic!("unexpected {other:?}"),
         }
     };
-    assert_eq!(
-        events,
-        [
-            "pusher:connection_established",
-            "pusher:ping",
-            "pusher:error"
-        ]
-    );
+    assert_eq!(events, ["pusher:connection_established", "pusher:ping", "pusher:error"]);
     assert_eq!(close, Some(4201));
     server.stop().await;
 }
@@ -201,18 +159,14 @@ async fn a_client_that_answers_pings_stays() {
         ..RealtimeConfig::default()
     };
     let server = helpers::spawn_with(config).await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(server.ws_url(KEY))
-        .await
-        .unwrap();
+    let (mut ws, _) = tokio_tungstenite::connect_async(server.ws_url(KEY)).await.unwrap();
     let mut pings = 0;
     let deadline = tokio::time::Instant::now() + Duration::from_millis(3500);
     while let Ok(Some(Ok(message))) = tokio::time::timeout_at(deadline, ws.next()).await {
         match message {
             Message::Text(text) if text.contains("pusher:ping") => {
                 pings += 1;
-                ws.send(Message::text(r#"{"event":"pusher:pong","data":{}}"#))
-                    .await
-                    .unwrap();
+                ws.send(Message::text(r#"{"event":"pusher:pong","data":{}}"#)).await.unwrap();
             }
             Message::Text(_) => {}
             other => panic!("unexpected {other:?}"),
@@ -235,11 +189,8 @@ async fn shutdown_tells_every_client_to_reconnect_with_4200() {
 
 #[tokio::test]
 async fn a_client_that_does_not_read_is_closed_with_4100() {
-    let config = RealtimeConfig {
-        apps: vec![app()],
-        outbound_queue: 8,
-        ..RealtimeConfig::default()
-    };
+    let config =
+        RealtimeConfig { apps: vec![app()], outbound_queue: 8, ..RealtimeConfig::default() };
     let server = helpers::spawn_with(config).await;
     let mut slow = helpers::subscribed(&server, "firehose").await;
     let api = server.api();

@@ -14,6 +14,7 @@ pub(crate) const ID: &str = "app-id";
 
 pub(crate) struct TestServer {
     pub(crate) port: u16,
+    pub(crate) publisher: realtime::Publisher,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -26,17 +27,14 @@ pub(crate) fn app() -> AppConfig {
 }
 
 pub(crate) async fn spawn(apps: Vec<AppConfig>) -> TestServer {
-    spawn_with(RealtimeConfig {
-        apps,
-        ..RealtimeConfig::default()
-    })
-    .await
+    spawn_with(RealtimeConfig { apps, ..RealtimeConfig::default() }).await
 }
 
 pub(crate) async fn spawn_with(config: RealtimeConfig) -> TestServer {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let server = Server::build(config, listener).unwrap();
     let port = server.port();
+    let publisher = server.publisher();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         server
@@ -46,11 +44,7 @@ pub(crate) async fn spawn_with(config: RealtimeConfig) -> TestServer {
             .await
             .unwrap();
     });
-    TestServer {
-        port,
-        stop: Some(stop),
-        task,
-    }
+    TestServer { port, publisher, stop: Some(stop), task }
 }
 
 impl TestServer {
@@ -65,10 +59,7 @@ impl TestServer {
     }
 
     pub(crate) fn ws_url(&self, key: &str) -> String {
-        format!(
-            "ws://127.0.0.1:{}/app/{key}?protocol=7&client=test&version=1",
-            self.port
-        )
+        format!("ws://127.0.0.1:{}/app/{key}?protocol=7&client=test&version=1", self.port)
     }
 
     pub(crate) async fn connect(&self) -> Connection {
@@ -80,10 +71,7 @@ impl TestServer {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        tokio::time::timeout(Duration::from_secs(15), &mut self.task)
-            .await
-            .unwrap()
-            .unwrap();
+        tokio::time::timeout(Duration::from_secs(15), &mut self.task).await.unwrap().unwrap();
     }
 }
 
@@ -112,12 +100,8 @@ pub(crate) async fn subscribe(
             channel_data.as_deref(),
         )
     });
-    conn.subscribe(channel, auth.as_deref(), channel_data.as_deref())
-        .await
-        .unwrap();
-    conn.expect_event("pusher_internal:subscription_succeeded", WAIT)
-        .await
-        .unwrap()
+    conn.subscribe(channel, auth.as_deref(), channel_data.as_deref()).await.unwrap();
+    conn.expect_event("pusher_internal:subscription_succeeded", WAIT).await.unwrap()
 }
 
 /// The next frame, failing the test after [`WAIT`].

@@ -6,4 +6,5 @@ mod channels;
 mod connection;
 mod helpers;
 mod presence;
+mod publisher;
 mod users;

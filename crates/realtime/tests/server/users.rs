@@ -10,10 +10,7 @@ async fn signed_in(server: &TestServer, user_data: &str) -> Connection {
     let mut conn = server.connect().await;
     let auth = sign::user_auth(KEY, SECRET, &conn.socket_id().to_string(), user_data);
     conn.signin(&auth, user_data).await.unwrap();
-    let success = conn
-        .expect_event("pusher:signin_success", WAIT)
-        .await
-        .unwrap();
+    let success = conn.expect_event("pusher:signin_success", WAIT).await.unwrap();
     assert_eq!(success.data["user_data"], user_data);
     conn
 }
@@ -22,36 +19,19 @@ async fn signed_in(server: &TestServer, user_data: &str) -> Connection {
 async fn signin_then_only_that_user_joins_its_channel_and_receives_send_to_user() {
     let server = spawn(vec![app()]).await;
     let mut user = signed_in(&server, r#"{"id":"42"}"#).await;
-    user.subscribe("#server-to-user-42", None, None)
-        .await
-        .unwrap();
-    user.expect_event("pusher_internal:subscription_succeeded", WAIT)
-        .await
-        .unwrap();
+    user.subscribe("#server-to-user-42", None, None).await.unwrap();
+    user.expect_event("pusher_internal:subscription_succeeded", WAIT).await.unwrap();
 
     let mut stranger = signed_in(&server, r#"{"id":"7"}"#).await;
-    stranger
-        .subscribe("#server-to-user-42", None, None)
-        .await
-        .unwrap();
+    stranger.subscribe("#server-to-user-42", None, None).await.unwrap();
     assert_eq!(next(&mut stranger).await.event, "pusher:error");
     let mut anonymous = server.connect().await;
-    anonymous
-        .subscribe("#server-to-user-42", None, None)
-        .await
-        .unwrap();
+    anonymous.subscribe("#server-to-user-42", None, None).await.unwrap();
     assert_eq!(next(&mut anonymous).await.event, "pusher:error");
 
-    server
-        .api()
-        .send_to_user("42", "note", r#"{"hi":1}"#)
-        .await
-        .unwrap();
+    server.api().send_to_user("42", "note", r#"{"hi":1}"#).await.unwrap();
     let note = next(&mut user).await;
-    assert_eq!(
-        (note.event.as_str(), note.data["hi"].as_i64()),
-        ("note", Some(1))
-    );
+    assert_eq!((note.event.as_str(), note.data["hi"].as_i64()), ("note", Some(1)));
     server.stop().await;
 }
 
@@ -59,9 +39,7 @@ async fn signin_then_only_that_user_joins_its_channel_and_receives_send_to_user(
 async fn a_bad_signin_is_4009_and_closes() {
     let server = spawn(vec![app()]).await;
     let mut conn = server.connect().await;
-    conn.signin(&format!("{KEY}:bad"), r#"{"id":"1"}"#)
-        .await
-        .unwrap();
+    conn.signin(&format!("{KEY}:bad"), r#"{"id":"1"}"#).await.unwrap();
     let error = next(&mut conn).await;
     assert_eq!(error.data["code"], 4009);
     assert!(matches!(conn.next_frame(WAIT).await, Err(WsError::Closed(c)) if c.code == Some(4009)));
@@ -87,10 +65,7 @@ async fn terminate_connections_closes_that_users_sockets_with_4009() {
         assert_eq!(error.data["code"], 4009);
         assert_eq!(conn.close_frame(WAIT).await.unwrap().code, Some(4009));
     }
-    other
-        .send_text(r#"{"event":"pusher:ping","data":{}}"#)
-        .await
-        .unwrap();
+    other.send_text(r#"{"event":"pusher:ping","data":{}}"#).await.unwrap();
     assert_eq!(next(&mut other).await.event, "pusher:pong");
     server.stop().await;
 }
@@ -103,10 +78,7 @@ async fn watchlists_report_online_and_offline() {
     let data = json!({"id": "me", "watchlist": ["friend", "other"]}).to_string();
     let auth = sign::user_auth(KEY, SECRET, &watcher.socket_id().to_string(), &data);
     watcher.signin(&auth, &data).await.unwrap();
-    watcher
-        .expect_event("pusher:signin_success", WAIT)
-        .await
-        .unwrap();
+    watcher.expect_event("pusher:signin_success", WAIT).await.unwrap();
     let online = next(&mut watcher).await;
     assert_eq!(
         online.raw,
@@ -114,16 +86,10 @@ async fn watchlists_report_online_and_offline() {
     );
     let _other = signed_in(&server, r#"{"id":"other"}"#).await;
     let came = next(&mut watcher).await;
-    assert_eq!(
-        came.data["events"][0],
-        json!({"name": "online", "user_ids": ["other"]})
-    );
+    assert_eq!(came.data["events"][0], json!({"name": "online", "user_ids": ["other"]}));
     friend.close().await.unwrap();
     let left = next(&mut watcher).await;
-    assert_eq!(
-        left.data["events"][0],
-        json!({"name": "offline", "user_ids": ["friend"]})
-    );
+    assert_eq!(left.data["events"][0], json!({"name": "offline", "user_ids": ["friend"]}));
     server.stop().await;
 }
 
@@ -138,9 +104,7 @@ async fn a_watchlist_over_100_ids_gets_4302_and_signin_still_succeeds() {
     assert_eq!(next(&mut conn).await.event, "pusher:signin_success");
     let warning = next(&mut conn).await;
     assert_eq!(warning.data["code"], 4302);
-    conn.send_text(r#"{"event":"pusher:ping","data":{}}"#)
-        .await
-        .unwrap();
+    conn.send_text(r#"{"event":"pusher:ping","data":{}}"#).await.unwrap();
     assert_eq!(next(&mut conn).await.event, "pusher:pong");
     server.stop().await;
 }

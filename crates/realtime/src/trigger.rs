@@ -1,0 +1,123 @@
+//! Publishing an event: the rules every trigger obeys (names, sizes, channel counts), shared
+//! by the HTTP API and in-process callers such as the invoicing backend.
+
+use pusher_protocol::limits::MAX_EVENT_NAME_LEN;
+use pusher_protocol::{ChannelName, ServerMessage, SocketId};
+
+use crate::apps::{App, Apps};
+use crate::conn::frame;
+use crate::ws::CACHE_TTL;
+
+/// Why an event was not published.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TriggerError {
+    /// No app has this id.
+    #[error("Unknown app id {0}")]
+    UnknownApp(String),
+    /// The event breaks a rule (name, channel count, channel name, socket id).
+    #[error("{0}")]
+    Invalid(String),
+    /// The event's data is over the app's size limit.
+    #[error("Event data is {size} bytes; at most {max} are allowed")]
+    TooLarge {
+        /// The data's size.
+        size: usize,
+        /// The app's limit.
+        max: usize,
+    },
+}
+
+/// One event, checked and ready to publish.
+#[derive(Debug)]
+pub(crate) struct Event {
+    pub(crate) name: String,
+    pub(crate) data: String,
+    pub(crate) channels: Vec<ChannelName>,
+    pub(crate) except: Option<SocketId>,
+}
+
+impl Event {
+    /// Checks an event against the app's limits.
+    pub(crate) fn check(
+        app: &App,
+        name: String,
+        data: String,
+        channels: &[String],
+        socket_id: Option<&str>,
+    ) -> Result<Self, TriggerError> {
+        let config = &app.config;
+        if name.is_empty() || name.len() > MAX_EVENT_NAME_LEN {
+            let message = format!("Event name must be 1 to {MAX_EVENT_NAME_LEN} characters");
+            return Err(TriggerError::Invalid(message));
+        }
+        if data.len() > config.max_event_bytes {
+            return Err(TriggerError::TooLarge { size: data.len(), max: config.max_event_bytes });
+        }
+        if channels.is_empty() || channels.len() > config.max_channels_per_event {
+            let max = config.max_channels_per_event;
+            let message = format!("An event needs 1 to {max} channels, got {}", channels.len());
+            return Err(TriggerError::Invalid(message));
+        }
+        let channels = channels
+            .iter()
+            .map(|c| {
+                ChannelName::parse(c)
+                    .map_err(|e| TriggerError::Invalid(format!("Invalid channel {c:?}: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if channels.len() > 1 && channels.iter().any(|c| c.kind().is_encrypted()) {
+            let message = "Encrypted channels cannot be triggered with other channels";
+            return Err(TriggerError::Invalid(message.to_owned()));
+        }
+        let except = socket_id
+            .map(|s| SocketId::parse(s).map_err(|e| TriggerError::Invalid(e.to_string())))
+            .transpose()?;
+        Ok(Self { name, data, channels, except })
+    }
+
+    /// Hands the event to every subscriber, one serialisation per channel, and keeps it
+    /// on cache channels.
+    pub(crate) fn publish(&self, app: &App) {
+        for channel in &self.channels {
+            let message = ServerMessage::Event {
+                event: &self.name,
+                channel,
+                data: &self.data,
+                user_id: None,
+            };
+            app.hub.publish(channel, &frame(&message), self.except);
+            if channel.kind().is_cache() {
+                app.hub.cache_event(channel, &self.name, &self.data, CACHE_TTL);
+            }
+        }
+    }
+}
+
+/// Publishes events in-process, with the same rules as the HTTP API. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Publisher {
+    apps: Apps,
+}
+
+impl Publisher {
+    pub(crate) fn new(apps: Apps) -> Self {
+        Self { apps }
+    }
+
+    /// Triggers `event` with the payload string `data` on `channels` of the app `app_id`.
+    ///
+    /// # Errors
+    /// [`TriggerError`] when the app is unknown or the event breaks a rule.
+    pub fn trigger(
+        &self,
+        app_id: &str,
+        channels: &[String],
+        event: &str,
+        data: &str,
+    ) -> Result<(), TriggerError> {
+        let app =
+            self.apps.by_id(app_id).ok_or_else(|| TriggerError::UnknownApp(app_id.to_owned()))?;
+        Event::check(app, event.to_owned(), data.to_owned(), channels, None)?.publish(app);
+        Ok(())
+    }
+}

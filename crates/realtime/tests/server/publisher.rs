@@ -1,0 +1,31 @@
+//! The in-process publisher obeys the same rules as the HTTP API.
+
+use realtime::TriggerError;
+
+use crate::helpers::{ID, app, next, spawn, subscribed};
+
+#[tokio::test]
+async fn in_process_triggers_reach_subscribers() {
+    let server = spawn(vec![app()]).await;
+    let mut conn = subscribed(&server, "invoice.abc").await;
+    let channels = vec!["invoice.abc".to_owned()];
+    server.publisher.trigger(ID, &channels, "invoice.updated", r#"{"a":1}"#).unwrap();
+    let event = next(&mut conn).await;
+    assert_eq!(
+        event.raw,
+        r#"{"event":"invoice.updated","channel":"invoice.abc","data":"{\"a\":1}"}"#
+    );
+
+    let big = "x".repeat(10 * 1024 + 1);
+    assert_eq!(
+        server.publisher.trigger(ID, &channels, "e", &big),
+        Err(TriggerError::TooLarge { size: big.len(), max: 10 * 1024 })
+    );
+    assert_eq!(
+        server.publisher.trigger("nope", &channels, "e", "{}"),
+        Err(TriggerError::UnknownApp("nope".to_owned()))
+    );
+    let bad = vec!["bad name".to_owned()];
+    assert!(matches!(server.publisher.trigger(ID, &bad, "e", "{}"), Err(TriggerError::Invalid(_))));
+    server.stop().await;
+}
