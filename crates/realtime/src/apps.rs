@@ -5,12 +5,26 @@ use std::sync::Arc;
 
 use crate::config::AppConfig;
 use crate::hub::Hub;
+use crate::metrics::Usage;
+use crate::rate::RateLimiter;
+use crate::webhooks::{WebhookEvent, Webhooks};
 
 /// One app: its configuration and its live state.
 #[derive(Debug)]
 pub(crate) struct App {
-    pub(crate) config: AppConfig,
+    pub(crate) config: Arc<AppConfig>,
     pub(crate) hub: Hub,
+    pub(crate) usage: Usage,
+    pub(crate) webhooks: Webhooks,
+    /// The HTTP API rate limit, when the app has one.
+    pub(crate) api_rate: Option<RateLimiter>,
+}
+
+impl App {
+    /// Sends a webhook event if the app has a webhook that wants it.
+    pub(crate) fn webhook(&self, event: WebhookEvent) {
+        self.webhooks.emit(&self.config, event);
+    }
 }
 
 /// Every app, by key and by id. Cheap to clone.
@@ -22,10 +36,18 @@ pub(crate) struct Apps {
 
 impl Apps {
     /// Builds the registry from validated configurations.
-    pub(crate) fn new(configs: &[AppConfig]) -> Self {
+    pub(crate) fn new(configs: &[AppConfig], webhooks: &Webhooks) -> Self {
         let apps: Vec<Arc<App>> = configs
             .iter()
-            .map(|c| Arc::new(App { config: c.clone(), hub: Hub::default() }))
+            .map(|c| {
+                Arc::new(App {
+                    config: Arc::new(c.clone()),
+                    hub: Hub::default(),
+                    usage: Usage::default(),
+                    webhooks: webhooks.clone(),
+                    api_rate: c.max_api_requests_per_second.map(RateLimiter::per_second),
+                })
+            })
             .collect();
         Self {
             by_key: Arc::new(apps.iter().map(|a| (a.config.key.clone(), a.clone())).collect()),
@@ -41,5 +63,10 @@ impl Apps {
     /// The app of `/apps/{id}`.
     pub(crate) fn by_id(&self, id: &str) -> Option<&Arc<App>> {
         self.by_id.get(id)
+    }
+
+    /// Every app.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Arc<App>> {
+        self.by_id.values()
     }
 }

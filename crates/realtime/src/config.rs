@@ -22,6 +22,11 @@ pub struct RealtimeConfig {
     pub pong_timeout: u64,
     /// Frames queued for one connection before it counts as too slow and is closed with 4100.
     pub outbound_queue: usize,
+    /// Most connections this node holds, all apps together; over it new ones get 4100.
+    pub max_connections: Option<usize>,
+    /// On shutdown, clients are told to reconnect (4200) at random moments over this many
+    /// milliseconds, so they do not all come back at once.
+    pub shutdown_jitter_ms: u64,
 }
 
 impl Default for RealtimeConfig {
@@ -33,6 +38,8 @@ impl Default for RealtimeConfig {
             activity_timeout: limits::ACTIVITY_TIMEOUT_SECS,
             pong_timeout: limits::PONG_TIMEOUT_SECS,
             outbound_queue: 1024,
+            max_connections: None,
+            shutdown_jitter_ms: 1000,
         }
     }
 }
@@ -122,6 +129,133 @@ pub struct AppConfig {
     /// Most events in one batch trigger.
     #[serde(default = "default_batch_events")]
     pub max_batch_events: usize,
+    /// Where events about channels and members are sent.
+    #[serde(default)]
+    pub webhooks: Vec<WebhookConfig>,
+    /// Origins (`https://example.com`) allowed to connect; any when empty. Others get 4009.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+    /// Whether connections must sign in (`pusher:signin`) within
+    /// `user_authentication_timeout` seconds; those that do not are closed with 4009.
+    #[serde(default)]
+    pub require_user_authentication: bool,
+    /// Seconds a connection has to sign in when the app requires it.
+    #[serde(default = "default_user_authentication_timeout")]
+    pub user_authentication_timeout: u64,
+    /// HTTP API requests per second; over it the API answers 429. Unlimited when absent.
+    #[serde(default)]
+    pub max_api_requests_per_second: Option<u32>,
+}
+
+/// One webhook endpoint of an app.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    /// `http://` or `https://` URL the events are POSTed to.
+    pub url: String,
+    /// Which events to send; all of them when absent.
+    #[serde(default = "WebhookKind::all")]
+    pub event_types: Vec<WebhookKind>,
+    /// Only events on channels whose name starts with this.
+    #[serde(default)]
+    pub channel_prefix: Option<String>,
+    /// Only events on channels whose name ends with this.
+    #[serde(default)]
+    pub channel_suffix: Option<String>,
+    /// Extra request headers; they cannot replace `X-Pusher-Key`, `X-Pusher-Signature` or
+    /// `Content-Type`.
+    #[serde(default)]
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// Collect events for this many milliseconds and send them in one request; 0 sends each
+    /// event at once.
+    #[serde(default)]
+    pub batch_ms: u64,
+}
+
+/// The kinds of webhook event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WebhookKind {
+    /// A channel got its first subscriber.
+    ChannelOccupied,
+    /// A channel lost its last subscriber (sent after 3 s unless it comes back).
+    ChannelVacated,
+    /// A user joined a presence channel.
+    MemberAdded,
+    /// A user left a presence channel (sent after 3 s unless they come back).
+    MemberRemoved,
+    /// A client sent a `client-` event.
+    ClientEvent,
+    /// A cache channel was joined with nothing cached.
+    CacheMiss,
+    /// A channel's subscriber count changed.
+    SubscriptionCount,
+}
+
+impl WebhookKind {
+    /// Every kind.
+    pub fn all() -> Vec<Self> {
+        vec![
+            Self::ChannelOccupied,
+            Self::ChannelVacated,
+            Self::MemberAdded,
+            Self::MemberRemoved,
+            Self::ClientEvent,
+            Self::CacheMiss,
+            Self::SubscriptionCount,
+        ]
+    }
+}
+
+impl WebhookConfig {
+    /// A webhook for every event to `url`.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            event_types: WebhookKind::all(),
+            channel_prefix: None,
+            channel_suffix: None,
+            headers: std::collections::BTreeMap::new(),
+            batch_ms: 0,
+        }
+    }
+
+    /// Whether this webhook wants an event of `kind` on `channel`.
+    pub fn wants(&self, kind: WebhookKind, channel: &str) -> bool {
+        self.event_types.contains(&kind)
+            && self.channel_prefix.as_deref().is_none_or(|p| channel.starts_with(p))
+            && self.channel_suffix.as_deref().is_none_or(|s| channel.ends_with(s))
+    }
+
+    fn validate(&self, at: &str) -> Result<(), ConfigError> {
+        let url = url::Url::parse(&self.url).map_err(|e| {
+            ConfigError::new(format!("{at}.url"), format!("{:?} is not a URL: {e}", self.url))
+        })?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(ConfigError::new(
+                format!("{at}.url"),
+                "must start with http:// or https://",
+            ));
+        }
+        for name in self.headers.keys() {
+            let reserved = ["x-pusher-key", "x-pusher-signature", "content-type"];
+            if reserved.iter().any(|r| name.eq_ignore_ascii_case(r)) {
+                return Err(ConfigError::new(
+                    format!("{at}.headers.{name}"),
+                    "is set by the server and cannot be replaced",
+                ));
+            }
+            if name.is_empty()
+                || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                return Err(ConfigError::new(
+                    format!("{at}.headers.{name}"),
+                    "is not a valid header name",
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl AppConfig {
@@ -142,7 +276,20 @@ impl AppConfig {
             max_event_bytes: default_event_bytes(),
             max_channels_per_event: default_channels_per_event(),
             max_batch_events: default_batch_events(),
+            webhooks: Vec::new(),
+            allowed_origins: Vec::new(),
+            require_user_authentication: false,
+            user_authentication_timeout: default_user_authentication_timeout(),
+            max_api_requests_per_second: None,
         }
+    }
+
+    /// Whether a connection from `origin` may open.
+    pub fn allows_origin(&self, origin: Option<&str>) -> bool {
+        self.allowed_origins.is_empty()
+            || origin.is_some_and(|o| {
+                self.allowed_origins.iter().any(|allowed| allowed == o || allowed == "*")
+            })
     }
 
     fn validate(&self, at: &str) -> Result<(), ConfigError> {
@@ -169,7 +316,15 @@ impl AppConfig {
         positive(&format!("{at}.max_client_events_per_second"), self.max_client_events_per_second)?;
         positive(&format!("{at}.max_event_bytes"), self.max_event_bytes)?;
         positive(&format!("{at}.max_channels_per_event"), self.max_channels_per_event)?;
-        positive(&format!("{at}.max_batch_events"), self.max_batch_events)
+        positive(&format!("{at}.max_batch_events"), self.max_batch_events)?;
+        positive(&format!("{at}.user_authentication_timeout"), self.user_authentication_timeout)?;
+        if let Some(rate) = self.max_api_requests_per_second {
+            positive(&format!("{at}.max_api_requests_per_second"), rate)?;
+        }
+        for (i, webhook) in self.webhooks.iter().enumerate() {
+            webhook.validate(&format!("{at}.webhooks[{i}]"))?;
+        }
+        Ok(())
     }
 }
 
@@ -217,6 +372,9 @@ fn positive<T: PartialOrd + Default>(key: &str, value: T) -> Result<(), ConfigEr
     if value > T::default() { Ok(()) } else { Err(ConfigError::new(key, "must be greater than 0")) }
 }
 
+fn default_user_authentication_timeout() -> u64 {
+    30
+}
 fn yes() -> bool {
     true
 }
@@ -300,5 +458,32 @@ mod tests {
         config.apps[1].max_event_bytes = 1;
         config.apps[1].id = "bad id".to_owned();
         assert_eq!(config.validate().unwrap_err().key, "realtime.apps[1].id");
+        config.apps[1].id = "b".to_owned();
+        config.apps[1].webhooks = vec![WebhookConfig::new("ftp://x")];
+        assert_eq!(config.validate().unwrap_err().key, "realtime.apps[1].webhooks[0].url");
+        let mut hook = WebhookConfig::new("http://127.0.0.1:1/hook");
+        hook.headers.insert("X-Pusher-Signature".to_owned(), "forged".to_owned());
+        config.apps[1].webhooks = vec![hook];
+        assert_eq!(
+            config.validate().unwrap_err().key,
+            "realtime.apps[1].webhooks[0].headers.X-Pusher-Signature"
+        );
+    }
+
+    #[test]
+    fn webhook_filters_really_filter() {
+        let hook: WebhookConfig = toml::from_str(
+            r#"
+            url = "https://example.com/hook"
+            event_types = ["channel_occupied"]
+            channel_prefix = "invoice."
+            channel_suffix = ".live"
+            "#,
+        )
+        .unwrap();
+        assert!(hook.wants(WebhookKind::ChannelOccupied, "invoice.1.live"));
+        assert!(!hook.wants(WebhookKind::ChannelVacated, "invoice.1.live"));
+        assert!(!hook.wants(WebhookKind::ChannelOccupied, "user.1.live"));
+        assert!(!hook.wants(WebhookKind::ChannelOccupied, "invoice.1"));
     }
 }

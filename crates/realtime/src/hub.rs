@@ -8,22 +8,23 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
 
-use pusher_protocol::api::{CachedEvent, ChannelAttributes};
+use pusher_protocol::api::ChannelAttributes;
 use pusher_protocol::{ChannelName, Member, ServerMessage, SocketId};
 
 use crate::conn::{ConnHandle, Frame, frame};
 
+mod cache;
 mod users;
 
+pub(crate) use cache::Cache;
 pub(crate) use users::Users;
 
 /// One app's channels, members, cache and counts.
 #[derive(Debug, Default)]
 pub(crate) struct Hub {
     channels: Mutex<HashMap<ChannelName, Channel>>,
-    cache: Mutex<HashMap<ChannelName, Cached>>,
+    pub(crate) cache: Cache,
     pub(crate) users: Users,
     connections: AtomicUsize,
 }
@@ -47,13 +48,6 @@ struct Presence {
     member: Member,
 }
 
-#[derive(Debug)]
-struct Cached {
-    event: String,
-    data: String,
-    expires: Instant,
-}
-
 /// Why a subscription was refused by the hub.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum JoinRefused {
@@ -63,11 +57,28 @@ pub(crate) enum JoinRefused {
     PresenceFull,
 }
 
-/// What a successful join tells the joining connection.
+/// What a successful join changed.
 #[derive(Debug)]
 pub(crate) struct Joined {
     /// The members after the join, on presence channels.
     pub(crate) members: Option<Vec<Member>>,
+    /// Whether the channel was empty before.
+    pub(crate) occupied: bool,
+    /// Whether the user is a new member of the presence channel.
+    pub(crate) member_added: bool,
+    /// Subscribers after the join.
+    pub(crate) subscription_count: usize,
+}
+
+/// What leaving a channel changed.
+#[derive(Debug)]
+pub(crate) struct Left {
+    /// Whether the channel is now empty.
+    pub(crate) vacated: bool,
+    /// The presence member whose last connection left.
+    pub(crate) member_removed: Option<Arc<str>>,
+    /// Subscribers after the leave.
+    pub(crate) subscription_count: usize,
 }
 
 impl Hub {
@@ -77,16 +88,17 @@ impl Hub {
         self.channels.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn cache(&self) -> MutexGuard<'_, HashMap<ChannelName, Cached>> {
-        self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
     /// Counts a new connection unless the app is at `max`.
     pub(crate) fn try_connect(&self, max: Option<usize>) -> bool {
         let limit = max.unwrap_or(usize::MAX);
         self.connections
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < limit).then_some(n + 1))
             .is_ok()
+    }
+
+    /// Connections open now.
+    pub(crate) fn connection_count(&self) -> usize {
+        self.connections.load(Ordering::Acquire)
     }
 
     /// Forgets a connection counted by [`Hub::try_connect`].
@@ -108,11 +120,13 @@ impl Hub {
         if entry.subscribers.contains_key(&conn.socket_id()) {
             return Err(JoinRefused::AlreadySubscribed);
         }
+        let occupied = entry.subscribers.is_empty();
         let Some(member) = member else {
             entry
                 .subscribers
                 .insert(conn.socket_id(), Subscriber { conn: conn.clone(), user_id: None });
-            return Ok(Joined { members: None });
+            let subscription_count = entry.subscribers.len();
+            return Ok(Joined { members: None, occupied, member_added: false, subscription_count });
         };
         let user_id: Arc<str> = Arc::from(member.user_id.as_str());
         let is_new = !entry.members.contains_key(&user_id);
@@ -137,19 +151,17 @@ impl Hub {
             .subscribers
             .insert(conn.socket_id(), Subscriber { conn: conn.clone(), user_id: Some(user_id) });
         let members = entry.members.values().map(|p| p.member.clone()).collect();
-        Ok(Joined { members: Some(members) })
+        let subscription_count = entry.subscribers.len();
+        Ok(Joined { members: Some(members), occupied, member_added: is_new, subscription_count })
     }
 
-    /// Removes a connection from a channel. Returns whether it was subscribed.
+    /// Removes a connection from a channel; `None` when it was not subscribed.
     /// On presence channels the user's last connection leaving sends `member_removed`.
-    pub(crate) fn leave(&self, socket_id: SocketId, channel: &ChannelName) -> bool {
+    pub(crate) fn leave(&self, socket_id: SocketId, channel: &ChannelName) -> Option<Left> {
         let mut channels = self.channels();
-        let Some(entry) = channels.get_mut(channel) else {
-            return false;
-        };
-        let Some(subscriber) = entry.subscribers.remove(&socket_id) else {
-            return false;
-        };
+        let entry = channels.get_mut(channel)?;
+        let subscriber = entry.subscribers.remove(&socket_id)?;
+        let mut member_removed = None;
         if let Some(user_id) = subscriber.user_id {
             let gone = entry.members.get_mut(&user_id).is_some_and(|p| {
                 p.connections -= 1;
@@ -161,12 +173,15 @@ impl Hub {
                 for other in entry.subscribers.values() {
                     other.conn.send(&removed);
                 }
+                member_removed = Some(user_id);
             }
         }
-        if entry.subscribers.is_empty() {
+        let subscription_count = entry.subscribers.len();
+        let vacated = subscription_count == 0;
+        if vacated {
             channels.remove(channel);
         }
-        true
+        Some(Left { vacated, member_removed, subscription_count })
     }
 
     /// Hands `frame` to every subscriber of `channel` but `except`.
@@ -218,35 +233,6 @@ impl Hub {
             .get(channel)
             .map(|c| c.members.keys().map(|id| id.to_string()).collect())
             .unwrap_or_default()
-    }
-
-    /// Keeps the last event of a cache channel for `ttl`.
-    pub(crate) fn cache_event(
-        &self,
-        channel: &ChannelName,
-        event: &str,
-        data: &str,
-        ttl: Duration,
-    ) {
-        let now = Instant::now();
-        let mut cache = self.cache();
-        cache.retain(|_, cached| cached.expires > now);
-        cache.insert(
-            channel.clone(),
-            Cached { event: event.to_owned(), data: data.to_owned(), expires: now + ttl },
-        );
-    }
-
-    /// The cached event of a cache channel, if it has one that has not expired.
-    pub(crate) fn cached_event(&self, channel: &ChannelName) -> Option<CachedEvent> {
-        let now = Instant::now();
-        let cache = self.cache();
-        let cached = cache.get(channel).filter(|c| c.expires > now)?;
-        Some(CachedEvent {
-            event: cached.event.clone(),
-            data: cached.data.clone(),
-            ttl: cached.expires.saturating_duration_since(now).as_secs(),
-        })
     }
 }
 

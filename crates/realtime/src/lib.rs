@@ -8,6 +8,8 @@
 //! - `ws`: the WebSocket endpoint; one task per connection, one handler per client message.
 //! - `http_api`: the signed HTTP API.
 //! - [`trigger`]: the rules of publishing, shared by the HTTP API and the in-process [`Publisher`].
+//! - `webhooks`: signed webhook delivery with delays, batching and retries.
+//! - `metrics`, `ops`: Prometheus counters, `/health`, `/ready`, `/metrics`.
 //! - [`server`]: `Server::build` → `port()` → `run_until_stopped`.
 #![deny(missing_docs)]
 
@@ -16,10 +18,14 @@ pub mod config;
 mod conn;
 mod http_api;
 mod hub;
+mod metrics;
+mod ops;
+mod rate;
 pub mod server;
 pub mod trigger;
+mod webhooks;
 mod ws;
 
-pub use config::{AppConfig, ConfigError, RealtimeConfig, Secret};
+pub use config::{AppConfig, ConfigError, RealtimeConfig, Secret, WebhookConfig, WebhookKind};
 pub use server::{Server, ServerError};
 pub use trigger::{Publisher, TriggerError};

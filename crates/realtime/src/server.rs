@@ -3,17 +3,20 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
 use axum::Router;
-use axum::routing::get;
 use tokio::net::TcpListener;
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::apps::Apps;
 use crate::config::{ConfigError, RealtimeConfig};
-use crate::{http_api, ws};
+use crate::metrics::Metrics;
+use crate::webhooks::{Dispatcher, Job, Webhooks};
+use crate::{http_api, ops, ws};
 
 /// How long open connections get to close after the signal before the server stops anyway.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -23,8 +26,12 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 pub(crate) struct AppState {
     pub(crate) apps: Apps,
     pub(crate) config: Arc<RealtimeConfig>,
+    pub(crate) metrics: Metrics,
+    /// Cancelled when the server starts stopping: no new work, clients told to reconnect.
     pub(crate) shutdown: CancellationToken,
     pub(crate) connections: TaskTracker,
+    /// Connections open on this node, all apps together.
+    pub(crate) node_connections: Arc<AtomicUsize>,
 }
 
 /// Why the server could not start or stopped with an error.
@@ -43,6 +50,7 @@ pub enum ServerError {
 pub struct Server {
     listener: TcpListener,
     state: AppState,
+    webhook_jobs: mpsc::Receiver<Job>,
 }
 
 impl Server {
@@ -52,13 +60,17 @@ impl Server {
     /// [`ServerError::Config`] naming the bad key.
     pub fn build(config: RealtimeConfig, listener: TcpListener) -> Result<Self, ServerError> {
         config.validate()?;
+        let metrics = Metrics::default();
+        let (webhooks, webhook_jobs) = Webhooks::new(metrics.clone());
         let state = AppState {
-            apps: Apps::new(&config.apps),
+            apps: Apps::new(&config.apps, &webhooks),
             config: Arc::new(config),
+            metrics,
             shutdown: CancellationToken::new(),
             connections: TaskTracker::new(),
+            node_connections: Arc::new(AtomicUsize::new(0)),
         };
-        Ok(Self { listener, state })
+        Ok(Self { listener, state, webhook_jobs })
     }
 
     /// The address it listens on.
@@ -79,8 +91,10 @@ impl Server {
         self.local_addr().map_or(0, |a| a.port())
     }
 
-    /// Serves until `signal` completes, then tells every client to reconnect elsewhere
-    /// (4200), lets HTTP requests finish and waits up to 10 s for connections to close.
+    /// Serves until `signal` completes, then stops in order: `/ready` turns 503 and no new
+    /// connection is accepted; every client is told to reconnect elsewhere (4200, spread over
+    /// `shutdown_jitter_ms`); HTTP requests finish; connections get up to 10 s to close;
+    /// webhooks still held back are sent and given 5 s to be delivered.
     ///
     /// # Errors
     /// When accepting connections fails.
@@ -88,27 +102,43 @@ impl Server {
         self,
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
-        let state = self.state.clone();
-        let shutdown = state.shutdown.clone();
-        let app = router(state.clone());
-        let stop = shutdown.clone();
+        let Self { listener, state, webhook_jobs } = self;
+        let flush_webhooks = CancellationToken::new();
+        let dispatcher = tokio::spawn(
+            Dispatcher::new(webhook_jobs, state.metrics.clone()).run(flush_webhooks.clone()),
+        );
+        let draining = state.shutdown.clone();
+        let stop_accepting = CancellationToken::new();
+        let jitter = Duration::from_millis(state.config.shutdown_jitter_ms);
+        let stop = stop_accepting.clone();
         tokio::spawn(async move {
             signal.await;
+            draining.cancel();
+            // New arrivals are still answered (with 4200) while the others are told to go,
+            // and `/ready` says 503 meanwhile so load balancers stop sending traffic.
+            tokio::time::sleep(jitter).await;
             stop.cancel();
         });
-        axum::serve(self.listener, app).with_graceful_shutdown(shutdown.cancelled_owned()).await?;
+        let served = axum::serve(listener, router(state.clone()))
+            .with_graceful_shutdown(stop_accepting.cancelled_owned())
+            .await;
+        state.shutdown.cancel();
         state.connections.close();
         if tokio::time::timeout(DRAIN_TIMEOUT, state.connections.wait()).await.is_err() {
             tracing::warn!("connections still open after the drain timeout");
         }
-        Ok(())
+        flush_webhooks.cancel();
+        if let Err(error) = dispatcher.await {
+            tracing::error!(%error, "webhook dispatcher failed");
+        }
+        Ok(served?)
     }
 }
 
 fn router(state: AppState) -> Router {
     Router::new()
-        .route("/app/{key}", get(ws::upgrade))
-        .route("/{*prefixed}", get(ws::prefixed_upgrade))
-        .merge(http_api::routes())
+        .merge(ws::routes())
+        .merge(http_api::routes(state.clone()))
+        .merge(ops::routes())
         .with_state(state)
 }

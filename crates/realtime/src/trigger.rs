@@ -78,6 +78,8 @@ impl Event {
     /// Hands the event to every subscriber, one serialisation per channel, and keeps it
     /// on cache channels.
     pub(crate) fn publish(&self, app: &App) {
+        let started = std::time::Instant::now();
+        app.usage.api_events.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         for channel in &self.channels {
             let message = ServerMessage::Event {
                 event: &self.name,
@@ -87,9 +89,10 @@ impl Event {
             };
             app.hub.publish(channel, &frame(&message), self.except);
             if channel.kind().is_cache() {
-                app.hub.cache_event(channel, &self.name, &self.data, CACHE_TTL);
+                app.hub.cache.store(channel, &self.name, &self.data, CACHE_TTL);
             }
         }
+        app.usage.publish_latency.observe(started.elapsed());
     }
 }
 

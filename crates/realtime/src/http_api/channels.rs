@@ -77,7 +77,7 @@ pub(crate) async fn show(
             .then(|| current.as_ref().and_then(|c| c.user_count).unwrap_or(0)),
         subscription_count: wants("subscription_count")
             .then(|| current.as_ref().and_then(|c| c.subscription_count).unwrap_or(0)),
-        cache: if wants("cache") { hub.cached_event(&channel) } else { None },
+        cache: if wants("cache") { hub.cache.get(&channel) } else { None },
     }))
 }
 

@@ -26,6 +26,9 @@ pub(crate) enum ApiError {
     /// A request body is over the size limit.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// The app's request rate limit is exceeded.
+    #[error("Too many requests: at most {0} per second")]
+    RateLimited(u32),
     /// The event itself was refused.
     #[error(transparent)]
     Trigger(#[from] TriggerError),
@@ -41,6 +44,7 @@ impl ApiError {
             Self::PayloadTooLarge(_) | Self::Trigger(TriggerError::TooLarge { .. }) => {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
+            Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Trigger(TriggerError::UnknownApp(_)) => StatusCode::NOT_FOUND,
             Self::Trigger(TriggerError::Invalid(_)) => StatusCode::BAD_REQUEST,
         }

@@ -7,14 +7,19 @@ mod events;
 mod signed;
 mod users;
 
+use std::time::Instant;
+
 use axum::Router;
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
 use axum::routing::{get, post};
 
 use crate::server::AppState;
 pub(crate) use error::ApiError;
 
-/// The API routes.
-pub(crate) fn routes() -> Router<AppState> {
+/// The API routes, each request counted by status and timed.
+pub(crate) fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/apps/{app_id}/events", post(events::trigger))
         .route("/apps/{app_id}/batch_events", post(events::batch))
@@ -22,6 +27,14 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/apps/{app_id}/channels/{channel}", get(channels::show))
         .route("/apps/{app_id}/channels/{channel}/users", get(channels::users))
         .route("/apps/{app_id}/users/{user_id}/terminate_connections", post(users::terminate))
+        .route_layer(middleware::from_fn_with_state(state, measure))
+}
+
+async fn measure(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let response = next.run(request).await;
+    state.metrics.api_request(response.status().as_u16(), started.elapsed());
+    response
 }
 
 /// Splits an `info` parameter (`user_count,subscription_count`) into its attributes.

@@ -67,6 +67,12 @@ impl FromRequest<AppState> for Signed {
         if !app.config.enabled {
             return Err(ApiError::AppDisabled);
         }
+        if let (Some(limiter), Some(rate)) = (&app.api_rate, app.config.max_api_requests_per_second)
+        {
+            if !limiter.allow() {
+                return Err(ApiError::RateLimited(rate));
+            }
+        }
         Ok(Self { app, params, body })
     }
 }

@@ -9,24 +9,27 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use axum::Json;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
 use futures_util::SinkExt;
 use pusher_protocol::{ErrorCode, PROTOCOL_VERSION, ServerMessage, SocketId};
+use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
 use crate::apps::App;
-use crate::conn::{ConnHandle, ConnInbox, Kick};
+use crate::config::RealtimeConfig;
+use crate::conn::{ConnHandle, ConnInbox, Frame, Kick};
 use crate::server::AppState;
 pub(crate) use session::CACHE_TTL;
 use session::{Fatal, Session};
 
 /// Frames drained from the queue before one flush, so a burst costs one write.
-const FLUSH_BATCH: usize = 64;
+const FLUSH_BATCH: u64 = 64;
 
 /// How long a closing handshake may take before the socket is simply dropped.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -35,19 +38,35 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 const SHUTDOWN: Kick =
     Kick { code: ErrorCode::ReconnectImmediately, reason: "Server is restarting" };
 
+/// The WebSocket routes.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new().route("/app/{key}", get(upgrade)).route("/{*prefixed}", get(prefixed_upgrade))
+}
+
+/// What the client asked for in its upgrade request.
+#[derive(Debug)]
+struct Handshake {
+    key: String,
+    query: HashMap<String, String>,
+    origin: Option<String>,
+}
+
 /// `GET /app/{key}` (also behind a path prefix).
 pub(crate) async fn upgrade(
     State(state): State<AppState>,
     Path(key): Path<String>,
     Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
+    let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()).map(str::to_owned);
+    let handshake = Handshake { key, query, origin };
     let config = &state.config;
     ws.max_message_size(config.max_frame_bytes)
         .max_frame_size(config.max_frame_bytes)
         .read_buffer_size(4 * 1024)
         .write_buffer_size(4 * 1024)
-        .on_upgrade(move |socket| connection(socket, state, key, query))
+        .on_upgrade(move |socket| connection(socket, state, handshake))
 }
 
 /// Any other GET path: `/{prefix}/app/{key}` is served like `/app/{key}`; another WebSocket
@@ -56,6 +75,7 @@ pub(crate) async fn prefixed_upgrade(
     State(state): State<AppState>,
     Path(path): Path<String>,
     query: Query<HashMap<String, String>>,
+    headers: HeaderMap,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     let Ok(ws) = ws else {
@@ -64,7 +84,7 @@ pub(crate) async fn prefixed_upgrade(
     };
     match path.rsplit_once("/app/") {
         Some((_, key)) if !key.is_empty() && !key.contains('/') => {
-            upgrade(State(state), Path(key.to_owned()), query, ws).await
+            upgrade(State(state), Path(key.to_owned()), query, headers, ws).await
         }
         _ => ws.on_upgrade(|mut socket| async move {
             refuse(&mut socket, ErrorCode::PathNotFound, "Path not found; expected /app/{key}")
@@ -73,34 +93,41 @@ pub(crate) async fn prefixed_upgrade(
     }
 }
 
-async fn connection(
-    mut socket: WebSocket,
-    state: AppState,
-    key: String,
-    query: HashMap<String, String>,
-) {
+async fn connection(mut socket: WebSocket, state: AppState, handshake: Handshake) {
     // Shutdown waits for this token to drop.
     let _tracked = state.connections.token();
-    let app = match admit(&state, &key, &query) {
+    if state.shutdown.is_cancelled() {
+        return refuse(&mut socket, SHUTDOWN.code, SHUTDOWN.reason).await;
+    }
+    let app = match admit(&state, &handshake) {
         Ok(app) => app,
         Err(fatal) => return refuse(&mut socket, fatal.code, &fatal.message).await,
     };
+    app.usage.connections_total.fetch_add(1, Ordering::Relaxed);
     let socket_id = next_socket_id();
     let (conn, inbox) = ConnHandle::new(socket_id, state.config.outbound_queue);
     let mut session = Session::new(app.clone(), conn);
     let ending = run(&mut socket, &state, &mut session, inbox).await;
     session.finish();
     app.hub.disconnect();
+    state.node_connections.fetch_sub(1, Ordering::AcqRel);
     match ending {
         Ending::Gone => {}
-        Ending::Refuse(code, message) => refuse(&mut socket, code, &message).await,
+        Ending::Refuse(code, message) => {
+            if code == ErrorCode::OverCapacity {
+                app.usage.slow_client_closes.fetch_add(1, Ordering::Relaxed);
+            }
+            refuse(&mut socket, code, &message).await;
+        }
         Ending::TooLarge => close_with(&mut socket, 1009, "Message too large").await,
     }
 }
 
-/// Decides whether a connection may open, counting it against the app's quota.
-fn admit(state: &AppState, key: &str, query: &HashMap<String, String>) -> Result<Arc<App>, Fatal> {
+/// Decides whether a connection may open, counting it against the node's and the app's
+/// quotas.
+fn admit(state: &AppState, handshake: &Handshake) -> Result<Arc<App>, Fatal> {
     let fatal = |code, message: String| Fatal { code, message };
+    let key = &handshake.key;
     let app = state
         .apps
         .by_key(key)
@@ -108,7 +135,12 @@ fn admit(state: &AppState, key: &str, query: &HashMap<String, String>) -> Result
     if !app.config.enabled {
         return Err(fatal(ErrorCode::AppDisabled, "Application is disabled".to_owned()));
     }
-    let protocol = query
+    if !app.config.allows_origin(handshake.origin.as_deref()) {
+        let origin = handshake.origin.as_deref().unwrap_or("(none)");
+        return Err(fatal(ErrorCode::Unauthorized, format!("Origin {origin} is not allowed")));
+    }
+    let protocol = handshake
+        .query
         .get("protocol")
         .ok_or_else(|| fatal(ErrorCode::NoProtocol, "No protocol version given".to_owned()))?;
     let version: u32 = protocol.parse().map_err(|_| {
@@ -120,7 +152,15 @@ fn admit(state: &AppState, key: &str, query: &HashMap<String, String>) -> Result
             format!("Unsupported protocol version {version}"),
         ));
     }
+    let limit = state.config.max_connections.unwrap_or(usize::MAX);
+    let node_slot = state
+        .node_connections
+        .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < limit).then_some(n + 1));
+    if node_slot.is_err() {
+        return Err(fatal(ErrorCode::OverCapacity, "Server is over capacity".to_owned()));
+    }
     if !app.hub.try_connect(app.config.max_connections) {
+        state.node_connections.fetch_sub(1, Ordering::AcqRel);
         return Err(fatal(
             ErrorCode::OverConnectionQuota,
             "Application is over its connection quota".to_owned(),
@@ -168,19 +208,27 @@ async fn run(
     if send(socket, established.to_json()).await.is_err() {
         return Ending::Gone;
     }
-    let mut timer = pin!(sleep_until(Instant::now() + config.activity_timeout()));
+    let mut activity = Instant::now() + config.activity_timeout();
+    let mut sign_in_by = session.app().config.require_user_authentication.then(|| {
+        Instant::now() + Duration::from_secs(session.app().config.user_authentication_timeout)
+    });
+    let mut timer = pin!(sleep_until(earliest(activity, sign_in_by)));
     let mut awaiting_pong = false;
     loop {
         tokio::select! {
             biased;
             kick = handle.kicked() => return kick.into(),
-            () = state.shutdown.cancelled() => return SHUTDOWN.into(),
+            () = state.shutdown.cancelled() => return shutdown(config).await,
             incoming = socket.recv() => {
-                timer.as_mut().reset(Instant::now() + config.activity_timeout());
+                activity = Instant::now() + config.activity_timeout();
                 awaiting_pong = false;
                 if let Some(ending) = receive(socket, session, incoming).await {
                     return ending;
                 }
+                if session.signed_in() {
+                    sign_in_by = None;
+                }
+                timer.as_mut().reset(earliest(activity, sign_in_by));
             }
             Some(frame) = frames.recv() => {
                 // A client that stops reading blocks the write; a kick or shutdown must still
@@ -188,24 +236,52 @@ async fn run(
                 tokio::select! {
                     biased;
                     kick = handle.kicked() => return kick.into(),
-                    () = state.shutdown.cancelled() => return SHUTDOWN.into(),
-                    written = write_queued(socket, frame, &mut frames) => if written.is_err() {
-                        return Ending::Gone;
+                    () = state.shutdown.cancelled() => return shutdown(config).await,
+                    written = write_queued(socket, frame, &mut frames) => match written {
+                        Ok((count, bytes)) => {
+                            let usage = &session.app().usage;
+                            usage.messages_out.fetch_add(count, Ordering::Relaxed);
+                            usage.bytes_out.fetch_add(bytes, Ordering::Relaxed);
+                        }
+                        Err(_) => return Ending::Gone,
                     },
                 }
             }
             () = &mut timer => {
-                if awaiting_pong {
-                    return Ending::Refuse(ErrorCode::PongNotReceived, "Pong reply not received".to_owned());
+                let now = Instant::now();
+                if sign_in_by.is_some_and(|deadline| deadline <= now) {
+                    let message = "Connection did not sign in in time".to_owned();
+                    return Ending::Refuse(ErrorCode::Unauthorized, message);
                 }
-                awaiting_pong = true;
-                timer.as_mut().reset(Instant::now() + config.pong_timeout());
-                if send(socket, ServerMessage::Ping.to_json()).await.is_err() {
-                    return Ending::Gone;
+                if activity <= now {
+                    if awaiting_pong {
+                        let message = "Pong reply not received".to_owned();
+                        return Ending::Refuse(ErrorCode::PongNotReceived, message);
+                    }
+                    awaiting_pong = true;
+                    activity = now + config.pong_timeout();
+                    if send(socket, ServerMessage::Ping.to_json()).await.is_err() {
+                        return Ending::Gone;
+                    }
                 }
+                timer.as_mut().reset(earliest(activity, sign_in_by));
             }
         }
     }
+}
+
+/// The one timer serves both the activity check and the sign-in deadline.
+fn earliest(activity: Instant, sign_in_by: Option<Instant>) -> Instant {
+    sign_in_by.map_or(activity, |deadline| deadline.min(activity))
+}
+
+/// Waits a random part of the jitter window, so clients do not all reconnect at once.
+async fn shutdown(config: &RealtimeConfig) -> Ending {
+    if config.shutdown_jitter_ms > 0 {
+        let delay = rand::random_range(0..config.shutdown_jitter_ms);
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
+    SHUTDOWN.into()
 }
 
 /// Handles one message from the client; `Some` when the connection must end.
@@ -228,6 +304,9 @@ async fn receive(
         Some(Ok(Message::Close(_))) | None => return Some(Ending::Gone),
         Some(Err(error)) => return Some(read_failed(&error)),
     };
+    let usage = &session.app().usage;
+    usage.messages_in.fetch_add(1, Ordering::Relaxed);
+    usage.bytes_in.fetch_add(text.len() as u64, Ordering::Relaxed);
     let result = session.handle_text(&text);
     if flush_replies(socket, session).await.is_err() {
         return Some(Ending::Gone);
@@ -250,19 +329,23 @@ async fn flush_replies(socket: &mut WebSocket, session: &mut Session) -> Result<
 }
 
 /// Writes one queued frame and whatever else is already queued, then flushes once.
+/// Returns how many frames and bytes went out.
 async fn write_queued(
     socket: &mut WebSocket,
-    first: crate::conn::Frame,
-    frames: &mut tokio::sync::mpsc::Receiver<crate::conn::Frame>,
-) -> Result<(), axum::Error> {
+    first: Frame,
+    frames: &mut mpsc::Receiver<Frame>,
+) -> Result<(u64, u64), axum::Error> {
+    let mut bytes = first.len() as u64;
     socket.feed(Message::Text(first)).await?;
-    for _ in 1..FLUSH_BATCH {
-        match frames.try_recv() {
-            Ok(frame) => socket.feed(Message::Text(frame)).await?,
-            Err(_) => break,
-        }
+    let mut count = 1;
+    while count < FLUSH_BATCH {
+        let Ok(frame) = frames.try_recv() else { break };
+        bytes += frame.len() as u64;
+        socket.feed(Message::Text(frame)).await?;
+        count += 1;
     }
-    socket.flush().await
+    socket.flush().await?;
+    Ok((count, bytes))
 }
 
 /// Sends `pusher:error` with the code, then closes with the same code.

@@ -18,6 +18,7 @@ use serde_json::Value;
 use crate::apps::App;
 use crate::conn::{ConnHandle, frame};
 use crate::hub::JoinRefused;
+use crate::webhooks::WebhookEvent;
 
 /// An error that closes the connection: `pusher:error` with the code, then a close frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +63,14 @@ impl Session {
             client_events: RateWindow { started: Instant::now(), count: 0 },
             replies: Vec::new(),
         }
+    }
+
+    pub(crate) fn signed_in(&self) -> bool {
+        self.user.is_some()
+    }
+
+    pub(crate) fn app(&self) -> &App {
+        &self.app
     }
 
     fn socket_id(&self) -> SocketId {
@@ -132,15 +141,21 @@ impl Session {
                 return self.reply_error(None, &message, Some(&channel));
             }
         };
-        self.subscriptions.insert(channel.clone(), user_id);
+        self.subscriptions.insert(channel.clone(), user_id.clone());
         self.reply(&ServerMessage::SubscriptionSucceeded {
             channel: &channel,
             members: joined.members.as_deref(),
         });
+        if joined.occupied {
+            self.app.webhook(WebhookEvent::ChannelOccupied { channel: channel.clone() });
+        }
+        if let (true, Some(user_id)) = (joined.member_added, user_id) {
+            self.app.webhook(WebhookEvent::MemberAdded { channel: channel.clone(), user_id });
+        }
         if kind.is_cache() {
             self.replay_cache(&channel);
         }
-        self.count_changed(&channel);
+        self.count_changed(&channel, joined.subscription_count);
     }
 
     /// Checks the signature a channel kind needs; on presence channels returns the member.
@@ -207,27 +222,45 @@ impl Session {
     }
 
     fn replay_cache(&mut self, channel: &ChannelName) {
-        match self.app.hub.cached_event(channel) {
+        match self.app.hub.cache.get(channel) {
             Some(cached) => self.reply(&ServerMessage::Event {
                 event: &cached.event,
                 channel,
                 data: &cached.data,
                 user_id: None,
             }),
-            None => self.reply(&ServerMessage::CacheMiss { channel }),
+            None => {
+                self.reply(&ServerMessage::CacheMiss { channel });
+                if self.app.hub.cache.first_miss(channel, CACHE_TTL) {
+                    self.app.webhook(WebhookEvent::CacheMiss { channel: channel.clone() });
+                }
+            }
         }
     }
 
-    fn count_changed(&self, channel: &ChannelName) {
+    /// Tells subscribers (when the app counts) and webhooks the channel's new count.
+    fn count_changed(&self, channel: &ChannelName, count: usize) {
         if self.app.config.subscription_count && !channel.kind().is_presence() {
             self.app.hub.broadcast_subscription_count(channel);
+            self.app.webhook(WebhookEvent::SubscriptionCount { channel: channel.clone(), count });
         }
     }
 
     fn unsubscribe(&mut self, channel: &ChannelName) {
         if self.subscriptions.remove(channel).is_some() {
-            self.app.hub.leave(self.socket_id(), channel);
-            self.count_changed(channel);
+            self.leave(channel);
+        }
+    }
+
+    fn leave(&self, channel: &ChannelName) {
+        let Some(left) = self.app.hub.leave(self.socket_id(), channel) else { return };
+        if let Some(user_id) = left.member_removed {
+            self.app.webhook(WebhookEvent::MemberRemoved { channel: channel.clone(), user_id });
+        }
+        if left.vacated {
+            self.app.webhook(WebhookEvent::ChannelVacated { channel: channel.clone() });
+        } else {
+            self.count_changed(channel, left.subscription_count);
         }
     }
 
@@ -307,6 +340,13 @@ impl Session {
         let relayed =
             frame(&ServerMessage::Event { event, channel, data, user_id: user_id.as_deref() });
         self.app.hub.publish(channel, &relayed, Some(self.socket_id()));
+        self.app.webhook(WebhookEvent::ClientEvent {
+            channel: channel.clone(),
+            event: event.to_owned(),
+            data: data.to_owned(),
+            socket_id: self.socket_id(),
+            user_id,
+        });
     }
 
     fn within_rate(&mut self) -> bool {
@@ -321,8 +361,7 @@ impl Session {
     /// Leaves every channel and signs out; called once when the connection ends.
     pub(crate) fn finish(&mut self) {
         for channel in std::mem::take(&mut self.subscriptions).into_keys() {
-            self.app.hub.leave(self.socket_id(), &channel);
-            self.count_changed(&channel);
+            self.leave(&channel);
         }
         if let Some(user) = self.user.take() {
             self.app.hub.users.sign_out(self.socket_id(), &user.id, &user.watchlist);

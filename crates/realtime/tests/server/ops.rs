@@ -1,0 +1,135 @@
+//! Health, readiness, metrics and the protective limits.
+
+use std::time::Duration;
+
+use pusher_client::{Connection, WsError};
+use realtime::RealtimeConfig;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use crate::helpers::{KEY, TestServer, WAIT, app, next, spawn, spawn_with, subscribed};
+
+async fn get(server: &TestServer, path: &str) -> (u16, String) {
+    let response = reqwest::get(format!("http://127.0.0.1:{}{path}", server.port)).await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+fn metric(text: &str, line_start: &str) -> u64 {
+    text.lines()
+        .find(|l| l.starts_with(line_start))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no {line_start} in\n{text}"))
+}
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let server = spawn(vec![app()]).await;
+    assert_eq!(get(&server, "/health").await, (200, r#"{"status":"ok"}"#.to_owned()));
+    assert_eq!(get(&server, "/ready").await.0, 200);
+    let port = server.port;
+    let stopping = tokio::spawn(server.stop());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let ready = reqwest::get(format!("http://127.0.0.1:{port}/ready")).await.unwrap();
+    assert_eq!(ready.status().as_u16(), 503);
+    stopping.await.unwrap();
+}
+
+#[tokio::test]
+async fn metrics_move_with_connections_and_events() {
+    let server = spawn(vec![app()]).await;
+    let (_, before) = get(&server, "/metrics").await;
+    assert_eq!(metric(&before, "paybell_connections{app_id=\"app-id\"}"), 0);
+    let mut conn = subscribed(&server, "m").await;
+    server.api().trigger(&["m"], "e", "{}", None, None).await.unwrap();
+    next(&mut conn).await;
+    let _ = server.api().channel("bad name", None).await;
+    let (_, after) = get(&server, "/metrics").await;
+    assert_eq!(metric(&after, "paybell_connections{app_id=\"app-id\"}"), 1);
+    assert_eq!(metric(&after, "paybell_connections_total{app_id=\"app-id\"}"), 1);
+    assert_eq!(metric(&after, "paybell_api_events_total{app_id=\"app-id\"}"), 1);
+    assert!(metric(&after, "paybell_ws_messages_received_total{app_id=\"app-id\"}") >= 1);
+    assert!(metric(&after, "paybell_ws_messages_sent_total{app_id=\"app-id\"}") >= 1);
+    assert!(metric(&after, "paybell_ws_bytes_sent_total{app_id=\"app-id\"}") > 0);
+    assert_eq!(metric(&after, "paybell_http_api_requests_total{status=\"200\"}"), 1);
+    assert_eq!(metric(&after, "paybell_http_api_requests_total{status=\"400\"}"), 1);
+    assert_eq!(metric(&after, "paybell_http_api_seconds_count"), 2);
+    assert_eq!(metric(&after, "paybell_publish_seconds_count{app_id=\"app-id\"}"), 1);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn over_node_capacity_is_4100() {
+    let config =
+        RealtimeConfig { apps: vec![app()], max_connections: Some(1), ..RealtimeConfig::default() };
+    let server = spawn_with(config).await;
+    let _first = server.connect().await;
+    match Connection::connect(&server.ws_url(KEY)).await {
+        Err(WsError::Refused { frame, close }) => {
+            assert_eq!(frame.data["code"], 4100);
+            assert_eq!(close.and_then(|c| c.code), Some(4100));
+        }
+        other => panic!("expected 4100, got {other:?}"),
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn only_allowed_origins_connect() {
+    let mut guarded = app();
+    guarded.allowed_origins = vec!["https://pay.example.com".to_owned()];
+    let server = spawn(vec![guarded]).await;
+    let connect = |origin: &'static str| {
+        let mut request = server.ws_url(KEY).into_client_request().unwrap();
+        request.headers_mut().insert("Origin", origin.parse().unwrap());
+        async move {
+            let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+            use futures_util::StreamExt;
+            let first = ws.next().await.unwrap().unwrap().into_text().unwrap();
+            first.to_string()
+        }
+    };
+    assert!(connect("https://pay.example.com").await.contains("connection_established"));
+    let refused = connect("https://evil.example.com").await;
+    assert!(refused.contains("\"code\":4009"), "{refused}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn connections_that_never_sign_in_are_closed_with_4009() {
+    let mut strict = app();
+    strict.require_user_authentication = true;
+    strict.user_authentication_timeout = 1;
+    let server = spawn(vec![strict]).await;
+    let mut lazy = server.connect().await;
+    let mut diligent = server.connect().await;
+    let data = r#"{"id":"1"}"#;
+    let auth = pusher_protocol::sign::user_auth(
+        KEY,
+        crate::helpers::SECRET,
+        &diligent.socket_id().to_string(),
+        data,
+    );
+    diligent.signin(&auth, data).await.unwrap();
+    diligent.expect_event("pusher:signin_success", WAIT).await.unwrap();
+    let error = lazy.next_frame(Duration::from_secs(3)).await.unwrap();
+    assert_eq!(error.data["code"], 4009);
+    assert_eq!(lazy.close_frame(WAIT).await.unwrap().code, Some(4009));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    diligent.send_text(r#"{"event":"pusher:ping","data":{}}"#).await.unwrap();
+    assert_eq!(next(&mut diligent).await.event, "pusher:pong");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_http_api_rate_limit_answers_429() {
+    let mut limited = app();
+    limited.max_api_requests_per_second = Some(3);
+    let server = spawn(vec![limited]).await;
+    let api = server.api();
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(api.channels(None, None).await.err().and_then(|e| e.status()).unwrap_or(200));
+    }
+    assert_eq!(statuses, [200, 200, 200, 429, 429]);
+    server.stop().await;
+}
