@@ -27,6 +27,10 @@ pub struct RealtimeConfig {
     /// On shutdown, clients are told to reconnect (4200) at random moments over this many
     /// milliseconds, so they do not all come back at once.
     pub shutdown_jitter_ms: u64,
+    /// PEM certificate chain: serve `wss://` and `https://` directly (with `tls_key`).
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// PEM private key of `tls_cert`.
+    pub tls_key: Option<std::path::PathBuf>,
 }
 
 impl Default for RealtimeConfig {
@@ -40,6 +44,8 @@ impl Default for RealtimeConfig {
             outbound_queue: 1024,
             max_connections: None,
             shutdown_jitter_ms: 1000,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -64,6 +70,15 @@ impl RealtimeConfig {
         positive("realtime.activity_timeout", self.activity_timeout)?;
         positive("realtime.pong_timeout", self.pong_timeout)?;
         positive("realtime.outbound_queue", self.outbound_queue)?;
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(_), None) => {
+                return Err(ConfigError::new("realtime.tls_key", "is needed with tls_cert"));
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::new("realtime.tls_cert", "is needed with tls_key"));
+            }
+            (Some(_), Some(_)) | (None, None) => {}
+        }
         for (i, app) in self.apps.iter().enumerate() {
             app.validate(&format!("realtime.apps[{i}]"))?;
             for earlier in &self.apps[..i] {

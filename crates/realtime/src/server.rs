@@ -9,12 +9,14 @@ use std::time::Duration;
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
+use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::apps::Apps;
 use crate::config::{ConfigError, RealtimeConfig};
 use crate::metrics::Metrics;
+use crate::tls::{self, TlsListener};
 use crate::webhooks::{Dispatcher, Job, Webhooks};
 use crate::{http_api, ops, ws};
 
@@ -46,11 +48,20 @@ pub enum ServerError {
 }
 
 /// The realtime server, bound and ready to run.
-#[derive(Debug)]
 pub struct Server {
     listener: TcpListener,
+    tls: Option<TlsAcceptor>,
     state: AppState,
     webhook_jobs: mpsc::Receiver<Job>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("listener", &self.listener)
+            .field("tls", &self.tls.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Server {
@@ -60,6 +71,10 @@ impl Server {
     /// [`ServerError::Config`] naming the bad key.
     pub fn build(config: RealtimeConfig, listener: TcpListener) -> Result<Self, ServerError> {
         config.validate()?;
+        let tls = match (&config.tls_cert, &config.tls_key) {
+            (Some(cert), Some(key)) => Some(tls::acceptor(cert, key)?),
+            _ => None,
+        };
         let metrics = Metrics::default();
         let (webhooks, webhook_jobs) = Webhooks::new(metrics.clone());
         let state = AppState {
@@ -70,7 +85,7 @@ impl Server {
             connections: TaskTracker::new(),
             node_connections: Arc::new(AtomicUsize::new(0)),
         };
-        Ok(Self { listener, state, webhook_jobs })
+        Ok(Self { listener, tls, state, webhook_jobs })
     }
 
     /// The address it listens on.
@@ -102,7 +117,7 @@ impl Server {
         self,
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
-        let Self { listener, state, webhook_jobs } = self;
+        let Self { listener, tls, state, webhook_jobs } = self;
         let flush_webhooks = CancellationToken::new();
         let dispatcher = tokio::spawn(
             Dispatcher::new(webhook_jobs, state.metrics.clone()).run(flush_webhooks.clone()),
@@ -119,9 +134,20 @@ impl Server {
             tokio::time::sleep(jitter).await;
             stop.cancel();
         });
-        let served = axum::serve(listener, router(state.clone()))
-            .with_graceful_shutdown(stop_accepting.cancelled_owned())
-            .await;
+        let app = router(state.clone());
+        let served = match tls {
+            None => {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(stop_accepting.cancelled_owned())
+                    .await
+            }
+            Some(acceptor) => {
+                let listener = TlsListener::spawn(listener, acceptor, stop_accepting.clone())?;
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(stop_accepting.cancelled_owned())
+                    .await
+            }
+        };
         state.shutdown.cancel();
         state.connections.close();
         if tokio::time::timeout(DRAIN_TIMEOUT, state.connections.wait()).await.is_err() {

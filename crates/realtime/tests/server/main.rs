@@ -9,5 +9,6 @@ mod ops;
 mod presence;
 mod publisher;
 mod sink;
+mod tls;
 mod users;
 mod webhooks;

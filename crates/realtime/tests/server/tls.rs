@@ -1,0 +1,72 @@
+//! `wss://` and `https://` served directly with a certificate.
+
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use realtime::RealtimeConfig;
+use tokio_tungstenite::Connector;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::helpers::{KEY, app, spawn_with};
+
+#[tokio::test]
+async fn wss_and_https_work_with_a_certificate() {
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let dir = std::env::temp_dir().join(format!("paybell-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert_path, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
+    std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
+    let config = RealtimeConfig {
+        apps: vec![app()],
+        tls_cert: Some(cert_path),
+        tls_key: Some(key_path),
+        ..RealtimeConfig::default()
+    };
+    let server = spawn_with(config).await;
+
+    let mut roots = tokio_rustls::rustls::RootCertStore::empty();
+    roots.add(cert.cert.der().clone()).unwrap();
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let client = tokio_rustls::rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let url = format!("wss://localhost:{}/app/{KEY}?protocol=7", server.port);
+    let (mut ws, _) = tokio_tungstenite::connect_async_tls_with_config(
+        url,
+        None,
+        false,
+        Some(Connector::Rustls(Arc::new(client))),
+    )
+    .await
+    .unwrap();
+    let Some(Ok(Message::Text(first))) = ws.next().await else { panic!("no frame") };
+    assert!(first.contains("pusher:connection_established"), "{first}");
+
+    let https = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let health =
+        https.get(format!("https://localhost:{}/health", server.port)).send().await.unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    // Plain text on the TLS port is refused, not answered.
+    assert!(reqwest::get(format!("http://localhost:{}/health", server.port)).await.is_err());
+    server.stop().await;
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn unreadable_certificates_fail_start_up_naming_the_key() {
+    let config = RealtimeConfig {
+        apps: vec![app()],
+        tls_cert: Some("/nonexistent/cert.pem".into()),
+        tls_key: Some("/nonexistent/key.pem".into()),
+        ..RealtimeConfig::default()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let error = realtime::Server::build(config, listener).unwrap_err();
+    assert!(error.to_string().contains("realtime.tls_cert"), "{error}");
+}
