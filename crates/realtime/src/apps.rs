@@ -3,6 +3,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use pusher_protocol::ChannelName;
+
 use crate::config::AppConfig;
 use crate::hub::Hub;
 use crate::metrics::Usage;
@@ -21,6 +23,20 @@ pub(crate) struct App {
 }
 
 impl App {
+    /// Sends `channel`'s subscribers, and the webhooks, its current count.
+    pub(crate) fn send_subscription_count(&self, channel: &ChannelName) {
+        if let Some(count) = self.hub.broadcast_subscription_count(channel) {
+            self.webhook(WebhookEvent::SubscriptionCount { channel: channel.clone(), count });
+        }
+    }
+
+    /// Sends the counts that changed on busy channels since the last tick.
+    pub(crate) fn send_changed_counts(&self) {
+        for channel in self.hub.take_changed_counts() {
+            self.send_subscription_count(&channel);
+        }
+    }
+
     /// Sends a webhook event if the app has a webhook that wants it.
     pub(crate) fn webhook(&self, event: WebhookEvent) {
         self.webhooks.emit(&self.config, event);

@@ -5,7 +5,7 @@
 //! Delivery: a published frame is serialised once and handed to every subscriber's bounded
 //! queue, in the order `publish` is called; at most once per subscriber.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -25,6 +25,8 @@ pub(crate) use users::Users;
 pub(crate) struct Hub {
     channels: Mutex<HashMap<ChannelName, Channel>>,
     pub(crate) cache: Cache,
+    /// Busy channels whose subscription count is sent on the next tick, not at every change.
+    changed_counts: Mutex<HashSet<ChannelName>>,
     pub(crate) users: Users,
     connections: AtomicUsize,
 }
@@ -197,17 +199,32 @@ impl Hub {
         }
     }
 
-    /// Sends every subscriber of `channel` its current subscription count.
-    pub(crate) fn broadcast_subscription_count(&self, channel: &ChannelName) {
+    /// Sends every subscriber of `channel` its current subscription count and returns it;
+    /// `None` when the channel is empty.
+    pub(crate) fn broadcast_subscription_count(&self, channel: &ChannelName) -> Option<usize> {
         let channels = self.channels();
-        let Some(entry) = channels.get(channel) else {
-            return;
-        };
-        let count =
-            frame(&ServerMessage::SubscriptionCount { channel, count: entry.subscribers.len() });
+        let entry = channels.get(channel)?;
+        let count = entry.subscribers.len();
+        let message = frame(&ServerMessage::SubscriptionCount { channel, count });
         for subscriber in entry.subscribers.values() {
-            subscriber.conn.send(&count);
+            subscriber.conn.send(&message);
         }
+        Some(count)
+    }
+
+    /// Notes that a busy channel's count changed; [`Hub::take_changed_counts`] collects it.
+    pub(crate) fn count_changed_later(&self, channel: &ChannelName) {
+        self.changed_counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(channel.clone());
+    }
+
+    /// The busy channels whose count changed since the last call.
+    pub(crate) fn take_changed_counts(&self) -> HashSet<ChannelName> {
+        std::mem::take(
+            &mut *self.changed_counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
     }
 
     /// Attributes of one channel; `None` when nobody is subscribed.

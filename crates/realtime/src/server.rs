@@ -23,6 +23,9 @@ use crate::{http_api, ops, ws};
 /// How long open connections get to close after the signal before the server stops anyway.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How often busy channels get their subscription count.
+const COUNT_INTERVAL: Duration = Duration::from_secs(5);
+
 /// What every handler shares.
 #[derive(Debug, Clone)]
 pub(crate) struct AppState {
@@ -122,6 +125,7 @@ impl Server {
         let dispatcher = tokio::spawn(
             Dispatcher::new(webhook_jobs, state.metrics.clone()).run(flush_webhooks.clone()),
         );
+        tokio::spawn(send_changed_counts(state.apps.clone(), state.shutdown.clone()));
         let draining = state.shutdown.clone();
         let stop_accepting = CancellationToken::new();
         let jitter = Duration::from_millis(state.config.shutdown_jitter_ms);
@@ -158,6 +162,18 @@ impl Server {
             tracing::error!(%error, "webhook dispatcher failed");
         }
         Ok(served?)
+    }
+}
+
+/// Sends busy channels their coalesced subscription counts every few seconds.
+async fn send_changed_counts(apps: Apps, shutdown: CancellationToken) {
+    let mut tick = tokio::time::interval(COUNT_INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            _ = tick.tick() => apps.iter().for_each(|app| app.send_changed_counts()),
+        }
     }
 }
 

@@ -239,10 +239,16 @@ impl Session {
     }
 
     /// Tells subscribers (when the app counts) and webhooks the channel's new count.
+    /// Above [`COUNT_EVERY_CHANGE_UP_TO`] subscribers the count goes out with the next
+    /// periodic tick instead, so a busy channel is not flooded with counts.
     fn count_changed(&self, channel: &ChannelName, count: usize) {
-        if self.app.config.subscription_count && !channel.kind().is_presence() {
-            self.app.hub.broadcast_subscription_count(channel);
-            self.app.webhook(WebhookEvent::SubscriptionCount { channel: channel.clone(), count });
+        if !self.app.config.subscription_count || channel.kind().is_presence() {
+            return;
+        }
+        if count > COUNT_EVERY_CHANGE_UP_TO {
+            self.app.hub.count_changed_later(channel);
+        } else {
+            self.app.send_subscription_count(channel);
         }
     }
 
@@ -375,6 +381,9 @@ fn auth_message(error: &AuthError) -> String {
         AuthError::InvalidSignature { .. } => error.to_string(),
     }
 }
+
+/// Channels with more subscribers get their count every few seconds, not at every change.
+pub(crate) const COUNT_EVERY_CHANGE_UP_TO: usize = 100;
 
 /// How long a cache channel keeps its last event.
 pub(crate) const CACHE_TTL: Duration = Duration::from_secs(CACHE_TTL_SECS);

@@ -244,3 +244,28 @@ async fn client_events_over_ten_a_second_get_4301_and_the_connection_stays() {
     assert_eq!(next(&mut sender).await.event, "pusher:pong");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn subscription_counts_of_busy_channels_are_coalesced() {
+    let mut counted = app();
+    counted.subscription_count = true;
+    let server = spawn(vec![counted]).await;
+    let mut first = subscribed(&server, "busy").await;
+    let mut others = Vec::new();
+    for _ in 1..100 {
+        others.push(subscribed(&server, "busy").await);
+    }
+    // Up to 100 subscribers, every change is sent.
+    let mut last = 0;
+    while let Ok(frame) = first.next_frame(Duration::from_millis(300)).await {
+        last = frame.data["subscription_count"].as_u64().unwrap();
+    }
+    assert_eq!(last, 100);
+    others.push(subscribed(&server, "busy").await);
+    others.push(subscribed(&server, "busy").await);
+    assert_silent(&mut first).await;
+    let coalesced = first.next_frame(Duration::from_secs(6)).await.unwrap();
+    assert_eq!(coalesced.data, json!({"subscription_count": 102}));
+    assert_silent(&mut first).await;
+    server.stop().await;
+}
