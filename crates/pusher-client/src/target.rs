@@ -2,7 +2,6 @@
 //! secrets that never print.
 
 use std::fmt;
-use std::str::FromStr;
 
 use base64::Engine as _;
 
@@ -11,41 +10,7 @@ pub const LOCAL_HOST: &str = "127.0.0.1";
 /// Port of the built-in Paybell realtime server.
 pub const LOCAL_PORT: u16 = 6001;
 
-/// An app secret. `Debug` and `Display` print `***`; [`Secret::expose`] is the only way out.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret.
-    pub fn new(secret: impl Into<String>) -> Self {
-        Self(secret.into())
-    }
-
-    /// The secret itself, for signing.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl FromStr for Secret {
-    type Err = std::convert::Infallible;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(Self::new(s))
-    }
-}
+pub use pusher_protocol::Secret;
 
 /// The 32-byte master key of end-to-end encrypted channels. Never prints.
 #[derive(Clone, PartialEq, Eq)]

@@ -7,6 +7,7 @@
 //! - [`codes`]: [`ErrorCode`], the close and error codes.
 //! - [`limits`]: the protocol's default limits.
 //! - [`sign`]: every signature (channel, user, HTTP API request, webhook, encrypted secret).
+//! - [`secret`]: [`Secret`], app secrets that never print.
 //! - [`api`]: HTTP API request and response bodies.
 //! - [`socket_id`]: the connection id type [`SocketId`].
 #![deny(missing_docs)]
@@ -16,6 +17,7 @@ pub mod channel;
 pub mod client;
 pub mod codes;
 pub mod limits;
+pub mod secret;
 pub mod server;
 pub mod sign;
 pub mod socket_id;
@@ -23,6 +25,7 @@ pub mod socket_id;
 pub use channel::{ChannelKind, ChannelName, ChannelNameError};
 pub use client::{ClientMessage, DecodeError, Subscribe};
 pub use codes::ErrorCode;
+pub use secret::Secret;
 pub use server::{Member, ServerMessage, WatchlistChange, WatchlistEvent};
 pub use socket_id::{SocketId, SocketIdError};
 

@@ -1,8 +1,8 @@
 //! The server's configuration: apps, limits and switches, validated once at start-up.
 
-use std::fmt;
 use std::time::Duration;
 
+pub use pusher_protocol::Secret;
 use pusher_protocol::limits;
 use serde::{Deserialize, Deserializer};
 
@@ -340,29 +340,6 @@ impl AppConfig {
             webhook.validate(&format!("{at}.webhooks[{i}]"))?;
         }
         Ok(())
-    }
-}
-
-/// A value that must never be printed.
-#[derive(Clone, Deserialize, PartialEq, Eq)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The secret itself, for signing.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
     }
 }
 
