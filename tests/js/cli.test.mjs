@@ -40,6 +40,39 @@ function jsonLines(proc) {
 
 const asValue = (d) => (typeof d === 'string' ? JSON.parse(d) : d);
 
+/** Fail fast with its output if a long-running CLI process has exited. */
+function assertRunning(proc) {
+  if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
+    throw new Error(
+      `paybell ${proc.child.spawnargs.slice(1).join(' ')} exited (code ${proc.child.exitCode}, signal ${proc.child.signalCode})\nstdout: ${proc.stdout}\nstderr: ${proc.stderr}`,
+    );
+  }
+}
+
+/** Wait until `paybell listen` has subscribed to `channel` (seen through GET /channels/{channel}). */
+function listening(proc, channel) {
+  return waitFor(
+    async () => {
+      assertRunning(proc);
+      return (await api(server, app, { path: `/channels/${channel}` })).json?.occupied === true;
+    },
+    5000,
+    () => `paybell listen to subscribe to ${channel}; stdout: ${proc.stdout}; stderr: ${proc.stderr}`,
+  );
+}
+
+/** Wait until `paybell listen` printed at least `n` JSON lines. */
+function printed(proc, n) {
+  return waitFor(
+    () => {
+      const l = jsonLines(proc);
+      return l.length >= n ? l : null;
+    },
+    5000,
+    () => `${n} JSON line(s) from paybell listen; stdout: ${proc.stdout}; stderr: ${proc.stderr}`,
+  );
+}
+
 describe('paybell trigger', () => {
   test('publishes to one channel, exits 0 and prints the response body {}', async () => {
     const c = await rawConnect(server, app);
@@ -87,20 +120,12 @@ describe('paybell trigger', () => {
 describe('paybell listen', () => {
   test('prints each event on public channels as one JSON line {channel, event, data}', async () => {
     const proc = spawnCli(['listen', ...conn(), '--key', app.key, 'invoice.L1', 'user.L2.invoices']);
-    for (const ch of ['invoice.L1', 'user.L2.invoices']) {
-      await waitFor(
-        async () => (await api(server, app, { path: `/channels/${ch}` })).json?.occupied === true,
-        5000,
-        `paybell listen to subscribe to ${ch}; stderr: ${proc.stderr}`,
-      );
-    }
+    await listening(proc, 'invoice.L1');
+    await listening(proc, 'user.L2.invoices');
     const sdk = serverSdk(server, app);
     await sdk.trigger('invoice.L1', 'payment.received', { amount: 100 });
     await sdk.trigger('user.L2.invoices', 'invoice.created', { number: 2 });
-    const lines = await waitFor(() => {
-      const l = jsonLines(proc);
-      return l.length >= 2 ? l : null;
-    }, 5000, `two JSON lines from paybell listen; stdout so far: ${proc.stdout}`);
+    const lines = await printed(proc, 2);
     assert.equal(lines[0].channel, 'invoice.L1');
     assert.equal(lines[0].event, 'payment.received');
     assert.deepEqual(asValue(lines[0].data), { amount: 100 });
@@ -111,16 +136,9 @@ describe('paybell listen', () => {
 
   test('with --secret it can listen on a private channel', async () => {
     const proc = spawnCli(['listen', ...conn(), '--key', app.key, '--secret', app.secret, 'private-invoice.L3']);
-    await waitFor(
-      async () => (await api(server, app, { path: '/channels/private-invoice.L3' })).json?.occupied === true,
-      5000,
-      `paybell listen to subscribe to private-invoice.L3; stderr: ${proc.stderr}`,
-    );
+    await listening(proc, 'private-invoice.L3');
     await serverSdk(server, app).trigger('private-invoice.L3', 'invoice.status.changed', { status: 'void' });
-    const lines = await waitFor(() => {
-      const l = jsonLines(proc);
-      return l.length >= 1 ? l : null;
-    }, 5000, `a JSON line from paybell listen; stdout so far: ${proc.stdout}`);
+    const lines = await printed(proc, 1);
     assert.equal(lines[0].channel, 'private-invoice.L3');
     assert.equal(lines[0].event, 'invoice.status.changed');
     assert.deepEqual(asValue(lines[0].data), { status: 'void' });
@@ -128,17 +146,10 @@ describe('paybell listen', () => {
 
   test('trigger → listen round trip with both commands', async () => {
     const proc = spawnCli(['listen', ...conn(), '--key', app.key, 'roundtrip']);
-    await waitFor(
-      async () => (await api(server, app, { path: '/channels/roundtrip' })).json?.occupied === true,
-      5000,
-      `paybell listen to subscribe; stderr: ${proc.stderr}`,
-    );
+    await listening(proc, 'roundtrip');
     const r = await runCli(['trigger', ...conn(), ...creds(), '--channel', 'roundtrip', '--event', 'ping', '--data', '{"n":42}']);
     assert.equal(r.code, 0, r.stderr);
-    const [line] = await waitFor(() => {
-      const l = jsonLines(proc);
-      return l.length ? l : null;
-    }, 5000, `a JSON line; stdout so far: ${proc.stdout}`);
+    const [line] = await printed(proc, 1);
     assert.deepEqual({ ...line, data: asValue(line.data) }, { channel: 'roundtrip', event: 'ping', data: { n: 42 } });
   });
 });

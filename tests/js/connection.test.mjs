@@ -140,6 +140,20 @@ describe('connection configuration (§1)', () => {
     await server.stop();
   });
 
+  test('the server pings a connection idle for activity_timeout and keeps it after a pong', async () => {
+    const app = makeApp();
+    const server = await startServer({ apps: [app], realtime: { activity_timeout: 1 } });
+    const c = rawSocket(server, app.key);
+    assert.equal((await c.established()).activity_timeout, 1);
+    const ping = await c.next('pusher:ping', { timeoutMs: 4000, what: 'a server pusher:ping after 1 s of silence' });
+    assert.deepEqual(decode(ping.data ?? {}), {});
+    c.send({ event: 'pusher:pong', data: {} });
+    await sleep(500);
+    assert.equal(c.closeInfo, null, c.describe());
+    await c.ping();
+    await server.stop();
+  });
+
   test('a frame larger than max_frame_bytes is refused with a proper error or close, never a TCP drop', async () => {
     const app = makeApp();
     const server = await startServer({ apps: [app], realtime: { max_frame_bytes: 4096 } });

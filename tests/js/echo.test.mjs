@@ -28,9 +28,9 @@ function echoFor(opts = {}) {
 function once(register, what, timeoutMs = 5000) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
-    register((...args) => {
+    register((value) => {
       clearTimeout(timer);
-      resolve(args.length > 1 ? args : args[0]);
+      resolve(value);
     });
   });
 }

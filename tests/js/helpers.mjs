@@ -108,6 +108,20 @@ export function renderConfig({ apps = [], realtime = {} } = {}) {
 // server process
 
 /**
+ * The parent environment without PAYBELL_* / PUSHER_* / DATABASE_URL / REDIS_URL (so a
+ * developer's settings never leak into the server or the CLI, e.g. PUSHER_CLUSTER would
+ * send `paybell trigger` to Pusher Cloud), plus `extra`.
+ */
+function cleanEnv(extra = {}) {
+  const out = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k.startsWith('PAYBELL_') || k.startsWith('PUSHER_') || k === 'DATABASE_URL' || k === 'REDIS_URL') continue;
+    out[k] = v;
+  }
+  return { ...out, RUST_LOG: process.env.RUST_LOG ?? 'warn', ...extra };
+}
+
+/**
  * Spawn `paybell realtime --addr 127.0.0.1:0 --config <tmp file>`.
  *
  * @param {object} opts
@@ -128,11 +142,7 @@ export async function startServer({ apps, realtime, config = true, env = {}, ext
   }
   args.push(...extraArgs);
 
-  const childEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!k.startsWith('PAYBELL_') && k !== 'DATABASE_URL' && k !== 'REDIS_URL') childEnv[k] = v;
-  }
-  Object.assign(childEnv, { RUST_LOG: process.env.RUST_LOG ?? 'warn' }, env);
+  const childEnv = cleanEnv(env);
 
   const child = spawn(BIN, args, { cwd: dir, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -210,14 +220,17 @@ export function sleep(ms) {
 
 /**
  * Resolve with the first truthy value of `predicate()` (polled every 10 ms), reject with
- * `Timed out after N ms waiting for <what>` otherwise.
+ * `Timed out after N ms waiting for <what>` otherwise (`what` may be a function, called
+ * only on timeout, to describe the state at that moment).
  */
 export async function waitFor(predicate, timeoutMs = WAIT_MS, what = 'condition') {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await predicate();
     if (v) return v;
-    if (Date.now() >= deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() >= deadline) {
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`);
+    }
     await sleep(10);
   }
 }
@@ -623,7 +636,7 @@ export function errorData(frame) {
 /** Run the CLI binary to completion. */
 export function runCli(args, { timeoutMs = 10000, env = {} } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(BIN, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(BIN, args, { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
@@ -642,7 +655,7 @@ export function runCli(args, { timeoutMs = 10000, env = {} } = {}) {
 
 /** Spawn a long-running CLI process (e.g. `paybell listen`), tracked for cleanup. */
 export function spawnCli(args, { env = {} } = {}) {
-  const child = spawn(BIN, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(BIN, args, { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   const proc = { child, stdout: '', stderr: '', exited: null };
   proc.exited = new Promise((resolve) => {
     child.on('exit', (code, signal) => resolve({ code, signal }));

@@ -322,6 +322,15 @@ describe('GET /channels/{channel}', () => {
     assertJsonError(r, 400);
   });
 
+  test('info=cache is valid for cache channels only', async () => {
+    await serverSdk(server, app).trigger('cache-info', 'kept', { v: 1 });
+    const ok = await api(server, app, { path: '/channels/cache-info', params: { info: 'cache' } });
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.json.occupied, false);
+    const bad = await api(server, app, { path: '/channels/not-a-cache', params: { info: 'cache' } });
+    assertJsonError(bad, 400);
+  });
+
   test('an invalid channel name: 400', async () => {
     const r = await api(server, app, { path: `/channels/${encodeURIComponent('bad name!')}` });
     assert.ok([400, 404].includes(r.status), `status ${r.status}`);

@@ -169,6 +169,7 @@ describe('presence limits', () => {
   test('over max_presence_members a new user is refused; an existing member may add a connection', async () => {
     const a = await join(small, 'presence-full', 'm1');
     const b = await join(small, 'presence-full', 'm2');
+    await a.c.next(memberEvent('pusher_internal:member_added', 'presence-full'));
     assert.equal(a.ok.event, 'pusher_internal:subscription_succeeded');
     assert.equal(b.ok.event, 'pusher_internal:subscription_succeeded');
     const c = await join(small, 'presence-full', 'm3');

@@ -19,6 +19,7 @@ import {
   startServer,
   userAuth,
   waitEvent,
+  waitState,
 } from './helpers.mjs';
 
 afterEach(cleanupClients);
@@ -88,7 +89,9 @@ describe('pusher:signin', () => {
     const err = waitEvent(p.connection, 'error', { filter: (e) => (e?.data?.code ?? e?.error?.data?.code) === 4009 });
     p.signin();
     await err;
-    await waitEvent(p.connection, 'state_change', { filter: (s) => s.current === 'disconnected' });
+    await waitState(p, 'disconnected');
+    await sleep(1200);
+    assert.equal(p.connection.state, 'disconnected', 'pusher-js must not reconnect after 4009');
   });
 });
 
@@ -135,12 +138,13 @@ describe('#server-to-user-{id}', () => {
   test('pusher-js: signin then pusher.user.bind receives sendToUser events', async () => {
     const p = await connectedPusher(server, app, { userData: { id: 'js-user', name: 'J' } });
     const signedInDone = waitEvent(p.connection, 'message', { filter: (m) => m.event === 'pusher:signin_success' });
-    p.signin();
-    await signedInDone;
-    // pusher-js subscribes to #server-to-user-js-user by itself
-    await waitEvent(p.connection, 'message', {
+    // pusher-js subscribes to #server-to-user-js-user by itself after the signin
+    const ownChannel = waitEvent(p.connection, 'message', {
       filter: (m) => m.event === 'pusher_internal:subscription_succeeded' && m.channel === '#server-to-user-js-user',
     });
+    p.signin();
+    await signedInDone;
+    await ownChannel;
     assert.equal(p.user.user_data.id, 'js-user');
     const got = waitEvent(p.user, 'payment.received');
     await sdk.sendToUser('js-user', 'payment.received', { amount: 10 });
