@@ -133,8 +133,9 @@ impl Server {
         tokio::spawn(async move {
             signal.await;
             draining.cancel();
-            // New arrivals are still answered (with 4200) while the others are told to go,
-            // and `/ready` says 503 meanwhile so load balancers stop sending traffic.
+            // Until the window ends new arrivals are still served (and told 4200 like the
+            // others: refusing them before `connection_established` would cost pusher-js a
+            // transport life), and `/ready` says 503 so load balancers stop sending traffic.
             tokio::time::sleep(jitter).await;
             stop.cancel();
         });

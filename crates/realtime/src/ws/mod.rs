@@ -96,9 +96,6 @@ pub(crate) async fn prefixed_upgrade(
 async fn connection(mut socket: WebSocket, state: AppState, handshake: Handshake) {
     // Shutdown waits for this token to drop.
     let _tracked = state.connections.token();
-    if state.shutdown.is_cancelled() {
-        return refuse(&mut socket, SHUTDOWN.code, SHUTDOWN.reason).await;
-    }
     let app = match admit(&state, &handshake) {
         Ok(app) => app,
         Err(fatal) => return refuse(&mut socket, fatal.code, &fatal.message).await,
