@@ -6,6 +6,7 @@
 //! queue, in the order `publish` is called; at most once per subscriber.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -20,10 +21,20 @@ mod users;
 pub(crate) use cache::Cache;
 pub(crate) use users::Users;
 
+/// Locks over the channel map; a power of two well above the core count.
+const SHARDS: usize = 16;
+
+/// Takes a lock. A panic while holding one cannot leave the maps half-updated in a way
+/// that matters more than refusing service, so poisoning is ignored.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// One app's channels, members, cache and counts.
 #[derive(Debug, Default)]
 pub(crate) struct Hub {
-    channels: Mutex<HashMap<ChannelName, Channel>>,
+    channels: [Mutex<HashMap<ChannelName, Channel>>; SHARDS],
+    shard_hasher: RandomState,
     pub(crate) cache: Cache,
     /// Busy channels whose subscription count is sent on the next tick, not at every change.
     changed_counts: Mutex<HashSet<ChannelName>>,
@@ -84,10 +95,11 @@ pub(crate) struct Left {
 }
 
 impl Hub {
-    fn channels(&self) -> MutexGuard<'_, HashMap<ChannelName, Channel>> {
-        // A panic while holding the lock cannot leave the maps half-updated in a way that
-        // matters more than refusing service, so poisoning is ignored.
-        self.channels.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    /// The shard holding `channel`: publishing on one channel does not wait for joins and
+    /// leaves on the others.
+    fn channels(&self, channel: &ChannelName) -> MutexGuard<'_, HashMap<ChannelName, Channel>> {
+        let shard = self.shard_hasher.hash_one(channel) as usize % SHARDS;
+        lock(&self.channels[shard])
     }
 
     /// Counts a new connection unless the app is at `max`.
@@ -117,7 +129,7 @@ impl Hub {
         member: Option<Member>,
         max_members: usize,
     ) -> Result<Joined, JoinRefused> {
-        let mut channels = self.channels();
+        let mut channels = self.channels(channel);
         let entry = channels.entry(channel.clone()).or_default();
         if entry.subscribers.contains_key(&conn.socket_id()) {
             return Err(JoinRefused::AlreadySubscribed);
@@ -160,7 +172,7 @@ impl Hub {
     /// Removes a connection from a channel; `None` when it was not subscribed.
     /// On presence channels the user's last connection leaving sends `member_removed`.
     pub(crate) fn leave(&self, socket_id: SocketId, channel: &ChannelName) -> Option<Left> {
-        let mut channels = self.channels();
+        let mut channels = self.channels(channel);
         let entry = channels.get_mut(channel)?;
         let subscriber = entry.subscribers.remove(&socket_id)?;
         let mut member_removed = None;
@@ -188,7 +200,7 @@ impl Hub {
 
     /// Hands `frame` to every subscriber of `channel` but `except`.
     pub(crate) fn publish(&self, channel: &ChannelName, frame: &Frame, except: Option<SocketId>) {
-        let channels = self.channels();
+        let channels = self.channels(channel);
         let Some(entry) = channels.get(channel) else {
             return;
         };
@@ -202,7 +214,7 @@ impl Hub {
     /// Sends every subscriber of `channel` its current subscription count and returns it;
     /// `None` when the channel is empty.
     pub(crate) fn broadcast_subscription_count(&self, channel: &ChannelName) -> Option<usize> {
-        let channels = self.channels();
+        let channels = self.channels(channel);
         let entry = channels.get(channel)?;
         let count = entry.subscribers.len();
         let message = frame(&ServerMessage::SubscriptionCount { channel, count });
@@ -222,14 +234,12 @@ impl Hub {
 
     /// The busy channels whose count changed since the last call.
     pub(crate) fn take_changed_counts(&self) -> HashSet<ChannelName> {
-        std::mem::take(
-            &mut *self.changed_counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
-        )
+        std::mem::take(&mut *lock(&self.changed_counts))
     }
 
     /// Attributes of one channel; `None` when nobody is subscribed.
     pub(crate) fn channel(&self, channel: &ChannelName) -> Option<ChannelAttributes> {
-        self.channels().get(channel).map(Channel::attributes)
+        self.channels(channel).get(channel).map(Channel::attributes)
     }
 
     /// Occupied channels whose name starts with `prefix`, with their attributes.
@@ -237,16 +247,18 @@ impl Hub {
         &self,
         prefix: &str,
     ) -> Vec<(ChannelName, ChannelAttributes)> {
-        self.channels()
-            .iter()
-            .filter(|(name, _)| name.as_str().starts_with(prefix))
-            .map(|(name, channel)| (name.clone(), channel.attributes()))
-            .collect()
+        let mut found = Vec::new();
+        for shard in &self.channels {
+            let shard = lock(shard);
+            let matching = shard.iter().filter(|(name, _)| name.as_str().starts_with(prefix));
+            found.extend(matching.map(|(name, channel)| (name.clone(), channel.attributes())));
+        }
+        found
     }
 
     /// The distinct users of a presence channel.
     pub(crate) fn presence_users(&self, channel: &ChannelName) -> Vec<String> {
-        self.channels()
+        self.channels(channel)
             .get(channel)
             .map(|c| c.members.keys().map(|id| id.to_string()).collect())
             .unwrap_or_default()
