@@ -1,0 +1,62 @@
+//! The signed-in owner's frame: navigation, live-connection state, settings, sign-out.
+import { useEffect, useState } from 'react';
+import { Link, NavLink, Outlet, useNavigate } from 'react-router';
+import { api } from '../api';
+import { useAuth, useUser } from '../auth';
+import { getRealtime } from '../realtime';
+import { ConnectionIndicator } from './ConnectionIndicator';
+import { SettingsMenu } from './SettingsMenu';
+
+export function AppLayout() {
+  const user = useUser();
+  const { setUser } = useAuth();
+  const navigate = useNavigate();
+  const [signingOut, setSigningOut] = useState(false);
+
+  // Connect as soon as the owner is in, so the indicator is truthful on every page.
+  useEffect(() => {
+    getRealtime().catch(() => undefined);
+  }, []);
+
+  const signOut = async () => {
+    setSigningOut(true);
+    try {
+      await api.logout();
+    } catch {
+      // The session is forgotten locally either way.
+    }
+    setUser(null);
+    navigate('/login', { replace: true });
+  };
+
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <Link to="/app/invoices" className="brand">
+          <span className="brand-mark" aria-hidden="true" />
+          Paybell
+        </Link>
+        <nav aria-label="Main" className="topnav">
+          <NavLink to="/app/invoices" end>
+            Invoices
+          </NavLink>
+          <NavLink to="/app/invoices/new">New invoice</NavLink>
+        </nav>
+        <div className="topbar-right">
+          <ConnectionIndicator />
+          <SettingsMenu />
+          <span className="who" title={user.email}>
+            {user.name || user.email}
+          </span>
+          <button type="button" className="button ghost small" onClick={signOut} disabled={signingOut}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <Outlet />
+    </>
+  );
+}

@@ -1,0 +1,58 @@
+//! Entry point: routes, the session gate, toasts, and the audio unlock.
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
+import { AuthProvider, RequireUser } from './auth';
+import { AppLayout } from './components/AppLayout';
+import { ErrorBoundary } from './components/ErrorBoundary';
+import { Toaster } from './components/Toaster';
+import { InvoiceDetailPage } from './pages/InvoiceDetailPage';
+import { InvoiceFormPage } from './pages/InvoiceFormPage';
+import { InvoiceListPage } from './pages/InvoiceListPage';
+import { LoginPage } from './pages/LoginPage';
+import { NotFoundPage } from './pages/NotFoundPage';
+import { PaymentPage } from './pages/PaymentPage';
+import { installAudioUnlock } from './sounds';
+import './styles.css';
+
+installAudioUnlock(window);
+
+function App() {
+  return (
+    <ErrorBoundary>
+      <AuthProvider>
+        <Routes>
+          <Route path="/" element={<Navigate to="/app/invoices" replace />} />
+          <Route path="/login" element={<LoginPage />} />
+          <Route path="/pay/:id" element={<PaymentPage />} />
+          <Route
+            path="/app"
+            element={
+              <RequireUser>
+                <AppLayout />
+              </RequireUser>
+            }
+          >
+            <Route index element={<Navigate to="/app/invoices" replace />} />
+            <Route path="invoices" element={<InvoiceListPage />} />
+            <Route path="invoices/new" element={<InvoiceFormPage />} />
+            <Route path="invoices/:id" element={<InvoiceDetailPage />} />
+            <Route path="invoices/:id/edit" element={<InvoiceFormPage />} />
+          </Route>
+          <Route path="*" element={<NotFoundPage />} />
+        </Routes>
+      </AuthProvider>
+      <Toaster />
+    </ErrorBoundary>
+  );
+}
+
+const root = document.getElementById('root');
+if (!root) throw new Error('index.html has no #root');
+createRoot(root).render(
+  <StrictMode>
+    <BrowserRouter>
+      <App />
+    </BrowserRouter>
+  </StrictMode>,
+);

@@ -1,0 +1,12 @@
+import { Link } from 'react-router';
+
+export function NotFoundPage() {
+  return (
+    <main className="page narrow" id="main">
+      <h1>Page not found</h1>
+      <p>
+        There is nothing at this address. <Link to="/app/invoices">Go to your invoices</Link>.
+      </p>
+    </main>
+  );
+}

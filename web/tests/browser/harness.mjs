@@ -1,0 +1,243 @@
+// Browser-test harness: starts the real `paybell serve` on ephemeral ports, launches Debian's Chromium through
+// playwright-core, and gives each browser context in-page observers:
+//
+//   window.__pb.notifications  every `new Notification(title, options)` ({title, body, tag})
+//   window.__pb.tones          every OscillatorNode.start() ({frequency, when})
+//   window.__pb.dropRealtime() closes the page's WebSockets and refuses new ones (port 9)
+//   window.__pb.restoreRealtime() lets them through again and fires `online`
+//
+// Screenshots go to tests/browser/artifacts/ (gitignored).
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const WEB = path.resolve(HERE, '../..');
+export const ARTIFACTS = path.join(HERE, 'artifacts');
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+const BIN = process.env.PAYBELL_BIN
+  ? path.resolve(process.env.PAYBELL_BIN)
+  : path.resolve(WEB, '../target/debug/paybell');
+
+/** The environment without PAYBELL_* / PUSHER_* / DATABASE_URL / REDIS_URL, plus `extra`. */
+function cleanEnv(extra) {
+  const out = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k.startsWith('PAYBELL_') || k.startsWith('PUSHER_') || k === 'DATABASE_URL' || k === 'REDIS_URL') continue;
+    out[k] = v;
+  }
+  return { ...out, RUST_LOG: process.env.RUST_LOG ?? 'warn', ...extra };
+}
+
+/**
+ * Starts `paybell serve --http-addr 127.0.0.1:0 --realtime-addr 127.0.0.1:0 --data-dir <tmp> --demo`
+ * and waits for its three announcement lines.
+ * @returns {Promise<{baseUrl: string, realtimePort: number, email: string, password: string, stop(): Promise<void>, output(): string}>}
+ */
+export async function startPaybell({ env = {} } = {}) {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'paybell-web-'));
+  const serveArgs = ['serve', '--http-addr', '127.0.0.1:0', '--realtime-addr', '127.0.0.1:0', '--data-dir', dataDir, '--demo'];
+  if (!existsSync(BIN)) throw new Error(`paybell binary not found at ${BIN}: build it or set PAYBELL_BIN`);
+
+  const child = spawn(BIN, serveArgs, { cwd: dataDir, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const output = () => `--- stdout ---\n${stdout}\n--- stderr ---\n${stderr.slice(-4000)}`;
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+
+  const ready = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`paybell serve did not announce itself in 30 s\n${output()}`)), 30000);
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk.toString();
+      const web = stdout.match(/paybell web listening on (http:\/\/\S+)/);
+      const rt = stdout.match(/paybell realtime listening on \S+:(\d+)/);
+      const demo = stdout.match(/demo login: (\S+) \/ (\S+)/);
+      if (web && rt && demo) {
+        clearTimeout(timer);
+        resolve({ baseUrl: web[1].replace(/\/$/, ''), realtimePort: Number(rt[1]), email: demo[1], password: demo[2] });
+      }
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk.toString();
+    });
+    exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`paybell serve exited early (code ${code}, signal ${signal})\n${output()}`));
+    });
+  });
+  const info = await ready;
+  return {
+    ...info,
+    output,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const force = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(force);
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+}
+
+/** Runs in every page before the app: observers for notifications, tones and sockets. */
+function observers(forcedPermission) {
+  const pb = {
+    notifications: [],
+    tones: [],
+    audioContexts: 0,
+    sockets: new Set(),
+    wsBlocked: false,
+  };
+  window.__pb = pb;
+
+  const NativeNotification = window.Notification;
+  class ObservedNotification {
+    constructor(title, options = {}) {
+      pb.notifications.push({ title, body: options.body ?? '', tag: options.tag ?? '', at: Date.now() });
+      this.onclick = null;
+      try {
+        this.inner = NativeNotification ? new NativeNotification(title, options) : null;
+      } catch {
+        this.inner = null;
+      }
+    }
+    close() {
+      this.inner?.close();
+    }
+    static get permission() {
+      return forcedPermission ?? (NativeNotification ? NativeNotification.permission : 'denied');
+    }
+    static requestPermission(callback) {
+      const answer = forcedPermission
+        ? Promise.resolve(forcedPermission)
+        : NativeNotification.requestPermission();
+      return answer.then((result) => {
+        callback?.(result);
+        return result;
+      });
+    }
+  }
+  window.Notification = ObservedNotification;
+
+  if (window.OscillatorNode) {
+    const start = OscillatorNode.prototype.start;
+    OscillatorNode.prototype.start = function observedStart(when = 0, ...rest) {
+      pb.tones.push({ frequency: this.frequency.value, when, at: Date.now() });
+      return start.call(this, when, ...rest);
+    };
+  }
+  if (window.AudioContext) {
+    const NativeAudioContext = window.AudioContext;
+    window.AudioContext = class ObservedAudioContext extends NativeAudioContext {
+      constructor(...args) {
+        super(...args);
+        pb.audioContexts += 1;
+      }
+    };
+  }
+
+  const NativeWebSocket = window.WebSocket;
+  function ControlledWebSocket(url, protocols) {
+    const target = pb.wsBlocked ? 'ws://127.0.0.1:9/' : url;
+    const ws = protocols === undefined ? new NativeWebSocket(target) : new NativeWebSocket(target, protocols);
+    pb.sockets.add(ws);
+    ws.addEventListener('close', () => pb.sockets.delete(ws));
+    return ws;
+  }
+  ControlledWebSocket.prototype = NativeWebSocket.prototype;
+  for (const name of ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED']) ControlledWebSocket[name] = NativeWebSocket[name];
+  window.WebSocket = ControlledWebSocket;
+  pb.dropRealtime = () => {
+    pb.wsBlocked = true;
+    for (const ws of pb.sockets) ws.close();
+  };
+  pb.restoreRealtime = () => {
+    pb.wsBlocked = false;
+    window.dispatchEvent(new Event('online'));
+  };
+}
+
+/**
+ * A fresh browser context (its own cookies and storage) with the observers installed.
+ * @param {import('playwright-core').Browser} browser
+ * @param {{baseUrl: string, notifications?: 'granted'|'denied'|'default'}} opts
+ */
+export async function newObservedContext(browser, { baseUrl, notifications = 'default' }) {
+  const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1200, height: 860 }, locale: 'en-US' });
+  if (notifications === 'granted') await context.grantPermissions(['notifications'], { origin: baseUrl });
+  await context.addInitScript(observers, notifications === 'denied' ? 'denied' : null);
+  return context;
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const file = path.join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+/** Screenshots every open page of the contexts, for a failed test. */
+export async function screenshotAll(contexts, prefix) {
+  let n = 0;
+  for (const context of contexts) {
+    for (const page of context.pages()) {
+      n += 1;
+      await screenshot(page, `${prefix}-${n}`).catch(() => undefined);
+    }
+  }
+}
+
+/** Polls `fn` until it returns a truthy value; returns that value. */
+export async function eventually(fn, { timeout = 15000, interval = 100, message = 'condition' } = {}) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${message} (last: ${String(last)})`);
+    await new Promise((resolve) => setTimeout(resolve, interval));
+  }
+}
+
+/** Signs in through the login page and lands on the invoice list. */
+export async function login(page, { email, password }) {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL('**/app/invoices');
+}
+
+/** Waits for the connection indicator to say Live. */
+export async function waitLive(page, timeout = 15000) {
+  await page.locator('.connection[data-state="connected"]').first().waitFor({ timeout });
+}
