@@ -27,12 +27,77 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run everything: the web app and REST API, and the realtime server.
+    Serve(ServeArgs),
     /// Run the Pusher-compatible realtime server alone.
     Realtime(RealtimeArgs),
     /// Send a signed event through any Pusher-compatible HTTP API.
     Trigger(TriggerArgs),
     /// Connect as a client and print events as they arrive.
     Listen(ListenArgs),
+    /// Manage owners (the people who sign in and send invoices).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Create or update the database schema, then exit.
+    Migrate(DataArgs),
+}
+
+/// Flags of `paybell serve`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ServeArgs {
+    /// Address of the web app and REST API [env: PAYBELL_HTTP_ADDR] [default: 0.0.0.0:8080].
+    #[arg(long, value_name = "HOST:PORT")]
+    pub http_addr: Option<String>,
+
+    /// Address of the realtime server (WebSocket and Pusher HTTP API)
+    /// [env: PAYBELL_REALTIME_ADDR] [default: 0.0.0.0:6001].
+    #[arg(long, value_name = "HOST:PORT")]
+    pub realtime_addr: Option<String>,
+
+    /// Data.
+    #[command(flatten)]
+    pub data: DataArgs,
+
+    /// Add a demo owner with a few invoices, and print the login and URLs.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+/// Where data lives; shared by `serve`, `user add` and `migrate`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DataArgs {
+    /// Directory of the SQLite database, unless DATABASE_URL names another database
+    /// [env: PAYBELL_DATA_DIR] [default: ./paybell-data].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// `paybell user …`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an owner who can sign in.
+    Add(UserAddArgs),
+}
+
+/// Flags of `paybell user add`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct UserAddArgs {
+    /// Sign-in e-mail address.
+    #[arg(long, value_name = "EMAIL")]
+    pub email: String,
+
+    /// Password, at least 8 characters.
+    #[arg(long, value_name = "PASSWORD")]
+    pub password: String,
+
+    /// Display name, also shown as the business name on payment pages [default: the part
+    /// of the e-mail address before the @].
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Data.
+    #[command(flatten)]
+    pub data: DataArgs,
 }
 
 /// Flags of `paybell realtime`.

@@ -10,15 +10,24 @@ use realtime::{AppConfig, ConfigError, RealtimeConfig};
 
 use crate::cli::RealtimeArgs;
 
+mod serve;
+
+pub use serve::{
+    DATABASE_FILE, DEFAULT_DATA_DIR, DEFAULT_HTTP_ADDR, HttpFlags, RemotePusher, ServeConfig,
+    database_file,
+};
+
 /// Where the realtime server listens unless told otherwise.
 pub const DEFAULT_REALTIME_ADDR: &str = "0.0.0.0:6001";
 
 /// The development app used when no app is configured.
 pub const DEV_APP: (&str, &str, &str) = ("app-id", "app-key", "app-secret");
 
-/// Everything `paybell realtime` needs.
+/// Everything `paybell realtime` and `paybell serve` need.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// The web side: HTTP address, data, public URL, channel mode, publishing target.
+    pub serve: ServeConfig,
     /// Where WebSocket clients and the HTTP API are served.
     pub realtime_addr: SocketAddr,
     /// Apps, limits and switches of the realtime server.
@@ -32,26 +41,37 @@ pub struct Config {
 pub struct Sources<'a> {
     /// The configuration file's text, if one was given.
     pub file: Option<&'a str>,
-    /// The environment variables (only `PAYBELL_*` ones are read).
+    /// The environment variables (`PAYBELL_*`, `PUSHER_*` and `DATABASE_URL` are read).
     pub env: HashMap<String, String>,
-    /// Flags of `paybell realtime` (clap already folded in their environment variables).
+    /// Flags of `paybell realtime` (clap already folded in their environment variables);
+    /// `paybell serve --realtime-addr` lands here too.
     pub realtime: RealtimeArgs,
+    /// Flags of `paybell serve`, `user add` and `migrate`.
+    pub http: HttpFlags,
 }
 
 impl Config {
-    /// Reads `path` (if any) and the process environment, then layers `args` on top.
+    /// Reads `path` (if any) and the process environment, then layers the flags on top.
     ///
     /// # Errors
     /// When the file cannot be read, or any value is invalid (the message names the key).
-    pub fn from_process(path: Option<&Path>, args: RealtimeArgs) -> anyhow::Result<Self> {
+    pub fn from_process(
+        path: Option<&Path>,
+        realtime: RealtimeArgs,
+        http: HttpFlags,
+    ) -> anyhow::Result<Self> {
         let text = path
             .map(|p| {
                 std::fs::read_to_string(p)
                     .with_context(|| format!("reading config file {}", p.display()))
             })
             .transpose()?;
-        let env = std::env::vars().filter(|(k, _)| k.starts_with("PAYBELL_")).collect();
-        Ok(Self::load(Sources { file: text.as_deref(), env, realtime: args })?)
+        let env = std::env::vars()
+            .filter(|(k, _)| {
+                k.starts_with("PAYBELL_") || k.starts_with("PUSHER_") || k == "DATABASE_URL"
+            })
+            .collect();
+        Ok(Self::load(Sources { file: text.as_deref(), env, realtime, http })?)
     }
 
     /// Layers the sources: defaults, then the file, then the environment, then the flags.
@@ -92,7 +112,8 @@ impl Config {
             realtime.apps.push(AppConfig::new(id, key, secret));
         }
         realtime.validate()?;
-        Ok(Self { realtime_addr, realtime, uses_dev_app })
+        let serve = serve::load(sources.http, file.http, file.pusher, &env)?;
+        Ok(Self { serve, realtime_addr, realtime, uses_dev_app })
     }
 }
 
@@ -102,6 +123,10 @@ impl Config {
 struct FileConfig {
     #[serde(default)]
     realtime: RealtimeConfig,
+    #[serde(default)]
+    http: serve::HttpFile,
+    #[serde(default)]
+    pusher: serve::PusherFile,
 }
 
 /// The default app from `PAYBELL_APP_ID`, `PAYBELL_APP_KEY`, `PAYBELL_APP_SECRET`: all or none.
@@ -135,6 +160,7 @@ mod tests {
             file,
             env: env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
             realtime: RealtimeArgs { addr: addr.map(str::to_owned) },
+            http: HttpFlags::default(),
         })
     }
 
@@ -181,5 +207,90 @@ mod tests {
         assert!(err.to_string().contains("realtim"), "{err}");
         let err = load(Some("[realtime]\nmax_frame_bytes = 0"), &[], None).unwrap_err();
         assert_eq!(err.key, "realtime.max_frame_bytes");
+    }
+
+    #[test]
+    fn serve_defaults_and_layers() {
+        let config = load(None, &[], None).unwrap().serve;
+        assert_eq!(config.http_addr.to_string(), DEFAULT_HTTP_ADDR);
+        assert_eq!(config.data_dir, std::path::PathBuf::from(DEFAULT_DATA_DIR));
+        assert_eq!(config.database_url.expose(), "sqlite://./paybell-data/paybell.db");
+        assert!(config.pusher.is_none() && !config.private_channels && config.public_url.is_none());
+
+        let file = "[http]\naddr = \"127.0.0.1:9000\"\ndata_dir = \"/srv/pb\"\nprivate_channels = true\npublic_url = \"https://pay.example.com\"\n";
+        let config = load(Some(file), &[], None).unwrap().serve;
+        assert_eq!(config.http_addr.port(), 9000);
+        assert_eq!(config.database_url.expose(), "sqlite:///srv/pb/paybell.db");
+        assert!(config.private_channels);
+        assert_eq!(config.public_url.unwrap().as_str(), "https://pay.example.com/");
+
+        let env = [
+            ("PAYBELL_HTTP_ADDR", "127.0.0.1:9001"),
+            ("DATABASE_URL", "postgres://u:pw@db/paybell"),
+            ("PAYBELL_PRIVATE_CHANNELS", "false"),
+        ];
+        let config = load(Some(file), &env, None).unwrap().serve;
+        assert_eq!(config.http_addr.port(), 9001);
+        assert_eq!(config.database_url.expose(), "postgres://u:pw@db/paybell");
+        assert!(!format!("{:?}", config.database_url).contains("pw"));
+        assert!(!config.private_channels);
+
+        let flags = HttpFlags { http_addr: Some("127.0.0.1:9002".to_owned()), data_dir: None };
+        let config = Config::load(Sources {
+            file: Some(file),
+            env: env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            realtime: RealtimeArgs::default(),
+            http: flags,
+        })
+        .unwrap();
+        assert_eq!(config.serve.http_addr.port(), 9002);
+    }
+
+    #[test]
+    fn remote_pusher_from_env_or_file() {
+        let env = [
+            ("PUSHER_APP_ID", "123"),
+            ("PUSHER_KEY", "k"),
+            ("PUSHER_SECRET", "s"),
+            ("PUSHER_HOST", "rt.example.com"),
+            ("PUSHER_PORT", "7000"),
+            ("PUSHER_USE_TLS", "true"),
+        ];
+        let remote = load(None, &env, None).unwrap().serve.pusher.unwrap();
+        assert_eq!(remote.target.endpoint().api_base(), "https://rt.example.com:7000");
+        assert_eq!(remote.target.app_id(), "123");
+        let file = "[pusher]\napp_id = 5\nkey = \"k\"\nsecret = \"s\"\ncluster = \"eu\"\n";
+        let remote = load(Some(file), &[], None).unwrap().serve.pusher.unwrap();
+        assert_eq!(remote.target.endpoint().api_base(), "https://api-eu.pusher.com");
+        assert_eq!(remote.cluster.as_deref(), Some("eu"));
+        assert!(!format!("{remote:?}").contains("\"s\""));
+    }
+
+    #[test]
+    fn bad_serve_values_name_their_key() {
+        let key = |file: Option<&str>, env: &[(&str, &str)]| load(file, env, None).unwrap_err().key;
+        assert!(key(None, &[("PAYBELL_HTTP_ADDR", "x")]).contains("PAYBELL_HTTP_ADDR"));
+        assert!(key(None, &[("DATABASE_URL", "mysql://x")]).contains("DATABASE_URL"));
+        assert!(key(None, &[("PAYBELL_PUBLIC_URL", "nope")]).contains("PAYBELL_PUBLIC_URL"));
+        assert!(
+            key(None, &[("PAYBELL_PRIVATE_CHANNELS", "2")]).contains("PAYBELL_PRIVATE_CHANNELS")
+        );
+        assert!(key(None, &[("PUSHER_HOST", "h")]).contains("PUSHER_APP_ID"));
+        let partial = [("PUSHER_APP_ID", "1"), ("PUSHER_KEY", "k")];
+        assert!(key(None, &partial).contains("PUSHER_SECRET"));
+        let full = [("PUSHER_APP_ID", "1"), ("PUSHER_KEY", "k"), ("PUSHER_SECRET", "s")];
+        let with = |extra: (&'static str, &'static str)| {
+            let mut env = full.to_vec();
+            env.push(extra);
+            env
+        };
+        assert!(key(None, &with(("PUSHER_PORT", "x"))).contains("PUSHER_PORT"));
+        assert!(key(None, &with(("PUSHER_PORT", "0"))).contains("PUSHER_PORT"));
+        let both = [("PUSHER_CLUSTER", "eu"), ("PUSHER_HOST", "h")];
+        let mut env = full.to_vec();
+        env.extend(both);
+        assert!(key(None, &env).contains("PUSHER_CLUSTER"));
+        let err = load(Some("[http]\nadr = 1\n"), &[], None).unwrap_err();
+        assert!(err.to_string().contains("adr"), "{err}");
     }
 }

@@ -3,15 +3,22 @@
 //! # Layout
 //! - [`cli`]: the command line.
 //! - [`config`]: one typed configuration, layered defaults → file → environment → flags.
+//! - [`serve`]: `paybell serve`, the web app and API with the realtime server; [`web`] the
+//!   embedded web app; [`demo`] the `--demo` data.
+//! - [`user`]: `paybell user add` and `paybell migrate`.
 //! - [`trigger`], [`listen`]: client commands against any Pusher-compatible server.
 //! - [`telemetry`]: logging set-up.
 #![deny(missing_docs)]
 
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod listen;
+pub mod serve;
 pub mod telemetry;
 pub mod trigger;
+pub mod user;
+pub mod web;
 
 /// Completes on Ctrl-C or SIGTERM: the one shutdown signal of every command.
 pub async fn shutdown_signal() {

@@ -4,9 +4,9 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser as _;
-use paybell::cli::{Cli, Command, RealtimeArgs};
-use paybell::config::Config;
-use paybell::{listen, telemetry, trigger};
+use paybell::cli::{Cli, Command, DataArgs, RealtimeArgs, ServeArgs, UserCommand};
+use paybell::config::{Config, HttpFlags};
+use paybell::{listen, serve, telemetry, trigger, user};
 use tokio::net::TcpListener;
 
 #[tokio::main]
@@ -23,15 +23,36 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    let path = cli.config.as_deref();
     match cli.command {
-        Command::Realtime(args) => realtime(cli.config.as_deref(), args).await,
+        Command::Serve(args) => {
+            let demo = args.demo;
+            serve::run(serve_config(path, args)?, demo).await
+        }
+        Command::Realtime(args) => realtime(path, args).await,
         Command::Trigger(args) => trigger::run(args).await,
         Command::Listen(args) => listen::run(args).await,
+        Command::User(UserCommand::Add(args)) => {
+            let config = data_config(path, &args.data)?;
+            user::add(&config.serve, args).await
+        }
+        Command::Migrate(args) => user::migrate(&data_config(path, &args)?.serve).await,
     }
 }
 
+fn serve_config(path: Option<&std::path::Path>, args: ServeArgs) -> anyhow::Result<Config> {
+    let realtime = RealtimeArgs { addr: args.realtime_addr };
+    let http = HttpFlags { http_addr: args.http_addr, data_dir: args.data.data_dir };
+    Config::from_process(path, realtime, http)
+}
+
+fn data_config(path: Option<&std::path::Path>, args: &DataArgs) -> anyhow::Result<Config> {
+    let http = HttpFlags { data_dir: args.data_dir.clone(), ..HttpFlags::default() };
+    Config::from_process(path, RealtimeArgs::default(), http)
+}
+
 async fn realtime(config_path: Option<&std::path::Path>, args: RealtimeArgs) -> anyhow::Result<()> {
-    let config = Config::from_process(config_path, args)?;
+    let config = Config::from_process(config_path, args, HttpFlags::default())?;
     if config.uses_dev_app {
         tracing::warn!(
             "no app configured: using the development app app-id/app-key/app-secret; set PAYBELL_APP_ID, PAYBELL_APP_KEY and PAYBELL_APP_SECRET for anything real"

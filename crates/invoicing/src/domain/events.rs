@@ -1,0 +1,224 @@
+//! What each change publishes (DESIGN.md, "Which change publishes what"), as outbox rows.
+//!
+//! A change yields one payload (`title`, `body`, `type`, `invoiceId`, `status`, `sentAt`) and
+//! one row per channel and event; each row gets its own `eventId`, stable across retries
+//! because it is written once, with the payload, in the change's transaction.
+
+use serde::Serialize;
+
+use super::{Amount, Invoice, InvoiceStatus, Timestamp};
+
+/// Event names.
+pub mod names {
+    /// On the user channel when an invoice is created.
+    pub const INVOICE_CREATED: &str = "invoice.created";
+    /// On both channels when an invoice is edited; on the user channel for status changes.
+    pub const INVOICE_UPDATED: &str = "invoice.updated";
+    /// On the invoice channel when its status changes.
+    pub const STATUS_CHANGED: &str = "invoice.status.changed";
+    /// On both channels when a payment is recorded.
+    pub const PAYMENT_RECEIVED: &str = "payment.received";
+}
+
+/// How channels are named: public (`invoice.{id}`) or hardened (`private-invoice.{id}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ChannelNames {
+    /// Whether names carry the `private-` prefix.
+    pub private: bool,
+}
+
+impl ChannelNames {
+    fn prefix(self) -> &'static str {
+        if self.private { "private-" } else { "" }
+    }
+
+    /// `invoice.{id}`, prefixed in private mode.
+    pub fn invoice(self, invoice_id: &str) -> String {
+        format!("{}invoice.{invoice_id}", self.prefix())
+    }
+
+    /// `user.{id}.invoices`, prefixed in private mode.
+    pub fn user(self, user_id: &str) -> String {
+        format!("{}user.{user_id}.invoices", self.prefix())
+    }
+}
+
+/// A change to an invoice that clients hear about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// A new draft.
+    Created,
+    /// Content edited.
+    Edited,
+    /// Sent, overdue or void.
+    StatusChanged,
+    /// A payment; `previous` is the status before it.
+    PaymentReceived {
+        /// The payment's amount.
+        amount: Amount,
+        /// The status before the payment.
+        previous: InvoiceStatus,
+    },
+}
+
+/// One row of the outbox: an event for one channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEvent {
+    /// The payload's `eventId`.
+    pub event_id: String,
+    /// Channel name.
+    pub channel: String,
+    /// Event name.
+    pub event: &'static str,
+    /// The payload as JSON text, published byte for byte.
+    pub payload: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Payload<'a> {
+    title: &'a str,
+    body: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    invoice_id: &'a str,
+    status: &'a str,
+    sent_at: &'a str,
+    event_id: &'a str,
+}
+
+/// The rows `change` (already applied to `invoice`) publishes.
+pub fn outbox_events(
+    change: Change,
+    invoice: &Invoice,
+    channels: ChannelNames,
+    now: Timestamp,
+) -> Vec<OutboxEvent> {
+    use names::{INVOICE_CREATED, INVOICE_UPDATED, STATUS_CHANGED};
+    let id = invoice.id.as_str();
+    let number = invoice.number;
+    let status = invoice.status;
+    let (on_invoice, on_user) = (channels.invoice(id), channels.user(invoice.user_id.as_str()));
+    let (title, body, kind, targets) = match change {
+        Change::Created => (
+            "🧾 Invoice Created".to_owned(),
+            format!("Invoice #{number} has been created"),
+            "invoice_created".to_owned(),
+            vec![(on_user, INVOICE_CREATED)],
+        ),
+        Change::Edited => (
+            "Invoice Updated".to_owned(),
+            format!("Invoice #{number} has been updated"),
+            "invoice_updated".to_owned(),
+            vec![(on_invoice, INVOICE_UPDATED), (on_user, INVOICE_UPDATED)],
+        ),
+        Change::StatusChanged => (
+            format!("Invoice Status: {status}"),
+            format!("Invoice #{number} status changed to {status}"),
+            format!("invoice_{status}"),
+            vec![(on_invoice, STATUS_CHANGED), (on_user, INVOICE_UPDATED)],
+        ),
+        Change::PaymentReceived { previous, .. } if status == InvoiceStatus::Paid => (
+            "✅ Invoice Paid".to_owned(),
+            format!("Invoice #{number} has been paid successfully"),
+            "invoice_completed".to_owned(),
+            status_moved(previous, status, on_invoice, on_user),
+        ),
+        Change::PaymentReceived { amount, previous } => (
+            "💰 Payment Received".to_owned(),
+            format!(
+                "A payment of {} was received for Invoice #{number}",
+                invoice.content.currency.format(amount.minor())
+            ),
+            "payment_received".to_owned(),
+            status_moved(previous, status, on_invoice, on_user),
+        ),
+    };
+    let sent_at = now.to_iso();
+    targets
+        .into_iter()
+        .map(|(channel, event)| {
+            let event_id = uuid::Uuid::new_v4().to_string();
+            let payload = Payload {
+                title: &title,
+                body: &body,
+                kind: &kind,
+                invoice_id: id,
+                status: status.as_str(),
+                sent_at: &sent_at,
+                event_id: &event_id,
+            };
+            // A struct of strings always serialises.
+            let payload = serde_json::to_string(&payload).unwrap_or_default();
+            OutboxEvent { event_id, channel, event, payload }
+        })
+        .collect()
+}
+
+/// `payment.received` on the invoice channel, `invoice.status.changed` there too when the
+/// status moved, then `payment.received` on the user channel.
+fn status_moved(
+    previous: InvoiceStatus,
+    now: InvoiceStatus,
+    on_invoice: String,
+    on_user: String,
+) -> Vec<(String, &'static str)> {
+    let mut targets = vec![(on_invoice.clone(), names::PAYMENT_RECEIVED)];
+    if previous != now {
+        targets.push((on_invoice, names::STATUS_CHANGED));
+    }
+    targets.push((on_user, names::PAYMENT_RECEIVED));
+    targets
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::invoice::parse_date;
+    use crate::domain::{Action, Currency, Customer, InvoiceContent, LineItem, Payment, UserId};
+
+    #[test]
+    fn a_settling_payment_publishes_three_rows_with_one_payload_shape() {
+        let content = InvoiceContent::new(
+            Customer::parse("Ada", "ada@example.com").unwrap(),
+            Currency::parse("EUR").unwrap(),
+            parse_date("2099-01-01").unwrap(),
+            vec![LineItem::parse("items[0]", "Work", 1, 500).unwrap()],
+            "",
+        )
+        .unwrap();
+        let now = Timestamp::from_millis(1_760_294_412_153);
+        let mut invoice = Invoice::draft(UserId::new(), 7, content, now);
+        invoice.transition(Action::Send, now).unwrap();
+        let amount = Amount::parse("amount", 500).unwrap();
+        let effect = invoice.pay(Payment::new(amount, "cash", None, now).unwrap()).unwrap();
+        let change = Change::PaymentReceived { amount, previous: effect.previous };
+        let rows = outbox_events(change, &invoice, ChannelNames { private: true }, now);
+        let targets: Vec<(&str, &str)> =
+            rows.iter().map(|r| (r.channel.as_str(), r.event)).collect();
+        let on_invoice = format!("private-invoice.{}", invoice.id);
+        let on_user = format!("private-user.{}.invoices", invoice.user_id);
+        assert_eq!(
+            targets,
+            [
+                (on_invoice.as_str(), names::PAYMENT_RECEIVED),
+                (on_invoice.as_str(), names::STATUS_CHANGED),
+                (on_user.as_str(), names::PAYMENT_RECEIVED),
+            ]
+        );
+        let payload: serde_json::Value = serde_json::from_str(&rows[0].payload).unwrap();
+        assert_eq!(
+            payload,
+            serde_json::json!({
+                "title": "✅ Invoice Paid",
+                "body": "Invoice #7 has been paid successfully",
+                "type": "invoice_completed",
+                "invoiceId": invoice.id.as_str(),
+                "status": "paid",
+                "sentAt": "2025-10-12T18:40:12.153Z",
+                "eventId": rows[0].event_id,
+            })
+        );
+        assert_ne!(rows[0].event_id, rows[1].event_id);
+    }
+}

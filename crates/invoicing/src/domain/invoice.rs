@@ -1,0 +1,349 @@
+//! An invoice: its editable content, its payments, and the changes the status machine allows.
+
+use time::Date;
+use time::format_description::FormatItem;
+use time::macros::format_description;
+
+use super::money::checked_sum;
+use super::{
+    Action, Amount, Checks, Currency, DomainError, Email, InvoiceId, InvoiceStatus, PaymentId,
+    Timestamp, UserId, ValidationError, text,
+};
+
+/// Longest line item description, customer name and payment method.
+const MAX_TEXT: usize = 200;
+/// Longest notes.
+const MAX_NOTES: usize = 2000;
+/// Most line items on one invoice.
+const MAX_ITEMS: usize = 100;
+/// Largest quantity on one line.
+const MAX_QUANTITY: i64 = 1_000_000;
+
+const DATE: &[FormatItem<'static>] = format_description!("[year]-[month]-[day]");
+
+/// Parses a due date written `YYYY-MM-DD`.
+///
+/// # Errors
+/// [`ValidationError`] on `dueDate`.
+pub fn parse_date(value: &str) -> Result<Date, ValidationError> {
+    Date::parse(value, DATE)
+        .map_err(|_| ValidationError::field("dueDate", "must be a date written YYYY-MM-DD"))
+}
+
+/// Writes a date as `YYYY-MM-DD`.
+pub fn format_date(date: Date) -> String {
+    date.format(DATE).unwrap_or_default()
+}
+
+/// Who the invoice is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Customer {
+    /// Shown on the invoice and the payment page.
+    pub name: String,
+    /// Where the invoice goes; never shown on the public payment page.
+    pub email: Email,
+}
+
+impl Customer {
+    /// Validates both fields.
+    ///
+    /// # Errors
+    /// [`ValidationError`] on `customer.name` and/or `customer.email`.
+    pub fn parse(name: &str, email: &str) -> Result<Self, ValidationError> {
+        let mut checks = Checks::default();
+        let name = checks.take(text("customer.name", name, MAX_TEXT));
+        let email = checks.take(Email::parse(email).map_err(|e| rename(e, "customer.email")));
+        checks.finish()?;
+        match (name, email) {
+            (Some(name), Some(email)) => Ok(Self { name, email }),
+            _ => Err(ValidationError::field("customer", "is invalid")),
+        }
+    }
+}
+
+fn rename(error: ValidationError, field: &str) -> ValidationError {
+    let message = error.fields.into_values().next().unwrap_or_default();
+    ValidationError::field(field, message)
+}
+
+/// One line: `quantity × unit price = amount`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineItem {
+    /// What was sold.
+    pub description: String,
+    /// How many, at least 1.
+    pub quantity: i64,
+    /// Price of one, in minor units.
+    pub unit_price: Amount,
+    /// `quantity × unit price`.
+    pub amount: Amount,
+}
+
+impl LineItem {
+    /// Validates a line and computes its amount; `at` is its field prefix (`items[2]`).
+    ///
+    /// # Errors
+    /// [`ValidationError`] for an empty description, a quantity outside 1..=1,000,000, a
+    /// price of zero or less, or an amount that does not fit in `i64`.
+    pub fn parse(
+        at: &str,
+        description: &str,
+        quantity: i64,
+        unit_price: i64,
+    ) -> Result<Self, ValidationError> {
+        let mut checks = Checks::default();
+        let description = checks.take(text(&format!("{at}.description"), description, MAX_TEXT));
+        if !(1..=MAX_QUANTITY).contains(&quantity) {
+            checks.fail(format!("{at}.quantity"), format!("must be between 1 and {MAX_QUANTITY}"));
+        }
+        let unit_price = checks.take(Amount::parse(&format!("{at}.unitPrice"), unit_price));
+        checks.finish()?;
+        let (Some(description), Some(unit_price)) = (description, unit_price) else {
+            return Err(ValidationError::field(at, "is invalid"));
+        };
+        let amount = unit_price
+            .minor()
+            .checked_mul(quantity)
+            .ok_or_else(|| ValidationError::field(format!("{at}.amount"), "is too large"))?;
+        let amount = Amount::parse(&format!("{at}.amount"), amount)?;
+        Ok(Self { description, quantity, unit_price, amount })
+    }
+}
+
+/// What the owner writes and may edit before payment: everything but status and payments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceContent {
+    /// Who pays.
+    pub customer: Customer,
+    /// The currency of every amount.
+    pub currency: Currency,
+    /// Payable by this date (UTC); the day after, the invoice is overdue.
+    pub due_date: Date,
+    /// At least one line.
+    pub items: Vec<LineItem>,
+    /// Free text, possibly empty.
+    pub notes: String,
+    /// The sum of the lines.
+    pub total: Amount,
+}
+
+impl InvoiceContent {
+    /// Checks the lines and computes the total.
+    ///
+    /// # Errors
+    /// [`ValidationError`] for no items, too many items, too long notes, or a total that does
+    /// not fit in `i64`.
+    pub fn new(
+        customer: Customer,
+        currency: Currency,
+        due_date: Date,
+        items: Vec<LineItem>,
+        notes: &str,
+    ) -> Result<Self, ValidationError> {
+        if items.is_empty() {
+            return Err(ValidationError::field("items", "an invoice needs at least one item"));
+        }
+        if items.len() > MAX_ITEMS {
+            return Err(ValidationError::field("items", format!("at most {MAX_ITEMS} items")));
+        }
+        let notes = notes.trim();
+        if notes.chars().count() > MAX_NOTES {
+            return Err(ValidationError::field(
+                "notes",
+                format!("must be at most {MAX_NOTES} characters"),
+            ));
+        }
+        let total = checked_sum("total", items.iter().map(|item| item.amount))?;
+        Ok(Self { customer, currency, due_date, items, notes: notes.to_owned(), total })
+    }
+}
+
+/// Money received for an invoice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payment {
+    /// Random id.
+    pub id: PaymentId,
+    /// How much, in the invoice's currency.
+    pub amount: Amount,
+    /// `bank_transfer`, `cash`, `card`…
+    pub method: String,
+    /// The payer's or the bank's reference, if any.
+    pub reference: Option<String>,
+    /// When it was recorded.
+    pub created_at: Timestamp,
+}
+
+impl Payment {
+    /// A new payment, validating the method and reference.
+    ///
+    /// # Errors
+    /// [`ValidationError`] on `method` or `reference`.
+    pub fn new(
+        amount: Amount,
+        method: &str,
+        reference: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Self, ValidationError> {
+        let mut checks = Checks::default();
+        let method = checks.take(text("method", method, 50));
+        let reference = match reference.map(str::trim).filter(|r| !r.is_empty()) {
+            Some(r) => checks.take(text("reference", r, MAX_TEXT)),
+            None => None,
+        };
+        checks.finish()?;
+        let method = method.unwrap_or_default();
+        Ok(Self { id: PaymentId::new(), amount, method, reference, created_at: now })
+    }
+}
+
+/// An invoice as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invoice {
+    /// Random id, also the payment link and the channel name.
+    pub id: InvoiceId,
+    /// The owner.
+    pub user_id: UserId,
+    /// The owner's human number: 1, 2, 3…
+    pub number: i64,
+    /// Where it is in its life.
+    pub status: InvoiceStatus,
+    /// What the owner wrote.
+    pub content: InvoiceContent,
+    /// Sum of the payments.
+    pub amount_paid: i64,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// When it last changed.
+    pub updated_at: Timestamp,
+    /// Oldest first.
+    pub payments: Vec<Payment>,
+}
+
+/// What a payment did to its invoice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PaymentEffect {
+    /// The status before.
+    pub previous: InvoiceStatus,
+    /// Whether nothing is left to pay.
+    pub settled: bool,
+}
+
+impl Invoice {
+    /// A new draft.
+    pub fn draft(user_id: UserId, number: i64, content: InvoiceContent, now: Timestamp) -> Self {
+        Self {
+            id: InvoiceId::new(),
+            user_id,
+            number,
+            status: InvoiceStatus::Draft,
+            content,
+            amount_paid: 0,
+            created_at: now,
+            updated_at: now,
+            payments: Vec::new(),
+        }
+    }
+
+    /// What is left to pay.
+    pub fn balance_due(&self) -> i64 {
+        self.content.total.minor() - self.amount_paid
+    }
+
+    /// Replaces the content (drafts and sent invoices only).
+    ///
+    /// # Errors
+    /// [`DomainError::Illegal`] in any other status.
+    pub fn edit(&mut self, content: InvoiceContent, now: Timestamp) -> Result<(), DomainError> {
+        self.status = self.status.apply(Action::Edit)?;
+        self.content = content;
+        self.updated_at = now;
+        Ok(())
+    }
+
+    /// Sends, voids or marks overdue; returns the previous status.
+    ///
+    /// # Errors
+    /// [`DomainError::Illegal`] when the status does not allow `action`.
+    pub fn transition(
+        &mut self,
+        action: Action,
+        now: Timestamp,
+    ) -> Result<InvoiceStatus, DomainError> {
+        let previous = self.status;
+        self.status = previous.apply(action)?;
+        self.updated_at = now;
+        Ok(previous)
+    }
+
+    /// Records `payment`.
+    ///
+    /// # Errors
+    /// [`DomainError::Illegal`] (409) when the status refuses payments (draft, paid, void);
+    /// [`DomainError::Invalid`] (422) when the payment is larger than the balance.
+    pub fn pay(&mut self, payment: Payment) -> Result<PaymentEffect, DomainError> {
+        let balance = self.balance_due();
+        let amount = payment.amount.minor();
+        let previous = self.status;
+        let next = previous.apply(Action::Pay { settles: amount >= balance })?;
+        if amount > balance {
+            let due = self.content.currency.format(balance);
+            return Err(ValidationError::field(
+                "amount",
+                format!("is more than the balance due ({due})"),
+            )
+            .into());
+        }
+        self.status = next;
+        self.amount_paid += amount;
+        self.updated_at = payment.created_at;
+        self.payments.push(payment);
+        Ok(PaymentEffect { previous, settled: amount == balance })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invoice(total: i64) -> Invoice {
+        let content = InvoiceContent::new(
+            Customer::parse("Ada", "ada@example.com").unwrap(),
+            Currency::parse("EUR").unwrap(),
+            parse_date("2099-01-01").unwrap(),
+            vec![LineItem::parse("items[0]", "Work", 1, total).unwrap()],
+            "",
+        )
+        .unwrap();
+        Invoice::draft(UserId::new(), 1, content, Timestamp::from_millis(0))
+    }
+
+    fn payment(amount: i64) -> Payment {
+        Payment::new(Amount::parse("amount", amount).unwrap(), "cash", None, Timestamp::now())
+            .unwrap()
+    }
+
+    #[test]
+    fn payments_move_the_status_and_refuse_overpayment() {
+        let mut invoice = invoice(1000);
+        assert!(matches!(invoice.pay(payment(1)), Err(DomainError::Illegal(_))), "draft");
+        invoice.transition(Action::Send, Timestamp::now()).unwrap();
+        let effect = invoice.pay(payment(400)).unwrap();
+        assert_eq!(effect, PaymentEffect { previous: InvoiceStatus::Sent, settled: false });
+        assert!(matches!(invoice.pay(payment(601)), Err(DomainError::Invalid(_))));
+        assert_eq!((invoice.amount_paid, invoice.balance_due()), (400, 600));
+        assert!(invoice.pay(payment(600)).unwrap().settled);
+        assert_eq!(invoice.status, InvoiceStatus::Paid);
+        assert!(matches!(invoice.pay(payment(1)), Err(DomainError::Illegal(_))), "paid");
+    }
+
+    #[test]
+    fn lines_and_totals_are_checked() {
+        assert!(LineItem::parse("items[0]", "x", 2, i64::MAX).is_err());
+        assert!(LineItem::parse("items[0]", "x", 0, 1).is_err());
+        assert!(LineItem::parse("items[0]", "", 1, 1).is_err());
+        let line = LineItem::parse("items[0]", "x", 3, 250).unwrap();
+        assert_eq!(line.amount.minor(), 750);
+        assert!(parse_date("2025-02-30").is_err());
+        assert_eq!(format_date(parse_date("2025-02-03").unwrap()), "2025-02-03");
+    }
+}

@@ -1,0 +1,167 @@
+//! The invoice status machine: one `match` decides every transition.
+//!
+//! `draft → sent → partially_paid → paid`; `sent | partially_paid → overdue` once the due date
+//! has passed; `draft | sent | overdue → void`. `paid` and `void` are final.
+
+use std::fmt;
+
+/// Where an invoice is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InvoiceStatus {
+    /// Being written; only the owner sees it.
+    Draft,
+    /// Sent to the customer, nothing paid yet.
+    Sent,
+    /// Some, not all, has been paid.
+    PartiallyPaid,
+    /// Settled. Final.
+    Paid,
+    /// The due date passed with a balance left.
+    Overdue,
+    /// Cancelled. Final.
+    Void,
+}
+
+/// What someone wants to do to an invoice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Change its customer, items, due date or notes.
+    Edit,
+    /// Send it to the customer.
+    Send,
+    /// Record a payment; `settles` when it pays the whole balance.
+    Pay {
+        /// Whether nothing is left to pay afterwards.
+        settles: bool,
+    },
+    /// The scheduler found the due date passed.
+    MarkOverdue,
+    /// Cancel it.
+    Void,
+}
+
+/// An action that the invoice's status does not allow (HTTP 409).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("cannot {action} an invoice that is {from}")]
+pub struct IllegalTransition {
+    /// The status the invoice is in.
+    pub from: InvoiceStatus,
+    /// What was attempted.
+    pub action: Action,
+}
+
+impl InvoiceStatus {
+    /// The status after `action`, or why it is not allowed.
+    ///
+    /// # Errors
+    /// [`IllegalTransition`] when the status does not allow the action.
+    pub fn apply(self, action: Action) -> Result<Self, IllegalTransition> {
+        use InvoiceStatus::{Draft, Overdue, Paid, PartiallyPaid, Sent, Void};
+        let next = match (self, action) {
+            (Draft | Sent, Action::Edit) => Some(self),
+            (Draft, Action::Send) => Some(Sent),
+            (Sent | PartiallyPaid | Overdue, Action::Pay { settles: true }) => Some(Paid),
+            (Sent | PartiallyPaid, Action::Pay { settles: false }) => Some(PartiallyPaid),
+            (Overdue, Action::Pay { settles: false }) => Some(Overdue),
+            (Sent | PartiallyPaid, Action::MarkOverdue) => Some(Overdue),
+            (Draft | Sent | Overdue, Action::Void) => Some(Void),
+            (
+                Draft | Sent | PartiallyPaid | Paid | Overdue | Void,
+                Action::Edit
+                | Action::Send
+                | Action::Pay { .. }
+                | Action::MarkOverdue
+                | Action::Void,
+            ) => None,
+        };
+        next.ok_or(IllegalTransition { from: self, action })
+    }
+
+    /// The wire and database name, e.g. `partially_paid`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Sent => "sent",
+            Self::PartiallyPaid => "partially_paid",
+            Self::Paid => "paid",
+            Self::Overdue => "overdue",
+            Self::Void => "void",
+        }
+    }
+
+    /// Parses the name written by [`InvoiceStatus::as_str`].
+    pub fn parse(name: &str) -> Option<Self> {
+        [Self::Draft, Self::Sent, Self::PartiallyPaid, Self::Paid, Self::Overdue, Self::Void]
+            .into_iter()
+            .find(|status| status.as_str() == name)
+    }
+}
+
+impl fmt::Display for InvoiceStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Edit => "edit",
+            Self::Send => "send",
+            Self::Pay { .. } => "pay",
+            Self::MarkOverdue => "mark overdue",
+            Self::Void => "void",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::InvoiceStatus::{Draft, Overdue, Paid, PartiallyPaid, Sent, Void};
+    use super::*;
+
+    const PART: Action = Action::Pay { settles: false };
+    const FULL: Action = Action::Pay { settles: true };
+
+    #[test]
+    fn the_whole_table() {
+        let allowed = [
+            (Draft, Action::Edit, Draft),
+            (Sent, Action::Edit, Sent),
+            (Draft, Action::Send, Sent),
+            (Sent, PART, PartiallyPaid),
+            (Sent, FULL, Paid),
+            (PartiallyPaid, PART, PartiallyPaid),
+            (PartiallyPaid, FULL, Paid),
+            (Overdue, PART, Overdue),
+            (Overdue, FULL, Paid),
+            (Sent, Action::MarkOverdue, Overdue),
+            (PartiallyPaid, Action::MarkOverdue, Overdue),
+            (Draft, Action::Void, Void),
+            (Sent, Action::Void, Void),
+            (Overdue, Action::Void, Void),
+        ];
+        let statuses = [Draft, Sent, PartiallyPaid, Paid, Overdue, Void];
+        let actions = [Action::Edit, Action::Send, PART, FULL, Action::MarkOverdue, Action::Void];
+        for from in statuses {
+            for action in actions {
+                let expected = allowed
+                    .iter()
+                    .find(|(f, a, _)| *f == from && *a == action)
+                    .map(|(_, _, to)| *to)
+                    .ok_or(IllegalTransition { from, action });
+                assert_eq!(from.apply(action), expected, "{from} {action}");
+            }
+        }
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for status in [Draft, Sent, PartiallyPaid, Paid, Overdue, Void] {
+            assert_eq!(InvoiceStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(InvoiceStatus::parse("unknown"), None);
+        let err = Paid.apply(Action::Edit).unwrap_err();
+        assert_eq!(err.to_string(), "cannot edit an invoice that is paid");
+    }
+}

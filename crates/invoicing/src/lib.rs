@@ -1,0 +1,32 @@
+//! Paybell's invoicing backend: invoices, payments, the REST API, and the transactional outbox
+//! that tells the realtime side about every change.
+//!
+//! # Layout
+//! - [`domain`]: money, the status machine, invoices, users, the events of each change.
+//! - [`store`]: SQLite or PostgreSQL through one SQL dialect; each change commits with its
+//!   outbox rows.
+//! - [`relay`]: publishes the outbox in order, with retries and back-off, through a
+//!   [`Publisher`] (the built-in server in-process, or any Pusher-compatible API).
+//! - [`scheduler`]: moves invoices past their due date to `overdue`.
+//! - [`routes`]: the REST API; [`ApiError`] maps every failure to a status.
+//! - [`auth`]: password hashing and session tokens; [`provider`]: the payment-provider seam.
+//! - [`startup`]: [`Application::build`] → [`Application::port`] →
+//!   [`Application::run_until_stopped`]; [`settings`]: what it needs.
+#![deny(missing_docs)]
+
+pub mod auth;
+pub mod domain;
+pub mod provider;
+pub mod publisher;
+pub mod relay;
+pub mod routes;
+pub mod scheduler;
+pub mod settings;
+pub mod startup;
+pub mod store;
+
+pub use publisher::{PublishError, Publisher};
+pub use routes::ApiError;
+pub use settings::{BrowserEndpoint, DatabaseUrl, RealtimeAccess, Settings, WsHost};
+pub use startup::{Application, StartupError};
+pub use store::{Store, StoreError};

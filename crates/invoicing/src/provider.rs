@@ -1,0 +1,162 @@
+//! The payment-provider seam and the built-in `test` provider, which simulates a card
+//! checkout: `4242 4242 4242 4242` succeeds, `4000 0000 0000 0002` is declined.
+
+use time::Date;
+
+use crate::domain::{Amount, Checks, ValidationError};
+
+/// A card as typed on the payment page, checked for shape.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Card {
+    digits: String,
+}
+
+impl std::fmt::Debug for Card {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Card(…{})", self.last4())
+    }
+}
+
+impl Card {
+    /// Checks the number (Luhn), the expiry (`MM/YY`, not past as of `today`) and the CVC.
+    ///
+    /// # Errors
+    /// [`ValidationError`] on `card.number`, `card.expiry` and/or `card.cvc`.
+    pub fn parse(
+        number: &str,
+        expiry: &str,
+        cvc: &str,
+        today: Date,
+    ) -> Result<Self, ValidationError> {
+        let mut checks = Checks::default();
+        let digits: String = number.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+        let numeric = digits.chars().all(|c| c.is_ascii_digit());
+        if !numeric || !(12..=19).contains(&digits.len()) || !luhn(&digits) {
+            checks.fail("card.number", "is not a valid card number");
+        }
+        match parse_expiry(expiry) {
+            Some((year, month)) if (year, month) >= (today.year(), u8::from(today.month())) => {}
+            Some(_) => checks.fail("card.expiry", "the card has expired"),
+            None => checks.fail("card.expiry", "must be written MM/YY"),
+        }
+        let cvc = cvc.trim();
+        if !(3..=4).contains(&cvc.len()) || !cvc.chars().all(|c| c.is_ascii_digit()) {
+            checks.fail("card.cvc", "must be 3 or 4 digits");
+        }
+        checks.finish()?;
+        Ok(Self { digits })
+    }
+
+    /// The last four digits, safe to show and store.
+    pub fn last4(&self) -> &str {
+        &self.digits[self.digits.len().saturating_sub(4)..]
+    }
+}
+
+fn parse_expiry(expiry: &str) -> Option<(i32, u8)> {
+    let (month, year) = expiry.trim().split_once('/')?;
+    let month: u8 = month.trim().parse().ok().filter(|m| (1..=12).contains(m))?;
+    let year = year.trim();
+    let year: i32 = match year.len() {
+        2 => 2000 + year.parse::<i32>().ok()?,
+        4 => year.parse().ok()?,
+        _ => return None,
+    };
+    Some((year, month))
+}
+
+fn luhn(digits: &str) -> bool {
+    let sum: u32 = digits
+        .chars()
+        .rev()
+        .filter_map(|c| c.to_digit(10))
+        .enumerate()
+        .map(|(i, d)| match (i % 2, d * 2) {
+            (0, _) => d,
+            (_, doubled) if doubled > 9 => doubled - 9,
+            (_, doubled) => doubled,
+        })
+        .sum();
+    sum % 10 == 0
+}
+
+/// A successful charge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Charge {
+    /// The provider's reference, stored with the payment.
+    pub reference: String,
+}
+
+/// Why a charge failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChargeError {
+    /// The card was declined (HTTP 402).
+    #[error("{0}")]
+    Declined(String),
+    /// The provider does not know this card (HTTP 422 on `card.number`).
+    #[error("{0}")]
+    UnknownCard(String),
+}
+
+/// The payment providers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Provider {
+    /// Simulated cards, no money moves.
+    #[default]
+    Test,
+}
+
+impl Provider {
+    /// Charges `amount` to `card`.
+    ///
+    /// # Errors
+    /// [`ChargeError`].
+    pub fn charge(self, card: &Card, amount: Amount) -> Result<Charge, ChargeError> {
+        match self {
+            Self::Test => match card.digits.as_str() {
+                "4242424242424242" => Ok(Charge {
+                    reference: format!("test_{}_card_{}", amount.minor(), card.last4()),
+                }),
+                "4000000000000002" => {
+                    Err(ChargeError::Declined("Your card was declined.".to_owned()))
+                }
+                _ => Err(ChargeError::UnknownCard(
+                    "The test provider accepts 4242 4242 4242 4242 (succeeds) and \
+                     4000 0000 0000 0002 (declined)."
+                        .to_owned(),
+                )),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::date;
+
+    use super::*;
+
+    const TODAY: Date = date!(2026 - 05 - 10);
+
+    #[test]
+    fn cards_are_checked_then_charged() {
+        let amount = Amount::parse("amount", 500).unwrap();
+        let ok = Card::parse("4242 4242 4242 4242", "12/30", "123", TODAY).unwrap();
+        assert_eq!(ok.last4(), "4242");
+        assert!(Provider::Test.charge(&ok, amount).is_ok());
+        let declined = Card::parse("4000 0000 0000 0002", "05/26", "123", TODAY).unwrap();
+        assert!(matches!(Provider::Test.charge(&declined, amount), Err(ChargeError::Declined(_))));
+        let other = Card::parse("5555 5555 5555 4444", "05/26", "1234", TODAY).unwrap();
+        assert!(matches!(Provider::Test.charge(&other, amount), Err(ChargeError::UnknownCard(_))));
+        assert_eq!(format!("{ok:?}"), "Card(…4242)");
+    }
+
+    #[test]
+    fn bad_cards_name_their_fields() {
+        let err = Card::parse("4242 4242 4242 4241", "04/26", "12", TODAY).unwrap_err();
+        let fields: Vec<&str> = err.fields.keys().map(String::as_str).collect();
+        assert_eq!(fields, ["card.cvc", "card.expiry", "card.number"]);
+        assert!(Card::parse("4242424242424242", "13/30", "123", TODAY).is_err());
+        assert!(Card::parse("4242424242424242", "1230", "123", TODAY).is_err());
+    }
+}

@@ -1,0 +1,144 @@
+//! [`ApiError`]: every way a request fails, mapped to a status and `{error:{code,message,fields?}}`.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::auth::HashError;
+use crate::domain::{DomainError, IllegalTransition, ValidationError};
+use crate::provider::ChargeError;
+use crate::store::StoreError;
+
+/// Why a request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No valid session (401).
+    #[error("sign in first")]
+    Unauthenticated,
+    /// Wrong e-mail or password (401).
+    #[error("wrong e-mail address or password")]
+    InvalidCredentials,
+    /// Signed in, or holding a link, but not allowed (403).
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// No such thing, or not yours (404).
+    #[error("not found")]
+    NotFound,
+    /// The body is not JSON, or a header is malformed (400).
+    #[error("{0}")]
+    BadRequest(String),
+    /// The body is not declared as JSON (415).
+    #[error("send the body as application/json")]
+    UnsupportedMediaType,
+    /// Input that is not acceptable (422).
+    #[error("{0}")]
+    Validation(ValidationError),
+    /// The invoice's status does not allow it (409).
+    #[error("{0}")]
+    IllegalTransition(IllegalTransition),
+    /// An `Idempotency-Key` reused for a different request (422).
+    #[error("this Idempotency-Key was already used for a different payment")]
+    IdempotencyKeyReused,
+    /// An e-mail address already in use (409).
+    #[error("a user with this e-mail address exists")]
+    EmailTaken,
+    /// The card was declined (402).
+    #[error("{0}")]
+    CardDeclined(String),
+    /// Something on our side (500); the cause is logged, never shown.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ApiError {
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            Self::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            Self::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            Self::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            Self::UnsupportedMediaType => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
+            Self::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+            Self::IllegalTransition(_) => (StatusCode::CONFLICT, "illegal_transition"),
+            Self::IdempotencyKeyReused => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
+            }
+            Self::EmailTaken => (StatusCode::CONFLICT, "email_taken"),
+            Self::CardDeclined(_) => (StatusCode::PAYMENT_REQUIRED, "card_declined"),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        if let Self::Internal(cause) = &self {
+            let mut chain = cause.to_string();
+            let mut source = cause.source();
+            while let Some(next) = source {
+                chain.push_str(": ");
+                chain.push_str(&next.to_string());
+                source = next.source();
+            }
+            tracing::error!(error = %chain, "request failed");
+        }
+        let mut error = json!({ "code": code, "message": self.to_string() });
+        if let Self::Validation(validation) = &self {
+            error["fields"] = json!(validation.fields);
+        }
+        (status, Json(json!({ "error": error }))).into_response()
+    }
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(error: ValidationError) -> Self {
+        Self::Validation(error)
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(error: DomainError) -> Self {
+        match error {
+            DomainError::Invalid(validation) => Self::Validation(validation),
+            DomainError::Illegal(transition) => Self::IllegalTransition(transition),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound => Self::NotFound,
+            StoreError::Rejected(domain) => domain.into(),
+            StoreError::EmailTaken => Self::EmailTaken,
+            StoreError::IdempotencyKeyReused => Self::IdempotencyKeyReused,
+            error @ (StoreError::UnsupportedUrl
+            | StoreError::DataDir(_)
+            | StoreError::Database(_)
+            | StoreError::Migrate(_)
+            | StoreError::Corrupt(_)) => Self::Internal(Box::new(error)),
+        }
+    }
+}
+
+impl From<HashError> for ApiError {
+    fn from(error: HashError) -> Self {
+        Self::Internal(Box::new(error))
+    }
+}
+
+impl From<ChargeError> for ApiError {
+    fn from(error: ChargeError) -> Self {
+        match error {
+            ChargeError::Declined(message) => Self::CardDeclined(message),
+            ChargeError::UnknownCard(message) => {
+                Self::Validation(ValidationError::field("card.number", message))
+            }
+        }
+    }
+}

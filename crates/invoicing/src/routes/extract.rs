@@ -1,0 +1,101 @@
+//! Extractors: JSON bodies whose rejections become [`ApiError`]s, the signed-in user from the
+//! session cookie, the `Idempotency-Key` header.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use super::{ApiError, AppState};
+use crate::auth::token_hash;
+use crate::domain::{Timestamp, User, ValidationError};
+
+/// The session cookie's name.
+pub(crate) const SESSION_COOKIE: &str = "paybell_session";
+
+/// A JSON body; bad bodies answer with our error shape.
+#[derive(Debug)]
+pub(crate) struct JsonBody<T>(pub(crate) T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(rejection) => Err(match rejection {
+                JsonRejection::JsonDataError(error) => {
+                    ApiError::Validation(ValidationError::field("body", error.body_text()))
+                }
+                JsonRejection::JsonSyntaxError(error) => ApiError::BadRequest(error.body_text()),
+                JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType,
+                JsonRejection::BytesRejection(error) => ApiError::BadRequest(error.body_text()),
+                other => ApiError::BadRequest(other.body_text()),
+            }),
+        }
+    }
+}
+
+/// The session token from the `Cookie` header, if any.
+pub(crate) fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, token)| token.to_owned())
+}
+
+/// The signed-in user; 401 without a valid session.
+#[derive(Debug, Clone)]
+pub(crate) struct CurrentUser(pub(crate) User);
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        MaybeUser::from_request_parts(parts, state)
+            .await?
+            .0
+            .map(Self)
+            .ok_or(ApiError::Unauthenticated)
+    }
+}
+
+/// The signed-in user, if there is one.
+#[derive(Debug, Clone)]
+pub(crate) struct MaybeUser(pub(crate) Option<User>);
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Some(token) = session_token(&parts.headers) else { return Ok(Self(None)) };
+        let user = state.store.session_user(&token_hash(&token), Timestamp::now()).await?;
+        Ok(Self(user))
+    }
+}
+
+/// The optional `Idempotency-Key` header: 1 to 255 visible ASCII characters.
+#[derive(Debug, Clone)]
+pub(crate) struct IdempotencyKey(pub(crate) Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let Some(value) = parts.headers.get("idempotency-key") else { return Ok(Self(None)) };
+        let key = value.to_str().ok().map(str::trim).filter(|key| {
+            (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())
+        });
+        key.map(|key| Self(Some(key.to_owned()))).ok_or_else(|| {
+            ApiError::Validation(ValidationError::field(
+                "Idempotency-Key",
+                "must be 1 to 255 visible ASCII characters",
+            ))
+        })
+    }
+}

@@ -1,0 +1,77 @@
+//! The REST API: one file per area, every error through [`ApiError`].
+//!
+//! - [`auth`]: `POST /api/auth/login`, `POST /api/auth/logout`, `GET /api/me`.
+//! - [`invoices`]: `GET|POST /api/invoices`, `GET|PATCH /api/invoices/{id}`, `…/send`, `…/void`.
+//! - [`payments`]: `POST /api/invoices/{id}/payments`.
+//! - [`pay`]: the public payment page API, `GET /api/pay/{id}`, `POST /api/pay/{id}/checkout`.
+//! - [`realtime`]: `GET /api/config`, `POST /pusher/auth`.
+
+mod auth;
+mod error;
+mod extract;
+mod input;
+mod invoices;
+mod pay;
+mod payments;
+mod realtime;
+mod views;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+use url::Url;
+
+pub use error::ApiError;
+
+use crate::domain::ChannelNames;
+use crate::provider::Provider;
+use crate::settings::Settings;
+use crate::store::Store;
+
+/// What every handler shares.
+#[derive(Debug, Clone)]
+pub(crate) struct AppState {
+    pub(crate) store: Store,
+    pub(crate) settings: Arc<Settings>,
+    pub(crate) public_url: Url,
+    pub(crate) provider: Provider,
+}
+
+impl AppState {
+    pub(crate) fn new(store: Store, settings: Arc<Settings>, public_url: Url) -> Self {
+        Self { store, settings, public_url, provider: Provider::Test }
+    }
+
+    pub(crate) fn channels(&self) -> ChannelNames {
+        ChannelNames { private: self.settings.private_channels }
+    }
+}
+
+pub(crate) fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/api/auth/login", post(auth::login))
+        .route("/api/auth/logout", post(auth::logout))
+        .route("/api/me", get(auth::me))
+        .route("/api/invoices", get(invoices::list).post(invoices::create))
+        .route("/api/invoices/{id}", get(invoices::show).patch(invoices::edit))
+        .route("/api/invoices/{id}/send", post(invoices::send))
+        .route("/api/invoices/{id}/void", post(invoices::void))
+        .route("/api/invoices/{id}/payments", post(payments::record))
+        .route("/api/pay/{id}", get(pay::show))
+        .route("/api/pay/{id}/checkout", post(pay::checkout))
+        .route("/api/config", get(realtime::config))
+        .route("/pusher/auth", post(realtime::authorize))
+        .route("/api/{*rest}", axum::routing::any(not_found))
+        .route("/pusher/{*rest}", axum::routing::any(not_found));
+    api.with_state(state)
+}
+
+/// For checks that passed yet left a value missing, which they never do.
+fn incomplete() -> ApiError {
+    ApiError::Validation(crate::domain::ValidationError::field("body", "is incomplete"))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound
+}

@@ -1,0 +1,104 @@
+//! What the invoicing backend needs to run, built and validated by the binary's configuration.
+
+use std::fmt;
+use std::time::Duration;
+
+use pusher_client::Target;
+use url::Url;
+
+use crate::relay::RelayOptions;
+
+/// Everything [`crate::Application::build`] needs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `sqlite://…` or `postgres://…`.
+    pub database_url: DatabaseUrl,
+    /// Base of payment links; `None` derives `http://{bound address}` (localhost for 0.0.0.0).
+    pub public_url: Option<Url>,
+    /// Whether channels are `private-` and authorised by `POST /pusher/auth`.
+    pub private_channels: bool,
+    /// What browsers are told by `GET /api/config`, and the credentials signing their auth.
+    pub realtime: RealtimeAccess,
+    /// How often the overdue scheduler runs.
+    pub overdue_interval: Duration,
+    /// Timing of the outbox relay.
+    pub relay: RelayOptions,
+    /// How long a session lasts.
+    pub session_ttl: Duration,
+}
+
+impl Settings {
+    /// Settings with the defaults: public channels, checks every minute, 30-day sessions.
+    pub fn new(database_url: DatabaseUrl, realtime: RealtimeAccess) -> Self {
+        Self {
+            database_url,
+            public_url: None,
+            private_channels: false,
+            realtime,
+            overdue_interval: Duration::from_secs(60),
+            relay: RelayOptions::default(),
+            session_ttl: Duration::from_secs(30 * 24 * 3600),
+        }
+    }
+}
+
+/// A database URL; `Debug` hides a PostgreSQL password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    /// Wraps a URL (checked when connecting).
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(url.into())
+    }
+
+    /// The URL itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match Url::parse(&self.0) {
+            Ok(mut url) if url.password().is_some() => {
+                // Setting a password only fails for URLs that cannot have one.
+                let _ = url.set_password(Some("***"));
+                write!(f, "DatabaseUrl({url})")
+            }
+            Ok(_) | Err(_) => write!(f, "DatabaseUrl({})", self.0),
+        }
+    }
+}
+
+/// The realtime server browsers connect to, and the app that signs their channel auth.
+#[derive(Debug, Clone)]
+pub struct RealtimeAccess {
+    /// App id, key and secret (only key and secret are used here).
+    pub signer: Target,
+    /// Where browsers connect.
+    pub browser: BrowserEndpoint,
+}
+
+/// `{key, cluster, wsHost, wsPort, forceTLS}` of `GET /api/config`, minus the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrowserEndpoint {
+    /// pusher-js insists on a cluster; Pusher Cloud's, or `mt1` for self-hosted servers.
+    pub cluster: String,
+    /// The WebSocket host.
+    pub ws_host: WsHost,
+    /// The WebSocket port.
+    pub ws_port: u16,
+    /// Whether browsers must use `wss`.
+    pub force_tls: bool,
+}
+
+/// Where the WebSocket host name comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WsHost {
+    /// The host the browser used to reach the web app (its `Host` header): right when the
+    /// realtime server listens on all interfaces of the same machine.
+    FromRequest,
+    /// A fixed name or address.
+    Fixed(String),
+}

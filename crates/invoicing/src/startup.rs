@@ -1,0 +1,141 @@
+//! Start-up and shutdown: `Application::build` → `port()` → `run_until_stopped(signal)`.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use url::Url;
+
+use crate::domain::ChannelNames;
+use crate::publisher::Publisher;
+use crate::routes::{self, AppState};
+use crate::settings::Settings;
+use crate::store::{Store, StoreError};
+use crate::{relay, scheduler};
+
+/// Why the application could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The database could not be opened or migrated.
+    #[error("database")]
+    Store(#[from] StoreError),
+    /// The listener failed.
+    #[error("web listener")]
+    Io(#[from] std::io::Error),
+    /// The derived public URL is not a URL.
+    #[error("public URL")]
+    PublicUrl(#[from] url::ParseError),
+}
+
+/// The web API with its store, relay and scheduler, bound and ready to run.
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    publisher: Publisher,
+    fallback: Option<Router>,
+}
+
+impl Application {
+    /// Opens and migrates the store and takes a bound listener.
+    ///
+    /// # Errors
+    /// [`StartupError`].
+    pub async fn build(
+        settings: Settings,
+        listener: TcpListener,
+        publisher: Publisher,
+    ) -> Result<Self, StartupError> {
+        let store = Store::connect(settings.database_url.expose()).await?;
+        store.migrate().await?;
+        let addr = listener.local_addr()?;
+        let public_url = match &settings.public_url {
+            Some(url) => url.clone(),
+            None => default_public_url(addr)?,
+        };
+        let state = AppState::new(store, Arc::new(settings), public_url);
+        Ok(Self { listener, state, publisher, fallback: None })
+    }
+
+    /// Serves `router` for every path the API does not own (the web app).
+    #[must_use]
+    pub fn with_fallback(mut self, router: Router) -> Self {
+        self.fallback = Some(router);
+        self
+    }
+
+    /// The bound address.
+    ///
+    /// # Errors
+    /// When the socket cannot report it.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.local_addr().map_or(0, |a| a.port())
+    }
+
+    /// The store, e.g. to create users before serving.
+    pub fn store(&self) -> &Store {
+        &self.state.store
+    }
+
+    /// The base of payment links.
+    pub fn public_url(&self) -> &Url {
+        &self.state.public_url
+    }
+
+    /// Serves until `signal` completes, then stops the relay and scheduler, lets requests
+    /// finish and closes the store.
+    ///
+    /// # Errors
+    /// When the listener fails.
+    pub async fn run_until_stopped(
+        self,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartupError> {
+        let stop = CancellationToken::new();
+        let tasks = TaskTracker::new();
+        let store = self.state.store.clone();
+        let settings = self.state.settings.clone();
+        let channels = ChannelNames { private: settings.private_channels };
+        tasks.spawn(relay::run(store.clone(), self.publisher, settings.relay, stop.clone()));
+        tasks.spawn(scheduler::run(
+            store.clone(),
+            channels,
+            settings.overdue_interval,
+            stop.clone(),
+        ));
+        let mut app = routes::router(self.state);
+        if let Some(fallback) = self.fallback {
+            app = app.fallback_service(fallback);
+        }
+        let on_signal = stop.clone();
+        tokio::spawn(async move {
+            signal.await;
+            on_signal.cancel();
+        });
+        let served = axum::serve(self.listener, app)
+            .with_graceful_shutdown(stop.clone().cancelled_owned())
+            .await;
+        stop.cancel();
+        tasks.close();
+        tasks.wait().await;
+        store.close().await;
+        Ok(served?)
+    }
+}
+
+/// `http://{addr}`, with `localhost` for an unspecified address.
+fn default_public_url(addr: SocketAddr) -> Result<Url, url::ParseError> {
+    let host =
+        if addr.ip().is_unspecified() { "localhost".to_owned() } else { addr.ip().to_string() };
+    let host = if host.contains(':') { format!("[{host}]") } else { host };
+    Url::parse(&format!("http://{host}:{}", addr.port()))
+}

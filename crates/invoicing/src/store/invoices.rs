@@ -1,0 +1,356 @@
+//! Invoices, their items and payments; every change commits with its outbox rows.
+
+use sqlx::{Any, Transaction};
+use time::Date;
+
+use crate::domain::invoice::format_date;
+use crate::domain::{
+    DomainError, Invoice, InvoiceContent, InvoiceId, OutboxEvent, Payment, PaymentEffect,
+    Timestamp, UserId,
+};
+
+use super::rows::{InvoiceRow, ItemRow, PaymentRow, assemble};
+use super::{Store, StoreError, outbox};
+
+type Tx = Transaction<'static, Any>;
+
+const INVOICE_COLUMNS: &str = "id, user_id, number, status, customer_name, customer_email, \
+                               currency, amount_paid, due_date, notes, created_at, updated_at";
+
+/// A payment to record, with the request's `Idempotency-Key` if it had one.
+#[derive(Debug, Clone)]
+pub struct PaymentRequest {
+    /// The payment.
+    pub payment: Payment,
+    /// `(key, fingerprint of the request)`: a retry with the same key and fingerprint
+    /// returns the first payment; the same key with another fingerprint is refused.
+    pub idempotency: Option<(String, String)>,
+}
+
+/// A recorded (or replayed) payment and the invoice after it.
+#[derive(Debug, Clone)]
+pub struct PaymentOutcome {
+    /// The invoice now.
+    pub invoice: Invoice,
+    /// The payment.
+    pub payment: Payment,
+    /// Whether this is the answer to an earlier request with the same `Idempotency-Key`.
+    pub replayed: bool,
+}
+
+impl Store {
+    /// Creates a draft numbered after the owner's previous invoice, with its events.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] for an unknown user, or [`StoreError::Database`].
+    pub async fn create_invoice(
+        &self,
+        user_id: &UserId,
+        content: InvoiceContent,
+        now: Timestamp,
+        events: impl FnOnce(&Invoice) -> Vec<OutboxEvent>,
+    ) -> Result<Invoice, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let number: Option<i64> = sqlx::query_scalar(
+            "UPDATE users SET last_invoice_number = last_invoice_number + 1 \
+             WHERE id = $1 RETURNING last_invoice_number",
+        )
+        .bind(user_id.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let invoice =
+            Invoice::draft(user_id.clone(), number.ok_or(StoreError::NotFound)?, content, now);
+        sqlx::query(&format!(
+            "INSERT INTO invoices ({INVOICE_COLUMNS}, total) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        ))
+        .bind(invoice.id.as_str())
+        .bind(user_id.as_str())
+        .bind(invoice.number)
+        .bind(invoice.status.as_str())
+        .bind(&invoice.content.customer.name)
+        .bind(invoice.content.customer.email.as_str())
+        .bind(invoice.content.currency.code())
+        .bind(invoice.amount_paid)
+        .bind(format_date(invoice.content.due_date))
+        .bind(&invoice.content.notes)
+        .bind(now.millis())
+        .bind(now.millis())
+        .bind(invoice.content.total.minor())
+        .execute(&mut *tx)
+        .await?;
+        insert_items(&mut tx, &invoice).await?;
+        outbox::insert(&mut tx, &events(&invoice), now).await?;
+        tx.commit().await?;
+        self.outbox_written.notify_one();
+        Ok(invoice)
+    }
+
+    /// The owner's invoices, newest first.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] or [`StoreError::Corrupt`].
+    pub async fn invoices_of(&self, user_id: &UserId) -> Result<Vec<Invoice>, StoreError> {
+        let rows: Vec<InvoiceRow> = sqlx::query_as(&format!(
+            "SELECT {INVOICE_COLUMNS} FROM invoices WHERE user_id = $1 \
+             ORDER BY created_at DESC, number DESC"
+        ))
+        .bind(user_id.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        let owned = "SELECT id FROM invoices WHERE user_id = $1";
+        let items: Vec<ItemRow> = sqlx::query_as(&format!(
+            "SELECT invoice_id, description, quantity, unit_price FROM line_items \
+             WHERE invoice_id IN ({owned}) ORDER BY invoice_id, position"
+        ))
+        .bind(user_id.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        let payments: Vec<PaymentRow> = sqlx::query_as(&format!(
+            "SELECT id, invoice_id, amount, method, reference, created_at FROM payments \
+             WHERE invoice_id IN ({owned}) ORDER BY created_at, id"
+        ))
+        .bind(user_id.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        assemble(rows, items, payments)
+    }
+
+    /// One invoice, whoever owns it.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] or [`StoreError::Corrupt`].
+    pub async fn invoice(&self, id: &InvoiceId) -> Result<Option<Invoice>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        load(&mut conn, id, "").await
+    }
+
+    /// Changes one invoice in a transaction: locks it, applies `change` (which may refuse),
+    /// writes it back with the rows `events` produces, commits.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when it does not exist or `owner` is given and not its owner;
+    /// [`StoreError::Rejected`] when `change` refuses; [`StoreError::Database`].
+    pub async fn update_invoice<T>(
+        &self,
+        id: &InvoiceId,
+        owner: Option<&UserId>,
+        change: impl FnOnce(&mut Invoice) -> Result<T, DomainError>,
+        events: impl FnOnce(&Invoice, &T) -> Vec<OutboxEvent>,
+    ) -> Result<(Invoice, T), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let before = self.load_locked(&mut tx, id, owner).await?;
+        let mut after = before.clone();
+        let result = change(&mut after)?;
+        write_back(&mut tx, &before, &after).await?;
+        outbox::insert(&mut tx, &events(&after, &result), after.updated_at).await?;
+        tx.commit().await?;
+        self.outbox_written.notify_one();
+        Ok((after, result))
+    }
+
+    /// Records a payment, honouring its `Idempotency-Key`.
+    ///
+    /// # Errors
+    /// As [`Store::update_invoice`], plus [`StoreError::IdempotencyKeyReused`].
+    pub async fn record_payment(
+        &self,
+        id: &InvoiceId,
+        owner: Option<&UserId>,
+        request: PaymentRequest,
+        events: impl FnOnce(&Invoice, &PaymentEffect) -> Vec<OutboxEvent>,
+    ) -> Result<PaymentOutcome, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let before = self.load_locked(&mut tx, id, owner).await?;
+        if let Some((key, fingerprint)) = &request.idempotency {
+            if let Some(outcome) = replay(&mut tx, before.clone(), key, fingerprint).await? {
+                tx.commit().await?;
+                return Ok(outcome);
+            }
+        }
+        let mut after = before.clone();
+        let payment = request.payment;
+        let effect = after.pay(payment.clone())?;
+        write_back(&mut tx, &before, &after).await?;
+        if let Some((key, fingerprint)) = &request.idempotency {
+            sqlx::query(
+                "INSERT INTO idempotency_keys \
+                 (invoice_id, idem_key, fingerprint, payment_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id.as_str())
+            .bind(key)
+            .bind(fingerprint)
+            .bind(payment.id.as_str())
+            .bind(payment.created_at.millis())
+            .execute(&mut *tx)
+            .await?;
+        }
+        outbox::insert(&mut tx, &events(&after, &effect), payment.created_at).await?;
+        tx.commit().await?;
+        self.outbox_written.notify_one();
+        Ok(PaymentOutcome { invoice: after, payment, replayed: false })
+    }
+
+    /// The earlier answer to a request with this `Idempotency-Key`, if there was one.
+    ///
+    /// # Errors
+    /// [`StoreError::IdempotencyKeyReused`] when the key was used for another request.
+    pub async fn replayed_payment(
+        &self,
+        id: &InvoiceId,
+        key: &str,
+        fingerprint: &str,
+    ) -> Result<Option<PaymentOutcome>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let invoice = load(&mut tx, id, "").await?.ok_or(StoreError::NotFound)?;
+        let outcome = replay(&mut tx, invoice, key, fingerprint).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Invoices whose due date is before `today` and that still await money.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    pub async fn overdue_candidates(&self, today: Date) -> Result<Vec<InvoiceId>, StoreError> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM invoices WHERE status IN ('sent', 'partially_paid') \
+             AND due_date < $1 ORDER BY due_date, id",
+        )
+        .bind(format_date(today))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(ids.into_iter().map(InvoiceId::from_store).collect())
+    }
+
+    async fn load_locked(
+        &self,
+        tx: &mut Tx,
+        id: &InvoiceId,
+        owner: Option<&UserId>,
+    ) -> Result<Invoice, StoreError> {
+        let invoice = load(tx, id, self.lock_clause()).await?.ok_or(StoreError::NotFound)?;
+        match owner {
+            Some(owner) if *owner != invoice.user_id => Err(StoreError::NotFound),
+            Some(_) | None => Ok(invoice),
+        }
+    }
+}
+
+async fn load(
+    conn: &mut sqlx::AnyConnection,
+    id: &InvoiceId,
+    lock: &str,
+) -> Result<Option<Invoice>, StoreError> {
+    let row: Option<InvoiceRow> =
+        sqlx::query_as(&format!("SELECT {INVOICE_COLUMNS} FROM invoices WHERE id = $1{lock}"))
+            .bind(id.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some(row) = row else { return Ok(None) };
+    let items: Vec<ItemRow> = sqlx::query_as(
+        "SELECT invoice_id, description, quantity, unit_price FROM line_items \
+         WHERE invoice_id = $1 ORDER BY position",
+    )
+    .bind(id.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    let payments: Vec<PaymentRow> = sqlx::query_as(
+        "SELECT id, invoice_id, amount, method, reference, created_at FROM payments \
+         WHERE invoice_id = $1 ORDER BY created_at, id",
+    )
+    .bind(id.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(assemble(vec![row], items, payments)?.pop())
+}
+
+async fn replay(
+    tx: &mut Tx,
+    invoice: Invoice,
+    key: &str,
+    fingerprint: &str,
+) -> Result<Option<PaymentOutcome>, StoreError> {
+    let stored: Option<(String, String)> = sqlx::query_as(
+        "SELECT fingerprint, payment_id FROM idempotency_keys \
+         WHERE invoice_id = $1 AND idem_key = $2",
+    )
+    .bind(invoice.id.as_str())
+    .bind(key)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((stored_fingerprint, payment_id)) = stored else { return Ok(None) };
+    if stored_fingerprint != fingerprint {
+        return Err(StoreError::IdempotencyKeyReused);
+    }
+    let payment = invoice
+        .payments
+        .iter()
+        .find(|p| p.id.as_str() == payment_id)
+        .cloned()
+        .ok_or_else(|| StoreError::Corrupt(format!("payment {payment_id} is missing")))?;
+    Ok(Some(PaymentOutcome { invoice, payment, replayed: true }))
+}
+
+async fn write_back(tx: &mut Tx, before: &Invoice, after: &Invoice) -> Result<(), StoreError> {
+    let content = &after.content;
+    sqlx::query(
+        "UPDATE invoices SET status = $2, customer_name = $3, customer_email = $4, \
+         currency = $5, total = $6, amount_paid = $7, due_date = $8, notes = $9, \
+         updated_at = $10 WHERE id = $1",
+    )
+    .bind(after.id.as_str())
+    .bind(after.status.as_str())
+    .bind(&content.customer.name)
+    .bind(content.customer.email.as_str())
+    .bind(content.currency.code())
+    .bind(content.total.minor())
+    .bind(after.amount_paid)
+    .bind(format_date(content.due_date))
+    .bind(&content.notes)
+    .bind(after.updated_at.millis())
+    .execute(&mut **tx)
+    .await?;
+    if before.content.items != content.items {
+        sqlx::query("DELETE FROM line_items WHERE invoice_id = $1")
+            .bind(after.id.as_str())
+            .execute(&mut **tx)
+            .await?;
+        insert_items(tx, after).await?;
+    }
+    for payment in after.payments.iter().skip(before.payments.len()) {
+        sqlx::query(
+            "INSERT INTO payments (id, invoice_id, amount, method, reference, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(payment.id.as_str())
+        .bind(after.id.as_str())
+        .bind(payment.amount.minor())
+        .bind(&payment.method)
+        .bind(payment.reference.as_deref())
+        .bind(payment.created_at.millis())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn insert_items(tx: &mut Tx, invoice: &Invoice) -> Result<(), StoreError> {
+    for (position, item) in (0_i64..).zip(&invoice.content.items) {
+        sqlx::query(
+            "INSERT INTO line_items \
+             (invoice_id, position, description, quantity, unit_price, amount) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(invoice.id.as_str())
+        .bind(position)
+        .bind(&item.description)
+        .bind(item.quantity)
+        .bind(item.unit_price.minor())
+        .bind(item.amount.minor())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}

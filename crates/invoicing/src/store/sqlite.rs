@@ -1,0 +1,58 @@
+//! SQLite: a file, created on first use, with a single connection.
+//!
+//! One connection makes every transaction exclusive, which is what a single-writer database
+//! gives anyway; it also means no transaction ever fails with `SQLITE_BUSY` half-way.
+
+use std::path::Path;
+
+use sqlx::migrate::Migrator;
+
+use super::StoreError;
+
+/// The SQLite migrations, embedded.
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// Pool size: one writer.
+pub(super) const CONNECTIONS: u32 = 1;
+
+/// The URL of the database file `path`.
+pub fn url_for_file(path: &Path) -> String {
+    format!("sqlite://{}", path.display())
+}
+
+/// Creates the file's directory and asks for the file to be created when missing.
+pub(super) fn prepare_url(url: &str) -> Result<String, StoreError> {
+    let (path, query) =
+        url.trim_start_matches("sqlite:").trim_start_matches("//").split_once('?').map_or(
+            (url.trim_start_matches("sqlite:").trim_start_matches("//"), None),
+            |(p, q)| (p, Some(q)),
+        );
+    if path != ":memory:" {
+        if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(StoreError::DataDir)?;
+        }
+    }
+    Ok(match query {
+        Some(query) if query.split('&').any(|p| p.starts_with("mode=")) => url.to_owned(),
+        Some(query) => format!("sqlite://{path}?{query}&mode=rwc"),
+        None => format!("sqlite://{path}?mode=rwc"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_ask_for_creation() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("sub/paybell.db");
+        let url = prepare_url(&url_for_file(&file)).unwrap();
+        assert_eq!(url, format!("sqlite://{}?mode=rwc", file.display()));
+        assert!(dir.path().join("sub").is_dir());
+        assert_eq!(
+            prepare_url("sqlite::memory:?mode=memory").unwrap(),
+            "sqlite::memory:?mode=memory"
+        );
+    }
+}

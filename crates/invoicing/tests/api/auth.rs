@@ -1,0 +1,81 @@
+//! Signing in and out, and routes that need a session.
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::{Db, PASSWORD, on_both, spawn_app};
+
+on_both!(
+    login_sets_a_session_cookie,
+    bad_logins_are_401,
+    logout_ends_the_session,
+    owner_routes_need_a_session
+);
+
+async fn login_sets_a_session_cookie(db: Db) {
+    let app = spawn_app(db).await;
+    let answer = app
+        .post("/api/auth/login", &json!({"email": "OWNER@example.com", "password": PASSWORD}))
+        .await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(
+        answer.body,
+        json!({"user": {"id": app.user.id.as_str(), "email": "owner@example.com", "name": "Acme Ltd"}})
+    );
+    let cookie = answer.headers["set-cookie"].to_str().unwrap();
+    assert!(cookie.starts_with("paybell_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let me = app.get("/api/me").await;
+    assert_eq!(me.status, 200);
+    assert_eq!(me.body["user"]["id"], app.user.id.as_str());
+}
+
+async fn bad_logins_are_401(db: Db) {
+    let app = spawn_app(db).await;
+    for body in [
+        json!({"email": "owner@example.com", "password": "wrong password"}),
+        json!({"email": "nobody@example.com", "password": PASSWORD}),
+        json!({"email": "not an address", "password": PASSWORD}),
+        json!({}),
+    ] {
+        let answer = app.post("/api/auth/login", &body).await;
+        answer.assert_error(401, "invalid_credentials", &[]);
+        assert!(answer.headers.get("set-cookie").is_none());
+    }
+    app.get("/api/me").await.assert_error(401, "unauthenticated", &[]);
+}
+
+async fn logout_ends_the_session(db: Db) {
+    let app = spawn_app(db).await;
+    app.login().await;
+    let answer = app.post_empty("/api/auth/logout").await;
+    assert_eq!(answer.status, 204);
+    assert!(answer.headers["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+    app.get("/api/me").await.assert_error(401, "unauthenticated", &[]);
+    // Logging out without a session is harmless.
+    assert_eq!(app.post_empty("/api/auth/logout").await.status, 204);
+}
+
+async fn owner_routes_need_a_session(db: Db) {
+    let app = spawn_app(db).await;
+    let id = uuid::Uuid::new_v4().to_string();
+    let routes = [
+        (Method::GET, "/api/invoices".to_owned()),
+        (Method::POST, "/api/invoices".to_owned()),
+        (Method::GET, format!("/api/invoices/{id}")),
+        (Method::PATCH, format!("/api/invoices/{id}")),
+        (Method::POST, format!("/api/invoices/{id}/send")),
+        (Method::POST, format!("/api/invoices/{id}/void")),
+        (Method::POST, format!("/api/invoices/{id}/payments")),
+    ];
+    for (method, path) in routes {
+        let answer = app.request(&app.client, method.clone(), &path, Some(&json!({})), &[]).await;
+        answer.assert_error(401, "unauthenticated", &[]);
+    }
+    // A forged cookie is no session either.
+    let answer = app
+        .request(&app.client, Method::GET, "/api/me", None, &[("cookie", "paybell_session=forged")])
+        .await;
+    answer.assert_error(401, "unauthenticated", &[]);
+    app.get("/api/nothing-here").await.assert_error(404, "not_found", &[]);
+}

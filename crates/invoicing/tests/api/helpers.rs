@@ -1,0 +1,333 @@
+//! Spawns the API on port 0 with its own database (a temp SQLite file, or a fresh PostgreSQL
+//! database dropped afterwards) and an in-process realtime server, and talks to it over HTTP.
+
+use std::time::Duration;
+
+use invoicing::domain::{Email, Password, Timestamp, User, UserName};
+use invoicing::relay::RelayOptions;
+use invoicing::{
+    Application, BrowserEndpoint, DatabaseUrl, Publisher, RealtimeAccess, Settings, Store, WsHost,
+};
+use pusher_client::{Connection, Secret, Target};
+use realtime::{AppConfig, RealtimeConfig, Server};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+
+pub(crate) const WAIT: Duration = Duration::from_secs(5);
+pub(crate) const PASSWORD: &str = "correct horse battery";
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs `$name(Db)` once per backend, as `$name::sqlite` and `$name::postgres`.
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Db::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::helpers::Db::Postgres).await;
+            }
+        }
+    )*};
+}
+pub(crate) use on_both;
+
+/// The PostgreSQL server the tests use; `PAYBELL_TEST_POSTGRES_URL` overrides it.
+fn postgres_admin_url() -> String {
+    std::env::var("PAYBELL_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+/// An isolated database, removed on drop.
+pub(crate) struct TestDb {
+    pub(crate) url: String,
+    postgres: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub(crate) async fn new(db: Db) -> Self {
+        match db {
+            Db::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = invoicing::store::sqlite::url_for_file(&dir.path().join("test.db"));
+                Self { url, postgres: None, _dir: Some(dir) }
+            }
+            Db::Postgres => {
+                let name = format!("paybell_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = postgres_admin_url();
+                sqlx::any::install_default_drivers();
+                let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+                    .await
+                    .expect("PostgreSQL on 127.0.0.1:5432 (set PAYBELL_TEST_POSTGRES_URL)");
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create the test database");
+                let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
+                Self { url: format!("{base}/{name}"), postgres: Some(name), _dir: None }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some(name) = self.postgres.take() else { return };
+        // Drop runs inside the test's runtime: do the async clean-up on a thread of its own.
+        let admin = postgres_admin_url();
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(async {
+                let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await?;
+                Ok::<_, sqlx::Error>(())
+            })?;
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("could not drop a test database");
+        }
+    }
+}
+
+/// How the app is set up.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Options {
+    pub(crate) private_channels: bool,
+}
+
+pub(crate) struct TestApp {
+    pub(crate) base: String,
+    pub(crate) store: Store,
+    pub(crate) realtime_port: u16,
+    pub(crate) client: reqwest::Client,
+    pub(crate) user: User,
+    stop: CancellationToken,
+    _db: TestDb,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+pub(crate) async fn spawn_app(db: Db) -> TestApp {
+    spawn_app_with(db, Options::default()).await
+}
+
+pub(crate) async fn spawn_app_with(db: Db, options: Options) -> TestApp {
+    let db = TestDb::new(db).await;
+    let stop = CancellationToken::new();
+    let realtime_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let config = RealtimeConfig {
+        apps: vec![AppConfig::new("app-id", "app-key", "app-secret")],
+        ..RealtimeConfig::default()
+    };
+    let server = Server::build(config, realtime_listener).expect("realtime server");
+    let realtime_port = server.port();
+    let publisher =
+        Publisher::BuiltIn { publisher: server.publisher(), app_id: "app-id".to_owned() };
+    tokio::spawn(server.run_until_stopped(stop.clone().cancelled_owned()));
+
+    let signer = Target::new("app-id", "app-key", Secret::new("app-secret")).expect("target");
+    let browser = BrowserEndpoint {
+        cluster: "mt1".to_owned(),
+        ws_host: WsHost::FromRequest,
+        ws_port: realtime_port,
+        force_tls: false,
+    };
+    let mut settings = Settings::new(DatabaseUrl::new(&db.url), RealtimeAccess { signer, browser });
+    settings.private_channels = options.private_channels;
+    settings.overdue_interval = Duration::from_millis(100);
+    settings.relay = RelayOptions {
+        initial_backoff: Duration::from_millis(20),
+        max_backoff: Duration::from_millis(200),
+        poll_interval: Duration::from_millis(200),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let app = Application::build(settings, listener, publisher).await.expect("application");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let store = app.store().clone();
+    tokio::spawn(app.run_until_stopped(stop.clone().cancelled_owned()));
+
+    let user = create_user(&store, "owner@example.com", "Acme Ltd").await;
+    let client = reqwest::Client::builder().cookie_store(true).build().expect("client");
+    TestApp { base, store, realtime_port, client, user, stop, _db: db }
+}
+
+pub(crate) async fn create_user(store: &Store, email: &str, name: &str) -> User {
+    let hash = invoicing::auth::hash_password(&Password::parse(PASSWORD).expect("password"))
+        .await
+        .expect("hash");
+    store
+        .create_user(
+            &Email::parse(email).expect("email"),
+            &UserName::parse(name).expect("name"),
+            &hash,
+            Timestamp::now(),
+        )
+        .await
+        .expect("user")
+}
+
+/// A JSON answer.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: reqwest::header::HeaderMap,
+    pub(crate) body: Value,
+}
+
+impl Answer {
+    /// The error code of an error answer.
+    pub(crate) fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("(no error code)")
+    }
+
+    /// Asserts an error with a status, a code and (for 422) the fields named.
+    pub(crate) fn assert_error(&self, status: u16, code: &str, fields: &[&str]) {
+        assert_eq!(self.status.as_u16(), status, "{:#}", self.body);
+        assert_eq!(self.code(), code, "{:#}", self.body);
+        assert!(self.body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+        for field in fields {
+            assert!(
+                self.body["error"]["fields"].get(*field).is_some(),
+                "field {field} missing in {:#}",
+                self.body
+            );
+        }
+    }
+}
+
+impl TestApp {
+    pub(crate) async fn request(
+        &self,
+        client: &reqwest::Client,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        let mut request = client.request(method, format!("{}{path}", self.base));
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        let body =
+            if text.is_empty() { Value::Null } else { serde_json::from_str(&text).expect("JSON") };
+        Answer { status, headers, body }
+    }
+
+    pub(crate) async fn get(&self, path: &str) -> Answer {
+        self.request(&self.client, Method::GET, path, None, &[]).await
+    }
+
+    pub(crate) async fn post(&self, path: &str, body: &Value) -> Answer {
+        self.request(&self.client, Method::POST, path, Some(body), &[]).await
+    }
+
+    pub(crate) async fn post_empty(&self, path: &str) -> Answer {
+        self.request(&self.client, Method::POST, path, None, &[]).await
+    }
+
+    pub(crate) async fn patch(&self, path: &str, body: &Value) -> Answer {
+        self.request(&self.client, Method::PATCH, path, Some(body), &[]).await
+    }
+
+    /// Signs in the owner on `self.client`.
+    pub(crate) async fn login(&self) {
+        let answer = self
+            .post(
+                "/api/auth/login",
+                &json!({"email": self.user.email.as_str(), "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{:#}", answer.body);
+    }
+
+    /// Creates an invoice of two lines (2 × 1500 + 1 × 2000 = 5000 EUR cents), as a draft.
+    pub(crate) async fn create_invoice(&self) -> Value {
+        let answer = self.post("/api/invoices", &invoice_body()).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{:#}", answer.body);
+        answer.body
+    }
+
+    /// Creates and sends an invoice.
+    pub(crate) async fn sent_invoice(&self) -> Value {
+        let id = self.create_invoice().await["id"].as_str().expect("id").to_owned();
+        let answer = self.post_empty(&format!("/api/invoices/{id}/send")).await;
+        assert_eq!(answer.status, StatusCode::OK, "{:#}", answer.body);
+        answer.body
+    }
+
+    pub(crate) async fn pay(&self, id: &str, amount: i64) -> Answer {
+        self.post(
+            &format!("/api/invoices/{id}/payments"),
+            &json!({"amount": amount, "method": "bank_transfer", "reference": "REF-1"}),
+        )
+        .await
+    }
+
+    /// Waits until the relay has published every event.
+    pub(crate) async fn relayed(&self) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while !self.store.pending_events(1).await.expect("outbox").is_empty() {
+            assert!(tokio::time::Instant::now() < deadline, "events still pending");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// A WebSocket client of the in-process realtime server, subscribed to `channels`.
+    pub(crate) async fn listen(&self, channels: &[String]) -> Connection {
+        let url = format!(
+            "ws://127.0.0.1:{}/app/app-key?protocol=7&client=test&version=1",
+            self.realtime_port
+        );
+        let mut connection = Connection::connect(&url).await.expect("connect");
+        for channel in channels {
+            connection.subscribe(channel, None, None).await.expect("subscribe");
+            connection
+                .expect_event("pusher_internal:subscription_succeeded", WAIT)
+                .await
+                .expect("subscribed");
+        }
+        connection
+    }
+}
+
+pub(crate) fn invoice_body() -> Value {
+    json!({
+        "customer": {"name": "Ada Lovelace", "email": "ada@example.com"},
+        "currency": "EUR",
+        "dueDate": "2099-12-31",
+        "items": [
+            {"description": "Consulting", "quantity": 2, "unitPrice": 1500},
+            {"description": "Travel", "quantity": 1, "unitPrice": 2000}
+        ],
+        "notes": "Thank you"
+    })
+}
+
+pub(crate) fn id_of(invoice: &Value) -> String {
+    invoice["id"].as_str().expect("id").to_owned()
+}

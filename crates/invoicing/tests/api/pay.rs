@@ -1,0 +1,123 @@
+//! The public payment page API: what the payer sees, and the `test` provider's checkout.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{Db, id_of, on_both, spawn_app};
+
+on_both!(payers_see_no_owner_data, checkout_pays_with_the_test_card, bad_checkouts_are_refused);
+
+fn card(number: &str) -> Value {
+    json!({"number": number, "expiry": "12/40", "cvc": "123"})
+}
+
+async fn payers_see_no_owner_data(db: Db) {
+    let app = spawn_app(db).await;
+    app.login().await;
+    let id = id_of(&app.sent_invoice().await);
+    let anonymous = reqwest::Client::new();
+    let answer = app.request(&anonymous, Method::GET, &format!("/api/pay/{id}"), None, &[]).await;
+    assert_eq!(answer.status, 200);
+    let keys: Vec<&str> = answer.body.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut expected = [
+        "amountPaid",
+        "balanceDue",
+        "businessName",
+        "currency",
+        "customer",
+        "dueDate",
+        "id",
+        "items",
+        "number",
+        "status",
+        "total",
+    ];
+    expected.sort_unstable();
+    assert_eq!(keys, expected);
+    assert_eq!(answer.body["customer"], json!({"name": "Ada Lovelace"}));
+    assert_eq!(answer.body["businessName"], "Acme Ltd");
+    assert!(!answer.body.to_string().contains("example.com"), "no e-mail addresses");
+
+    let draft = id_of(&app.create_invoice().await);
+    let hidden =
+        app.request(&anonymous, Method::GET, &format!("/api/pay/{draft}"), None, &[]).await;
+    hidden.assert_error(404, "not_found", &[]);
+    let unknown = format!("/api/pay/{}", uuid::Uuid::new_v4());
+    app.request(&anonymous, Method::GET, &unknown, None, &[]).await.assert_error(
+        404,
+        "not_found",
+        &[],
+    );
+}
+
+async fn checkout_pays_with_the_test_card(db: Db) {
+    let app = spawn_app(db).await;
+    app.login().await;
+    let id = id_of(&app.sent_invoice().await);
+    let payer = reqwest::Client::new();
+    let path = format!("/api/pay/{id}/checkout");
+    let partial = json!({"amount": 1000, "card": card("4242 4242 4242 4242")});
+    let key = [("idempotency-key", "checkout-1")];
+    let first = app.request(&payer, Method::POST, &path, Some(&partial), &key).await;
+    assert_eq!(first.status, 201, "{:#}", first.body);
+    assert_eq!(first.body["invoice"]["status"], "partially_paid");
+    assert!(first.body["invoice"].get("payments").is_none(), "the public view");
+    assert_eq!(first.body["payment"]["method"], "card");
+    let retried = app.request(&payer, Method::POST, &path, Some(&partial), &key).await;
+    assert_eq!(retried.status, 201);
+    assert_eq!(retried.body["payment"]["id"], first.body["payment"]["id"]);
+    assert_eq!(retried.body["invoice"]["amountPaid"], 1000);
+
+    let rest = json!({"card": card("4242424242424242")});
+    let settled = app.request(&payer, Method::POST, &path, Some(&rest), &[]).await;
+    assert_eq!(settled.status, 201, "{:#}", settled.body);
+    assert_eq!(settled.body["payment"]["amount"], 4000, "defaults to the balance");
+    assert_eq!(settled.body["invoice"]["status"], "paid");
+    let again = app.request(&payer, Method::POST, &path, Some(&rest), &[]).await;
+    again.assert_error(409, "illegal_transition", &[]);
+}
+
+async fn bad_checkouts_are_refused(db: Db) {
+    let app = spawn_app(db).await;
+    app.login().await;
+    let id = id_of(&app.sent_invoice().await);
+    let payer = reqwest::Client::new();
+    let path = format!("/api/pay/{id}/checkout");
+    let post = |body: Value| {
+        let (app, payer, path) = (&app, &payer, &path);
+        async move { app.request(payer, Method::POST, path, Some(&body), &[]).await }
+    };
+    let declined = post(json!({"card": card("4000 0000 0000 0002")})).await;
+    declined.assert_error(402, "card_declined", &[]);
+    assert!(declined.body["error"]["message"].as_str().unwrap().contains("declined"));
+    post(json!({"card": card("4242 4242 4242 4241")})).await.assert_error(
+        422,
+        "validation_failed",
+        &["card.number"],
+    );
+    post(json!({"card": card("5555 5555 5555 4444")})).await.assert_error(
+        422,
+        "validation_failed",
+        &["card.number"],
+    );
+    let expired = json!({"card": {"number": "4242424242424242", "expiry": "01/20", "cvc": "1"}});
+    post(expired).await.assert_error(422, "validation_failed", &["card.expiry", "card.cvc"]);
+    post(json!({})).await.assert_error(422, "validation_failed", &["card.number"]);
+    for amount in [json!(0), json!(-1), json!(5001), json!(1e20)] {
+        let body = json!({"amount": amount, "card": card("4242424242424242")});
+        post(body).await.assert_error(422, "validation_failed", &["amount"]);
+    }
+    assert_eq!(app.get(&format!("/api/invoices/{id}")).await.body["amountPaid"], 0, "nothing paid");
+
+    app.post_empty(&format!("/api/invoices/{id}/void")).await;
+    post(json!({"card": card("4242424242424242")})).await.assert_error(
+        409,
+        "illegal_transition",
+        &[],
+    );
+    let draft = id_of(&app.create_invoice().await);
+    let body = json!({"card": card("4242424242424242")});
+    app.request(&payer, Method::POST, &format!("/api/pay/{draft}/checkout"), Some(&body), &[])
+        .await
+        .assert_error(404, "not_found", &[]);
+}

@@ -1,0 +1,104 @@
+//! `paybell serve --demo`: a demo owner with a few invoices, created once per database.
+
+use anyhow::Context as _;
+use invoicing::Store;
+use invoicing::StoreError;
+use invoicing::domain::events::outbox_events;
+use invoicing::domain::{
+    Action, Amount, Change, ChannelNames, Currency, Customer, Email, Invoice, InvoiceContent,
+    LineItem, Password, Payment, Timestamp, User, UserName,
+};
+
+/// The demo login.
+pub const EMAIL: &str = "demo@paybell.local";
+/// The demo password (demo mode only).
+pub const PASSWORD: &str = "paybell-demo";
+
+/// Creates the demo owner and invoices unless the owner exists; returns the invoices.
+///
+/// # Errors
+/// A database failure.
+pub async fn seed(store: &Store, channels: ChannelNames) -> anyhow::Result<Vec<Invoice>> {
+    let email = Email::parse(EMAIL)?;
+    let password = Password::parse(PASSWORD)?;
+    let hash = invoicing::auth::hash_password(&password).await?;
+    let name = UserName::parse("Demo Bakery")?;
+    let user = match store.create_user(&email, &name, &hash, Timestamp::now()).await {
+        Ok(user) => user,
+        Err(StoreError::EmailTaken) => {
+            let (user, _) = store.user_with_password(&email).await?.context("demo user")?;
+            return Ok(store.invoices_of(&user.id).await?);
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let today = Timestamp::now().date();
+    let due = today.saturating_add(time::Duration::days(14));
+    let samples = [
+        (
+            "Ada Lovelace",
+            "ada@example.com",
+            vec![("Sourdough loaves", 12, 450), ("Croissants", 24, 180)],
+            1,
+        ),
+        ("Grace Hopper", "grace@example.com", vec![("Wedding cake", 1, 32_000)], 2),
+        ("Alan Turing", "alan@example.com", vec![("Coffee beans, 1 kg", 3, 1_900)], 0),
+    ];
+    let mut invoices = Vec::new();
+    for (customer, address, lines, progress) in samples {
+        let items = lines
+            .iter()
+            .enumerate()
+            .map(|(i, (text, qty, price))| {
+                LineItem::parse(&format!("items[{i}]"), text, *qty, *price)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let content = InvoiceContent::new(
+            Customer::parse(customer, address)?,
+            Currency::parse("EUR")?,
+            due,
+            items,
+            "Thank you for your order!",
+        )?;
+        invoices.push(create(store, &user, content, progress, channels).await?);
+    }
+    Ok(invoices)
+}
+
+/// Creates one invoice and moves it along: 0 draft, 1 sent, 2 sent and partly paid.
+async fn create(
+    store: &Store,
+    user: &User,
+    content: InvoiceContent,
+    progress: u8,
+    channels: ChannelNames,
+) -> anyhow::Result<Invoice> {
+    let now = Timestamp::now();
+    let mut invoice = store
+        .create_invoice(&user.id, content, now, |i| {
+            outbox_events(Change::Created, i, channels, now)
+        })
+        .await?;
+    if progress >= 1 {
+        (invoice, _) = store
+            .update_invoice(
+                &invoice.id,
+                None,
+                |i| i.transition(Action::Send, now),
+                |i, _| outbox_events(Change::StatusChanged, i, channels, now),
+            )
+            .await?;
+    }
+    if progress >= 2 {
+        let amount = Amount::parse("amount", invoice.balance_due() / 4)?;
+        let payment = Payment::new(amount, "bank_transfer", Some("DEMO-DEPOSIT"), now)?;
+        let request = invoicing::store::PaymentRequest { payment, idempotency: None };
+        invoice = store
+            .record_payment(&invoice.id, None, request, |i, effect| {
+                let change = Change::PaymentReceived { amount, previous: effect.previous };
+                outbox_events(change, i, channels, now)
+            })
+            .await?
+            .invoice;
+    }
+    Ok(invoice)
+}

@@ -1,0 +1,147 @@
+//! `paybell serve`: the web app and REST API, and the realtime server (built in, or a remote
+//! Pusher-compatible one), stopped together by the one shutdown signal.
+
+use std::net::SocketAddr;
+
+use anyhow::Context as _;
+use invoicing::domain::ChannelNames;
+use invoicing::{
+    Application, BrowserEndpoint, DatabaseUrl, Publisher, RealtimeAccess, Settings, WsHost,
+};
+use pusher_client::{Endpoint, PusherClient, Secret, Target};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{Config, RemotePusher};
+use crate::{demo, web};
+
+/// Runs until Ctrl-C or SIGTERM.
+///
+/// # Errors
+/// A listener that cannot bind, a database that cannot be opened, a server failure.
+pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
+    let http_addr = config.serve.http_addr;
+    let http = TcpListener::bind(http_addr)
+        .await
+        .with_context(|| format!("binding the web address {http_addr}"))?;
+    let (publisher, realtime, access) = match &config.serve.pusher {
+        Some(remote) => {
+            let client = PusherClient::new(remote.target.clone())?;
+            (Publisher::Remote(client), None, remote_access(remote))
+        }
+        None => {
+            let (server, publisher, access) = built_in(&config).await?;
+            (publisher, Some(server), access)
+        }
+    };
+    let settings = settings(&config, config.serve.database_url.clone(), access);
+    let app = Application::build(settings, http, publisher)
+        .await
+        .context("starting the web application")?
+        .with_fallback(web::router());
+    let channels = ChannelNames { private: config.serve.private_channels };
+    let demo_invoices =
+        if with_demo { Some(demo::seed(app.store(), channels).await?) } else { None };
+
+    println!("paybell web listening on http://{}", app.local_addr()?);
+    match (&realtime, &config.serve.pusher) {
+        (Some(server), _) => println!("paybell realtime listening on {}", server.local_addr()?),
+        (None, Some(remote)) => println!(
+            "paybell realtime: publishing to {} (remote)",
+            remote.target.endpoint().api_base()
+        ),
+        (None, None) => {}
+    }
+    if let Some(invoices) = demo_invoices {
+        print_demo(app.public_url(), &invoices);
+    }
+
+    let stop = CancellationToken::new();
+    let on_signal = stop.clone();
+    tokio::spawn(async move {
+        crate::shutdown_signal().await;
+        on_signal.cancel();
+    });
+    let web = app.run_until_stopped(stop.clone().cancelled_owned());
+    match realtime {
+        Some(server) => {
+            let realtime = server.run_until_stopped(stop.clone().cancelled_owned());
+            let (web, realtime) = tokio::join!(web, realtime);
+            web.context("web server")?;
+            realtime.context("realtime server")?;
+        }
+        None => web.await.context("web server")?,
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Binds and builds the in-process realtime server for the first configured app.
+async fn built_in(
+    config: &Config,
+) -> anyhow::Result<(realtime::Server, Publisher, RealtimeAccess)> {
+    let addr = config.realtime_addr;
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding the realtime address {addr}"))?;
+    let app = config.realtime.apps.first().context("no realtime app is configured")?.clone();
+    let server = realtime::Server::build(config.realtime.clone(), listener)?;
+    let bound = server.local_addr()?;
+    let publisher = Publisher::BuiltIn { publisher: server.publisher(), app_id: app.id.clone() };
+    let target = Target::new(&app.id, &app.key, Secret::new(app.secret.expose()))?
+        .with_endpoint(Endpoint::host(&browser_host(bound), bound.port(), false)?);
+    let ws_host = if bound.ip().is_unspecified() {
+        WsHost::FromRequest
+    } else {
+        WsHost::Fixed(bound.ip().to_string())
+    };
+    let browser = BrowserEndpoint {
+        cluster: "mt1".to_owned(),
+        ws_host,
+        ws_port: bound.port(),
+        force_tls: false,
+    };
+    Ok((server, publisher, RealtimeAccess { signer: target, browser }))
+}
+
+fn browser_host(addr: SocketAddr) -> String {
+    if addr.ip().is_unspecified() { "127.0.0.1".to_owned() } else { addr.ip().to_string() }
+}
+
+/// What browsers are told about a remote server.
+fn remote_access(remote: &RemotePusher) -> RealtimeAccess {
+    let browser = match remote.target.endpoint() {
+        Endpoint::Cluster(cluster) => BrowserEndpoint {
+            cluster: cluster.clone(),
+            ws_host: WsHost::Fixed(format!("ws-{cluster}.pusher.com")),
+            ws_port: 443,
+            force_tls: true,
+        },
+        Endpoint::Host { host, port, tls } => BrowserEndpoint {
+            cluster: remote.cluster.clone().unwrap_or_else(|| "mt1".to_owned()),
+            ws_host: WsHost::Fixed(host.clone()),
+            ws_port: *port,
+            force_tls: *tls,
+        },
+    };
+    RealtimeAccess { signer: remote.target.clone(), browser }
+}
+
+fn settings(config: &Config, database_url: DatabaseUrl, realtime: RealtimeAccess) -> Settings {
+    let mut settings = Settings::new(database_url, realtime);
+    settings.public_url = config.serve.public_url.clone();
+    settings.private_channels = config.serve.private_channels;
+    settings
+}
+
+fn print_demo(public_url: &url::Url, invoices: &[invoicing::domain::Invoice]) {
+    let base = public_url.as_str().trim_end_matches('/');
+    println!("demo login: {} / {}", demo::EMAIL, demo::PASSWORD);
+    println!("demo app: {base}/login");
+    for invoice in invoices {
+        println!(
+            "demo invoice #{} ({}): {base}/app/invoices/{} payment page: {base}/pay/{}",
+            invoice.number, invoice.status, invoice.id, invoice.id
+        );
+    }
+}

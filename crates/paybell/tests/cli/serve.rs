@@ -1,0 +1,121 @@
+//! `paybell serve`, `paybell user add` and `paybell migrate` on one data directory.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{cookie_client, paybell, serve};
+
+#[tokio::test]
+async fn serve_with_demo_then_users_and_migrate() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let process = serve(&data, &["--demo"], &[]);
+    let web = process.port("paybell web listening on http://127.0.0.1:").await;
+    let realtime = process.port("paybell realtime listening on 127.0.0.1:").await;
+    let login = process.line("demo login: ").await;
+    let (email, password) = login.split_once(" / ").unwrap();
+    assert!(process.stdout().contains("/pay/"), "{}", process.stdout());
+    let base = format!("http://127.0.0.1:{web}");
+    let client = cookie_client();
+
+    let body = json!({"email": email, "password": password});
+    let answer = client.post(format!("{base}/api/auth/login")).json(&body).send().await.unwrap();
+    assert_eq!(answer.status(), 200);
+    let list: Value =
+        client.get(format!("{base}/api/invoices")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(list["invoices"].as_array().unwrap().len(), 3);
+    let first_pay_url = list["invoices"][0]["payUrl"].as_str().unwrap();
+    assert!(first_pay_url.starts_with(&format!("{base}/pay/")), "{first_pay_url}");
+    let config: Value =
+        client.get(format!("{base}/api/config")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(config["pusher"]["wsPort"], realtime);
+    assert_eq!(config["pusher"]["key"], "app-key");
+
+    // The web app (or the page explaining how to build it) answers every other GET path.
+    for path in ["/", "/app/invoices", "/pay/anything"] {
+        let page = reqwest::get(format!("{base}{path}")).await.unwrap();
+        assert_eq!(page.status(), 200, "{path}");
+        assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    }
+    let api = reqwest::get(format!("{base}/api/unknown")).await.unwrap();
+    assert_eq!(api.status(), 404);
+    assert!(process.terminate().await, "serve stops cleanly on SIGTERM");
+
+    // The same data directory from the other commands.
+    let dir_arg = data.to_str().unwrap();
+    let added = paybell(
+        &[
+            "user",
+            "add",
+            "--email",
+            "new@example.com",
+            "--password",
+            "long password",
+            "--data-dir",
+            dir_arg,
+        ],
+        &[],
+    )
+    .output()
+    .await
+    .unwrap();
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let again = paybell(
+        &[
+            "user",
+            "add",
+            "--email",
+            "new@example.com",
+            "--password",
+            "long password",
+            "--data-dir",
+            dir_arg,
+        ],
+        &[],
+    )
+    .output()
+    .await
+    .unwrap();
+    assert!(!again.status.success());
+    let short = paybell(
+        &["user", "add", "--email", "x@example.com", "--password", "short", "--data-dir", dir_arg],
+        &[],
+    )
+    .output()
+    .await
+    .unwrap();
+    assert!(String::from_utf8_lossy(&short.stderr).contains("--password"));
+    let migrated = paybell(&["migrate", "--data-dir", dir_arg], &[]).output().await.unwrap();
+    assert!(migrated.status.success());
+
+    let process = serve(&data, &[], &[]);
+    let web = process.port("paybell web listening on http://127.0.0.1:").await;
+    let body = json!({"email": "new@example.com", "password": "long password"});
+    let client = cookie_client();
+    let answer = client
+        .post(format!("http://127.0.0.1:{web}/api/auth/login"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    assert!(process.terminate().await);
+}
+
+#[tokio::test]
+async fn bad_configuration_names_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    for (env, key) in [
+        (("PAYBELL_HTTP_ADDR", "nowhere"), "PAYBELL_HTTP_ADDR"),
+        (("DATABASE_URL", "mysql://x"), "DATABASE_URL"),
+        (("PAYBELL_PRIVATE_CHANNELS", "maybe"), "PAYBELL_PRIVATE_CHANNELS"),
+        (("PAYBELL_PUBLIC_URL", "ftp://x"), "PAYBELL_PUBLIC_URL"),
+        (("PUSHER_KEY", "k"), "PUSHER_APP_ID"),
+    ] {
+        let run = paybell(&["serve", "--data-dir", data], &[env]).output();
+        let output = tokio::time::timeout(crate::helpers::WAIT, run).await.unwrap().unwrap();
+        assert!(!output.status.success(), "{key}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(key), "{key}: {stderr}");
+    }
+}

@@ -1,0 +1,157 @@
+// The realtime contract of DESIGN.md ("Which change publishes what", "Event payload"), checked
+// with unmodified pusher-js against `paybell serve`: for create, edit, send, partial payment,
+// settling payment and void, exactly the events of the table, with exactly its payload fields.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import PusherClient from 'pusher-js';
+
+import { sleep, waitFor, waitState } from './helpers.mjs';
+import { ApiClient, startServe } from './serve-helpers.mjs';
+
+const PAYLOAD_KEYS = ['body', 'eventId', 'invoiceId', 'sentAt', 'status', 'title', 'type'];
+const SENT_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+let server;
+let api;
+let pusher;
+let userId;
+
+before(async () => {
+  server = await startServe();
+  api = new ApiClient(server.webUrl);
+  const login = await api.ok('POST', '/api/auth/login', server.demo);
+  userId = login.user.id;
+  const config = await api.ok('GET', '/api/config');
+  assert.equal(config.privateChannels, false);
+  assert.equal(config.pusher.wsPort, server.realtimePort);
+  pusher = new PusherClient(config.pusher.key, {
+    cluster: config.pusher.cluster,
+    wsHost: config.pusher.wsHost,
+    wsPort: config.pusher.wsPort,
+    forceTLS: config.pusher.forceTLS,
+    enabledTransports: ['ws'],
+    disableStats: true,
+  });
+  await waitState(pusher, 'connected');
+});
+
+after(async () => {
+  pusher?.disconnect();
+  await server?.stop();
+});
+
+/** Subscribes and records every application event of the channel, in arrival order. */
+async function record(channelName) {
+  const channel = pusher.subscribe(channelName);
+  const events = [];
+  channel.bind_global((event, data) => {
+    if (!event.startsWith('pusher:') && !event.startsWith('pusher_internal:')) events.push({ event, data });
+  });
+  await waitFor(() => channel.subscribed, 5000, `subscription to ${channelName}`);
+  return events;
+}
+
+const invoiceBody = {
+  customer: { name: 'Grace Hopper', email: 'grace@example.com' },
+  currency: 'EUR',
+  dueDate: '2099-06-30',
+  items: [{ description: 'Compiler', quantity: 1, unitPrice: 10000 }],
+};
+
+const seenIds = new Set();
+
+/**
+ * Runs `change`, then waits until each recorder got exactly the expected events (and nothing
+ * more shortly after), checking every payload.
+ */
+async function expectEvents(change, expectations) {
+  const starts = expectations.map(({ recorder }) => recorder.length);
+  const result = await change();
+  const invoiceId = result.id ?? result.invoice?.id;
+  for (const [i, { recorder, events, type, status, title, body }] of expectations.entries()) {
+    await waitFor(() => recorder.length >= starts[i] + events.length, 5000, () => `${events.join(', ')}; got ${JSON.stringify(recorder.slice(starts[i]))}`);
+  }
+  await sleep(300);
+  for (const [i, { recorder, events, type, status, title, body }] of expectations.entries()) {
+    const got = recorder.slice(starts[i]);
+    assert.deepEqual(got.map((e) => e.event), events);
+    for (const { data } of got) {
+      assert.deepEqual(Object.keys(data).sort(), PAYLOAD_KEYS, JSON.stringify(data));
+      assert.equal(data.type, type);
+      assert.equal(data.status, status);
+      assert.equal(data.invoiceId, invoiceId);
+      assert.match(data.sentAt, SENT_AT);
+      assert.equal(typeof data.eventId, 'string');
+      assert.ok(!seenIds.has(data.eventId), `eventId ${data.eventId} seen before`);
+      seenIds.add(data.eventId);
+      if (title) assert.equal(data.title, title);
+      if (body) assert.match(data.body, body);
+    }
+  }
+  return result;
+}
+
+describe('DESIGN.md event table with pusher-js', () => {
+  test('create, edit, send, partial payment, settling payment, void', async () => {
+    const userEvents = await record(`user.${userId}.invoices`);
+
+    const invoice = await expectEvents(() => api.ok('POST', '/api/invoices', invoiceBody), [
+      { recorder: userEvents, events: ['invoice.created'], type: 'invoice_created', status: 'draft', body: /^Invoice #\d+ has been created$/ },
+    ]);
+    const n = invoice.number;
+    const invoiceEvents = await record(`invoice.${invoice.id}`);
+
+    await expectEvents(() => api.ok('PATCH', `/api/invoices/${invoice.id}`, { notes: 'Net 30' }), [
+      { recorder: invoiceEvents, events: ['invoice.updated'], type: 'invoice_updated', status: 'draft', title: 'Invoice Updated', body: new RegExp(`^Invoice #${n} has been updated$`) },
+      { recorder: userEvents, events: ['invoice.updated'], type: 'invoice_updated', status: 'draft' },
+    ]);
+
+    await expectEvents(() => api.ok('POST', `/api/invoices/${invoice.id}/send`), [
+      { recorder: invoiceEvents, events: ['invoice.status.changed'], type: 'invoice_sent', status: 'sent', title: 'Invoice Status: sent', body: new RegExp(`^Invoice #${n} status changed to sent$`) },
+      { recorder: userEvents, events: ['invoice.updated'], type: 'invoice_sent', status: 'sent' },
+    ]);
+
+    await expectEvents(() => api.ok('POST', `/api/invoices/${invoice.id}/payments`, { amount: 2500, method: 'bank_transfer' }), [
+      { recorder: invoiceEvents, events: ['payment.received', 'invoice.status.changed'], type: 'payment_received', status: 'partially_paid' },
+      { recorder: userEvents, events: ['payment.received'], type: 'payment_received', status: 'partially_paid' },
+    ]);
+
+    await expectEvents(() => api.ok('POST', `/api/invoices/${invoice.id}/payments`, { amount: 2500, method: 'cash' }), [
+      { recorder: invoiceEvents, events: ['payment.received'], type: 'payment_received', status: 'partially_paid' },
+      { recorder: userEvents, events: ['payment.received'], type: 'payment_received', status: 'partially_paid' },
+    ]);
+
+    await expectEvents(() => api.ok('POST', `/api/invoices/${invoice.id}/payments`, { amount: 5000, method: 'cash' }), [
+      { recorder: invoiceEvents, events: ['payment.received', 'invoice.status.changed'], type: 'invoice_completed', status: 'paid', title: '✅ Invoice Paid', body: new RegExp(`^Invoice #${n} has been paid successfully$`) },
+      { recorder: userEvents, events: ['payment.received'], type: 'invoice_completed', status: 'paid', title: '✅ Invoice Paid' },
+    ]);
+
+    const other = await expectEvents(() => api.ok('POST', '/api/invoices', invoiceBody), [
+      { recorder: userEvents, events: ['invoice.created'], type: 'invoice_created', status: 'draft' },
+    ]);
+    const otherEvents = await record(`invoice.${other.id}`);
+    await expectEvents(() => api.ok('POST', `/api/invoices/${other.id}/void`), [
+      { recorder: otherEvents, events: ['invoice.status.changed'], type: 'invoice_void', status: 'void', title: 'Invoice Status: void' },
+      { recorder: userEvents, events: ['invoice.updated'], type: 'invoice_void', status: 'void' },
+    ]);
+    assert.deepEqual(invoiceEvents.length, 7, 'nothing else on the paid invoice channel');
+  });
+
+  test('the payer checks out through the test provider', async () => {
+    const invoice = await api.ok('POST', '/api/invoices', invoiceBody);
+    const invoiceEvents = await record(`invoice.${invoice.id}`);
+    // Subscribed before sending, so the relay's delivery of this event cannot race the
+    // checkout's.
+    await expectEvents(() => api.ok('POST', `/api/invoices/${invoice.id}/send`), [
+      { recorder: invoiceEvents, events: ['invoice.status.changed'], type: 'invoice_sent', status: 'sent' },
+    ]);
+    const payer = new ApiClient(server.webUrl);
+    const declined = await payer.request('POST', `/api/pay/${invoice.id}/checkout`, { card: { number: '4000 0000 0000 0002', expiry: '12/40', cvc: '123' } });
+    assert.equal(declined.status, 402);
+    assert.equal(declined.json.error.code, 'card_declined');
+    await expectEvents(() => payer.ok('POST', `/api/pay/${invoice.id}/checkout`, { card: { number: '4242 4242 4242 4242', expiry: '12/40', cvc: '123' } }), [
+      { recorder: invoiceEvents, events: ['payment.received', 'invoice.status.changed'], type: 'invoice_completed', status: 'paid' },
+    ]);
+  });
+});
