@@ -1,17 +1,23 @@
 # The two commands a newcomer runs: `make run` and `make test`. See README.md.
-.PHONY: run build test test-rust test-js lint bench deps-test
+.PHONY: run build web test deps-test lint test-rust test-js test-web test-browser bench
 
 CARGO ?= cargo
+BIN_DEBUG := $(CURDIR)/target/debug/paybell
 
-## Build everything and start the realtime server with the development app.
+## Build everything (web app, then the binary that embeds it) and start `paybell serve --demo`.
 run: build
-	./target/release/paybell realtime
+	./target/release/paybell serve --demo
 
-build:
+build: web
 	$(CARGO) build --release -p paybell
 
+## The web app's production build in web/dist (embedded into the binary at compile time).
+web:
+	./scripts/npm-install.sh web
+	cd web && npm run build
+
 ## Install what the tests need where missing, then run every test.
-test: deps-test lint test-rust test-js
+test: deps-test lint test-rust test-js test-web test-browser
 
 deps-test:
 	./scripts/install-test-deps.sh
@@ -20,13 +26,20 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-test-rust:
+test-rust: web
 	$(CARGO) nextest run --workspace --no-fail-fast
 	$(CARGO) test --workspace --doc
 
 test-js:
 	$(CARGO) build -p paybell
-	cd tests/js && PAYBELL_BIN=$(CURDIR)/target/debug/paybell npm test
+	cd tests/js && PAYBELL_BIN=$(BIN_DEBUG) npm test
+
+test-web:
+	cd web && npm test
+
+test-browser: web
+	$(CARGO) build -p paybell
+	cd web && PAYBELL_BIN=$(BIN_DEBUG) npm run test:browser
 
 bench:
-	@echo "No benchmarks yet: the load generator is tracked in its own issue." && exit 1
+	./scripts/bench.sh
