@@ -58,6 +58,10 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub data: DataArgs,
 
+    /// TLS for the realtime address.
+    #[command(flatten)]
+    pub tls: TlsArgs,
+
     /// Add a demo owner with a few invoices, and print the login and URLs.
     #[arg(long)]
     pub demo: bool,
@@ -106,4 +110,20 @@ pub struct RealtimeArgs {
     /// Address for WebSocket clients and the HTTP API [default: 0.0.0.0:6001].
     #[arg(long, env = "PAYBELL_REALTIME_ADDR", value_name = "HOST:PORT")]
     pub addr: Option<String>,
+
+    /// TLS.
+    #[command(flatten)]
+    pub tls: TlsArgs,
+}
+
+/// Serve `wss://` and `https://` on the realtime address directly, without a proxy.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TlsArgs {
+    /// PEM certificate chain (with --tls-key) [env: PAYBELL_TLS_CERT].
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key of --tls-cert [env: PAYBELL_TLS_KEY].
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
 }

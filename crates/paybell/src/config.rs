@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use realtime::{AppConfig, ConfigError, RealtimeConfig};
@@ -102,6 +102,14 @@ impl Config {
             )
         })?;
 
+        let path = |flag: Option<PathBuf>, var: &str| flag.or_else(|| env(var).map(PathBuf::from));
+        if let Some(cert) = path(sources.realtime.tls.tls_cert, "PAYBELL_TLS_CERT") {
+            realtime.tls_cert = Some(cert);
+        }
+        if let Some(key) = path(sources.realtime.tls.tls_key, "PAYBELL_TLS_KEY") {
+            realtime.tls_key = Some(key);
+        }
+
         if let Some(app) = env_app(&env)? {
             realtime.apps.retain(|a| a.id != app.id);
             realtime.apps.insert(0, app);
@@ -159,7 +167,7 @@ mod tests {
         Config::load(Sources {
             file,
             env: env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
-            realtime: RealtimeArgs { addr: addr.map(str::to_owned) },
+            realtime: RealtimeArgs { addr: addr.map(str::to_owned), ..RealtimeArgs::default() },
             http: HttpFlags::default(),
         })
     }
@@ -193,6 +201,16 @@ mod tests {
         let keys: Vec<&str> = config.realtime.apps.iter().map(|a| a.key.as_str()).collect();
         assert_eq!(keys, ["env", "two"]);
         assert!(!config.uses_dev_app);
+    }
+
+    #[test]
+    fn tls_files_come_from_flags_env_or_file_and_must_be_paired() {
+        let file = "[realtime]\ntls_cert = \"/file/cert.pem\"\ntls_key = \"/file/key.pem\"\n";
+        let config = load(Some(file), &[("PAYBELL_TLS_KEY", "/env/key.pem")], None).unwrap();
+        assert_eq!(config.realtime.tls_cert, Some(PathBuf::from("/file/cert.pem")));
+        assert_eq!(config.realtime.tls_key, Some(PathBuf::from("/env/key.pem")));
+        let err = load(None, &[("PAYBELL_TLS_CERT", "/env/cert.pem")], None).unwrap_err();
+        assert_eq!(err.key, "realtime.tls_key");
     }
 
     #[test]

@@ -41,7 +41,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn serve_config(path: Option<&std::path::Path>, args: ServeArgs) -> anyhow::Result<Config> {
-    let realtime = RealtimeArgs { addr: args.realtime_addr };
+    let realtime = RealtimeArgs { addr: args.realtime_addr, tls: args.tls };
     let http = HttpFlags { http_addr: args.http_addr, data_dir: args.data.data_dir };
     Config::from_process(path, realtime, http)
 }
