@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use axum::Router;
 use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use url::Url;
 
@@ -100,7 +99,7 @@ impl Application {
         self,
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartupError> {
-        let stop = CancellationToken::new();
+        let stop = self.state.draining.clone();
         let tasks = TaskTracker::new();
         let store = self.state.store.clone();
         let settings = self.state.settings.clone();
@@ -116,6 +115,7 @@ impl Application {
         if let Some(fallback) = self.fallback {
             app = app.fallback_service(fallback);
         }
+        let app = app.layer(axum::middleware::from_fn(routes::with_request_id));
         let on_signal = stop.clone();
         tokio::spawn(async move {
             signal.await;

@@ -5,12 +5,14 @@
 //! - [`payments`]: `POST /api/invoices/{id}/payments`.
 //! - [`pay`]: the public payment page API, `GET /api/pay/{id}`, `POST /api/pay/{id}/checkout`.
 //! - [`realtime`]: `GET /api/config`, `POST /pusher/auth`.
+//! - [`ops`]: `GET /health`, `GET /ready`, and the request id every response carries.
 
 mod auth;
 mod error;
 mod extract;
 mod input;
 mod invoices;
+mod ops;
 mod pay;
 mod payments;
 mod realtime;
@@ -20,6 +22,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::{get, post};
+use tokio_util::sync::CancellationToken;
 use url::Url;
 
 pub use error::ApiError;
@@ -36,11 +39,14 @@ pub(crate) struct AppState {
     pub(crate) settings: Arc<Settings>,
     pub(crate) public_url: Url,
     pub(crate) provider: Provider,
+    /// Cancelled when shutdown starts: `/ready` turns 503.
+    pub(crate) draining: CancellationToken,
 }
 
 impl AppState {
     pub(crate) fn new(store: Store, settings: Arc<Settings>, public_url: Url) -> Self {
-        Self { store, settings, public_url, provider: Provider::Test }
+        let draining = CancellationToken::new();
+        Self { store, settings, public_url, provider: Provider::Test, draining }
     }
 
     pub(crate) fn channels(&self) -> ChannelNames {
@@ -63,9 +69,15 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/config", get(realtime::config))
         .route("/pusher/auth", post(realtime::authorize))
         .route("/api/{*rest}", axum::routing::any(not_found))
-        .route("/pusher/{*rest}", axum::routing::any(not_found));
+        .route("/pusher/{*rest}", axum::routing::any(not_found))
+        .route("/health", get(ops::health))
+        .route("/ready", get(ops::ready));
     api.with_state(state)
 }
+
+/// Gives every request an id (the client's `X-Request-Id`, or a new one), logs the request
+/// in a span carrying it, and returns it on the response.
+pub(crate) use ops::with_request_id;
 
 /// For checks that passed yet left a value missing, which they never do.
 fn incomplete() -> ApiError {

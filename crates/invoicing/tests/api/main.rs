@@ -7,6 +7,7 @@ mod auth;
 mod events;
 mod helpers;
 mod invoices;
+mod ops;
 mod pay;
 mod payments;
 mod realtime;
