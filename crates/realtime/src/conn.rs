@@ -1,11 +1,15 @@
 //! The handle through which the rest of the server reaches a connection: a bounded queue of
 //! pre-serialised frames and a way to close it with a code.
+//!
+//! The queue is a plain `VecDeque` behind a short lock rather than a channel: it costs
+//! nothing while empty, which is most of an idle connection's life.
 
-use std::sync::{Arc, OnceLock};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use axum::extract::ws::Utf8Bytes;
 use pusher_protocol::{ErrorCode, ServerMessage, SocketId};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::Notify;
 
 /// A frame already serialised once, shared by every receiver.
 pub(crate) type Frame = Utf8Bytes;
@@ -29,43 +33,70 @@ pub(crate) struct ConnHandle(Arc<Shared>);
 #[derive(Debug)]
 struct Shared {
     socket_id: SocketId,
-    queue: mpsc::Sender<Frame>,
+    /// Frames waiting to be written. Allocated on the first frame and shrunk when a burst
+    /// has drained, so an idle connection holds no queue memory.
+    queue: Mutex<VecDeque<Frame>>,
+    capacity: usize,
+    queued: Notify,
     kicked: Notify,
     kick: OnceLock<Kick>,
 }
 
-/// The connection task's side: the queue to drain and the handle whose kick to watch.
-#[derive(Debug)]
-pub(crate) struct ConnInbox {
-    pub(crate) frames: mpsc::Receiver<Frame>,
-    pub(crate) handle: ConnHandle,
-}
+/// Queue capacity an emptied queue keeps; anything above is given back after a burst.
+const KEEP_QUEUE_CAPACITY: usize = 8;
 
 impl ConnHandle {
-    /// A handle and the inbox its connection task reads.
-    pub(crate) fn new(socket_id: SocketId, capacity: usize) -> (Self, ConnInbox) {
-        let (queue, frames) = mpsc::channel(capacity);
-        let handle = Self(Arc::new(Shared {
+    /// A handle whose queue holds at most `capacity` frames.
+    pub(crate) fn new(socket_id: SocketId, capacity: usize) -> Self {
+        Self(Arc::new(Shared {
             socket_id,
-            queue,
+            queue: Mutex::new(VecDeque::new()),
+            capacity,
+            queued: Notify::new(),
             kicked: Notify::new(),
             kick: OnceLock::new(),
-        }));
-        (handle.clone(), ConnInbox { frames, handle })
+        }))
     }
 
     pub(crate) fn socket_id(&self) -> SocketId {
         self.0.socket_id
     }
 
+    fn queue(&self) -> MutexGuard<'_, VecDeque<Frame>> {
+        self.0.queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Queues a frame. A full queue means the client reads too slowly: it is closed with
     /// 4100 rather than buffered without bound.
     pub(crate) fn send(&self, frame: &Frame) {
-        match self.0.queue.try_send(frame.clone()) {
-            Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => {}
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                self.kick(ErrorCode::OverCapacity, "Client is too slow to read its messages");
+        let mut queue = self.queue();
+        if queue.len() >= self.0.capacity {
+            drop(queue);
+            self.kick(ErrorCode::OverCapacity, "Client is too slow to read its messages");
+            return;
+        }
+        queue.push_back(frame.clone());
+        drop(queue);
+        self.0.queued.notify_one();
+    }
+
+    /// Waits for queued frames and moves up to `max` of them into `batch`, oldest first.
+    /// Cancel-safe: frames leave the queue only when this returns.
+    pub(crate) async fn next_frames(&self, batch: &mut Vec<Frame>, max: usize) {
+        loop {
+            {
+                let mut queue = self.queue();
+                if !queue.is_empty() {
+                    let count = queue.len().min(max);
+                    batch.extend(queue.drain(..count));
+                    if queue.is_empty() && queue.capacity() > KEEP_QUEUE_CAPACITY {
+                        queue.shrink_to(KEEP_QUEUE_CAPACITY);
+                    }
+                    return;
+                }
             }
+            // A frame queued after the check above leaves a permit, so this cannot miss it.
+            self.0.queued.notified().await;
         }
     }
 
@@ -92,24 +123,51 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn a_full_queue_kicks_with_4100() {
-        let (handle, mut inbox) = ConnHandle::new(SocketId::new(1, 1), 2);
-        let frame = Frame::from("x");
-        for _ in 0..3 {
-            handle.send(&frame);
+    async fn frames_come_out_in_order_in_batches() {
+        let handle = ConnHandle::new(SocketId::new(1, 1), 10);
+        for text in ["a", "b", "c"] {
+            handle.send(&Frame::from(text));
         }
-        assert_eq!(inbox.handle.kicked().await.code, ErrorCode::OverCapacity);
-        assert_eq!(inbox.frames.recv().await.as_deref(), Some("x"));
+        let mut batch = Vec::new();
+        handle.next_frames(&mut batch, 2).await;
+        assert_eq!(batch, [Frame::from("a"), Frame::from("b")]);
+        batch.clear();
+        handle.next_frames(&mut batch, 2).await;
+        assert_eq!(batch, [Frame::from("c")]);
+    }
+
+    #[tokio::test]
+    async fn a_waiting_reader_wakes_for_a_new_frame() {
+        let handle = ConnHandle::new(SocketId::new(1, 1), 10);
+        let reader = handle.clone();
+        let task = tokio::spawn(async move {
+            let mut batch = Vec::new();
+            reader.next_frames(&mut batch, 8).await;
+            batch
+        });
+        tokio::task::yield_now().await;
+        handle.send(&Frame::from("x"));
+        assert_eq!(task.await.unwrap(), [Frame::from("x")]);
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_kicks_with_4100_and_a_drained_queue_gives_memory_back() {
+        let handle = ConnHandle::new(SocketId::new(1, 1), 100);
+        for _ in 0..101 {
+            handle.send(&Frame::from("x"));
+        }
+        assert_eq!(handle.kicked().await.code, ErrorCode::OverCapacity);
+        let mut batch = Vec::new();
+        handle.next_frames(&mut batch, 1000).await;
+        assert_eq!(batch.len(), 100);
+        assert!(handle.queue().capacity() <= KEEP_QUEUE_CAPACITY);
     }
 
     #[tokio::test]
     async fn the_first_kick_code_wins() {
-        let (handle, inbox) = ConnHandle::new(SocketId::new(1, 1), 2);
+        let handle = ConnHandle::new(SocketId::new(1, 1), 2);
         handle.kick(ErrorCode::Unauthorized, "a");
         handle.kick(ErrorCode::OverCapacity, "b");
-        assert_eq!(
-            inbox.handle.kicked().await,
-            Kick { code: ErrorCode::Unauthorized, reason: "a" }
-        );
+        assert_eq!(handle.kicked().await, Kick { code: ErrorCode::Unauthorized, reason: "a" });
     }
 }

@@ -3,7 +3,6 @@
 
 mod session;
 
-use std::collections::HashMap;
 use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,18 +17,28 @@ use axum::routing::get;
 use axum::{Json, Router};
 use futures_util::SinkExt;
 use pusher_protocol::{ErrorCode, PROTOCOL_VERSION, ServerMessage, SocketId};
-use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
 use crate::apps::App;
 use crate::config::RealtimeConfig;
-use crate::conn::{ConnHandle, ConnInbox, Frame, Kick};
+use crate::conn::{ConnHandle, Frame, Kick};
 use crate::server::AppState;
 pub(crate) use session::CACHE_TTL;
 use session::{Fatal, Session};
 
+/// Bytes read from a client socket at a time. Client frames are small (a subscribe with a
+/// presence signature is a few hundred bytes) and the buffer grows for a larger one, so an
+/// idle connection keeps only this much.
+const READ_BUFFER: usize = 512;
+
+/// Outgoing bytes gathered before a write to the socket.
+const WRITE_BUFFER: usize = 4 * 1024;
+
 /// Frames drained from the queue before one flush, so a burst costs one write.
-const FLUSH_BATCH: u64 = 64;
+const FLUSH_BATCH: usize = 64;
+
+/// Capacity the write batch keeps between events.
+const KEEP_BATCH_CAPACITY: usize = 4;
 
 /// How long a closing handshake may take before the socket is simply dropped.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -43,11 +52,17 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new().route("/app/{key}", get(upgrade)).route("/{*prefixed}", get(prefixed_upgrade))
 }
 
+/// The one query parameter the server reads (`client`, `version` and `flash` are ignored).
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct ConnectQuery {
+    protocol: Option<String>,
+}
+
 /// What the client asked for in its upgrade request.
 #[derive(Debug)]
 struct Handshake {
     key: String,
-    query: HashMap<String, String>,
+    protocol: Option<String>,
     origin: Option<String>,
 }
 
@@ -55,17 +70,17 @@ struct Handshake {
 pub(crate) async fn upgrade(
     State(state): State<AppState>,
     Path(key): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
+    Query(query): Query<ConnectQuery>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
     let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()).map(str::to_owned);
-    let handshake = Handshake { key, query, origin };
+    let handshake = Handshake { key, protocol: query.protocol, origin };
     let config = &state.config;
     ws.max_message_size(config.max_frame_bytes)
         .max_frame_size(config.max_frame_bytes)
-        .read_buffer_size(4 * 1024)
-        .write_buffer_size(4 * 1024)
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
         .on_upgrade(move |socket| connection(socket, state, handshake))
 }
 
@@ -74,7 +89,7 @@ pub(crate) async fn upgrade(
 pub(crate) async fn prefixed_upgrade(
     State(state): State<AppState>,
     Path(path): Path<String>,
-    query: Query<HashMap<String, String>>,
+    query: Query<ConnectQuery>,
     headers: HeaderMap,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
@@ -100,11 +115,13 @@ async fn connection(mut socket: WebSocket, state: AppState, handshake: Handshake
         Ok(app) => app,
         Err(fatal) => return refuse(&mut socket, fatal.code, &fatal.message).await,
     };
+    // Held for the connection's whole life otherwise.
+    drop(handshake);
     app.usage.connections_total.fetch_add(1, Ordering::Relaxed);
     let socket_id = next_socket_id();
-    let (conn, inbox) = ConnHandle::new(socket_id, state.config.outbound_queue);
-    let mut session = Session::new(app.clone(), conn);
-    let ending = run(&mut socket, &state, &mut session, inbox).await;
+    let conn = ConnHandle::new(socket_id, state.config.outbound_queue);
+    let mut session = Session::new(app.clone(), conn.clone());
+    let ending = run(&mut socket, &state, &mut session, conn).await;
     session.finish();
     app.hub.disconnect();
     state.node_connections.fetch_sub(1, Ordering::AcqRel);
@@ -137,8 +154,8 @@ fn admit(state: &AppState, handshake: &Handshake) -> Result<Arc<App>, Fatal> {
         return Err(fatal(ErrorCode::Unauthorized, format!("Origin {origin} is not allowed")));
     }
     let protocol = handshake
-        .query
-        .get("protocol")
+        .protocol
+        .as_ref()
         .ok_or_else(|| fatal(ErrorCode::NoProtocol, "No protocol version given".to_owned()))?;
     let version: u32 = protocol.parse().map_err(|_| {
         fatal(ErrorCode::InvalidVersion, format!("Invalid version string {protocol:?}"))
@@ -194,9 +211,9 @@ async fn run(
     socket: &mut WebSocket,
     state: &AppState,
     session: &mut Session,
-    inbox: ConnInbox,
+    handle: ConnHandle,
 ) -> Ending {
-    let ConnInbox { mut frames, handle } = inbox;
+    let mut batch = Vec::with_capacity(0);
     let config = &state.config;
     let established = ServerMessage::ConnectionEstablished {
         socket_id: handle.socket_id(),
@@ -227,14 +244,14 @@ async fn run(
                 }
                 timer.as_mut().reset(earliest(activity, sign_in_by));
             }
-            Some(frame) = frames.recv() => {
+            () = handle.next_frames(&mut batch, FLUSH_BATCH) => {
                 // A client that stops reading blocks the write; a kick or shutdown must still
                 // get through, so the write races them.
                 tokio::select! {
                     biased;
                     kick = handle.kicked() => return kick.into(),
                     () = state.shutdown.cancelled() => return shutdown(config).await,
-                    written = write_queued(socket, frame, &mut frames) => match written {
+                    written = write_batch(socket, &mut batch) => match written {
                         Ok((count, bytes)) => {
                             let usage = &session.app().usage;
                             usage.messages_out.fetch_add(count, Ordering::Relaxed);
@@ -325,23 +342,21 @@ async fn flush_replies(socket: &mut WebSocket, session: &mut Session) -> Result<
     socket.flush().await
 }
 
-/// Writes one queued frame and whatever else is already queued, then flushes once.
-/// Returns how many frames and bytes went out.
-async fn write_queued(
+/// Writes a batch of queued frames and flushes once. Returns how many frames and bytes
+/// went out.
+async fn write_batch(
     socket: &mut WebSocket,
-    first: Frame,
-    frames: &mut mpsc::Receiver<Frame>,
+    batch: &mut Vec<Frame>,
 ) -> Result<(u64, u64), axum::Error> {
-    let mut bytes = first.len() as u64;
-    socket.feed(Message::Text(first)).await?;
-    let mut count = 1;
-    while count < FLUSH_BATCH {
-        let Ok(frame) = frames.try_recv() else { break };
+    let count = batch.len() as u64;
+    let mut bytes = 0;
+    for frame in batch.drain(..) {
         bytes += frame.len() as u64;
         socket.feed(Message::Text(frame)).await?;
-        count += 1;
     }
     socket.flush().await?;
+    // Keep a small buffer for the next event; give back what a burst needed.
+    batch.shrink_to(KEEP_BATCH_CAPACITY);
     Ok((count, bytes))
 }
 
