@@ -7,6 +7,7 @@
 # in count and time, and stops by itself. Sizes default to the issue's targets and are
 # clamped to what the open-file limit allows; override them with the variables below, e.g.
 #   BENCH_IDLE_MAX=50000 BENCH_TP_CHANNELS=20 make bench
+# BENCH_LABELS="paybell" skips the floor; PAYBELL_BIN=path measures a prebuilt server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +20,7 @@ TP_CHANNELS=${BENCH_TP_CHANNELS:-100}
 TP_SUBSCRIBERS=${BENCH_TP_SUBSCRIBERS:-500}
 TRIGGER_CONCURRENCY=${BENCH_TRIGGER_CONCURRENCY:-32}
 TRIGGER_SECS=${BENCH_TRIGGER_SECS:-10}
-CHURN_SECS=${BENCH_CHURN_SECS:-20}
+CHURN_SECS=${BENCH_CHURN_SECS:-10}
 # Which servers: `paybell floor` by default; `paybell` alone skips the floor.
 LABELS=${BENCH_LABELS:-paybell floor}
 
@@ -49,8 +50,13 @@ if [ $((TP_CHANNELS * TP_SUBSCRIBERS)) -gt "$CAP" ]; then
     TP_CHANNELS=$((CAP / TP_SUBSCRIBERS))
 fi
 
-cargo build --release -p paybell -p loadgen
-PAYBELL=./target/release/paybell
+# Separately, so the server is exactly what `make build` makes (no feature unification).
+# PAYBELL_BIN measures another build of the server (e.g. an older commit) instead.
+if [ -z "${PAYBELL_BIN:-}" ]; then
+    cargo build --release -p paybell
+fi
+cargo build --release -p loadgen
+PAYBELL=${PAYBELL_BIN:-./target/release/paybell}
 LOADGEN=./target/release/paybell-loadgen
 
 OUT=target/bench/$(date -u +%Y%m%dT%H%M%SZ)
@@ -114,19 +120,23 @@ START=$(date +%s)
 LOAD_START=$(cut -d" " -f1-3 /proc/loadavg)
 for label in $LABELS; do
     scenario "$label" "idle-$IDLE" idle --connections "$IDLE"
-    scenario "$label" "idle-max" idle --connections "$IDLE_MAX"
+    if [ "$IDLE_MAX" -gt "$IDLE" ]; then
+        scenario "$label" "idle-$IDLE_MAX" idle --connections "$IDLE_MAX"
+    fi
     scenario "$label" "fanout-$FANOUT" fanout --subscribers "$FANOUT" --runs "$FANOUT_RUNS"
-    scenario "$label" "fanout-max" fanout --subscribers "$FANOUT_MAX" --runs 5
+    if [ "$FANOUT_MAX" -gt "$FANOUT" ]; then
+        scenario "$label" "fanout-$FANOUT_MAX" fanout --subscribers "$FANOUT_MAX" --runs 5
+    fi
     scenario "$label" "throughput" throughput --channels "$TP_CHANNELS" --subscribers "$TP_SUBSCRIBERS"
     scenario "$label" "trigger" trigger --concurrency "$TRIGGER_CONCURRENCY" --secs "$TRIGGER_SECS"
     # The floor has no auth, presence or unsubscribe bookkeeping worth comparing.
     if [ "$label" != floor ]; then
-        scenario "$label" "churn" churn --secs "$CHURN_SECS"
+        scenario "$label" "churn" churn --secs "$CHURN_SECS" --cycles 2
     fi
 done
 
 {
-    echo "Paybell benchmarks, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (with local changes)')"
+    echo "Paybell benchmarks, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (with local changes)'), server $PAYBELL"
     echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; load average at start: $LOAD_START, at end: $(cut -d" " -f1-3 /proc/loadavg)"
     echo "client and server share the machine; took $(($(date +%s) - START)) s"
     for note in "${NOTES[@]}"; do echo "note: $note"; done
