@@ -227,12 +227,15 @@ async fn run(
         Instant::now() + Duration::from_secs(session.app().config.user_authentication_timeout)
     });
     let mut timer = pin!(sleep_until(earliest(activity, sign_in_by)));
+    // Made once, not on every pass: each new waiter is a lock and a list update.
+    let mut kicked = pin!(handle.kicked());
+    let mut stopping = pin!(state.shutdown.cancelled());
     let mut awaiting_pong = false;
     loop {
         tokio::select! {
             biased;
-            kick = handle.kicked() => return kick.into(),
-            () = state.shutdown.cancelled() => return shutdown(config).await,
+            kick = &mut kicked => return kick.into(),
+            () = &mut stopping => return shutdown(config).await,
             incoming = socket.recv() => {
                 activity = Instant::now() + config.activity_timeout();
                 awaiting_pong = false;
@@ -249,8 +252,8 @@ async fn run(
                 // get through, so the write races them.
                 tokio::select! {
                     biased;
-                    kick = handle.kicked() => return kick.into(),
-                    () = state.shutdown.cancelled() => return shutdown(config).await,
+                    kick = &mut kicked => return kick.into(),
+                    () = &mut stopping => return shutdown(config).await,
                     written = write_batch(socket, &mut batch) => match written {
                         Ok((count, bytes)) => {
                             let usage = &session.app().usage;
@@ -336,7 +339,8 @@ async fn flush_replies(socket: &mut WebSocket, session: &mut Session) -> Result<
     if session.replies.is_empty() {
         return Ok(());
     }
-    for reply in session.replies.drain(..) {
+    // Taken, not drained, so an idle connection keeps no reply buffer.
+    for reply in std::mem::take(&mut session.replies) {
         socket.feed(Message::Text(Utf8Bytes::from(reply))).await?;
     }
     socket.flush().await
