@@ -65,8 +65,8 @@ describe('laravel-echo', () => {
     const viewer = echoFor();
     const a = owner.private('invoice.77');
     const b = viewer.private('invoice.77');
-    await subscribedEcho(a, 'owner private-invoice.77');
-    await subscribedEcho(b, 'viewer private-invoice.77');
+    // Both registered before either is awaited: Echo's .subscribed() misses an earlier success.
+    await Promise.all([subscribedEcho(a, 'owner private-invoice.77'), subscribedEcho(b, 'viewer private-invoice.77')]);
 
     const got = once((cb) => b.listen('.invoice.status.changed', cb), 'private event');
     await sdk.trigger('private-invoice.77', 'invoice.status.changed', { status: 'paid' });

@@ -14,6 +14,7 @@ use pusher_protocol::api::ChannelAttributes;
 use pusher_protocol::{ChannelName, Member, ServerMessage, SocketId};
 
 use crate::conn::{ConnHandle, Frame, frame};
+use crate::small_map::SmallMap;
 
 mod cache;
 mod users;
@@ -44,9 +45,9 @@ pub(crate) struct Hub {
 
 #[derive(Debug, Default)]
 struct Channel {
-    subscribers: HashMap<SocketId, Subscriber>,
+    subscribers: SmallMap<SocketId, Subscriber>,
     /// Presence members by user id: how many of the user's connections are in, and its info.
-    members: HashMap<Arc<str>, Presence>,
+    members: SmallMap<Arc<str>, Presence>,
 }
 
 #[derive(Debug)]
@@ -156,11 +157,12 @@ impl Hub {
                 subscriber.conn.send(&added);
             }
         }
-        entry
-            .members
-            .entry(user_id.clone())
-            .or_insert(Presence { connections: 0, member })
-            .connections += 1;
+        match entry.members.get_mut(&user_id) {
+            Some(presence) => presence.connections += 1,
+            None => {
+                entry.members.insert(user_id.clone(), Presence { connections: 1, member });
+            }
+        }
         entry
             .subscribers
             .insert(conn.socket_id(), Subscriber { conn: conn.clone(), user_id: Some(user_id) });
@@ -204,7 +206,7 @@ impl Hub {
         let Some(entry) = channels.get(channel) else {
             return;
         };
-        for (socket_id, subscriber) in &entry.subscribers {
+        for (socket_id, subscriber) in entry.subscribers.iter() {
             if Some(*socket_id) != except {
                 subscriber.conn.send(frame);
             }

@@ -22,6 +22,7 @@ mod metrics;
 mod ops;
 mod rate;
 pub mod server;
+mod small_map;
 mod tls;
 pub mod trigger;
 mod webhooks;

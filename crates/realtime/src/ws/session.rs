@@ -3,7 +3,6 @@
 //! Replies to the client itself are collected in `replies` and written by the connection
 //! task; frames for other connections go through the hub.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,6 +17,7 @@ use serde_json::Value;
 use crate::apps::App;
 use crate::conn::{ConnHandle, frame};
 use crate::hub::JoinRefused;
+use crate::small_map::SmallMap;
 use crate::webhooks::WebhookEvent;
 
 /// An error that closes the connection: `pusher:error` with the code, then a close frame.
@@ -46,7 +46,7 @@ pub(crate) struct Session {
     app: Arc<App>,
     conn: ConnHandle,
     /// Subscribed channels, with the presence user id where there is one.
-    subscriptions: HashMap<ChannelName, Option<Arc<str>>>,
+    subscriptions: SmallMap<ChannelName, Option<Arc<str>>>,
     user: Option<SignedIn>,
     client_events: RateWindow,
     /// Frames for this client, in order.
@@ -58,7 +58,7 @@ impl Session {
         Self {
             app,
             conn,
-            subscriptions: HashMap::new(),
+            subscriptions: SmallMap::default(),
             user: None,
             client_events: RateWindow { started: Instant::now(), count: 0 },
             replies: Vec::new(),
