@@ -51,6 +51,18 @@ pub struct Sources<'a> {
 }
 
 impl Config {
+    /// Warns that the realtime server runs with the well-known development credentials,
+    /// with which anyone who reaches its port can sign API calls.
+    pub fn warn_if_dev_app(&self) {
+        if self.uses_dev_app {
+            tracing::warn!(
+                "no app configured: using the development app app-id/app-key/app-secret, whose \
+                 secret is public; set PAYBELL_APP_ID, PAYBELL_APP_KEY and PAYBELL_APP_SECRET \
+                 for anything reachable from other machines"
+            );
+        }
+    }
+
     /// Reads `path` (if any) and the process environment, then layers the flags on top.
     ///
     /// # Errors

@@ -53,11 +53,7 @@ fn data_config(path: Option<&std::path::Path>, args: &DataArgs) -> anyhow::Resul
 
 async fn realtime(config_path: Option<&std::path::Path>, args: RealtimeArgs) -> anyhow::Result<()> {
     let config = Config::from_process(config_path, args, HttpFlags::default())?;
-    if config.uses_dev_app {
-        tracing::warn!(
-            "no app configured: using the development app app-id/app-key/app-secret; set PAYBELL_APP_ID, PAYBELL_APP_KEY and PAYBELL_APP_SECRET for anything real"
-        );
-    }
+    config.warn_if_dev_app();
     let listener = TcpListener::bind(config.realtime_addr)
         .await
         .with_context(|| format!("binding the realtime address {}", config.realtime_addr))?;

@@ -8,7 +8,7 @@ use invoicing::domain::ChannelNames;
 use invoicing::{
     Application, BrowserEndpoint, DatabaseUrl, Publisher, RealtimeAccess, Settings, WsHost,
 };
-use pusher_client::{Endpoint, PusherClient, Secret, Target};
+use pusher_client::{Endpoint, PusherClient, Target};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -30,6 +30,7 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
             (Publisher::Remote(client), None, remote_access(remote))
         }
         None => {
+            config.warn_if_dev_app();
             let (server, publisher, access) = built_in(&config).await?;
             (publisher, Some(server), access)
         }
@@ -88,8 +89,13 @@ async fn built_in(
     let server = realtime::Server::build(config.realtime.clone(), listener)?;
     let bound = server.local_addr()?;
     let publisher = Publisher::BuiltIn { publisher: server.publisher(), app_id: app.id.clone() };
-    let target = Target::new(&app.id, &app.key, Secret::new(app.secret.expose()))?
-        .with_endpoint(Endpoint::host(&browser_host(bound), bound.port(), false)?);
+    // With a certificate the realtime port speaks only wss://, so browsers must be told so.
+    let tls = config.realtime.tls_cert.is_some();
+    let target = Target::new(&app.id, &app.key, app.secret.clone())?.with_endpoint(Endpoint::host(
+        &browser_host(bound),
+        bound.port(),
+        tls,
+    )?);
     let ws_host = if bound.ip().is_unspecified() {
         WsHost::FromRequest
     } else {
@@ -99,7 +105,7 @@ async fn built_in(
         cluster: "mt1".to_owned(),
         ws_host,
         ws_port: bound.port(),
-        force_tls: false,
+        force_tls: tls,
     };
     Ok((server, publisher, RealtimeAccess { signer: target, browser }))
 }

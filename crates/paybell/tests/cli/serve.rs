@@ -119,3 +119,24 @@ async fn bad_configuration_names_the_key() {
         assert!(stderr.contains(key), "{key}: {stderr}");
     }
 }
+
+#[tokio::test]
+async fn with_a_certificate_browsers_are_told_to_use_wss() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
+    std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
+    let args = ["--tls-cert", cert_path.to_str().unwrap(), "--tls-key", key_path.to_str().unwrap()];
+    let process = serve(&dir.path().join("data"), &args, &[]);
+    let web = process.port("paybell web listening on http://127.0.0.1:").await;
+    process.port("paybell realtime listening on 127.0.0.1:").await;
+    let config: Value = reqwest::get(format!("http://127.0.0.1:{web}/api/config"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(config["pusher"]["forceTLS"], true, "{config}");
+    assert!(process.terminate().await);
+}
