@@ -124,8 +124,12 @@ async fn an_oversized_frame_closes_with_1009() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn a_silent_client_is_pinged_then_closed_with_4201() {
+/// A server that pings after 1 s of silence and waits 1 s for the pong, and a raw client that
+/// answers nothing by itself.
+async fn raw_client_with_one_second_pings() -> (
+    helpers::TestServer,
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+) {
     let config = RealtimeConfig {
         apps: vec![app()],
         activity_timeout: 1,
@@ -133,7 +137,13 @@ async fn a_silent_client_is_pinged_then_closed_with_4201() {
         ..RealtimeConfig::default()
     };
     let server = helpers::spawn_with(config).await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(server.ws_url(KEY)).await.unwrap();
+    let (ws, _) = tokio_tungstenite::connect_async(server.ws_url(KEY)).await.unwrap();
+    (server, ws)
+}
+
+#[tokio::test]
+async fn a_silent_client_is_pinged_then_closed_with_4201() {
+    let (server, mut ws) = raw_client_with_one_second_pings().await;
     let mut events = Vec::new();
     let close = loop {
         match tokio::time::timeout(Duration::from_secs(5), ws.next()).await.unwrap() {
@@ -152,14 +162,7 @@ async fn a_silent_client_is_pinged_then_closed_with_4201() {
 
 #[tokio::test]
 async fn a_client_that_answers_pings_stays() {
-    let config = RealtimeConfig {
-        apps: vec![app()],
-        activity_timeout: 1,
-        pong_timeout: 1,
-        ..RealtimeConfig::default()
-    };
-    let server = helpers::spawn_with(config).await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(server.ws_url(KEY)).await.unwrap();
+    let (server, mut ws) = raw_client_with_one_second_pings().await;
     let mut pings = 0;
     let deadline = tokio::time::Instant::now() + Duration::from_millis(3500);
     while let Ok(Some(Ok(message))) = tokio::time::timeout_at(deadline, ws.next()).await {
