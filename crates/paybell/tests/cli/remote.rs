@@ -106,10 +106,10 @@ async fn remote_publishing_survives_a_realtime_restart() {
     let mut listener = subscribe(port, &channel).await;
     let created = api.post("/api/invoices", &invoice()).await;
     // The demo's own invoice.created events may still be on their way: they come first.
-    let (event, payload) = loop {
+    let event = loop {
         let (event, payload) = next_event(&mut listener).await;
         if payload["invoiceId"] == created["id"] {
-            break (event, payload);
+            break event;
         }
         assert_eq!(event, "invoice.created", "only demo invoices come before: {payload}");
     };
