@@ -3,8 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use pusher_protocol::ChannelName;
-
+use crate::adapter::Adapter;
 use crate::config::AppConfig;
 use crate::hub::Hub;
 use crate::metrics::Usage;
@@ -15,7 +14,10 @@ use crate::webhooks::{WebhookEvent, Webhooks};
 #[derive(Debug)]
 pub(crate) struct App {
     pub(crate) config: Arc<AppConfig>,
+    /// This node's connections.
     pub(crate) hub: Hub,
+    /// Where state shared with other nodes lives, if any.
+    pub(crate) adapter: Adapter,
     pub(crate) usage: Usage,
     pub(crate) webhooks: Webhooks,
     /// The HTTP API rate limit, when the app has one.
@@ -23,20 +25,6 @@ pub(crate) struct App {
 }
 
 impl App {
-    /// Sends `channel`'s subscribers, and the webhooks, its current count.
-    pub(crate) fn send_subscription_count(&self, channel: &ChannelName) {
-        if let Some(count) = self.hub.broadcast_subscription_count(channel) {
-            self.webhook(WebhookEvent::SubscriptionCount { channel: channel.clone(), count });
-        }
-    }
-
-    /// Sends the counts that changed on busy channels since the last tick.
-    pub(crate) fn send_changed_counts(&self) {
-        for channel in self.hub.take_changed_counts() {
-            self.send_subscription_count(&channel);
-        }
-    }
-
     /// Sends a webhook event if the app has a webhook that wants it.
     pub(crate) fn webhook(&self, event: WebhookEvent) {
         self.webhooks.emit(&self.config, event);
@@ -52,13 +40,14 @@ pub(crate) struct Apps {
 
 impl Apps {
     /// Builds the registry from validated configurations.
-    pub(crate) fn new(configs: &[AppConfig], webhooks: &Webhooks) -> Self {
+    pub(crate) fn new(configs: &[AppConfig], webhooks: &Webhooks, adapter: &Adapter) -> Self {
         let apps: Vec<Arc<App>> = configs
             .iter()
             .map(|c| {
                 Arc::new(App {
                     config: Arc::new(c.clone()),
                     hub: Hub::default(),
+                    adapter: adapter.clone(),
                     usage: Usage::default(),
                     webhooks: webhooks.clone(),
                     api_rate: c.max_api_requests_per_second.map(RateLimiter::per_second),

@@ -31,6 +31,14 @@ pub struct RealtimeConfig {
     pub tls_cert: Option<std::path::PathBuf>,
     /// PEM private key of `tls_cert`.
     pub tls_key: Option<std::path::PathBuf>,
+    /// `redis://…`: nodes on the same Redis and prefix share channels, presence, counts
+    /// and cache channels, and events reach subscribers on every node.
+    pub redis_url: Option<String>,
+    /// Prefix of every Redis key and pub/sub channel, so deployments can share one Redis.
+    pub redis_prefix: String,
+    /// Seconds a node stays a member of the cluster without renewing its lease; after that
+    /// the others remove its connections (members leave, webhooks fire).
+    pub redis_node_lease_secs: u64,
 }
 
 impl Default for RealtimeConfig {
@@ -46,11 +54,34 @@ impl Default for RealtimeConfig {
             shutdown_jitter_ms: 1000,
             tls_cert: None,
             tls_key: None,
+            redis_url: None,
+            redis_prefix: "paybell".to_owned(),
+            redis_node_lease_secs: 10,
         }
     }
 }
 
 impl RealtimeConfig {
+    fn validate_redis(&self) -> Result<(), ConfigError> {
+        positive("realtime.redis_node_lease_secs", self.redis_node_lease_secs)?;
+        let prefix = &self.redis_prefix;
+        if prefix.is_empty() || prefix.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(ConfigError::new(
+                "realtime.redis_prefix",
+                "must be non-empty, without spaces or control characters",
+            ));
+        }
+        let Some(url) = &self.redis_url else { return Ok(()) };
+        match url::Url::parse(url) {
+            Ok(parsed) if parsed.scheme() == "redis" && parsed.host().is_some() => Ok(()),
+            Ok(parsed) => Err(ConfigError::new(
+                "realtime.redis_url",
+                format!("scheme must be redis:// with a host, got {}://", parsed.scheme()),
+            )),
+            Err(error) => Err(ConfigError::new("realtime.redis_url", format!("{error}"))),
+        }
+    }
+
     /// `activity_timeout` as a duration.
     pub fn activity_timeout(&self) -> Duration {
         Duration::from_secs(self.activity_timeout)
@@ -70,6 +101,7 @@ impl RealtimeConfig {
         positive("realtime.activity_timeout", self.activity_timeout)?;
         positive("realtime.pong_timeout", self.pong_timeout)?;
         positive("realtime.outbound_queue", self.outbound_queue)?;
+        self.validate_redis()?;
         match (&self.tls_cert, &self.tls_key) {
             (Some(_), None) => {
                 return Err(ConfigError::new("realtime.tls_key", "is needed with tls_cert"));

@@ -11,16 +11,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use pusher_protocol::api::ChannelAttributes;
-use pusher_protocol::{ChannelName, Member, ServerMessage, SocketId};
+use pusher_protocol::{ChannelName, Member, SocketId};
 
-use crate::conn::{ConnHandle, Frame, frame};
+use crate::conn::{ConnHandle, Frame};
 use crate::small_map::SmallMap;
 
 mod cache;
 mod users;
 
 pub(crate) use cache::Cache;
-pub(crate) use users::Users;
+pub(crate) use users::{SignIn, Users};
 
 /// Locks over the channel map; a power of two well above the core count.
 const SHARDS: usize = 16;
@@ -121,8 +121,8 @@ impl Hub {
         self.connections.fetch_sub(1, Ordering::AcqRel);
     }
 
-    /// Adds `conn` to `channel`; on presence channels `member` joins, and the other
-    /// subscribers hear `member_added` if the user was not there yet.
+    /// Adds `conn` to `channel`; on presence channels `member` joins. Announcing a new
+    /// member is the caller's part (see `adapter`), as it may be cluster-wide.
     pub(crate) fn join(
         &self,
         conn: &ConnHandle,
@@ -151,12 +151,6 @@ impl Hub {
             }
             return Err(JoinRefused::PresenceFull);
         }
-        if is_new {
-            let added = frame(&ServerMessage::MemberAdded { channel, member: &member });
-            for subscriber in entry.subscribers.values() {
-                subscriber.conn.send(&added);
-            }
-        }
         match entry.members.get_mut(&user_id) {
             Some(presence) => presence.connections += 1,
             None => {
@@ -172,7 +166,7 @@ impl Hub {
     }
 
     /// Removes a connection from a channel; `None` when it was not subscribed.
-    /// On presence channels the user's last connection leaving sends `member_removed`.
+    /// On presence channels `member_removed` names the user whose last connection left.
     pub(crate) fn leave(&self, socket_id: SocketId, channel: &ChannelName) -> Option<Left> {
         let mut channels = self.channels(channel);
         let entry = channels.get_mut(channel)?;
@@ -185,10 +179,6 @@ impl Hub {
             });
             if gone {
                 entry.members.remove(&user_id);
-                let removed = frame(&ServerMessage::MemberRemoved { channel, user_id: &user_id });
-                for other in entry.subscribers.values() {
-                    other.conn.send(&removed);
-                }
                 member_removed = Some(user_id);
             }
         }
@@ -211,19 +201,6 @@ impl Hub {
                 subscriber.conn.send(frame);
             }
         }
-    }
-
-    /// Sends every subscriber of `channel` its current subscription count and returns it;
-    /// `None` when the channel is empty.
-    pub(crate) fn broadcast_subscription_count(&self, channel: &ChannelName) -> Option<usize> {
-        let channels = self.channels(channel);
-        let entry = channels.get(channel)?;
-        let count = entry.subscribers.len();
-        let message = frame(&ServerMessage::SubscriptionCount { channel, count });
-        for subscriber in entry.subscribers.values() {
-            subscriber.conn.send(&message);
-        }
-        Some(count)
     }
 
     /// Notes that a busy channel's count changed; [`Hub::take_changed_counts`] collects it.
@@ -254,6 +231,26 @@ impl Hub {
             let shard = lock(shard);
             let matching = shard.iter().filter(|(name, _)| name.as_str().starts_with(prefix));
             found.extend(matching.map(|(name, channel)| (name.clone(), channel.attributes())));
+        }
+        found
+    }
+
+    /// Every subscription on this node, with the presence member where there is one: what
+    /// a cluster adapter re-registers after it lost its shared state.
+    pub(crate) fn subscriptions(&self) -> Vec<(ChannelName, SocketId, Option<Member>)> {
+        let mut found = Vec::new();
+        for shard in &self.channels {
+            let shard = lock(shard);
+            for (name, channel) in shard.iter() {
+                for (socket_id, subscriber) in channel.subscribers.iter() {
+                    let member = subscriber
+                        .user_id
+                        .as_ref()
+                        .and_then(|id| channel.members.get(id))
+                        .map(|p| p.member.clone());
+                    found.push((name.clone(), *socket_id, member));
+                }
+            }
         }
         found
     }

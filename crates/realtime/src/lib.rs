@@ -2,6 +2,7 @@
 //!
 //! # Layout
 //! - [`config`]: apps, limits and switches, validated at start-up.
+//! - `adapter`: the seam to shared state: this node alone, or several nodes through Redis.
 //! - `apps`: the apps served, by key and id, each with its hub.
 //! - `hub`: one app's channels, presence members, signed-in users and cache.
 //! - `conn`: the handle to a connection: a bounded queue of pre-serialised frames and a kick.
@@ -13,6 +14,7 @@
 //! - [`server`]: `Server::build` → `port()` → `run_until_stopped`.
 #![deny(missing_docs)]
 
+mod adapter;
 mod apps;
 pub mod config;
 mod conn;
@@ -28,6 +30,7 @@ pub mod trigger;
 mod webhooks;
 mod ws;
 
+pub use adapter::ClusterError;
 pub use config::{AppConfig, ConfigError, RealtimeConfig, Secret, WebhookConfig, WebhookKind};
 pub use server::{Server, ServerError};
 pub use trigger::{Publisher, TriggerError};

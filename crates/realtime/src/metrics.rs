@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -25,6 +25,16 @@ struct Inner {
     webhooks_delivered: AtomicU64,
     webhooks_failed: AtomicU64,
     webhooks_dropped: AtomicU64,
+    redis: RedisFigures,
+}
+
+/// The Redis adapter's health, shown only when it is configured.
+#[derive(Debug, Default)]
+struct RedisFigures {
+    enabled: AtomicBool,
+    up: AtomicBool,
+    errors: AtomicU64,
+    dropped: AtomicU64,
 }
 
 /// One app's usage.
@@ -94,6 +104,29 @@ impl Metrics {
 
     pub(crate) fn webhook_dropped(&self) {
         self.0.webhooks_dropped.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn redis_enabled(&self) {
+        self.0.redis.enabled.store(true, Ordering::Relaxed);
+        self.0.redis.up.store(true, Ordering::Relaxed);
+    }
+
+    pub(crate) fn redis_up(&self, up: bool) {
+        self.0.redis.up.store(up, Ordering::Relaxed);
+    }
+
+    /// Whether Redis answered the last call; `None` without the Redis adapter.
+    pub(crate) fn redis_is_up(&self) -> Option<bool> {
+        let redis = &self.0.redis;
+        redis.enabled.load(Ordering::Relaxed).then(|| redis.up.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn redis_error(&self) {
+        self.0.redis.errors.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn redis_dropped(&self) {
+        self.0.redis.dropped.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The Prometheus text for these figures and each app's `(id, connections, usage)`.
@@ -184,6 +217,26 @@ impl Metrics {
         for (name, help, value) in webhooks {
             gauge(&mut out, name, help, "counter");
             let _ = writeln!(out, "{name} {}", value.load(Ordering::Relaxed));
+        }
+        if let Some(up) = self.redis_is_up() {
+            gauge(&mut out, "paybell_redis_up", "1 when Redis answered the last call.", "gauge");
+            let _ = writeln!(out, "paybell_redis_up {}", u8::from(up));
+            let redis = [
+                (
+                    "paybell_redis_errors_total",
+                    "Redis calls that failed or timed out.",
+                    &self.0.redis.errors,
+                ),
+                (
+                    "paybell_redis_dropped_total",
+                    "Frames not sent to other nodes because the Redis queue was full.",
+                    &self.0.redis.dropped,
+                ),
+            ];
+            for (name, help, value) in redis {
+                gauge(&mut out, name, help, "counter");
+                let _ = writeln!(out, "{name} {}", value.load(Ordering::Relaxed));
+            }
         }
         out
     }

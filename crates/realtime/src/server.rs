@@ -13,6 +13,7 @@ use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::adapter::{Adapter, ClusterError, RedisAdapter};
 use crate::apps::Apps;
 use crate::config::{ConfigError, RealtimeConfig};
 use crate::metrics::Metrics;
@@ -30,6 +31,8 @@ const COUNT_INTERVAL: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone)]
 pub(crate) struct AppState {
     pub(crate) apps: Apps,
+    /// Shared by every app.
+    pub(crate) adapter: Adapter,
     pub(crate) config: Arc<RealtimeConfig>,
     pub(crate) metrics: Metrics,
     /// Cancelled when the server starts stopping: no new work, clients told to reconnect.
@@ -48,6 +51,9 @@ pub enum ServerError {
     /// The listener failed.
     #[error("realtime listener: {0}")]
     Io(#[from] std::io::Error),
+    /// The Redis adapter could not be set up (a bad `redis_url`).
+    #[error("realtime.redis_url: {0}")]
+    Redis(#[from] ClusterError),
 }
 
 /// The realtime server, bound and ready to run.
@@ -80,8 +86,17 @@ impl Server {
         };
         let metrics = Metrics::default();
         let (webhooks, webhook_jobs) = Webhooks::new(metrics.clone());
+        let adapter = match &config.redis_url {
+            None => Adapter::Local,
+            Some(url) => {
+                let lease = Duration::from_secs(config.redis_node_lease_secs);
+                let redis = RedisAdapter::new(url, &config.redis_prefix, lease, metrics.clone())?;
+                Adapter::Redis(Arc::new(redis))
+            }
+        };
         let state = AppState {
-            apps: Apps::new(&config.apps, &webhooks),
+            apps: Apps::new(&config.apps, &webhooks, &adapter),
+            adapter,
             config: Arc::new(config),
             metrics,
             shutdown: CancellationToken::new(),
@@ -121,6 +136,10 @@ impl Server {
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
         let Self { listener, tls, state, webhook_jobs } = self;
+        let cluster_stop = CancellationToken::new();
+        if let Adapter::Redis(redis) = &state.adapter {
+            redis.start(state.apps.clone(), cluster_stop.clone()).await;
+        }
         let flush_webhooks = CancellationToken::new();
         let dispatcher = tokio::spawn(
             Dispatcher::new(webhook_jobs, state.metrics.clone()).run(flush_webhooks.clone()),
@@ -158,6 +177,10 @@ impl Server {
         if tokio::time::timeout(DRAIN_TIMEOUT, state.connections.wait()).await.is_err() {
             tracing::warn!("connections still open after the drain timeout");
         }
+        cluster_stop.cancel();
+        if let Adapter::Redis(redis) = &state.adapter {
+            redis.stop(&state.apps).await;
+        }
         flush_webhooks.cancel();
         if let Err(error) = dispatcher.await {
             tracing::error!(%error, "webhook dispatcher failed");
@@ -173,7 +196,11 @@ async fn send_changed_counts(apps: Apps, shutdown: CancellationToken) {
     loop {
         tokio::select! {
             () = shutdown.cancelled() => return,
-            _ = tick.tick() => apps.iter().for_each(|app| app.send_changed_counts()),
+            _ = tick.tick() => {
+                for app in apps.iter() {
+                    app.send_changed_counts().await;
+                }
+            }
         }
     }
 }

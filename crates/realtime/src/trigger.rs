@@ -6,7 +6,6 @@ use pusher_protocol::{ChannelName, ServerMessage, SocketId};
 
 use crate::apps::{App, Apps};
 use crate::conn::frame;
-use crate::ws::CACHE_TTL;
 
 /// Why an event was not published.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -87,9 +86,9 @@ impl Event {
                 data: &self.data,
                 user_id: None,
             };
-            app.hub.publish(channel, &frame(&message), self.except);
+            app.broadcast(channel, &frame(&message), self.except);
             if channel.kind().is_cache() {
-                app.hub.cache.store(channel, &self.name, &self.data, CACHE_TTL);
+                app.store_cached(channel, &self.name, &self.data);
             }
         }
         app.usage.publish_latency.observe(started.elapsed());

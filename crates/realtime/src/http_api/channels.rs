@@ -36,8 +36,8 @@ pub(crate) async fn list(signed: Signed) -> Result<Json<ChannelsResponse>, ApiEr
     let with_users = !info.is_empty();
     let channels = signed
         .app
-        .hub
         .channels_with_prefix(prefix)
+        .await?
         .into_iter()
         .map(|(name, attributes)| {
             let shown = ChannelAttributes {
@@ -68,8 +68,8 @@ pub(crate) async fn show(
             other => check_info_attribute(&channel, other)?,
         }
     }
-    let hub = &signed.app.hub;
-    let current = hub.channel(&channel);
+    let app = &signed.app;
+    let current = app.attributes(&channel).await?;
     let wants = |name: &str| info.contains(&name);
     Ok(Json(ChannelResponse {
         occupied: current.is_some(),
@@ -77,7 +77,7 @@ pub(crate) async fn show(
             .then(|| current.as_ref().and_then(|c| c.user_count).unwrap_or(0)),
         subscription_count: wants("subscription_count")
             .then(|| current.as_ref().and_then(|c| c.subscription_count).unwrap_or(0)),
-        cache: if wants("cache") { hub.cache.get(&channel) } else { None },
+        cache: if wants("cache") { app.cached(&channel).await } else { None },
     }))
 }
 
@@ -90,7 +90,7 @@ pub(crate) async fn users(
     if !channel.kind().is_presence() {
         return Err(ApiError::BadRequest(format!("{channel} is not a presence channel")));
     }
-    let users =
-        signed.app.hub.presence_users(&channel).into_iter().map(|id| UserId { id }).collect();
+    let users = signed.app.presence_users(&channel).await?;
+    let users = users.into_iter().map(|id| UserId { id }).collect();
     Ok(Json(UsersResponse { users }))
 }

@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use pusher_protocol::api::ErrorBody;
 use pusher_protocol::sign::ApiAuthError;
 
+use crate::adapter::ClusterError;
 use crate::trigger::TriggerError;
 
 /// An HTTP API failure.
@@ -32,6 +33,9 @@ pub(crate) enum ApiError {
     /// The event itself was refused.
     #[error(transparent)]
     Trigger(#[from] TriggerError),
+    /// The cluster's shared state could not be read.
+    #[error("Cluster state unavailable: {0}")]
+    Cluster(#[from] ClusterError),
 }
 
 impl ApiError {
@@ -47,6 +51,7 @@ impl ApiError {
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Trigger(TriggerError::UnknownApp(_)) => StatusCode::NOT_FOUND,
             Self::Trigger(TriggerError::Invalid(_)) => StatusCode::BAD_REQUEST,
+            Self::Cluster(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }

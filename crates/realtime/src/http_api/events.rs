@@ -25,10 +25,14 @@ pub(crate) async fn trigger(signed: Signed) -> Result<Json<TriggerResponse>, Api
     let (event, info) =
         check(app, request.name, request.data, &channels, request.socket_id, request.info)?;
     event.publish(app);
-    let channels = (!info.is_empty()).then(|| {
-        let attributes = |c: &ChannelName| (c.to_string(), attributes(app, c, &info));
-        event.channels.iter().map(attributes).collect::<BTreeMap<_, _>>()
-    });
+    let mut channels = None;
+    if !info.is_empty() {
+        let mut shown = BTreeMap::new();
+        for channel in &event.channels {
+            shown.insert(channel.to_string(), attributes(app, channel, &info).await);
+        }
+        channels = Some(shown);
+    }
     Ok(Json(TriggerResponse { channels }))
 }
 
@@ -51,9 +55,14 @@ pub(crate) async fn batch(signed: Signed) -> Result<Json<BatchResponse>, ApiErro
     for (event, _) in &events {
         event.publish(app);
     }
-    let batch = events.iter().any(|(_, info)| !info.is_empty()).then(|| {
-        events.iter().map(|(event, info)| attributes(app, &event.channels[0], info)).collect()
-    });
+    let mut batch = None;
+    if events.iter().any(|(_, info)| !info.is_empty()) {
+        let mut shown = Vec::with_capacity(events.len());
+        for (event, info) in &events {
+            shown.push(attributes(app, &event.channels[0], info).await);
+        }
+        batch = Some(shown);
+    }
     Ok(Json(BatchResponse { batch }))
 }
 
@@ -89,8 +98,17 @@ pub(super) fn check_info_attribute(channel: &ChannelName, attribute: &str) -> Re
     }
 }
 
-fn attributes(app: &App, channel: &ChannelName, info: &[String]) -> ChannelAttributes {
-    let current = app.hub.channel(channel).unwrap_or_default();
+/// The attributes asked for. The event is already out, so when the cluster cannot answer
+/// this node's own figures are better than an error that would make the caller retry.
+async fn attributes(app: &App, channel: &ChannelName, info: &[String]) -> ChannelAttributes {
+    let current = match app.attributes(channel).await {
+        Ok(current) => current,
+        Err(error) => {
+            tracing::warn!(%error, "channel attributes from this node only");
+            app.hub.channel(channel)
+        }
+    }
+    .unwrap_or_default();
     let wants = |name: &str| info.iter().any(|a| a == name);
     ChannelAttributes {
         user_count: wants("user_count").then(|| current.user_count.unwrap_or(0)),

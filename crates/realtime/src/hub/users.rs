@@ -8,6 +8,15 @@ use pusher_protocol::{ErrorCode, ServerMessage, SocketId, WatchlistChange, Watch
 
 use crate::conn::{ConnHandle, frame};
 
+/// What a sign-in changed.
+#[derive(Debug)]
+pub(crate) struct SignIn {
+    /// The user had no other connection here.
+    pub(crate) first: bool,
+    /// The watched users online here now.
+    pub(crate) online: Vec<String>,
+}
+
 /// Signed-in users of one app.
 #[derive(Debug, Default)]
 pub(crate) struct Users {
@@ -27,21 +36,18 @@ impl Users {
         self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Records a sign-in. The user's first connection tells its watchers it is online.
-    /// Returns the watched users that are online now.
+    /// Records a sign-in. Telling watchers that the user came online is the caller's part,
+    /// as it may be cluster-wide.
     pub(crate) fn sign_in(
         &self,
         conn: &ConnHandle,
         user_id: &Arc<str>,
         watchlist: &[Arc<str>],
-    ) -> Vec<String> {
+    ) -> SignIn {
         let mut inner = self.lock();
         let connections = inner.online.entry(user_id.clone()).or_default();
         let first = connections.is_empty();
         connections.insert(conn.socket_id(), conn.clone());
-        if first {
-            notify(&inner, user_id, WatchlistChange::Online);
-        }
         for watched in watchlist {
             inner
                 .watchers
@@ -49,16 +55,21 @@ impl Users {
                 .or_default()
                 .insert(conn.socket_id(), conn.clone());
         }
-        watchlist
+        let online = watchlist
             .iter()
             .filter(|w| inner.online.get(*w).is_some_and(|c| !c.is_empty()))
             .map(|w| w.to_string())
-            .collect()
+            .collect();
+        SignIn { first, online }
     }
 
-    /// Forgets a signed-in connection. The user's last connection tells its watchers it is
-    /// offline.
-    pub(crate) fn sign_out(&self, socket_id: SocketId, user_id: &Arc<str>, watchlist: &[Arc<str>]) {
+    /// Forgets a signed-in connection; `true` when it was the user's last one here.
+    pub(crate) fn sign_out(
+        &self,
+        socket_id: SocketId,
+        user_id: &Arc<str>,
+        watchlist: &[Arc<str>],
+    ) -> bool {
         let mut inner = self.lock();
         for watched in watchlist {
             if let Some(watchers) = inner.watchers.get_mut(watched) {
@@ -69,13 +80,34 @@ impl Users {
             }
         }
         let Some(connections) = inner.online.get_mut(user_id) else {
-            return;
+            return false;
         };
         connections.remove(&socket_id);
-        if connections.is_empty() {
+        let last = connections.is_empty();
+        if last {
             inner.online.remove(user_id);
-            notify(&inner, user_id, WatchlistChange::Offline);
         }
+        last
+    }
+
+    /// Tells this node's watchers of `user_id` that it came online or went offline.
+    pub(crate) fn notify(&self, user_id: &str, change: WatchlistChange) {
+        let inner = self.lock();
+        let Some(watchers) = inner.watchers.get(user_id) else {
+            return;
+        };
+        let events = [WatchlistEvent { name: change, user_ids: vec![user_id.to_owned()] }];
+        let event = frame(&ServerMessage::WatchlistEvents { events: &events });
+        for conn in watchers.values() {
+            conn.send(&event);
+        }
+    }
+
+    /// Every signed-in connection on this node and its user.
+    pub(crate) fn signed_in(&self) -> Vec<(SocketId, Arc<str>)> {
+        let inner = self.lock();
+        let by_user = inner.online.iter();
+        by_user.flat_map(|(user, conns)| conns.keys().map(|s| (*s, user.clone()))).collect()
     }
 
     /// Closes every connection signed in as `user_id` with 4009. Returns how many.
@@ -88,16 +120,5 @@ impl Users {
             conn.kick(ErrorCode::Unauthorized, "Connection terminated for this user");
         }
         connections.len()
-    }
-}
-
-fn notify(inner: &Inner, user_id: &str, change: WatchlistChange) {
-    let Some(watchers) = inner.watchers.get(user_id) else {
-        return;
-    };
-    let events = [WatchlistEvent { name: change, user_ids: vec![user_id.to_owned()] }];
-    let event = frame(&ServerMessage::WatchlistEvents { events: &events });
-    for conn in watchers.values() {
-        conn.send(&event);
     }
 }

@@ -23,7 +23,7 @@ use crate::apps::App;
 use crate::config::RealtimeConfig;
 use crate::conn::{ConnHandle, Frame, Kick};
 use crate::server::AppState;
-pub(crate) use session::CACHE_TTL;
+pub(crate) use session::{CACHE_TTL, COUNT_EVERY_CHANGE_UP_TO};
 use session::{Fatal, Session};
 
 /// Bytes read from a client socket at a time. Client frames are small (a subscribe with a
@@ -324,7 +324,9 @@ async fn receive(
     let usage = &session.app().usage;
     usage.messages_in.fetch_add(1, Ordering::Relaxed);
     usage.bytes_in.fetch_add(text.len() as u64, Ordering::Relaxed);
-    let result = session.handle_text(&text);
+    // Boxed: a handler may wait on Redis, and its state would otherwise be part of every
+    // idle connection's task.
+    let result = Box::pin(session.handle_text(&text)).await;
     if flush_replies(socket, session).await.is_err() {
         return Some(Ending::Gone);
     }

@@ -1,7 +1,7 @@
 //! One connection's protocol state and a handler per client message.
 //!
 //! Replies to the client itself are collected in `replies` and written by the connection
-//! task; frames for other connections go through the hub.
+//! task; frames for other connections, and shared state, go through the app's adapter.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -91,23 +91,25 @@ impl Session {
     }
 
     /// Handles one text frame.
-    pub(crate) fn handle_text(&mut self, text: &str) -> Result<(), Fatal> {
+    pub(crate) async fn handle_text(&mut self, text: &str) -> Result<(), Fatal> {
         match ClientMessage::decode(text) {
             Err(error) => {
                 self.reply_error(None, &error.to_string(), None);
                 Ok(())
             }
-            Ok(message) => self.handle(message),
+            Ok(message) => self.handle(message).await,
         }
     }
 
-    fn handle(&mut self, message: ClientMessage) -> Result<(), Fatal> {
+    async fn handle(&mut self, message: ClientMessage) -> Result<(), Fatal> {
         match message {
             ClientMessage::Ping => self.reply(&ServerMessage::Pong),
             ClientMessage::Pong => {}
-            ClientMessage::Subscribe(subscribe) => self.subscribe(subscribe),
+            ClientMessage::Subscribe(subscribe) => self.subscribe(subscribe).await,
             ClientMessage::Unsubscribe { channel } => self.unsubscribe(&channel),
-            ClientMessage::Signin { auth, user_data } => return self.sign_in(&auth, &user_data),
+            ClientMessage::Signin { auth, user_data } => {
+                return self.sign_in(&auth, &user_data).await;
+            }
             ClientMessage::ClientEvent { event, channel, data } => {
                 self.client_event(&event, &channel, &data)
             }
@@ -115,7 +117,7 @@ impl Session {
         Ok(())
     }
 
-    fn subscribe(&mut self, request: Subscribe) {
+    async fn subscribe(&mut self, request: Subscribe) {
         let channel = request.channel.clone();
         if self.subscriptions.contains_key(&channel) {
             let message = format!("Existing subscription to channel {channel}");
@@ -128,8 +130,8 @@ impl Session {
         let kind = channel.kind();
         let user_id = member.as_ref().map(|m| Arc::<str>::from(m.user_id.as_str()));
         let max_members = self.app.config.max_presence_members;
-        let joined = match self.app.hub.join(&self.conn, &channel, member, max_members) {
-            Ok(joined) => joined,
+        let members = match self.app.join(&self.conn, &channel, member).await {
+            Ok(members) => members,
             Err(JoinRefused::AlreadySubscribed) => {
                 let message = format!("Existing subscription to channel {channel}");
                 return self.reply_error(None, &message, Some(&channel));
@@ -141,21 +143,14 @@ impl Session {
                 return self.reply_error(None, &message, Some(&channel));
             }
         };
-        self.subscriptions.insert(channel.clone(), user_id.clone());
+        self.subscriptions.insert(channel.clone(), user_id);
         self.reply(&ServerMessage::SubscriptionSucceeded {
             channel: &channel,
-            members: joined.members.as_deref(),
+            members: members.as_deref(),
         });
-        if joined.occupied {
-            self.app.webhook(WebhookEvent::ChannelOccupied { channel: channel.clone() });
-        }
-        if let (true, Some(user_id)) = (joined.member_added, user_id) {
-            self.app.webhook(WebhookEvent::MemberAdded { channel: channel.clone(), user_id });
-        }
         if kind.is_cache() {
-            self.replay_cache(&channel);
+            self.replay_cache(&channel).await;
         }
-        self.count_changed(&channel, joined.subscription_count);
     }
 
     /// Checks the signature a channel kind needs; on presence channels returns the member.
@@ -221,8 +216,8 @@ impl Session {
         Ok(Member { user_id, user_info })
     }
 
-    fn replay_cache(&mut self, channel: &ChannelName) {
-        match self.app.hub.cache.get(channel) {
+    async fn replay_cache(&mut self, channel: &ChannelName) {
+        match self.app.cached(channel).await {
             Some(cached) => self.reply(&ServerMessage::Event {
                 event: &cached.event,
                 channel,
@@ -231,46 +226,20 @@ impl Session {
             }),
             None => {
                 self.reply(&ServerMessage::CacheMiss { channel });
-                if self.app.hub.cache.first_miss(channel, CACHE_TTL) {
+                if self.app.first_cache_miss(channel).await {
                     self.app.webhook(WebhookEvent::CacheMiss { channel: channel.clone() });
                 }
             }
         }
     }
 
-    /// Tells subscribers (when the app counts) and webhooks the channel's new count.
-    /// Above [`COUNT_EVERY_CHANGE_UP_TO`] subscribers the count goes out with the next
-    /// periodic tick instead, so a busy channel is not flooded with counts.
-    fn count_changed(&self, channel: &ChannelName, count: usize) {
-        if !self.app.config.subscription_count || channel.kind().is_presence() {
-            return;
-        }
-        if count > COUNT_EVERY_CHANGE_UP_TO {
-            self.app.hub.count_changed_later(channel);
-        } else {
-            self.app.send_subscription_count(channel);
-        }
-    }
-
     fn unsubscribe(&mut self, channel: &ChannelName) {
         if self.subscriptions.remove(channel).is_some() {
-            self.leave(channel);
+            self.app.leave(self.socket_id(), channel);
         }
     }
 
-    fn leave(&self, channel: &ChannelName) {
-        let Some(left) = self.app.hub.leave(self.socket_id(), channel) else { return };
-        if let Some(user_id) = left.member_removed {
-            self.app.webhook(WebhookEvent::MemberRemoved { channel: channel.clone(), user_id });
-        }
-        if left.vacated {
-            self.app.webhook(WebhookEvent::ChannelVacated { channel: channel.clone() });
-        } else {
-            self.count_changed(channel, left.subscription_count);
-        }
-    }
-
-    fn sign_in(&mut self, auth: &str, user_data: &str) -> Result<(), Fatal> {
+    async fn sign_in(&mut self, auth: &str, user_data: &str) -> Result<(), Fatal> {
         let unauthorized = |message: String| Fatal { code: ErrorCode::Unauthorized, message };
         if self.user.is_some() {
             self.reply_error(None, "Already signed in", None);
@@ -297,7 +266,7 @@ impl Session {
         };
         let over_limit = watchlist.len() > MAX_WATCHLIST_IDS;
         watchlist.truncate(MAX_WATCHLIST_IDS);
-        let online = self.app.hub.users.sign_in(&self.conn, &id, &watchlist);
+        let online = self.app.sign_in(&self.conn, &id, &watchlist).await;
         self.user = Some(SignedIn { id, watchlist });
         self.reply(&ServerMessage::SigninSuccess { user_data });
         if over_limit {
@@ -345,7 +314,7 @@ impl Session {
         let user_id = self.subscriptions.get(channel).cloned().flatten();
         let relayed =
             frame(&ServerMessage::Event { event, channel, data, user_id: user_id.as_deref() });
-        self.app.hub.publish(channel, &relayed, Some(self.socket_id()));
+        self.app.broadcast(channel, &relayed, Some(self.socket_id()));
         self.app.webhook(WebhookEvent::ClientEvent {
             channel: channel.clone(),
             event: event.to_owned(),
@@ -367,10 +336,10 @@ impl Session {
     /// Leaves every channel and signs out; called once when the connection ends.
     pub(crate) fn finish(&mut self) {
         for channel in std::mem::take(&mut self.subscriptions).into_keys() {
-            self.leave(&channel);
+            self.app.leave(self.socket_id(), &channel);
         }
         if let Some(user) = self.user.take() {
-            self.app.hub.users.sign_out(self.socket_id(), &user.id, &user.watchlist);
+            self.app.sign_out(self.socket_id(), &user.id, &user.watchlist);
         }
     }
 }

@@ -30,7 +30,23 @@ pub(crate) async fn spawn(apps: Vec<AppConfig>) -> TestServer {
     spawn_with(RealtimeConfig { apps, ..RealtimeConfig::default() }).await
 }
 
-pub(crate) async fn spawn_with(config: RealtimeConfig) -> TestServer {
+/// The Redis the cluster tests use (`PAYBELL_TEST_REDIS_URL`, default the local one).
+pub(crate) fn redis_url() -> String {
+    std::env::var("PAYBELL_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
+/// A key prefix of its own, so tests running at once do not see each other.
+pub(crate) fn redis_prefix() -> String {
+    format!("paybell-test-{:016x}", rand::random::<u64>())
+}
+
+/// Starts a server; in the Redis build of this suite (`crate::ON_REDIS`) each server is a
+/// one-node cluster on a prefix of its own, unless the test chose one.
+pub(crate) async fn spawn_with(mut config: RealtimeConfig) -> TestServer {
+    if crate::ON_REDIS && config.redis_url.is_none() {
+        config.redis_url = Some(redis_url());
+        config.redis_prefix = redis_prefix();
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let server = Server::build(config, listener).unwrap();
     let port = server.port();

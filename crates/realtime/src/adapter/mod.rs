@@ -1,0 +1,339 @@
+//! The seam between the protocol code and where shared state lives. Sessions, the HTTP API
+//! and publishers call the `App` methods here; they do not know whether the app runs on one
+//! node (`Adapter::Local`: the hub is the whole truth) or on several that share presence,
+//! counts, users and cache channels through Redis (`Adapter::Redis`).
+//!
+//! Either way this node's hub holds its own connections. What the Redis adapter adds: the
+//! cluster decides what changed (a new member, an occupied channel, a user's first
+//! connection), and frames reach subscribers on every node.
+
+pub(crate) mod redis;
+
+use std::sync::Arc;
+
+use pusher_protocol::api::{CachedEvent, ChannelAttributes};
+use pusher_protocol::{ChannelName, Member, ServerMessage, SocketId, WatchlistChange};
+
+use crate::apps::App;
+use crate::conn::{ConnHandle, Frame, frame};
+use crate::hub::{JoinRefused, SignIn};
+use crate::webhooks::WebhookEvent;
+use crate::ws::{CACHE_TTL, COUNT_EVERY_CHANGE_UP_TO};
+pub use redis::ClusterError;
+pub(crate) use redis::RedisAdapter;
+
+/// Where an app's shared state lives.
+#[derive(Debug, Clone)]
+pub(crate) enum Adapter {
+    /// This node alone.
+    Local,
+    /// Every node on the same Redis and key prefix.
+    Redis(Arc<RedisAdapter>),
+}
+
+/// What a join or a leave changed, as decided by the node or the cluster.
+#[derive(Debug)]
+struct Change {
+    /// Subscribers after the change.
+    count: usize,
+    /// The channel went from empty to occupied, or from occupied to empty.
+    edge: bool,
+    /// The presence user whose first connection joined or whose last one left.
+    member: Option<Arc<str>>,
+}
+
+impl App {
+    /// Hands `frame` to every subscriber of `channel` but `except`, on every node.
+    pub(crate) fn broadcast(&self, channel: &ChannelName, frame: &Frame, except: Option<SocketId>) {
+        self.hub.publish(channel, frame, except);
+        if let Adapter::Redis(redis) = &self.adapter {
+            redis.publish(&self.config.id, channel, frame, except);
+        }
+    }
+
+    /// Subscribes `conn` to `channel`; on presence channels `member` joins. Returns the
+    /// members after the join on presence channels.
+    pub(crate) async fn join(
+        self: &Arc<Self>,
+        conn: &ConnHandle,
+        channel: &ChannelName,
+        member: Option<Member>,
+    ) -> Result<Option<Vec<Member>>, JoinRefused> {
+        let max_members = self.config.max_presence_members;
+        let Adapter::Redis(redis) = &self.adapter else {
+            let joined = self.hub.join(conn, channel, member.clone(), max_members)?;
+            let change = Change {
+                count: joined.subscription_count,
+                edge: joined.occupied,
+                member: joined.member_added.then(|| user_id(member.as_ref())).flatten(),
+            };
+            self.joined(channel, member.as_ref(), conn.socket_id(), change);
+            return Ok(joined.members);
+        };
+        // Joined here first, so a reconciliation running meanwhile sees the subscription;
+        // the cluster's limit on members decides, not this node's share.
+        let local = self.hub.join(conn, channel, member.clone(), usize::MAX)?;
+        match redis
+            .join(&self.config.id, channel, conn.socket_id(), member.as_ref(), max_members)
+            .await
+        {
+            Ok(Some(joined)) => {
+                let change = Change {
+                    count: joined.count,
+                    edge: joined.occupied,
+                    member: joined.member_added.then(|| user_id(member.as_ref())).flatten(),
+                };
+                self.joined(channel, member.as_ref(), conn.socket_id(), change);
+                Ok(member.is_some().then_some(joined.members))
+            }
+            Ok(None) => {
+                self.hub.leave(conn.socket_id(), channel);
+                Err(JoinRefused::PresenceFull)
+            }
+            Err(error) => {
+                // Degraded: this node's view is the best there is until Redis is back.
+                redis.failed("join", &error);
+                let change = Change {
+                    count: local.subscription_count,
+                    edge: local.occupied,
+                    member: local.member_added.then(|| user_id(member.as_ref())).flatten(),
+                };
+                self.joined(channel, member.as_ref(), conn.socket_id(), change);
+                Ok(local.members)
+            }
+        }
+    }
+
+    /// The consequences of a join: `member_added` to the others, webhooks, counts.
+    fn joined(
+        &self,
+        channel: &ChannelName,
+        member: Option<&Member>,
+        joiner: SocketId,
+        change: Change,
+    ) {
+        if let (Some(user_id), Some(member)) = (&change.member, member) {
+            let added = frame(&ServerMessage::MemberAdded { channel, member });
+            self.broadcast(channel, &added, Some(joiner));
+            let user_id = user_id.clone();
+            self.webhook(WebhookEvent::MemberAdded { channel: channel.clone(), user_id });
+        }
+        if change.edge {
+            self.webhook(WebhookEvent::ChannelOccupied { channel: channel.clone() });
+        }
+        self.count_changed(channel, change.count);
+    }
+
+    /// Unsubscribes a connection from `channel`; nothing happens when it was not subscribed.
+    pub(crate) fn leave(self: &Arc<Self>, socket_id: SocketId, channel: &ChannelName) {
+        let Some(local) = self.hub.leave(socket_id, channel) else { return };
+        let local = Change {
+            count: local.subscription_count,
+            edge: local.vacated,
+            member: local.member_removed,
+        };
+        let Adapter::Redis(redis) = &self.adapter else {
+            return self.left(channel, local);
+        };
+        let (app, redis, channel) = (self.clone(), redis.clone(), channel.clone());
+        tokio::spawn(async move {
+            match redis.leave(&app.config.id, &channel, socket_id).await {
+                Ok(Some(left)) => app.left(&channel, left.into()),
+                // Already gone from the cluster's view (a reconciliation removed it).
+                Ok(None) => {}
+                Err(error) => {
+                    redis.failed("leave", &error);
+                    app.left(&channel, local);
+                }
+            }
+        });
+    }
+
+    /// The consequences of a leave: `member_removed` to the others, webhooks, counts.
+    fn left(&self, channel: &ChannelName, change: Change) {
+        if let Some(user_id) = change.member {
+            let removed = frame(&ServerMessage::MemberRemoved { channel, user_id: &user_id });
+            self.broadcast(channel, &removed, None);
+            self.webhook(WebhookEvent::MemberRemoved { channel: channel.clone(), user_id });
+        }
+        if change.edge {
+            self.webhook(WebhookEvent::ChannelVacated { channel: channel.clone() });
+        } else {
+            self.count_changed(channel, change.count);
+        }
+    }
+
+    /// Tells subscribers (when the app counts) and webhooks the channel's new count.
+    /// Above [`COUNT_EVERY_CHANGE_UP_TO`] subscribers the count goes out with the next
+    /// periodic tick instead, so a busy channel is not flooded with counts.
+    fn count_changed(&self, channel: &ChannelName, count: usize) {
+        if !self.config.subscription_count || channel.kind().is_presence() {
+            return;
+        }
+        if count > COUNT_EVERY_CHANGE_UP_TO {
+            self.hub.count_changed_later(channel);
+        } else {
+            self.send_subscription_count(channel, count);
+        }
+    }
+
+    /// Sends `channel`'s subscribers, and the webhooks, its count.
+    fn send_subscription_count(&self, channel: &ChannelName, count: usize) {
+        let message = frame(&ServerMessage::SubscriptionCount { channel, count });
+        self.broadcast(channel, &message, None);
+        self.webhook(WebhookEvent::SubscriptionCount { channel: channel.clone(), count });
+    }
+
+    /// Sends the counts that changed on busy channels since the last tick.
+    pub(crate) async fn send_changed_counts(&self) {
+        for channel in self.hub.take_changed_counts() {
+            if let Some(count) = self.attributes(&channel).await.ok().flatten() {
+                self.send_subscription_count(&channel, count.subscription_count.unwrap_or(0));
+            }
+        }
+    }
+
+    /// A channel's attributes across the cluster; `None` when nobody is subscribed.
+    pub(crate) async fn attributes(
+        &self,
+        channel: &ChannelName,
+    ) -> Result<Option<ChannelAttributes>, ClusterError> {
+        match &self.adapter {
+            Adapter::Local => Ok(self.hub.channel(channel)),
+            Adapter::Redis(redis) => redis.attributes(&self.config.id, channel).await,
+        }
+    }
+
+    /// Occupied channels whose name starts with `prefix`, across the cluster.
+    pub(crate) async fn channels_with_prefix(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<(ChannelName, ChannelAttributes)>, ClusterError> {
+        match &self.adapter {
+            Adapter::Local => Ok(self.hub.channels_with_prefix(prefix)),
+            Adapter::Redis(redis) => redis.channels_with_prefix(&self.config.id, prefix).await,
+        }
+    }
+
+    /// The distinct users of a presence channel, across the cluster.
+    pub(crate) async fn presence_users(
+        &self,
+        channel: &ChannelName,
+    ) -> Result<Vec<String>, ClusterError> {
+        match &self.adapter {
+            Adapter::Local => Ok(self.hub.presence_users(channel)),
+            Adapter::Redis(redis) => redis.presence_users(&self.config.id, channel).await,
+        }
+    }
+
+    /// Keeps the last event of a cache channel.
+    pub(crate) fn store_cached(&self, channel: &ChannelName, event: &str, data: &str) {
+        self.hub.cache.store(channel, event, data, CACHE_TTL);
+        if let Adapter::Redis(redis) = &self.adapter {
+            redis.store_cached(&self.config.id, channel, event, data, CACHE_TTL);
+        }
+    }
+
+    /// The cached event of a cache channel, if one has not expired.
+    pub(crate) async fn cached(&self, channel: &ChannelName) -> Option<CachedEvent> {
+        let Adapter::Redis(redis) = &self.adapter else { return self.hub.cache.get(channel) };
+        match redis.cached(&self.config.id, channel).await {
+            Ok(cached) => cached,
+            Err(error) => {
+                redis.failed("cache read", &error);
+                self.hub.cache.get(channel)
+            }
+        }
+    }
+
+    /// Records a cache miss; `true` the first time, cluster-wide, since the channel last had
+    /// an event (so the `cache_miss` webhook goes out once).
+    pub(crate) async fn first_cache_miss(&self, channel: &ChannelName) -> bool {
+        let Adapter::Redis(redis) = &self.adapter else {
+            return self.hub.cache.first_miss(channel, CACHE_TTL);
+        };
+        match redis.first_cache_miss(&self.config.id, channel, CACHE_TTL).await {
+            Ok(first) => first,
+            Err(error) => {
+                redis.failed("cache miss", &error);
+                self.hub.cache.first_miss(channel, CACHE_TTL)
+            }
+        }
+    }
+
+    /// Records a sign-in and returns the watched users online now.
+    pub(crate) async fn sign_in(
+        &self,
+        conn: &ConnHandle,
+        user_id: &Arc<str>,
+        watchlist: &[Arc<str>],
+    ) -> Vec<String> {
+        let local = self.hub.users.sign_in(conn, user_id, watchlist);
+        let SignIn { first, online } = match &self.adapter {
+            Adapter::Local => local,
+            Adapter::Redis(redis) => {
+                match redis.sign_in(&self.config.id, conn.socket_id(), user_id, watchlist).await {
+                    Ok(cluster) => cluster,
+                    Err(error) => {
+                        redis.failed("sign-in", &error);
+                        local
+                    }
+                }
+            }
+        };
+        if first {
+            self.watched_user(user_id, WatchlistChange::Online);
+        }
+        online
+    }
+
+    /// Forgets a signed-in connection; its user's last connection makes it offline.
+    pub(crate) fn sign_out(
+        self: &Arc<Self>,
+        socket_id: SocketId,
+        user_id: &Arc<str>,
+        watchlist: &[Arc<str>],
+    ) {
+        let last_here = self.hub.users.sign_out(socket_id, user_id, watchlist);
+        let Adapter::Redis(redis) = &self.adapter else {
+            if last_here {
+                self.watched_user(user_id, WatchlistChange::Offline);
+            }
+            return;
+        };
+        let (app, redis, user_id) = (self.clone(), redis.clone(), user_id.clone());
+        tokio::spawn(async move {
+            let last = match redis.sign_out(&app.config.id, socket_id).await {
+                Ok(last) => last,
+                Err(error) => {
+                    redis.failed("sign-out", &error);
+                    last_here
+                }
+            };
+            if last {
+                app.watched_user(&user_id, WatchlistChange::Offline);
+            }
+        });
+    }
+
+    /// Tells every watcher of `user_id`, on every node, that it came online or went offline.
+    pub(crate) fn watched_user(&self, user_id: &str, change: WatchlistChange) {
+        self.hub.users.notify(user_id, change);
+        if let Adapter::Redis(redis) = &self.adapter {
+            redis.publish_watch(&self.config.id, user_id, change);
+        }
+    }
+
+    /// Closes every connection of `user_id`, on every node, with 4009. Returns how many
+    /// were closed here.
+    pub(crate) fn terminate(&self, user_id: &str) -> usize {
+        if let Adapter::Redis(redis) = &self.adapter {
+            redis.publish_terminate(&self.config.id, user_id);
+        }
+        self.hub.users.terminate(user_id)
+    }
+}
+
+fn user_id(member: Option<&Member>) -> Option<Arc<str>> {
+    member.map(|m| Arc::from(m.user_id.as_str()))
+}

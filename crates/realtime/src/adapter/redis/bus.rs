@@ -1,0 +1,124 @@
+//! The messages nodes send each other over one Redis pub/sub channel. A message names the
+//! node that sent it (which skips its own: it already delivered locally), the app, and what
+//! to do. Lines separated by `\n`; the free text (a frame, a user id) comes last, so it may
+//! hold anything.
+
+use pusher_protocol::{ChannelName, SocketId, WatchlistChange};
+
+/// What one node asks the others to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Message<'a> {
+    /// Hand a frame to the channel's subscribers, but `except`.
+    Frame { channel: ChannelName, except: Option<SocketId>, frame: &'a str },
+    /// Close the user's connections with 4009.
+    Terminate { user_id: &'a str },
+    /// Tell the user's watchers that it came online or went offline.
+    Watch { change: WatchlistChange, user_id: &'a str },
+}
+
+/// A decoded message with its sender and app.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct Envelope<'a> {
+    pub(super) node: &'a str,
+    pub(super) app: &'a str,
+    pub(super) message: Message<'a>,
+}
+
+pub(super) fn encode(node: &str, app: &str, message: &Message<'_>) -> Vec<u8> {
+    let mut out = format!("{node}\n{app}\n");
+    match message {
+        Message::Frame { channel, except, frame } => {
+            let except = except.map(|s| s.to_string()).unwrap_or_default();
+            out.reserve(channel.as_str().len() + except.len() + frame.len() + 4);
+            out.push_str("F\n");
+            out.push_str(channel.as_str());
+            out.push('\n');
+            out.push_str(&except);
+            out.push('\n');
+            out.push_str(frame);
+        }
+        Message::Terminate { user_id } => {
+            out.push_str("T\n");
+            out.push_str(user_id);
+        }
+        Message::Watch { change, user_id } => {
+            out.push_str(match change {
+                WatchlistChange::Online => "W\n1\n",
+                WatchlistChange::Offline => "W\n0\n",
+            });
+            out.push_str(user_id);
+        }
+    }
+    out.into_bytes()
+}
+
+/// `None` for anything malformed (another program on the same channel, a bad prefix).
+pub(super) fn decode(bytes: &[u8]) -> Option<Envelope<'_>> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let mut parts = text.splitn(4, '\n');
+    let node = parts.next()?;
+    let app = parts.next()?;
+    let kind = parts.next()?;
+    let rest = parts.next()?;
+    let message = match kind {
+        "F" => {
+            let mut fields = rest.splitn(3, '\n');
+            let channel = ChannelName::parse(fields.next()?).ok()?;
+            let except = match fields.next()? {
+                "" => None,
+                id => Some(SocketId::parse(id).ok()?),
+            };
+            Message::Frame { channel, except, frame: fields.next()? }
+        }
+        "T" => Message::Terminate { user_id: rest },
+        "W" => {
+            let (flag, user_id) = rest.split_once('\n')?;
+            let change = match flag {
+                "1" => WatchlistChange::Online,
+                "0" => WatchlistChange::Offline,
+                _ => return None,
+            };
+            Message::Watch { change, user_id }
+        }
+        _ => return None,
+    };
+    Some(Envelope { node, app, message })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(message: Message<'_>) {
+        let bytes = encode("node-1", "app-1", &message);
+        let envelope = decode(&bytes).unwrap();
+        assert_eq!(envelope, Envelope { node: "node-1", app: "app-1", message });
+    }
+
+    #[test]
+    fn every_message_survives_a_round_trip() {
+        let channel = ChannelName::parse("presence-room").unwrap();
+        let frame = "{\"event\":\"e\",\"data\":\"line\\none\\n\"}\nraw newline";
+        round_trip(Message::Frame { channel: channel.clone(), except: None, frame });
+        let except = Some(SocketId::new(12, 34));
+        round_trip(Message::Frame { channel, except, frame: "" });
+        round_trip(Message::Terminate { user_id: "user\nwith newline" });
+        round_trip(Message::Watch { change: WatchlistChange::Online, user_id: "u-1" });
+        round_trip(Message::Watch { change: WatchlistChange::Offline, user_id: "" });
+    }
+
+    #[test]
+    fn malformed_messages_are_refused() {
+        for bad in [
+            &b""[..],
+            b"node\napp",
+            b"node\napp\nX\nwhat",
+            b"node\napp\nF\nbad channel!\n\n{}",
+            b"node\napp\nF\nok\nnot-a-socket\n{}",
+            b"node\napp\nW\n2\nu",
+            b"\xff\xfe",
+        ] {
+            assert!(decode(bad).is_none(), "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
+}

@@ -1,0 +1,324 @@
+//! The node's background work: sending frames out, receiving the other nodes' frames,
+//! renewing its lease, reaping dead nodes and registering its connections anew after
+//! Redis lost them.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use pusher_protocol::{ChannelName, ServerMessage, SocketId, WatchlistChange};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::bus::{self, Envelope, Message};
+use super::{ClusterError, Outgoing, RedisAdapter, scripts, subscription_record, user_record};
+use crate::adapter::Change;
+use crate::apps::Apps;
+use crate::conn::{Frame, frame};
+use crate::webhooks::WebhookEvent;
+
+/// Items sent to Redis in one pipeline.
+const PIPELINE: usize = 256;
+
+/// Longest pause between attempts to re-subscribe to the bus.
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
+
+impl RedisAdapter {
+    /// Joins the cluster (first lease, bounded wait) and starts the background tasks.
+    pub(crate) async fn start(self: &Arc<Self>, apps: Apps, shutdown: CancellationToken) {
+        if let Err(error) = self.renew().await {
+            self.failed("start-up", &error);
+        }
+        let outgoing = self.outgoing_rx.lock().ok().and_then(|mut rx| rx.take());
+        if let Some(outgoing) = outgoing {
+            tokio::spawn(self.clone().send_outgoing(outgoing));
+        }
+        tokio::spawn(self.clone().listen(apps.clone(), shutdown.clone()));
+        tokio::spawn(self.clone().keep_lease(apps, shutdown));
+        tracing::info!(node = %self.node, prefix = %self.keys.prefix, "joined the Redis cluster");
+    }
+
+    /// Sends queued frames and cache writes, many per round trip, in order.
+    async fn send_outgoing(self: Arc<Self>, mut queue: mpsc::Receiver<Outgoing>) {
+        let bus = self.keys.bus();
+        let mut items = Vec::with_capacity(PIPELINE);
+        let mut conn = self.conn.clone();
+        while queue.recv_many(&mut items, PIPELINE).await > 0 {
+            let mut pipe = redis::pipe();
+            for item in items.drain(..) {
+                match item {
+                    Outgoing::Publish(bytes) => {
+                        pipe.cmd("PUBLISH").arg(&bus).arg(bytes).ignore();
+                    }
+                    Outgoing::Cache { key, miss, value, ttl_ms } => {
+                        pipe.cmd("SET").arg(key).arg(value).arg("PX").arg(ttl_ms).ignore();
+                        pipe.cmd("DEL").arg(miss).ignore();
+                    }
+                }
+            }
+            if let Err(error) = self.call(pipe.query_async::<()>(&mut conn)).await {
+                self.failed("publish", &error);
+            }
+        }
+    }
+
+    /// Receives the other nodes' messages; re-subscribes after the connection drops.
+    async fn listen(self: Arc<Self>, apps: Apps, shutdown: CancellationToken) {
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            let subscribed = async {
+                let mut pubsub = self.call(self.client.get_async_pubsub()).await?;
+                self.call(pubsub.subscribe(self.keys.bus())).await?;
+                Ok::<_, ClusterError>(pubsub.into_on_message())
+            };
+            let result = tokio::select! {
+                () = shutdown.cancelled() => return,
+                result = subscribed => result,
+            };
+            match result {
+                Ok(mut messages) => {
+                    backoff = Duration::from_millis(100);
+                    loop {
+                        let message = tokio::select! {
+                            () = shutdown.cancelled() => return,
+                            message = messages.next() => message,
+                        };
+                        let Some(message) = message else { break };
+                        self.deliver(&apps, message.get_payload_bytes());
+                    }
+                    // Frames sent while we were away are lost; state is not.
+                    let error = ClusterError::Redis(redis::RedisError::from(std::io::Error::from(
+                        std::io::ErrorKind::ConnectionReset,
+                    )));
+                    self.failed("subscription", &error);
+                }
+                Err(error) => self.failed("subscribe", &error),
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(backoff) => {}
+            }
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
+    }
+
+    /// Acts on one message from another node.
+    fn deliver(&self, apps: &Apps, bytes: &[u8]) {
+        let Some(Envelope { node, app, message }) = bus::decode(bytes) else {
+            tracing::warn!(node = %self.node, "malformed message on the Redis bus ignored");
+            return;
+        };
+        if node == self.node {
+            return;
+        }
+        let Some(app) = apps.by_id(app) else { return };
+        match message {
+            Message::Frame { channel, except, frame } => {
+                app.hub.publish(&channel, &Frame::from(frame), except);
+            }
+            Message::Terminate { user_id } => {
+                app.hub.users.terminate(user_id);
+            }
+            Message::Watch { change, user_id } => app.hub.users.notify(user_id, change),
+        }
+    }
+
+    /// Renews the lease every third of its length; reaps dead nodes; registers this node's
+    /// connections again when Redis lost them or a write failed. On shutdown, releases
+    /// whatever the node still holds.
+    async fn keep_lease(self: Arc<Self>, apps: Apps, shutdown: CancellationToken) {
+        let mut tick = tokio::time::interval(self.lease / 3);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                _ = tick.tick() => {}
+            }
+            match self.renew().await {
+                Ok(registered) => {
+                    let dirty = self.dirty.swap(false, Ordering::AcqRel);
+                    if registered || dirty {
+                        if let Err(error) = self.reconcile(&apps).await {
+                            self.failed("re-registration", &error);
+                        }
+                    }
+                    match self.release(None).await {
+                        Ok(changes) => self.announce(&apps, &changes),
+                        Err(error) => self.failed("reaping", &error),
+                    }
+                }
+                Err(error) => self.failed("lease", &error),
+            }
+        }
+    }
+
+    /// Gives back what this node holds, announcing it; called once connections are closed.
+    pub(crate) async fn stop(&self, apps: &Apps) {
+        match self.release(Some(&self.node)).await {
+            Ok(changes) => self.announce(apps, &changes),
+            Err(error) => self.failed("leaving the cluster", &error),
+        }
+        // Give the announcements a moment to leave through the outgoing queue.
+        let drained = async {
+            while self.outgoing.capacity() < self.outgoing.max_capacity() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(2), drained).await;
+    }
+
+    /// Renews the lease; `true` when this node was not registered.
+    async fn renew(&self) -> Result<bool, ClusterError> {
+        let mut invocation = scripts::RENEW.prepare_invoke();
+        invocation
+            .key(self.keys.nodes())
+            .arg(&self.node)
+            .arg(u64::try_from(self.lease.as_millis()).unwrap_or(u64::MAX));
+        let mut conn = self.conn.clone();
+        let added: i64 = self.call(invocation.invoke_async(&mut conn)).await?;
+        Ok(added == 1)
+    }
+
+    /// Releases `node`, or every node whose lease ran out; returns what changed.
+    async fn release(&self, node: Option<&str>) -> Result<Vec<String>, ClusterError> {
+        let mut invocation = scripts::RELEASE.prepare_invoke();
+        invocation
+            .key(self.keys.nodes())
+            .arg(&self.keys.prefix)
+            .arg(node.unwrap_or(""))
+            .arg(&self.node);
+        let mut conn = self.conn.clone();
+        self.call(invocation.invoke_async(&mut conn)).await
+    }
+
+    /// Announces a release's changes: members gone, channels vacated or with fewer
+    /// subscribers, users offline.
+    fn announce(&self, apps: &Apps, changes: &[String]) {
+        for change in changes {
+            let mut fields = change.splitn(4, '\n');
+            let (Some(kind), Some(app)) = (fields.next(), fields.next()) else { continue };
+            let Some(app) = apps.by_id(app) else { continue };
+            match (kind, fields.next(), fields.next()) {
+                ("m", Some(channel), Some(user_id)) => {
+                    let Ok(channel) = ChannelName::parse(channel) else { continue };
+                    let removed =
+                        frame(&ServerMessage::MemberRemoved { channel: &channel, user_id });
+                    app.broadcast(&channel, &removed, None);
+                    let user_id = Arc::from(user_id);
+                    app.webhook(WebhookEvent::MemberRemoved { channel, user_id });
+                }
+                ("c", Some(channel), Some(count)) => {
+                    let (Ok(channel), Ok(count)) = (ChannelName::parse(channel), count.parse())
+                    else {
+                        continue;
+                    };
+                    app.left(&channel, Change { count, edge: count == 0, member: None });
+                }
+                ("o", Some(user_id), None) => {
+                    app.watched_user(user_id, WatchlistChange::Offline);
+                }
+                _ => tracing::warn!(%change, "unexpected change from Redis ignored"),
+            }
+        }
+        if !changes.is_empty() {
+            tracing::info!(node = %self.node, changes = changes.len(), "released a node's connections");
+        }
+    }
+
+    /// Makes Redis hold exactly this node's connections: registers the missing ones (with
+    /// the events a join brings) and releases the ones that are gone.
+    async fn reconcile(&self, apps: &Apps) -> Result<(), ClusterError> {
+        let mut conn = self.conn.clone();
+        let key = self.keys.node(&self.node);
+        let records: Vec<String> =
+            self.call(redis::cmd("HKEYS").arg(&key).query_async(&mut conn)).await?;
+        let records: HashSet<String> = records.into_iter().collect();
+        let mut here = HashSet::new();
+        let (mut joined, mut left) = (0, 0);
+        for app in apps.iter() {
+            let id = &app.config.id;
+            for (channel, socket_id, member) in app.hub.subscriptions() {
+                let record = subscription_record(id, &channel, socket_id);
+                if !records.contains(&record) {
+                    if let Some(cluster) =
+                        self.join(id, &channel, socket_id, member.as_ref(), usize::MAX).await?
+                    {
+                        let change = Change {
+                            count: cluster.count,
+                            edge: cluster.occupied,
+                            member: cluster
+                                .member_added
+                                .then(|| member.as_ref().map(|m| Arc::from(m.user_id.as_str())))
+                                .flatten(),
+                        };
+                        app.joined(&channel, member.as_ref(), socket_id, change);
+                        joined += 1;
+                    }
+                }
+                here.insert(record);
+            }
+            for (socket_id, user_id) in app.hub.users.signed_in() {
+                let record = user_record(id, socket_id);
+                if !records.contains(&record)
+                    && self.sign_in(id, socket_id, &user_id, &[]).await?.first
+                {
+                    app.watched_user(&user_id, WatchlistChange::Online);
+                }
+                here.insert(record);
+            }
+        }
+        for record in records.difference(&here) {
+            let mut fields = record.splitn(4, '\n');
+            let parsed = (fields.next(), fields.next(), fields.next(), fields.next());
+            let Some(app) = parsed.1.and_then(|id| apps.by_id(id)) else { continue };
+            match parsed {
+                (Some("s"), _, Some(channel), Some(socket_id)) => {
+                    let (Ok(channel), Ok(socket_id)) =
+                        (ChannelName::parse(channel), SocketId::parse(socket_id))
+                    else {
+                        continue;
+                    };
+                    if let Some(gone) = self.leave(&app.config.id, &channel, socket_id).await? {
+                        app.left(&channel, gone.into());
+                        left += 1;
+                    }
+                }
+                (Some("u"), _, Some(socket_id), None) => {
+                    let Ok(socket_id) = SocketId::parse(socket_id) else { continue };
+                    self.sign_out_record(apps, &app.config.id, socket_id).await?;
+                }
+                _ => {}
+            }
+        }
+        tracing::info!(node = %self.node, joined, left, "registered this node's connections in Redis");
+        Ok(())
+    }
+
+    /// Signs out a connection that is gone, announcing the user offline if it was its last.
+    async fn sign_out_record(
+        &self,
+        apps: &Apps,
+        app: &str,
+        socket_id: SocketId,
+    ) -> Result<(), ClusterError> {
+        // The user id is in the record's value; fetch it before the record goes.
+        let mut conn = self.conn.clone();
+        let key = self.keys.node(&self.node);
+        let user: Option<String> = self
+            .call(
+                redis::cmd("HGET")
+                    .arg(&key)
+                    .arg(user_record(app, socket_id))
+                    .query_async(&mut conn),
+            )
+            .await?;
+        if self.sign_out(app, socket_id).await? {
+            if let (Some(user), Some(app)) = (user, apps.by_id(app)) {
+                app.watched_user(&user, WatchlistChange::Offline);
+            }
+        }
+        Ok(())
+    }
+}
