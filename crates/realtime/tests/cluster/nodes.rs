@@ -1,1 +1,267 @@
-//! Several nodes on one Redis.
+//! Several nodes on one Redis and prefix: each test starts its own cluster of in-process
+//! servers. Crashes (`kill -9`) and Redis restarts are in the `paybell` binary's tests.
+
+use std::time::Duration;
+
+use realtime::{AppConfig, RealtimeConfig, WebhookConfig};
+use serde_json::json;
+
+use crate::helpers::{
+    TestServer, WAIT, app, assert_silent, next, redis_prefix, redis_url, spawn_with, subscribe,
+    subscribed,
+};
+use crate::sink::Sink;
+use crate::users::signed_in;
+
+/// `n` nodes serving `apps`, sharing one fresh prefix.
+async fn cluster(n: usize, apps: Vec<AppConfig>) -> Vec<TestServer> {
+    let prefix = redis_prefix();
+    let mut nodes = Vec::new();
+    for _ in 0..n {
+        let config = RealtimeConfig {
+            apps: apps.clone(),
+            redis_url: Some(redis_url()),
+            redis_prefix: prefix.clone(),
+            ..RealtimeConfig::default()
+        };
+        nodes.push(spawn_with(config).await);
+    }
+    nodes
+}
+
+async fn stop_all(nodes: Vec<TestServer>) {
+    for node in nodes {
+        node.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn an_event_reaches_every_node_s_subscribers_exactly_once() {
+    let nodes = cluster(3, vec![app()]).await;
+    let mut subscribers = Vec::new();
+    for node in &nodes {
+        subscribers.push(subscribed(node, "orders").await);
+        subscribers.push(subscribed(node, "orders").await);
+    }
+    nodes[0].api().trigger(&["orders"], "placed", r#"{"n":1}"#, None, None).await.unwrap();
+    nodes[1].publisher.trigger("app-id", &["orders".to_owned()], "placed", "{\"n\":2}").unwrap();
+    for conn in &mut subscribers {
+        assert_eq!(next(conn).await.data, json!({"n": 1}));
+        assert_eq!(next(conn).await.data, json!({"n": 2}));
+    }
+    for conn in &mut subscribers {
+        assert_silent(conn).await;
+    }
+    stop_all(nodes).await;
+}
+
+#[tokio::test]
+async fn the_socket_id_excluded_from_a_trigger_is_excluded_on_every_node() {
+    let nodes = cluster(2, vec![app()]).await;
+    let mut sender = subscribed(&nodes[1], "room").await;
+    let mut other = subscribed(&nodes[0], "room").await;
+    let except = sender.socket_id().to_string();
+    nodes[0].api().trigger(&["room"], "said", "{}", Some(&except), None).await.unwrap();
+    assert_eq!(next(&mut other).await.event, "said");
+    assert_silent(&mut sender).await;
+    stop_all(nodes).await;
+}
+
+#[tokio::test]
+async fn client_events_reach_the_other_nodes_once_and_never_the_sender() {
+    let nodes = cluster(2, vec![app()]).await;
+    let mut sender = nodes[0].connect().await;
+    subscribe(&mut sender, "private-chat", None).await;
+    let mut here = nodes[0].connect().await;
+    subscribe(&mut here, "private-chat", None).await;
+    let mut there = nodes[1].connect().await;
+    subscribe(&mut there, "private-chat", None).await;
+    let event = json!({"event": "client-typing", "channel": "private-chat", "data": {"who": "a"}});
+    sender.send(&event).await.unwrap();
+    for conn in [&mut here, &mut there] {
+        let got = next(conn).await;
+        assert_eq!((got.event.as_str(), got.data.clone()), ("client-typing", json!({"who": "a"})));
+        assert_silent(conn).await;
+    }
+    assert_silent(&mut sender).await;
+    stop_all(nodes).await;
+}
+
+#[tokio::test]
+async fn presence_is_one_set_of_members_across_nodes() {
+    let nodes = cluster(2, vec![app()]).await;
+    let mut alice = nodes[0].connect().await;
+    subscribe(&mut alice, "presence-room", Some(("alice", json!({"name": "Alice"})))).await;
+    let mut bob = nodes[1].connect().await;
+    let joined = subscribe(&mut bob, "presence-room", Some(("bob", json!({"name": "Bob"})))).await;
+    let presence = &joined.data["presence"];
+    assert_eq!(presence["count"], 2);
+    assert_eq!(presence["hash"]["alice"], json!({"name": "Alice"}));
+    let added = next(&mut alice).await;
+    assert_eq!(added.event, "pusher_internal:member_added");
+    assert_eq!(added.data, json!({"user_id": "bob", "user_info": {"name": "Bob"}}));
+
+    // Bob's second tab on the other node: not a new member, and its leaving removes nobody.
+    let mut bob_again = nodes[0].connect().await;
+    subscribe(&mut bob_again, "presence-room", Some(("bob", json!({"name": "Bob"})))).await;
+    assert_silent(&mut alice).await;
+    bob.close().await.unwrap();
+    assert_silent(&mut alice).await;
+    bob_again.close().await.unwrap();
+    let removed = next(&mut alice).await;
+    assert_eq!(removed.event, "pusher_internal:member_removed");
+    assert_eq!(removed.data, json!({"user_id": "bob"}));
+    assert_silent(&mut alice).await;
+    stop_all(nodes).await;
+}
+
+#[tokio::test]
+async fn the_presence_member_limit_counts_every_node() {
+    let mut limited = app();
+    limited.max_presence_members = 2;
+    let nodes = cluster(3, vec![limited]).await;
+    let mut members = Vec::new();
+    for (i, node) in nodes.iter().take(2).enumerate() {
+        let mut conn = node.connect().await;
+        subscribe(&mut conn, "presence-small", Some((&format!("u{i}"), json!({})))).await;
+        members.push(conn);
+    }
+    let mut third = nodes[2].connect().await;
+    let channel_data = json!({"user_id": "u3", "user_info": {}}).to_string();
+    let socket_id = third.socket_id().to_string();
+    let auth = pusher_protocol::sign::channel_auth(
+        crate::helpers::KEY,
+        crate::helpers::SECRET,
+        &socket_id,
+        "presence-small",
+        Some(&channel_data),
+    );
+    third.subscribe("presence-small", Some(&auth), Some(&channel_data)).await.unwrap();
+    let refused = next(&mut third).await;
+    assert_eq!(refused.event, "pusher:error");
+    let message = refused.data["message"].as_str().unwrap();
+    assert!(message.contains("over its limit of 2 members"), "{message}");
+    let info = nodes[2].api().channel("presence-small", Some("user_count")).await.unwrap();
+    assert_eq!(info.user_count, Some(2));
+    stop_all(nodes).await;
+}
+
+#[tokio::test]
+async fn the_http_api_answers_for_the_whole_cluster() {
+    let nodes = cluster(2, vec![app()]).await;
+    let _a = subscribed(&nodes[0], "shared").await;
+    let _b = subscribed(&nodes[1], "shared").await;
+    let _only_b = subscribed(&nodes[1], "only-on-b").await;
+    let mut carol = nodes[1].connect().await;
+    subscribe(&mut carol, "presence-team", Some(("carol", json!({})))).await;
+    let mut dave = nodes[0].connect().await;
+    subscribe(&mut dave, "presence-team", Some(("dave", json!({})))).await;
+
+    let api = nodes[0].api();
+    let all = api.channels(None, None).await.unwrap();
+    let mut names: Vec<&String> = all.channels.keys().collect();
+    names.sort();
+    assert_eq!(names, ["only-on-b", "presence-team", "shared"]);
+    let shared = api.channel("shared", Some("subscription_count")).await.unwrap();
+    assert_eq!((shared.occupied, shared.subscription_count), (true, Some(2)));
+    let presence = api.channels(Some("presence-"), Some("user_count")).await.unwrap();
+    assert_eq!(presence.channels["presence-team"].user_count, Some(2));
+    let mut users: Vec<String> =
+        api.users("presence-team").await.unwrap().users.into_iter().map(|u| u.id).collect();
+    users.sort();
+    assert_eq!(users, ["carol", "dave"]);
+    let response = api.trigger(&["shared"], "e", "{}", None, Some("subscription_count")).await;
+    let counted = response.unwrap().channels.unwrap();
+    assert_eq!(counted["shared"].subscription_count, Some(2));
+    stop_all(nodes).await;
+}
+
+#[tokio::test]
+async fn occupied_and_vacated_fire_once_for_the_cluster() {
+    let sink = Sink::start(&[]).await;
+    let mut hooked = app();
+    hooked.webhooks = vec![WebhookConfig::new(&sink.url)];
+    let nodes = cluster(2, vec![hooked]).await;
+    let a = subscribed(&nodes[0], "billing").await;
+    let b = subscribed(&nodes[1], "billing").await;
+    let occupied = sink.wait_for(1, WAIT).await;
+    assert_eq!(occupied[0].names(), ["channel_occupied"]);
+    a.close().await.unwrap();
+    b.close().await.unwrap();
+    let all = sink.wait_for(2, Duration::from_secs(6)).await;
+    assert_eq!(all[1].names(), ["channel_vacated"]);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sink.received().len(), 2, "{:#?}", sink.received());
+    stop_all(nodes).await;
+}
+
+#[tokio::test]
+async fn terminate_send_to_user_and_watchlists_work_across_nodes() {
+    let nodes = cluster(2, vec![app()]).await;
+    let mut watcher = nodes[0].connect().await;
+    let data = json!({"id": "boss", "watchlist": ["worker"]}).to_string();
+    let auth = pusher_protocol::sign::user_auth(
+        crate::helpers::KEY,
+        crate::helpers::SECRET,
+        &watcher.socket_id().to_string(),
+        &data,
+    );
+    watcher.signin(&auth, &data).await.unwrap();
+    watcher.expect_event("pusher:signin_success", WAIT).await.unwrap();
+
+    let mut worker = signed_in(&nodes[1], r#"{"id":"worker"}"#).await;
+    let online = next(&mut watcher).await;
+    assert_eq!(online.data["events"][0], json!({"name": "online", "user_ids": ["worker"]}));
+    subscribe(&mut worker, "#server-to-user-worker", None).await;
+
+    nodes[0].api().send_to_user("worker", "task", r#"{"do":"it"}"#).await.unwrap();
+    let task = next(&mut worker).await;
+    assert_eq!((task.event.as_str(), task.data.clone()), ("task", json!({"do": "it"})));
+
+    nodes[0].api().terminate_user_connections("worker").await.unwrap();
+    assert_eq!(next(&mut worker).await.data["code"], 4009);
+    assert_eq!(worker.close_frame(WAIT).await.unwrap().code, Some(4009));
+    let offline = next(&mut watcher).await;
+    assert_eq!(offline.data["events"][0], json!({"name": "offline", "user_ids": ["worker"]}));
+    stop_all(nodes).await;
+}
+
+#[tokio::test]
+async fn cache_channels_and_counts_are_shared() {
+    let mut counting = app();
+    counting.subscription_count = true;
+    let nodes = cluster(2, vec![counting]).await;
+    nodes[0].api().trigger(&["cache-rates"], "rate", r#"{"eur":1}"#, None, None).await.unwrap();
+    // The cache write leaves through the ordered queue; give it a moment on a busy machine.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut late = nodes[1].connect().await;
+    subscribe(&mut late, "cache-rates", None).await;
+    let replayed = next(&mut late).await;
+    assert_eq!((replayed.event.as_str(), replayed.data.clone()), ("rate", json!({"eur": 1})));
+
+    let mut first = subscribed(&nodes[0], "counted").await;
+    assert_eq!(next(&mut first).await.data, json!({"subscription_count": 1}));
+    let mut second = subscribed(&nodes[1], "counted").await;
+    assert_eq!(next(&mut second).await.data, json!({"subscription_count": 2}));
+    assert_eq!(next(&mut first).await.data, json!({"subscription_count": 2}));
+    stop_all(nodes).await;
+}
+
+#[tokio::test]
+async fn a_stopped_node_gives_its_members_back() {
+    let nodes = cluster(2, vec![app()]).await;
+    let mut alice = nodes[0].connect().await;
+    subscribe(&mut alice, "presence-hall", Some(("alice", json!({})))).await;
+    let mut bob = nodes[1].connect().await;
+    subscribe(&mut bob, "presence-hall", Some(("bob", json!({})))).await;
+    next(&mut alice).await;
+    let mut nodes = nodes;
+    let second = nodes.pop().unwrap();
+    second.stop().await;
+    let removed = alice.expect_event("pusher_internal:member_removed", WAIT).await.unwrap();
+    assert_eq!(removed.data, json!({"user_id": "bob"}));
+    let users = nodes[0].api().users("presence-hall").await.unwrap();
+    assert_eq!(users.users.len(), 1);
+    drop(bob);
+    stop_all(nodes).await;
+}

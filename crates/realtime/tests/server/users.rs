@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::helpers::{KEY, SECRET, TestServer, WAIT, app, next, spawn};
 
-async fn signed_in(server: &TestServer, user_data: &str) -> Connection {
+pub(crate) async fn signed_in(server: &TestServer, user_data: &str) -> Connection {
     let mut conn = server.connect().await;
     let auth = sign::user_auth(KEY, SECRET, &conn.socket_id().to_string(), user_data);
     conn.signin(&auth, user_data).await.unwrap();

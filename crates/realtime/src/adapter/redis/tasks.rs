@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use pusher_protocol::{ChannelName, ServerMessage, SocketId, WatchlistChange};
+use redis::aio::PubSubStream;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -26,16 +27,24 @@ const PIPELINE: usize = 256;
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
 impl RedisAdapter {
-    /// Joins the cluster (first lease, bounded wait) and starts the background tasks.
+    /// Joins the cluster (first lease and subscription, each a bounded wait, so a node
+    /// serves nobody before it hears the others) and starts the background tasks.
     pub(crate) async fn start(self: &Arc<Self>, apps: Apps, shutdown: CancellationToken) {
         if let Err(error) = self.renew().await {
             self.failed("start-up", &error);
         }
+        let bus = match self.subscribe_bus().await {
+            Ok(bus) => Some(bus),
+            Err(error) => {
+                self.failed("subscribe", &error);
+                None
+            }
+        };
         let outgoing = self.outgoing_rx.lock().ok().and_then(|mut rx| rx.take());
         if let Some(outgoing) = outgoing {
             tokio::spawn(self.clone().send_outgoing(outgoing));
         }
-        tokio::spawn(self.clone().listen(apps.clone(), shutdown.clone()));
+        tokio::spawn(self.clone().listen(bus, apps.clone(), shutdown.clone()));
         tokio::spawn(self.clone().keep_lease(apps, shutdown));
         tracing::info!(node = %self.node, prefix = %self.keys.prefix, "joined the Redis cluster");
     }
@@ -64,43 +73,48 @@ impl RedisAdapter {
         }
     }
 
+    async fn subscribe_bus(&self) -> Result<PubSubStream, ClusterError> {
+        let mut pubsub = self.call(self.client.get_async_pubsub()).await?;
+        self.call(pubsub.subscribe(self.keys.bus())).await?;
+        Ok(pubsub.into_on_message())
+    }
+
     /// Receives the other nodes' messages; re-subscribes after the connection drops.
-    async fn listen(self: Arc<Self>, apps: Apps, shutdown: CancellationToken) {
+    async fn listen(
+        self: Arc<Self>,
+        mut bus: Option<PubSubStream>,
+        apps: Apps,
+        shutdown: CancellationToken,
+    ) {
         let mut backoff = Duration::from_millis(100);
         loop {
-            let subscribed = async {
-                let mut pubsub = self.call(self.client.get_async_pubsub()).await?;
-                self.call(pubsub.subscribe(self.keys.bus())).await?;
-                Ok::<_, ClusterError>(pubsub.into_on_message())
-            };
-            let result = tokio::select! {
-                () = shutdown.cancelled() => return,
-                result = subscribed => result,
-            };
-            match result {
-                Ok(mut messages) => {
-                    backoff = Duration::from_millis(100);
-                    loop {
-                        let message = tokio::select! {
-                            () = shutdown.cancelled() => return,
-                            message = messages.next() => message,
-                        };
-                        let Some(message) = message else { break };
-                        self.deliver(&apps, message.get_payload_bytes());
-                    }
-                    // Frames sent while we were away are lost; state is not.
-                    let error = ClusterError::Redis(redis::RedisError::from(std::io::Error::from(
-                        std::io::ErrorKind::ConnectionReset,
-                    )));
-                    self.failed("subscription", &error);
+            if let Some(mut messages) = bus.take() {
+                backoff = Duration::from_millis(100);
+                loop {
+                    let message = tokio::select! {
+                        () = shutdown.cancelled() => return,
+                        message = messages.next() => message,
+                    };
+                    let Some(message) = message else { break };
+                    self.deliver(&apps, message.get_payload_bytes());
                 }
-                Err(error) => self.failed("subscribe", &error),
+                // Frames sent while this node was away are lost; shared state is not.
+                let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+                self.failed("subscription", &ClusterError::Redis(reset.into()));
             }
             tokio::select! {
                 () = shutdown.cancelled() => return,
                 () = tokio::time::sleep(backoff) => {}
             }
             backoff = (backoff * 2).min(MAX_BACKOFF);
+            let subscribed = tokio::select! {
+                () = shutdown.cancelled() => return,
+                subscribed = self.subscribe_bus() => subscribed,
+            };
+            match subscribed {
+                Ok(messages) => bus = Some(messages),
+                Err(error) => self.failed("subscribe", &error),
+            }
         }
     }
 
