@@ -66,6 +66,8 @@ pub enum Change {
 pub struct OutboxEvent {
     /// The payload's `eventId`.
     pub event_id: String,
+    /// The invoice it is about: events of one invoice are published in the order written.
+    pub invoice_id: String,
     /// Channel name.
     pub channel: String,
     /// Event name.
@@ -150,7 +152,7 @@ pub fn outbox_events(
             };
             // A struct of strings always serialises.
             let payload = serde_json::to_string(&payload).unwrap_or_default();
-            OutboxEvent { event_id, channel, event, payload }
+            OutboxEvent { event_id, invoice_id: id.to_owned(), channel, event, payload }
         })
         .collect()
 }

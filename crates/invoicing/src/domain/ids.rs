@@ -93,6 +93,11 @@ impl Timestamp {
         Self(self.0.saturating_add(seconds.saturating_mul(1000)))
     }
 
+    /// `self` plus `duration`, to the millisecond.
+    pub fn plus(self, duration: std::time::Duration) -> Self {
+        Self(self.0.saturating_add(i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)))
+    }
+
     /// The UTC date of this moment.
     pub fn date(self) -> time::Date {
         self.datetime().date()

@@ -8,6 +8,7 @@
 //! `FOR UPDATE`; SQLite has one writer connection), applies a domain function to the loaded
 //! invoice, writes it back and inserts its outbox rows. So two concurrent payments that would
 //! together overpay cannot both succeed, and an event exists exactly when its change does.
+//! Relays on several nodes share the outbox through claims ([`outbox`]).
 
 mod invoices;
 pub mod outbox;
@@ -140,6 +141,14 @@ impl Store {
         match self.backend {
             Backend::Sqlite => "",
             Backend::Postgres => " FOR UPDATE",
+        }
+    }
+
+    /// The clause that locks the selected rows, skipping those another transaction holds.
+    fn skip_locked_clause(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => sqlite::SKIP_LOCKED,
+            Backend::Postgres => postgres::SKIP_LOCKED,
         }
     }
 }

@@ -15,6 +15,10 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 /// Pool size: one writer.
 pub(super) const CONNECTIONS: u32 = 1;
 
+/// SQLite has no row locks; with one writer connection (and one process owning the file)
+/// outbox claims cannot overlap.
+pub(super) const SKIP_LOCKED: &str = "";
+
 /// The URL of the database file `path`.
 pub fn url_for_file(path: &Path) -> String {
     format!("sqlite://{}", path.display())

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod auth;
+mod claims;
 mod events;
 mod helpers;
 mod invoices;

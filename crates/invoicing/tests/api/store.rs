@@ -20,14 +20,14 @@ on_both!(
     migrations_are_idempotent,
 );
 
-async fn store(db: Db) -> (Store, TestDb) {
+pub(crate) async fn store(db: Db) -> (Store, TestDb) {
     let test_db = TestDb::new(db).await;
     let store = Store::connect(&test_db.url).await.unwrap();
     store.migrate().await.unwrap();
     (store, test_db)
 }
 
-fn content(due: &str) -> InvoiceContent {
+pub(crate) fn content(due: &str) -> InvoiceContent {
     InvoiceContent::new(
         Customer::parse("Ada", "ada@example.com").unwrap(),
         Currency::parse("EUR").unwrap(),
@@ -38,7 +38,7 @@ fn content(due: &str) -> InvoiceContent {
     .unwrap()
 }
 
-const CHANNELS: ChannelNames = ChannelNames { private: false };
+pub(crate) const CHANNELS: ChannelNames = ChannelNames { private: false };
 
 async fn users_and_sessions(db: Db) {
     let (store, _db) = store(db).await;
