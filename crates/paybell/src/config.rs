@@ -80,7 +80,10 @@ impl Config {
             .transpose()?;
         let env = std::env::vars()
             .filter(|(k, _)| {
-                k.starts_with("PAYBELL_") || k.starts_with("PUSHER_") || k == "DATABASE_URL"
+                k.starts_with("PAYBELL_")
+                    || k.starts_with("PUSHER_")
+                    || k == "DATABASE_URL"
+                    || k == "REDIS_URL"
             })
             .collect();
         Ok(Self::load(Sources { file: text.as_deref(), env, realtime, http })?)
@@ -120,6 +123,21 @@ impl Config {
         }
         if let Some(key) = path(sources.realtime.tls.tls_key, "PAYBELL_TLS_KEY") {
             realtime.tls_key = Some(key);
+        }
+
+        if let Some(url) = env("REDIS_URL") {
+            realtime.redis_url = Some(url);
+        }
+        if let Some(prefix) = env("PAYBELL_REDIS_PREFIX") {
+            realtime.redis_prefix = prefix;
+        }
+        if let Some(lease) = env("PAYBELL_REDIS_NODE_LEASE_SECS") {
+            realtime.redis_node_lease_secs = lease.parse().map_err(|_| {
+                ConfigError::new(
+                    "realtime.redis_node_lease_secs (PAYBELL_REDIS_NODE_LEASE_SECS)",
+                    format!("{lease:?} is not a whole number of seconds"),
+                )
+            })?;
         }
 
         if let Some(app) = env_app(&env)? {
@@ -223,6 +241,29 @@ mod tests {
         assert_eq!(config.realtime.tls_key, Some(PathBuf::from("/env/key.pem")));
         let err = load(None, &[("PAYBELL_TLS_CERT", "/env/cert.pem")], None).unwrap_err();
         assert_eq!(err.key, "realtime.tls_key");
+    }
+
+    #[test]
+    fn redis_settings_come_from_env_or_file() {
+        let file = "[realtime]\nredis_url = \"redis://file:6379\"\nredis_prefix = \"file\"\n";
+        let config = load(Some(file), &[], None).unwrap();
+        assert_eq!(config.realtime.redis_url.as_deref(), Some("redis://file:6379"));
+        assert_eq!(config.realtime.redis_node_lease_secs, 10);
+        let env = [
+            ("REDIS_URL", "redis://env:6380/2"),
+            ("PAYBELL_REDIS_PREFIX", "blue"),
+            ("PAYBELL_REDIS_NODE_LEASE_SECS", "4"),
+        ];
+        let config = load(Some(file), &env, None).unwrap();
+        assert_eq!(config.realtime.redis_url.as_deref(), Some("redis://env:6380/2"));
+        assert_eq!(config.realtime.redis_prefix, "blue");
+        assert_eq!(config.realtime.redis_node_lease_secs, 4);
+        let err = load(None, &[("REDIS_URL", "http://x")], None).unwrap_err();
+        assert_eq!(err.key, "realtime.redis_url");
+        let err = load(None, &[("PAYBELL_REDIS_NODE_LEASE_SECS", "soon")], None).unwrap_err();
+        assert!(err.key.starts_with("realtime.redis_node_lease_secs"), "{err}");
+        let err = load(None, &[("PAYBELL_REDIS_PREFIX", "a b")], None).unwrap_err();
+        assert_eq!(err.key, "realtime.redis_prefix");
     }
 
     #[test]
