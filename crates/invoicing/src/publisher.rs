@@ -1,7 +1,13 @@
 //! Where the outbox relay publishes: the built-in realtime server in the same process, or any
-//! Pusher-compatible HTTP API through `pusher-client`.
+//! Pusher-compatible HTTP API through `pusher-client` (up to [`MAX_BATCH`] events a call).
 
 use pusher_client::PusherClient;
+use pusher_protocol::api::BatchEvent;
+
+use crate::store::PendingEvent;
+
+/// Most events in one call to a remote server (the Pusher HTTP API's batch limit).
+pub const MAX_BATCH: usize = 10;
 
 /// A publishing target.
 #[derive(Debug, Clone)]
@@ -59,6 +65,65 @@ impl Publisher {
                 Err(error) => Err(classify(&error)),
             },
         }
+    }
+}
+
+/// How far [`Publisher::publish_run`] got.
+#[derive(Debug)]
+pub struct RunOutcome {
+    /// The first `published` events were accepted.
+    pub published: usize,
+    /// Why the next one was not; `None` when all were.
+    pub failure: Option<PublishError>,
+}
+
+impl Publisher {
+    /// Publishes `events` in order, stopping at the first failure. A remote server gets them
+    /// [`MAX_BATCH`] at a time through `batch_events`; a batch it refuses for good is tried
+    /// again event by event, so one bad event does not take its neighbours down with it.
+    pub async fn publish_run(&self, events: &[PendingEvent]) -> RunOutcome {
+        let Self::Remote(client) = self else { return self.one_by_one(events).await };
+        let mut published = 0;
+        for chunk in events.chunks(MAX_BATCH) {
+            let outcome = if chunk.len() == 1 {
+                self.one_by_one(chunk).await
+            } else {
+                match client.trigger_batch(chunk.iter().map(batch_event).collect()).await {
+                    Ok(_) => RunOutcome { published: chunk.len(), failure: None },
+                    Err(error) => match classify(&error) {
+                        // Publishes the others, and finds the one the server refuses.
+                        PublishError::Permanent(_) => self.one_by_one(chunk).await,
+                        transient @ PublishError::Transient(_) => {
+                            RunOutcome { published: 0, failure: Some(transient) }
+                        }
+                    },
+                }
+            };
+            published += outcome.published;
+            if outcome.failure.is_some() {
+                return RunOutcome { published, failure: outcome.failure };
+            }
+        }
+        RunOutcome { published, failure: None }
+    }
+
+    async fn one_by_one(&self, events: &[PendingEvent]) -> RunOutcome {
+        for (published, event) in events.iter().enumerate() {
+            if let Err(error) = self.publish(&event.channel, &event.event, &event.payload).await {
+                return RunOutcome { published, failure: Some(error) };
+            }
+        }
+        RunOutcome { published: events.len(), failure: None }
+    }
+}
+
+fn batch_event(event: &PendingEvent) -> BatchEvent {
+    BatchEvent {
+        name: event.event.clone(),
+        data: event.payload.clone(),
+        channel: event.channel.clone(),
+        socket_id: None,
+        info: None,
     }
 }
 

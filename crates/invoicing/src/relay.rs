@@ -1,21 +1,30 @@
-//! The outbox relay: publishes pending events in order, with retries and back-off.
+//! The outbox relay: claims pending events, publishes them, marks them sent; retries with
+//! back-off.
 //!
-//! Guarantees: at least once, in outbox order. An event is marked sent only after the
-//! publisher accepted it, so a crash between the two publishes it again (same `eventId`, so
-//! clients drop the duplicate). A failing event blocks the ones after it, which keeps order;
-//! back-off doubles from [`RelayOptions::initial_backoff`] to [`RelayOptions::max_backoff`].
-//! Events no server will ever accept are set aside as failed so they cannot block forever.
+//! Guarantees: at least once, in order per invoice. Each relay claims rows under a lease
+//! ([`crate::store::outbox`] explains how), so relays on several nodes sharing one database
+//! publish each row once, and an invoice's rows go out in the order written; rows of
+//! different invoices may go out in parallel. An event is marked sent only after the publisher
+//! accepted it, so a crash between the two publishes it again (same `eventId`, so clients drop
+//! the duplicate) once the crashed node's lease has run out.
+//!
+//! A temporary failure ends the round: the failed row keeps its place, this relay gives back
+//! everything it holds (so a healthy node can take it at once) and waits before claiming
+//! again; the wait doubles from [`RelayOptions::initial_backoff`] to
+//! [`RelayOptions::max_backoff`]. Events no server will ever accept are set aside as failed so
+//! they cannot block their invoice.
 
 use std::time::Duration;
 
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::domain::Timestamp;
-use crate::publisher::{PublishError, Publisher};
+use crate::publisher::{MAX_BATCH, PublishError, Publisher};
 use crate::store::{PendingEvent, Store};
 
-/// Rows read per round.
-const BATCH: i64 = 100;
+/// Invoices claimed per round.
+const CLAIM_INVOICES: i64 = 10;
 
 /// Timing of the relay.
 #[derive(Debug, Clone, Copy)]
@@ -26,6 +35,10 @@ pub struct RelayOptions {
     pub max_backoff: Duration,
     /// How often to look for rows written by another process (this process notifies itself).
     pub poll_interval: Duration,
+    /// How long claimed rows stay this relay's: after a crash, other nodes wait this long
+    /// before publishing them. Publishing stops halfway through the lease, and one call may
+    /// take a quarter of it, so claims do not run out while in use.
+    pub claim_lease: Duration,
 }
 
 impl Default for RelayOptions {
@@ -34,6 +47,7 @@ impl Default for RelayOptions {
             initial_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(10),
             poll_interval: Duration::from_secs(2),
+            claim_lease: Duration::from_secs(30),
         }
     }
 }
@@ -45,10 +59,11 @@ pub async fn run(
     options: RelayOptions,
     stop: CancellationToken,
 ) {
-    let written = store.outbox_written();
+    let relay = Relay { store, publisher, options, claimer: uuid::Uuid::new_v4().to_string() };
+    let written = relay.store.outbox_written();
     let mut backoff = options.initial_backoff;
     loop {
-        let wait = match relay_pending(&store, &publisher).await {
+        let wait = match relay.round().await {
             Ok(()) => {
                 backoff = options.initial_backoff;
                 options.poll_interval
@@ -56,6 +71,7 @@ pub async fn run(
             Err(error) => {
                 let wait = backoff;
                 tracing::warn!(%error, retry_in_ms = wait.as_millis(), "outbox relay: publish failed; retrying");
+                relay.release().await;
                 backoff = (backoff * 2).min(options.max_backoff);
                 wait
             }
@@ -66,6 +82,7 @@ pub async fn run(
             () = tokio::time::sleep(wait) => {}
         }
     }
+    relay.release().await;
     tracing::debug!("outbox relay stopped");
 }
 
@@ -82,37 +99,84 @@ enum RoundError {
     Store(#[from] crate::store::StoreError),
 }
 
-/// Publishes everything pending, in order; stops at the first temporary failure.
-async fn relay_pending(store: &Store, publisher: &Publisher) -> Result<(), RoundError> {
-    loop {
-        let events = store.pending_events(BATCH).await?;
-        if events.is_empty() {
-            return Ok(());
-        }
-        for event in events {
-            publish_one(store, publisher, &event).await?;
-        }
-    }
+struct Relay {
+    store: Store,
+    publisher: Publisher,
+    options: RelayOptions,
+    /// This relay's name in `claimed_by`: unique per run, so a restarted node does not
+    /// mistake its predecessor's claims for its own.
+    claimer: String,
 }
 
-async fn publish_one(
-    store: &Store,
-    publisher: &Publisher,
-    event: &PendingEvent,
-) -> Result<(), RoundError> {
-    match publisher.publish(&event.channel, &event.event, &event.payload).await {
-        Ok(()) => {
-            store.mark_sent(event.seq, Timestamp::now()).await?;
-            Ok(())
+impl Relay {
+    /// Claims and publishes until nothing is left that this relay may take.
+    async fn round(&self) -> Result<(), RoundError> {
+        let lease = self.options.claim_lease;
+        loop {
+            let deadline = Instant::now() + lease / 2;
+            let events =
+                self.store.claim_events(&self.claimer, Timestamp::now(), lease, CLAIM_INVOICES);
+            let events = events.await?;
+            if events.is_empty() {
+                return Ok(());
+            }
+            if !self.publish_claimed(&events, deadline).await? {
+                // The lease is half gone: give the rest back and claim afresh.
+                self.release().await;
+            }
         }
-        Err(error @ PublishError::Permanent(_)) => {
-            tracing::error!(seq = event.seq, event_id = %event.event_id, %error, "outbox relay: event refused for good; set aside");
-            store.mark_failed(event.seq, &error.to_string(), Timestamp::now()).await?;
-            Ok(())
+    }
+
+    /// Publishes claimed rows in order; `Ok(false)` when `deadline` came first.
+    async fn publish_claimed(
+        &self,
+        events: &[PendingEvent],
+        deadline: Instant,
+    ) -> Result<bool, RoundError> {
+        let mut rest = events;
+        while !rest.is_empty() {
+            if Instant::now() >= deadline {
+                return Ok(false);
+            }
+            let chunk = &rest[..rest.len().min(MAX_BATCH)];
+            let (published, failure) = self.publish_chunk(chunk).await;
+            for event in &chunk[..published] {
+                self.store.mark_sent(event.seq, Timestamp::now()).await?;
+            }
+            rest = &rest[published..];
+            let Some(error) = failure else { continue };
+            let Some(event) = rest.first() else { continue };
+            match error {
+                PublishError::Permanent(_) => {
+                    tracing::error!(seq = event.seq, event_id = %event.event_id, %error, "outbox relay: event refused for good; set aside");
+                    self.store.mark_failed(event.seq, &error.to_string(), Timestamp::now()).await?;
+                    rest = &rest[1..];
+                }
+                PublishError::Transient(_) => {
+                    self.store.mark_attempt_failed(event.seq, &error.to_string()).await?;
+                    return Err(RoundError::Publish { seq: event.seq, source: error });
+                }
+            }
         }
-        Err(error @ PublishError::Transient(_)) => {
-            store.mark_attempt_failed(event.seq, &error.to_string()).await?;
-            Err(RoundError::Publish { seq: event.seq, source: error })
+        Ok(true)
+    }
+
+    /// Publishes `chunk`, bounded in time so a hanging server cannot outlast the lease.
+    async fn publish_chunk(&self, chunk: &[PendingEvent]) -> (usize, Option<PublishError>) {
+        let limit = self.options.claim_lease / 4;
+        match tokio::time::timeout(limit, self.publisher.publish_run(chunk)).await {
+            Ok(outcome) => (outcome.published, outcome.failure),
+            Err(_) => {
+                let error = format!("no answer within {} ms", limit.as_millis());
+                (0, Some(PublishError::Transient(error)))
+            }
+        }
+    }
+
+    /// Gives back this relay's claims; on failure they run out with their lease instead.
+    async fn release(&self) {
+        if let Err(error) = self.store.release_claims(&self.claimer).await {
+            tracing::warn!(%error, "outbox relay: could not release claims; they will expire");
         }
     }
 }

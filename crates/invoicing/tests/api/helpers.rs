@@ -1,6 +1,7 @@
 //! Spawns the API on port 0 with its own database (a temp SQLite file, or a fresh PostgreSQL
 //! database dropped afterwards) and an in-process realtime server, and talks to it over HTTP.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use invoicing::domain::{Email, Password, Timestamp, User, UserName};
@@ -116,7 +117,8 @@ pub(crate) struct TestApp {
     pub(crate) client: reqwest::Client,
     pub(crate) user: User,
     stop: CancellationToken,
-    _db: TestDb,
+    _realtime: Arc<TestRealtime>,
+    _db: Arc<TestDb>,
 }
 
 impl Drop for TestApp {
@@ -125,48 +127,93 @@ impl Drop for TestApp {
     }
 }
 
+/// An in-process realtime server, which several nodes of a test may share; stopped on drop.
+pub(crate) struct TestRealtime {
+    pub(crate) port: u16,
+    publisher: realtime::Publisher,
+    stop: CancellationToken,
+}
+
+impl TestRealtime {
+    pub(crate) async fn spawn() -> Arc<Self> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let config = RealtimeConfig {
+            apps: vec![AppConfig::new("app-id", "app-key", "app-secret")],
+            ..RealtimeConfig::default()
+        };
+        let server = Server::build(config, listener).expect("realtime server");
+        let stop = CancellationToken::new();
+        let (port, publisher) = (server.port(), server.publisher());
+        tokio::spawn(server.run_until_stopped(stop.clone().cancelled_owned()));
+        Arc::new(Self { port, publisher, stop })
+    }
+
+    /// Publishing to it in-process, as `paybell serve` does with its built-in server.
+    pub(crate) fn publisher(&self) -> Publisher {
+        Publisher::BuiltIn { publisher: self.publisher.clone(), app_id: "app-id".to_owned() }
+    }
+}
+
+impl Drop for TestRealtime {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+/// One API node: its database and realtime server may be shared with other nodes.
+pub(crate) struct Node {
+    pub(crate) db: Arc<TestDb>,
+    pub(crate) realtime: Arc<TestRealtime>,
+    pub(crate) publisher: Publisher,
+    pub(crate) options: Options,
+    /// The owner, when an earlier node on the same database created it.
+    pub(crate) user: Option<User>,
+}
+
 pub(crate) async fn spawn_app(db: Db) -> TestApp {
     spawn_app_with(db, Options::default()).await
 }
 
 pub(crate) async fn spawn_app_with(db: Db, options: Options) -> TestApp {
-    let db = TestDb::new(db).await;
-    let stop = CancellationToken::new();
-    let realtime_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let config = RealtimeConfig {
-        apps: vec![AppConfig::new("app-id", "app-key", "app-secret")],
-        ..RealtimeConfig::default()
-    };
-    let server = Server::build(config, realtime_listener).expect("realtime server");
-    let realtime_port = server.port();
-    let publisher =
-        Publisher::BuiltIn { publisher: server.publisher(), app_id: "app-id".to_owned() };
-    tokio::spawn(server.run_until_stopped(stop.clone().cancelled_owned()));
+    let db = Arc::new(TestDb::new(db).await);
+    let realtime = TestRealtime::spawn().await;
+    let publisher = realtime.publisher();
+    spawn_node(Node { db, realtime, publisher, options, user: None }).await
+}
 
+pub(crate) async fn spawn_node(node: Node) -> TestApp {
+    let Node { db, realtime, publisher, options, user } = node;
     let signer = Target::new("app-id", "app-key", Secret::new("app-secret")).expect("target");
     let browser = BrowserEndpoint {
         cluster: "mt1".to_owned(),
         ws_host: WsHost::FromRequest,
-        ws_port: realtime_port,
+        ws_port: realtime.port,
         force_tls: false,
     };
     let mut settings = Settings::new(DatabaseUrl::new(&db.url), RealtimeAccess { signer, browser });
     settings.private_channels = options.private_channels;
     settings.overdue_interval = Duration::from_millis(100);
+    // A lease far beyond WAIT: a test that waits for a claim to expire times out instead.
     settings.relay = RelayOptions {
         initial_backoff: Duration::from_millis(20),
         max_backoff: Duration::from_millis(200),
         poll_interval: Duration::from_millis(200),
+        claim_lease: Duration::from_secs(30),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let app = Application::build(settings, listener, publisher).await.expect("application");
     let base = format!("http://127.0.0.1:{}", app.port());
     let store = app.store().clone();
+    let stop = CancellationToken::new();
     tokio::spawn(app.run_until_stopped(stop.clone().cancelled_owned()));
 
-    let user = create_user(&store, "owner@example.com", "Acme Ltd").await;
+    let user = match user {
+        Some(user) => user,
+        None => create_user(&store, "owner@example.com", "Acme Ltd").await,
+    };
     let client = reqwest::Client::builder().cookie_store(true).build().expect("client");
-    TestApp { base, store, realtime_port, client, user, stop, _db: db }
+    let realtime_port = realtime.port;
+    TestApp { base, store, realtime_port, client, user, stop, _realtime: realtime, _db: db }
 }
 
 pub(crate) async fn create_user(store: &Store, email: &str, name: &str) -> User {

@@ -1,4 +1,5 @@
-//! The invoicing API over real sockets, every test on SQLite and on PostgreSQL.
+//! The invoicing API over real sockets, every test on SQLite and on PostgreSQL; several nodes
+//! sharing one database (`nodes`) on PostgreSQL only, as SQLite is one process's file.
 // Test bodies live in plain async fns run by generated #[tokio::test]s, where clippy's
 // allow-unwrap-in-tests does not reach; a failed unwrap is a failed test here.
 #![allow(clippy::unwrap_used)]
@@ -8,8 +9,10 @@ mod claims;
 mod events;
 mod helpers;
 mod invoices;
+mod nodes;
 mod ops;
 mod pay;
 mod payments;
 mod realtime;
+mod relay;
 mod store;
