@@ -15,13 +15,13 @@ const APP: [(&str, &str); 3] = [
     ("PAYBELL_APP_SECRET", "remote-secret"),
 ];
 
-async fn realtime(addr: &str) -> (Process, u16) {
+pub(crate) async fn realtime(addr: &str) -> (Process, u16) {
     let process = Process::spawn(&["realtime", "--addr", addr], &APP);
     let port = process.port("paybell realtime listening on 127.0.0.1:").await;
     (process, port)
 }
 
-async fn subscribe(port: u16, channel: &str) -> Connection {
+pub(crate) async fn subscribe(port: u16, channel: &str) -> Connection {
     let url = format!("ws://127.0.0.1:{port}/app/remote-key?protocol=7&client=test&version=1");
     let mut connection = Connection::connect(&url).await.expect("connect");
     connection.subscribe(channel, None, None).await.expect("subscribe");
@@ -33,7 +33,7 @@ async fn subscribe(port: u16, channel: &str) -> Connection {
 }
 
 /// The next application event: `(event, payload)`.
-async fn next_event(connection: &mut Connection) -> (String, Value) {
+pub(crate) async fn next_event(connection: &mut Connection) -> (String, Value) {
     loop {
         let frame = connection.next_frame(WAIT).await.expect("an event");
         if !frame.event.starts_with("pusher") {
@@ -42,13 +42,13 @@ async fn next_event(connection: &mut Connection) -> (String, Value) {
     }
 }
 
-struct Api {
-    base: String,
-    client: reqwest::Client,
+pub(crate) struct Api {
+    pub(crate) base: String,
+    pub(crate) client: reqwest::Client,
 }
 
 impl Api {
-    async fn post(&self, path: &str, body: &Value) -> Value {
+    pub(crate) async fn post(&self, path: &str, body: &Value) -> Value {
         let response =
             self.client.post(format!("{}{path}", self.base)).json(body).send().await.unwrap();
         assert!(response.status().is_success(), "{path}: {}", response.status());
@@ -56,7 +56,7 @@ impl Api {
     }
 }
 
-fn invoice() -> Value {
+pub(crate) fn invoice() -> Value {
     json!({
         "customer": {"name": "Ada", "email": "ada@example.com"},
         "currency": "EUR",
