@@ -5,8 +5,9 @@
 //! - [`domain`]: money, the status machine, invoices, users, the events of each change.
 //! - [`store`]: SQLite or PostgreSQL through one SQL dialect; each change commits with its
 //!   outbox rows.
-//! - [`relay`]: publishes the outbox in order, with retries and back-off, through a
-//!   [`Publisher`] (the built-in server in-process, or any Pusher-compatible API).
+//! - [`relay`]: publishes the outbox in order per invoice, with retries and back-off, through a
+//!   [`Publisher`] (the built-in server in-process, or any Pusher-compatible API); rows are
+//!   claimed, so relays on several nodes can share one PostgreSQL database.
 //! - [`scheduler`]: moves invoices past their due date to `overdue`.
 //! - [`routes`]: the REST API; [`ApiError`] maps every failure to a status.
 //! - [`auth`]: password hashing and session tokens; [`provider`]: the payment-provider seam.
