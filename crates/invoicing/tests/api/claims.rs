@@ -1,6 +1,7 @@
 //! Outbox claims, part of the store's conformance suite: what one relay holds no other takes,
 //! an invoice's rows wait for its earlier ones, expired and released claims are taken over.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -9,6 +10,7 @@ use invoicing::Store;
 use invoicing::domain::events::outbox_events;
 use invoicing::domain::{Action, Change, InvoiceId, Timestamp};
 use invoicing::store::Backend;
+use sqlx::migrate::Migrator;
 
 use crate::helpers::{Db, TestDb, create_user, on_both};
 use crate::store::{CHANNELS, content, store};
@@ -19,6 +21,7 @@ on_both!(
     an_expired_claim_is_taken_over,
     released_rows_are_claimed_again,
     racing_claimers_publish_each_row_once_in_invoice_order,
+    rows_written_before_claims_existed_are_keyed_by_their_invoice,
 );
 
 const LEASE: Duration = Duration::from_secs(30);
@@ -201,4 +204,36 @@ async fn racing_claimers_publish_each_row_once_in_invoice_order(db: Db) {
         assert!(previous < *seq, "invoice {invoice}: {seq} after {previous}");
     }
     assert!(a.pending_events(1).await.unwrap().is_empty());
+}
+
+/// The claims migration on an outbox written by the first schema: each row gets the invoice id
+/// of its payload (or, lacking one, its own event id, so it blocks nothing).
+async fn rows_written_before_claims_existed_are_keyed_by_their_invoice(db: Db) {
+    let db = TestDb::new(db).await;
+    let store = Store::connect(&db.url).await.unwrap();
+    let all = match store.backend() {
+        Backend::Sqlite => &invoicing::store::sqlite::MIGRATOR,
+        Backend::Postgres => &invoicing::store::postgres::MIGRATOR,
+    };
+    let first = all.iter().next().unwrap().clone();
+    let first = Migrator { migrations: Cow::Owned(vec![first]), ..Migrator::DEFAULT };
+    let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+    first.run(&pool).await.unwrap();
+    for (event_id, payload) in [("e1", r#"{"invoiceId":"inv-1"}"#), ("e2", "{}")] {
+        sqlx::query(
+            "INSERT INTO outbox (event_id, channel, event, payload, created_at) \
+             VALUES ($1, 'c', 'e', $2, 0)",
+        )
+        .bind(event_id)
+        .bind(payload)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    pool.close().await;
+    store.migrate().await.unwrap();
+    let keys: Vec<String> =
+        store.all_events().await.unwrap().into_iter().map(|e| e.invoice_id).collect();
+    assert_eq!(keys, ["inv-1", "e2"]);
+    assert_eq!(claim(&store, "a", Timestamp::now(), 10).await, [1, 2]);
 }
