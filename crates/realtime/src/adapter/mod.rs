@@ -125,28 +125,88 @@ impl App {
     }
 
     /// Unsubscribes a connection from `channel`; nothing happens when it was not subscribed.
-    pub(crate) fn leave(self: &Arc<Self>, socket_id: SocketId, channel: &ChannelName) {
-        let Some(local) = self.hub.leave(socket_id, channel) else { return };
-        let local = Change {
-            count: local.subscription_count,
-            edge: local.vacated,
-            member: local.member_removed,
-        };
+    /// Awaited, so a quick re-subscribe of the same connection cannot overtake it.
+    pub(crate) async fn leave(&self, socket_id: SocketId, channel: &ChannelName) {
+        let Some(local) = self.leave_here(socket_id, channel) else { return };
+        match &self.adapter {
+            Adapter::Local => self.left(channel, local),
+            Adapter::Redis(redis) => self.leave_cluster(redis, socket_id, channel, local).await,
+        }
+    }
+
+    /// Everything a closed connection held: its channels and its sign-in. On Redis the
+    /// cluster's part runs in the background, in order; the connection is gone already.
+    pub(crate) fn disconnect(
+        self: &Arc<Self>,
+        socket_id: SocketId,
+        channels: Vec<ChannelName>,
+        user: Option<(Arc<str>, Vec<Arc<str>>)>,
+    ) {
+        let left: Vec<(ChannelName, Change)> = channels
+            .into_iter()
+            .filter_map(|channel| {
+                let change = self.leave_here(socket_id, &channel)?;
+                Some((channel, change))
+            })
+            .collect();
+        let last_here = user
+            .as_ref()
+            .is_some_and(|(id, watchlist)| self.hub.users.sign_out(socket_id, id, watchlist));
         let Adapter::Redis(redis) = &self.adapter else {
-            return self.left(channel, local);
+            for (channel, change) in left {
+                self.left(&channel, change);
+            }
+            if let (Some((user_id, _)), true) = (&user, last_here) {
+                self.watched_user(user_id, WatchlistChange::Offline);
+            }
+            return;
         };
-        let (app, redis, channel) = (self.clone(), redis.clone(), channel.clone());
+        let (app, redis) = (self.clone(), redis.clone());
         tokio::spawn(async move {
-            match redis.leave(&app.config.id, &channel, socket_id).await {
-                Ok(Some(left)) => app.left(&channel, left.into()),
-                // Already gone from the cluster's view (a reconciliation removed it).
-                Ok(None) => {}
+            for (channel, change) in left {
+                app.leave_cluster(&redis, socket_id, &channel, change).await;
+            }
+            let Some((user_id, _)) = user else { return };
+            let last = match redis.sign_out(&app.config.id, socket_id).await {
+                Ok(last) => last,
                 Err(error) => {
-                    redis.failed("leave", &error);
-                    app.left(&channel, local);
+                    redis.failed("sign-out", &error);
+                    last_here
                 }
+            };
+            if last {
+                app.watched_user(&user_id, WatchlistChange::Offline);
             }
         });
+    }
+
+    /// This node's part of a leave; `None` when the connection was not subscribed.
+    fn leave_here(&self, socket_id: SocketId, channel: &ChannelName) -> Option<Change> {
+        let left = self.hub.leave(socket_id, channel)?;
+        Some(Change {
+            count: left.subscription_count,
+            edge: left.vacated,
+            member: left.member_removed,
+        })
+    }
+
+    /// The cluster's part of a leave; this node's view stands in when Redis cannot answer.
+    async fn leave_cluster(
+        &self,
+        redis: &RedisAdapter,
+        socket_id: SocketId,
+        channel: &ChannelName,
+        local: Change,
+    ) {
+        match redis.leave(&self.config.id, channel, socket_id).await {
+            Ok(Some(left)) => self.left(channel, left.into()),
+            // Already gone from the cluster's view (a reconciliation removed it).
+            Ok(None) => {}
+            Err(error) => {
+                redis.failed("leave", &error);
+                self.left(channel, local);
+            }
+        }
     }
 
     /// The consequences of a leave: `member_removed` to the others, webhooks, counts.
@@ -285,35 +345,6 @@ impl App {
             self.watched_user(user_id, WatchlistChange::Online);
         }
         online
-    }
-
-    /// Forgets a signed-in connection; its user's last connection makes it offline.
-    pub(crate) fn sign_out(
-        self: &Arc<Self>,
-        socket_id: SocketId,
-        user_id: &Arc<str>,
-        watchlist: &[Arc<str>],
-    ) {
-        let last_here = self.hub.users.sign_out(socket_id, user_id, watchlist);
-        let Adapter::Redis(redis) = &self.adapter else {
-            if last_here {
-                self.watched_user(user_id, WatchlistChange::Offline);
-            }
-            return;
-        };
-        let (app, redis, user_id) = (self.clone(), redis.clone(), user_id.clone());
-        tokio::spawn(async move {
-            let last = match redis.sign_out(&app.config.id, socket_id).await {
-                Ok(last) => last,
-                Err(error) => {
-                    redis.failed("sign-out", &error);
-                    last_here
-                }
-            };
-            if last {
-                app.watched_user(&user_id, WatchlistChange::Offline);
-            }
-        });
     }
 
     /// Tells every watcher of `user_id`, on every node, that it came online or went offline.

@@ -106,7 +106,7 @@ impl Session {
             ClientMessage::Ping => self.reply(&ServerMessage::Pong),
             ClientMessage::Pong => {}
             ClientMessage::Subscribe(subscribe) => self.subscribe(subscribe).await,
-            ClientMessage::Unsubscribe { channel } => self.unsubscribe(&channel),
+            ClientMessage::Unsubscribe { channel } => self.unsubscribe(&channel).await,
             ClientMessage::Signin { auth, user_data } => {
                 return self.sign_in(&auth, &user_data).await;
             }
@@ -233,9 +233,9 @@ impl Session {
         }
     }
 
-    fn unsubscribe(&mut self, channel: &ChannelName) {
+    async fn unsubscribe(&mut self, channel: &ChannelName) {
         if self.subscriptions.remove(channel).is_some() {
-            self.app.leave(self.socket_id(), channel);
+            self.app.leave(self.socket_id(), channel).await;
         }
     }
 
@@ -335,12 +335,9 @@ impl Session {
 
     /// Leaves every channel and signs out; called once when the connection ends.
     pub(crate) fn finish(&mut self) {
-        for channel in std::mem::take(&mut self.subscriptions).into_keys() {
-            self.app.leave(self.socket_id(), &channel);
-        }
-        if let Some(user) = self.user.take() {
-            self.app.sign_out(self.socket_id(), &user.id, &user.watchlist);
-        }
+        let channels = std::mem::take(&mut self.subscriptions).into_keys();
+        let user = self.user.take().map(|user| (user.id, user.watchlist));
+        self.app.disconnect(self.socket_id(), channels, user);
     }
 }
 

@@ -265,3 +265,34 @@ async fn a_stopped_node_gives_its_members_back() {
     drop(bob);
     stop_all(nodes).await;
 }
+
+#[tokio::test]
+async fn a_quick_unsubscribe_and_subscribe_again_leaves_the_member_in() {
+    let nodes = cluster(2, vec![app()]).await;
+    let mut watcher = nodes[1].connect().await;
+    subscribe(&mut watcher, "presence-flip", Some(("watcher", json!({})))).await;
+    let mut flipper = nodes[0].connect().await;
+    subscribe(&mut flipper, "presence-flip", Some(("flipper", json!({})))).await;
+    watcher.expect_event("pusher_internal:member_added", WAIT).await.unwrap();
+    for _ in 0..5 {
+        // Sent back to back: the leave must be done before the join that follows it.
+        flipper.unsubscribe("presence-flip").await.unwrap();
+        subscribe(&mut flipper, "presence-flip", Some(("flipper", json!({})))).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let info = nodes[1].api().channel("presence-flip", Some("user_count,subscription_count"));
+    let info = info.await.unwrap();
+    assert_eq!((info.user_count, info.subscription_count), (Some(2), Some(2)));
+    let mut users: Vec<String> = nodes[1]
+        .api()
+        .users("presence-flip")
+        .await
+        .unwrap()
+        .users
+        .into_iter()
+        .map(|u| u.id)
+        .collect();
+    users.sort();
+    assert_eq!(users, ["flipper", "watcher"]);
+    stop_all(nodes).await;
+}

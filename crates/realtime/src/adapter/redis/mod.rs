@@ -55,7 +55,14 @@ pub enum ClusterError {
 #[derive(Debug)]
 enum Outgoing {
     Publish(Vec<u8>),
-    Cache { key: String, miss: String, value: String, ttl_ms: u64 },
+    Cache {
+        key: String,
+        miss: String,
+        value: String,
+        ttl_ms: u64,
+    },
+    /// Answered once everything queued before it has been sent (or failed).
+    Flush(tokio::sync::oneshot::Sender<()>),
 }
 
 /// One node's link to the cluster. Shared by every app of the node.

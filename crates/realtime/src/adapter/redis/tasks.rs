@@ -54,6 +54,7 @@ impl RedisAdapter {
         let bus = self.keys.bus();
         let mut items = Vec::with_capacity(PIPELINE);
         let mut conn = self.conn.clone();
+        let mut flushed = Vec::new();
         while queue.recv_many(&mut items, PIPELINE).await > 0 {
             let mut pipe = redis::pipe();
             for item in items.drain(..) {
@@ -65,10 +66,16 @@ impl RedisAdapter {
                         pipe.cmd("SET").arg(key).arg(value).arg("PX").arg(ttl_ms).ignore();
                         pipe.cmd("DEL").arg(miss).ignore();
                     }
+                    Outgoing::Flush(done) => flushed.push(done),
                 }
             }
-            if let Err(error) = self.call(pipe.query_async::<()>(&mut conn)).await {
-                self.failed("publish", &error);
+            if !pipe.is_empty() {
+                if let Err(error) = self.call(pipe.query_async::<()>(&mut conn)).await {
+                    self.failed("publish", &error);
+                }
+            }
+            for done in flushed.drain(..) {
+                let _ = done.send(());
             }
         }
     }
@@ -174,13 +181,11 @@ impl RedisAdapter {
             Ok(changes) => self.announce(apps, &changes),
             Err(error) => self.failed("leaving the cluster", &error),
         }
-        // Give the announcements a moment to leave through the outgoing queue.
-        let drained = async {
-            while self.outgoing.capacity() < self.outgoing.max_capacity() {
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-        };
-        let _ = tokio::time::timeout(Duration::from_secs(2), drained).await;
+        // The announcements leave through the outgoing queue: wait (bounded) until sent.
+        let (done, sent) = tokio::sync::oneshot::channel();
+        if self.outgoing.try_send(Outgoing::Flush(done)).is_ok() {
+            let _ = tokio::time::timeout(Duration::from_secs(2), sent).await;
+        }
     }
 
     /// Renews the lease; `true` when this node was not registered.
