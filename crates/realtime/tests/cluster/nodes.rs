@@ -280,8 +280,8 @@ async fn a_quick_unsubscribe_and_subscribe_again_leaves_the_member_in() {
         subscribe(&mut flipper, "presence-flip", Some(("flipper", json!({})))).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let info = nodes[1].api().channel("presence-flip", Some("user_count,subscription_count"));
-    let info = info.await.unwrap();
+    let api = nodes[1].api();
+    let info = api.channel("presence-flip", Some("user_count,subscription_count")).await.unwrap();
     assert_eq!((info.user_count, info.subscription_count), (Some(2), Some(2)));
     let mut users: Vec<String> = nodes[1]
         .api()
