@@ -13,8 +13,8 @@ use crate::cli::RealtimeArgs;
 mod serve;
 
 pub use serve::{
-    DATABASE_FILE, DEFAULT_DATA_DIR, DEFAULT_HTTP_ADDR, HttpFlags, RemotePusher, ServeConfig,
-    database_file,
+    DATABASE_FILE, DEFAULT_DATA_DIR, DEFAULT_HTTP_ADDR, HttpFlags, PublicWs, RemotePusher,
+    ServeConfig, database_file,
 };
 
 /// Where the realtime server listens unless told otherwise.
@@ -241,6 +241,20 @@ mod tests {
         assert_eq!(config.realtime.tls_key, Some(PathBuf::from("/env/key.pem")));
         let err = load(None, &[("PAYBELL_TLS_CERT", "/env/cert.pem")], None).unwrap_err();
         assert_eq!(err.key, "realtime.tls_key");
+    }
+
+    #[test]
+    fn the_public_websocket_url_overrides_what_browsers_are_told() {
+        let file = "[http]\npublic_ws_url = \"wss://ws.example.com\"\n";
+        let public = load(Some(file), &[], None).unwrap().serve.public_ws.unwrap();
+        assert_eq!((public.host.as_str(), public.port, public.tls), ("ws.example.com", 443, true));
+        let env = [("PAYBELL_PUBLIC_WS_URL", "ws://10.0.0.5:6001")];
+        let public = load(Some(file), &env, None).unwrap().serve.public_ws.unwrap();
+        assert_eq!((public.host.as_str(), public.port, public.tls), ("10.0.0.5", 6001, false));
+        for bad in ["https://x", "ws://", "nonsense"] {
+            let err = load(None, &[("PAYBELL_PUBLIC_WS_URL", bad)], None).unwrap_err();
+            assert!(err.key.starts_with("http.public_ws_url"), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
     let http = TcpListener::bind(http_addr)
         .await
         .with_context(|| format!("binding the web address {http_addr}"))?;
-    let (publisher, realtime, access) = match &config.serve.pusher {
+    let (publisher, realtime, mut access) = match &config.serve.pusher {
         Some(remote) => {
             let client = PusherClient::new(remote.target.clone())?;
             (Publisher::Remote(client), None, remote_access(remote))
@@ -35,6 +35,11 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
             (publisher, Some(server), access)
         }
     };
+    if let Some(public) = &config.serve.public_ws {
+        access.browser.ws_host = WsHost::Fixed(public.host.clone());
+        access.browser.ws_port = public.port;
+        access.browser.force_tls = public.tls;
+    }
     let settings = settings(&config, config.serve.database_url.clone(), access);
     let app = Application::build(settings, http, publisher)
         .await

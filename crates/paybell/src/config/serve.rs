@@ -35,6 +35,7 @@ pub(crate) struct HttpFile {
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
     public_url: Option<String>,
+    public_ws_url: Option<String>,
     private_channels: Option<bool>,
 }
 
@@ -63,10 +64,24 @@ pub struct ServeConfig {
     pub database_url: DatabaseUrl,
     /// Base of payment links; `None` derives it from the bound address.
     pub public_url: Option<Url>,
+    /// Where browsers reach the realtime server (`ws://` or `wss://` host and port), when
+    /// that is not where it listens: behind a load balancer or TLS proxy.
+    pub public_ws: Option<PublicWs>,
     /// `private-` channels authorised by `POST /pusher/auth`.
     pub private_channels: bool,
     /// A remote Pusher-compatible server to publish to; `None` is the built-in one.
     pub pusher: Option<RemotePusher>,
+}
+
+/// The realtime endpoint browsers are told to use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicWs {
+    /// Host name or address.
+    pub host: String,
+    /// Port (default 80 for `ws://`, 443 for `wss://`).
+    pub port: u16,
+    /// `wss://`.
+    pub tls: bool,
 }
 
 /// A remote publishing target and what browsers are told about it.
@@ -143,11 +158,23 @@ pub(crate) fn load(
         .text(None, "PAYBELL_PUBLIC_URL", http.public_url)
         .map(|text| public_url(&text))
         .transpose()?;
+    let public_ws = layer
+        .text(None, "PAYBELL_PUBLIC_WS_URL", http.public_ws_url)
+        .map(|text| public_ws(&text))
+        .transpose()?;
     let private_channels = layer
         .boolean("http.private_channels", "PAYBELL_PRIVATE_CHANNELS", http.private_channels)?
         .unwrap_or(false);
     let pusher = remote_pusher(&layer, pusher)?;
-    Ok(ServeConfig { http_addr, data_dir, database_url, public_url, private_channels, pusher })
+    Ok(ServeConfig {
+        http_addr,
+        data_dir,
+        database_url,
+        public_url,
+        public_ws,
+        private_channels,
+        pusher,
+    })
 }
 
 fn database_url(url: &str) -> Result<DatabaseUrl, ConfigError> {
@@ -171,6 +198,20 @@ fn public_url(text: &str) -> Result<Url, ConfigError> {
     } else {
         Err(ConfigError::new(key, format!("{text:?} must be an http:// or https:// URL")))
     }
+}
+
+fn public_ws(text: &str) -> Result<PublicWs, ConfigError> {
+    let key = "http.public_ws_url (PAYBELL_PUBLIC_WS_URL)";
+    let url = Url::parse(text).map_err(|e| ConfigError::new(key, format!("{text:?}: {e}")))?;
+    let tls = match url.scheme() {
+        "ws" => false,
+        "wss" => true,
+        _ => return Err(ConfigError::new(key, format!("{text:?} must be a ws:// or wss:// URL"))),
+    };
+    let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
+        return Err(ConfigError::new(key, format!("{text:?} needs a host")));
+    };
+    Ok(PublicWs { host: host.to_owned(), port, tls })
 }
 
 fn remote_pusher(layer: &Layer<'_>, file: PusherFile) -> Result<Option<RemotePusher>, ConfigError> {
