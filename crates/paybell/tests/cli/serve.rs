@@ -140,3 +140,24 @@ async fn with_a_certificate_browsers_are_told_to_use_wss() {
     assert_eq!(config["pusher"]["forceTLS"], true, "{config}");
     assert!(process.terminate().await);
 }
+
+#[tokio::test]
+async fn behind_a_proxy_browsers_are_told_its_public_websocket_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("PAYBELL_PUBLIC_WS_URL", "wss://ws.example.com")];
+    let process = serve(&dir.path().join("data"), &[], &env);
+    let web = process.port("paybell web listening on http://127.0.0.1:").await;
+    let config: Value = reqwest::get(format!("http://127.0.0.1:{web}/api/config"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pusher = &config["pusher"];
+    assert_eq!(
+        (&pusher["wsHost"], &pusher["wsPort"], &pusher["forceTLS"]),
+        (&json!("ws.example.com"), &json!(443), &json!(true)),
+        "{config}"
+    );
+    assert!(process.terminate().await);
+}
