@@ -17,8 +17,13 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/metrics", get(metrics))
 }
 
-async fn health() -> impl IntoResponse {
-    axum::Json(json!({ "status": "ok" }))
+/// Alive; with the Redis adapter also whether Redis answered the last call (a node without
+/// Redis still serves its own connections, so this does not make it unhealthy).
+async fn health(State(state): State<AppState>) -> impl IntoResponse {
+    match state.metrics.redis_is_up() {
+        None => axum::Json(json!({ "status": "ok" })),
+        Some(up) => axum::Json(json!({ "status": "ok", "redis": if up { "up" } else { "down" } })),
+    }
 }
 
 async fn ready(State(state): State<AppState>) -> impl IntoResponse {

@@ -186,6 +186,9 @@ async fn a_redis_restart_is_survived() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert!(metric(port_a, "paybell_redis_errors_total").await >= 1.0);
+    let health = reqwest::get(format!("http://127.0.0.1:{port_a}/health")).await.unwrap();
+    assert_eq!(health.status(), 200, "a node without Redis still serves");
+    assert_eq!(health.text().await.unwrap(), r#"{"redis":"down","status":"ok"}"#);
     let down = api(port_a).channels(None, None).await;
     assert!(down.is_err(), "cluster queries say they cannot answer: {down:?}");
 

@@ -24,7 +24,9 @@ fn metric(text: &str, line_start: &str) -> u64 {
 #[tokio::test]
 async fn health_and_readiness() {
     let server = spawn(vec![app()]).await;
-    assert_eq!(get(&server, "/health").await, (200, r#"{"status":"ok"}"#.to_owned()));
+    let healthy =
+        if crate::ON_REDIS { r#"{"redis":"up","status":"ok"}"# } else { r#"{"status":"ok"}"# };
+    assert_eq!(get(&server, "/health").await, (200, healthy.to_owned()));
     assert_eq!(get(&server, "/ready").await.0, 200);
     let port = server.port;
     let stopping = tokio::spawn(server.stop());
