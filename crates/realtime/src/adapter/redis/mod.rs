@@ -5,9 +5,9 @@
 //!   frame once.
 //! - Shared state changes through atomic Lua scripts (`scripts`), so the one node that sees
 //!   a change (first member, last connection, empty channel) announces it.
-//! - Each node holds a lease it renews every third of its length (`tasks`). A node whose
-//!   lease ran out is reaped by another: its members leave and its channels' counts drop,
-//!   with the events and webhooks that go with it.
+//! - Each node holds a lease it renews every quarter of its length (`tasks`). A node whose
+//!   lease ran out is reaped by another within one lease of its death: its members leave
+//!   and its channels' counts drop, with the events and webhooks that go with it.
 //! - When Redis is unreachable, this node goes on serving its own connections; the failure
 //!   is logged once, counted in `/metrics`, and when Redis answers again the node registers
 //!   its connections anew.
