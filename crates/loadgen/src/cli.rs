@@ -39,6 +39,10 @@ pub struct Common {
     /// Server port (WebSocket and HTTP API).
     #[arg(long, global = true, default_value_t = 6001)]
     pub port: u16,
+    /// Port of the HTTP API triggers go to, when not `--port`: another node of the same
+    /// cluster, to measure delivery across nodes.
+    #[arg(long, global = true)]
+    pub api_port: Option<u16>,
     /// App id (`/apps/{id}`).
     #[arg(long, global = true, default_value = "app-id")]
     pub app_id: String,
@@ -233,6 +237,7 @@ impl Cli {
         };
         let target = Target {
             addr: SocketAddr::new(ip, common.port),
+            api_addr: SocketAddr::new(ip, common.api_port.unwrap_or(common.port)),
             app_id: common.app_id.clone(),
             key: common.key.clone(),
             secret: common.secret.clone(),

@@ -236,7 +236,7 @@ pub fn signed_post(target: &Target, tail: &str, body: &[u8], timestamp: u64) -> 
         "POST {path}?{} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
          Content-Length: {}\r\n\r\n",
         query.finish(),
-        target.addr,
+        target.api_addr,
         body.len()
     );
     let mut request = head.into_bytes();
@@ -278,6 +278,7 @@ mod tests {
     fn signed_requests_verify_with_the_protocol_crate() {
         let target = Target {
             addr: "127.0.0.1:6001".parse().unwrap(),
+            api_addr: "127.0.0.1:6001".parse().unwrap(),
             app_id: "app id".into(),
             key: "the-key".into(),
             secret: "the-secret".into(),

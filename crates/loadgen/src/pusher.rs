@@ -323,6 +323,7 @@ mod tests {
     fn presence_subscriptions_are_signed_over_the_channel_data() {
         let target = Target {
             addr: "127.0.0.1:1".parse().unwrap(),
+            api_addr: "127.0.0.1:1".parse().unwrap(),
             app_id: "1".into(),
             key: "278d425bdf160c739803".into(),
             secret: "7ad3773142a6692b25b8".into(),

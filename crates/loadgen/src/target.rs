@@ -6,8 +6,11 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 /// One app on one Pusher-compatible server.
 #[derive(Debug, Clone)]
 pub struct Target {
-    /// Where the WebSocket endpoint and the HTTP API listen.
+    /// Where the WebSocket endpoint listens (and the HTTP API, unless `api_addr` differs).
     pub addr: SocketAddr,
+    /// Where HTTP API triggers go: another node of the same cluster measures cross-node
+    /// delivery.
+    pub api_addr: SocketAddr,
     /// The app id of `/apps/{id}`.
     pub app_id: String,
     /// The app key of `/app/{key}`.
@@ -39,6 +42,7 @@ mod tests {
     fn sources_rotate_over_loopback_addresses() {
         let target = Target {
             addr: "127.0.0.1:1".parse().unwrap(),
+            api_addr: "127.0.0.1:1".parse().unwrap(),
             app_id: "a".into(),
             key: "k".into(),
             secret: "s".into(),

@@ -148,7 +148,7 @@ impl Triggerer {
         let conn = match &mut self.conn {
             Some(conn) if !conn.is_closed() => conn,
             slot => slot
-                .insert(HttpConn::connect(self.target.addr, self.target.source(self.index)).await?),
+                .insert(HttpConn::connect(self.target.api_addr, self.target.source(self.index)).await?),
         };
         let at = now_nanos();
         let data = event_data(seq, at, self.payload);

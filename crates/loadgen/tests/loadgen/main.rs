@@ -20,6 +20,7 @@ fn ctx(port: u16, label: &str) -> Ctx {
     loadgen::clock::init();
     let target = Target {
         addr: format!("127.0.0.1:{port}").parse().unwrap(),
+        api_addr: format!("127.0.0.1:{port}").parse().unwrap(),
         app_id: ID.into(),
         key: KEY.into(),
         secret: SECRET.into(),
