@@ -54,7 +54,7 @@ impl App {
     /// Subscribes `conn` to `channel`; on presence channels `member` joins. Returns the
     /// members after the join on presence channels.
     pub(crate) async fn join(
-        self: &Arc<Self>,
+        &self,
         conn: &ConnHandle,
         channel: &ChannelName,
         member: Option<Member>,
@@ -65,7 +65,7 @@ impl App {
             let change = Change {
                 count: joined.subscription_count,
                 edge: joined.occupied,
-                member: joined.member_added.then(|| user_id(member.as_ref())).flatten(),
+                member: new_member(joined.member_added, member.as_ref()),
             };
             self.joined(channel, member.as_ref(), conn.socket_id(), change);
             return Ok(joined.members);
@@ -81,7 +81,7 @@ impl App {
                 let change = Change {
                     count: joined.count,
                     edge: joined.occupied,
-                    member: joined.member_added.then(|| user_id(member.as_ref())).flatten(),
+                    member: new_member(joined.member_added, member.as_ref()),
                 };
                 self.joined(channel, member.as_ref(), conn.socket_id(), change);
                 Ok(member.is_some().then_some(joined.members))
@@ -96,7 +96,7 @@ impl App {
                 let change = Change {
                     count: local.subscription_count,
                     edge: local.occupied,
-                    member: local.member_added.then(|| user_id(member.as_ref())).flatten(),
+                    member: new_member(local.member_added, member.as_ref()),
                 };
                 self.joined(channel, member.as_ref(), conn.socket_id(), change);
                 Ok(local.members)
@@ -168,7 +168,7 @@ impl App {
             }
             let Some((user_id, _)) = user else { return };
             let last = match redis.sign_out(&app.config.id, socket_id).await {
-                Ok(last) => last,
+                Ok(last) => last.is_some(),
                 Err(error) => {
                     redis.failed("sign-out", &error);
                     last_here
@@ -365,6 +365,7 @@ impl App {
     }
 }
 
-fn user_id(member: Option<&Member>) -> Option<Arc<str>> {
-    member.map(|m| Arc::from(m.user_id.as_str()))
+/// The user id of `member` when the join made it a new member.
+fn new_member(added: bool, member: Option<&Member>) -> Option<Arc<str>> {
+    member.filter(|_| added).map(|m| Arc::from(m.user_id.as_str()))
 }

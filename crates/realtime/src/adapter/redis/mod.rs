@@ -308,20 +308,20 @@ impl RedisAdapter {
         Ok(SignIn { first: first == 1, online })
     }
 
-    /// Forgets a signed-in connection; `true` when it was the user's last on any node.
+    /// Forgets a signed-in connection; its user when that was the user's last on any node.
     pub(crate) async fn sign_out(
         &self,
         app: &str,
         socket_id: SocketId,
-    ) -> Result<bool, ClusterError> {
+    ) -> Result<Option<String>, ClusterError> {
         let mut invocation = scripts::SIGN_OUT.prepare_invoke();
         invocation
             .key(self.keys.node(&self.node))
             .key(self.keys.online(app))
             .arg(user_record(app, socket_id));
         let mut conn = self.conn.clone();
-        let last: i64 = self.call(invocation.invoke_async(&mut conn)).await?;
-        Ok(last == 1)
+        let last: String = self.call(invocation.invoke_async(&mut conn)).await?;
+        Ok(Some(last).filter(|user| !user.is_empty()))
     }
 
     /// A channel's subscribers and members on every node; `None` when it is empty.

@@ -94,18 +94,19 @@ return {first, online}
     )
 });
 
-/// KEYS: node hash, online. ARGV: record. Returns 1 when it was the user's last connection.
+/// KEYS: node hash, online. ARGV: record. Returns the user id when it was the user's last
+/// connection, else ``.
 pub(super) static SIGN_OUT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 local user = redis.call('HGET', KEYS[1], ARGV[1])
-if not user then return 0 end
+if not user then return '' end
 redis.call('HDEL', KEYS[1], ARGV[1])
 if redis.call('HINCRBY', KEYS[2], user, -1) <= 0 then
   redis.call('HDEL', KEYS[2], user)
-  return 1
+  return user
 end
-return 0
+return ''
 ",
     )
 });

@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::bus::{self, Envelope, Message};
 use super::{ClusterError, Outgoing, RedisAdapter, scripts, subscription_record, user_record};
-use crate::adapter::Change;
+use crate::adapter::{Change, new_member};
 use crate::apps::Apps;
 use crate::conn::{Frame, frame};
 use crate::webhooks::WebhookEvent;
@@ -270,10 +270,7 @@ impl RedisAdapter {
                         let change = Change {
                             count: cluster.count,
                             edge: cluster.occupied,
-                            member: cluster
-                                .member_added
-                                .then(|| member.as_ref().map(|m| Arc::from(m.user_id.as_str())))
-                                .flatten(),
+                            member: new_member(cluster.member_added, member.as_ref()),
                         };
                         app.joined(&channel, member.as_ref(), socket_id, change);
                         joined += 1;
@@ -309,38 +306,14 @@ impl RedisAdapter {
                 }
                 (Some("u"), _, Some(socket_id), None) => {
                     let Ok(socket_id) = SocketId::parse(socket_id) else { continue };
-                    self.sign_out_record(apps, &app.config.id, socket_id).await?;
+                    if let Some(user_id) = self.sign_out(&app.config.id, socket_id).await? {
+                        app.watched_user(&user_id, WatchlistChange::Offline);
+                    }
                 }
                 _ => {}
             }
         }
         tracing::info!(node = %self.node, joined, left, "registered this node's connections in Redis");
-        Ok(())
-    }
-
-    /// Signs out a connection that is gone, announcing the user offline if it was its last.
-    async fn sign_out_record(
-        &self,
-        apps: &Apps,
-        app: &str,
-        socket_id: SocketId,
-    ) -> Result<(), ClusterError> {
-        // The user id is in the record's value; fetch it before the record goes.
-        let mut conn = self.conn.clone();
-        let key = self.keys.node(&self.node);
-        let user: Option<String> = self
-            .call(
-                redis::cmd("HGET")
-                    .arg(&key)
-                    .arg(user_record(app, socket_id))
-                    .query_async(&mut conn),
-            )
-            .await?;
-        if self.sign_out(app, socket_id).await? {
-            if let (Some(user), Some(app)) = (user, apps.by_id(app)) {
-                app.watched_user(&user, WatchlistChange::Offline);
-            }
-        }
         Ok(())
     }
 }
