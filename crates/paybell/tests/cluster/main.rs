@@ -34,7 +34,11 @@ fn fresh_prefix() -> String {
 
 /// A `paybell realtime` node on `redis` with `prefix`, and its port.
 async fn node(redis: &str, prefix: &str) -> (Process, u16) {
-    let lease = LEASE_SECS.to_string();
+    node_with_lease(redis, prefix, LEASE_SECS).await
+}
+
+async fn node_with_lease(redis: &str, prefix: &str, lease_secs: u64) -> (Process, u16) {
+    let lease = lease_secs.to_string();
     let env = [
         ("PAYBELL_APP_ID", ID),
         ("PAYBELL_APP_KEY", KEY),
@@ -112,9 +116,20 @@ struct PrivateRedis {
 
 impl PrivateRedis {
     async fn start(port: u16) -> Self {
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""])
-            .args(["--appendonly", "no"])
+        Self::start_in(port, None).await
+    }
+
+    /// With `dir`, every write is appended to a file there and survives a restart.
+    async fn start_in(port: u16, dir: Option<&std::path::Path>) -> Self {
+        let mut command = Command::new("redis-server");
+        command.args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""]);
+        match dir {
+            Some(dir) => {
+                command.args(["--appendonly", "yes", "--appendfsync", "always", "--dir"]).arg(dir)
+            }
+            None => command.args(["--appendonly", "no"]),
+        };
+        let child = command
             .stdout(Stdio::null())
             .kill_on_drop(true)
             .spawn()
@@ -212,4 +227,36 @@ async fn a_redis_restart_is_survived() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert_eq!(metric(port_a, "paybell_redis_up").await, 1.0);
+}
+
+#[tokio::test]
+async fn a_leave_missed_while_redis_was_down_is_put_right_when_it_is_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let redis = PrivateRedis::start_in(free_port(), Some(dir.path())).await;
+    let url = format!("redis://127.0.0.1:{}", redis.port);
+    let prefix = fresh_prefix();
+    // A long lease: the nodes must not reap each other while Redis is away.
+    let (_a, port_a) = node_with_lease(&url, &prefix, 10).await;
+    let (_b, port_b) = node_with_lease(&url, &prefix, 10).await;
+    let gone = member(port_a, "invoices", None).await;
+    let _stays = member(port_a, "invoices", None).await;
+    let _there = member(port_b, "invoices", None).await;
+    let count = |port| async move {
+        let info = api(port).channel("invoices", Some("subscription_count")).await;
+        info.ok().and_then(|i| i.subscription_count)
+    };
+    assert_eq!(count(port_b).await, Some(3));
+
+    // Redis goes away keeping its data; the leave cannot reach it.
+    let port = redis.kill().await;
+    gone.close().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The stale subscription comes back with the data; without the node putting it right
+    // the count would stay 3.
+    let _redis = PrivateRedis::start_in(port, Some(dir.path())).await;
+    let deadline = Instant::now() + WAIT;
+    while count(port_b).await != Some(2) {
+        assert!(Instant::now() < deadline, "the missed leave was never put right");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
