@@ -14,8 +14,8 @@ use crate::helpers::{WAIT, cookie_client, paybell, serve};
 use crate::remote::{Api, invoice, next_event, realtime, subscribe};
 
 /// A fresh PostgreSQL database, dropped on drop.
-struct TestDb {
-    url: String,
+pub(crate) struct TestDb {
+    pub(crate) url: String,
     name: String,
 }
 
@@ -25,7 +25,7 @@ fn admin_url() -> String {
 }
 
 impl TestDb {
-    async fn create() -> Self {
+    pub(crate) async fn create() -> Self {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
@@ -43,7 +43,7 @@ impl TestDb {
     }
 
     /// `(invoice id, event id)` of the rows written for `channel`, in outbox order.
-    async fn rows(&self, channel: &str) -> Vec<(String, String)> {
+    pub(crate) async fn rows(&self, channel: &str) -> Vec<(String, String)> {
         let mut conn = sqlx::PgConnection::connect(&self.url).await.unwrap();
         sqlx::query_as("SELECT invoice_id, event_id FROM outbox WHERE channel = $1 ORDER BY seq")
             .bind(channel)
@@ -74,11 +74,12 @@ impl Drop for TestDb {
     }
 }
 
-fn copy(api: &Api) -> Api {
+pub(crate) fn copy(api: &Api) -> Api {
     Api { base: api.base.clone(), client: api.client.clone() }
 }
 
-async fn login(port: u16) -> (Api, Value) {
+/// Logs `owner@example.com` in on the node whose web port is `port`.
+pub(crate) async fn login(port: u16) -> (Api, Value) {
     let api = Api { base: format!("http://127.0.0.1:{port}"), client: cookie_client() };
     let body = json!({"email": "owner@example.com", "password": "long password"});
     let me = api.post("/api/auth/login", &body).await;
