@@ -11,9 +11,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use pusher_protocol::api::ChannelAttributes;
-use pusher_protocol::{ChannelName, Member, SocketId};
+use pusher_protocol::{ChannelName, Member, ServerMessage, SocketId};
 
-use crate::conn::{ConnHandle, Frame};
+use crate::conn::{ConnHandle, Frame, frame};
 use crate::small_map::SmallMap;
 
 mod cache;
@@ -53,7 +53,35 @@ struct Channel {
 #[derive(Debug)]
 struct Subscriber {
     conn: ConnHandle,
-    user_id: Option<Arc<str>>,
+    /// On presence channels: who the connection is, and which member news it has seen.
+    /// Boxed, so subscribers of other channels pay one pointer.
+    presence: Option<Box<MemberOf>>,
+}
+
+#[derive(Debug)]
+struct MemberOf {
+    user_id: Arc<str>,
+    seen: Seen,
+}
+
+/// Which `member_added`/`member_removed` a connection already knows from the member list it
+/// was given, by the cluster's version of the channel's members (see `adapter::redis`).
+#[derive(Debug)]
+enum Seen {
+    /// Everything up to this version: later news is delivered, earlier news dropped.
+    Upto(u64),
+    /// The member list is on its way; news that arrives meanwhile waits here.
+    Waiting(Vec<(u64, Frame)>),
+}
+
+/// Who tells a presence channel's subscribers that a member came or went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Announce {
+    /// The hub, to this node's subscribers, under the lock of the change: exact on one node.
+    Here,
+    /// The caller, cluster-wide and versioned (`publish_member_news`); the joiner's news
+    /// waits until its member list's version is known (`member_list_seen`).
+    Cluster,
 }
 
 #[derive(Debug)]
@@ -121,14 +149,15 @@ impl Hub {
         self.connections.fetch_sub(1, Ordering::AcqRel);
     }
 
-    /// Adds `conn` to `channel`; on presence channels `member` joins. Announcing a new
-    /// member is the caller's part (see `adapter`), as it may be cluster-wide.
+    /// Adds `conn` to `channel`; on presence channels `member` joins and, with
+    /// [`Announce::Here`], the other subscribers hear `member_added` if the user is new.
     pub(crate) fn join(
         &self,
         conn: &ConnHandle,
         channel: &ChannelName,
         member: Option<Member>,
         max_members: usize,
+        announce: Announce,
     ) -> Result<Joined, JoinRefused> {
         let mut channels = self.channels(channel);
         let entry = channels.entry(channel.clone()).or_default();
@@ -139,7 +168,7 @@ impl Hub {
         let Some(member) = member else {
             entry
                 .subscribers
-                .insert(conn.socket_id(), Subscriber { conn: conn.clone(), user_id: None });
+                .insert(conn.socket_id(), Subscriber { conn: conn.clone(), presence: None });
             let subscription_count = entry.subscribers.len();
             return Ok(Joined { members: None, occupied, member_added: false, subscription_count });
         };
@@ -151,34 +180,56 @@ impl Hub {
             }
             return Err(JoinRefused::PresenceFull);
         }
+        if is_new && announce == Announce::Here {
+            let added = frame(&ServerMessage::MemberAdded { channel, member: &member });
+            for subscriber in entry.subscribers.values() {
+                subscriber.conn.send(&added);
+            }
+        }
         match entry.members.get_mut(&user_id) {
             Some(presence) => presence.connections += 1,
             None => {
                 entry.members.insert(user_id.clone(), Presence { connections: 1, member });
             }
         }
-        entry
-            .subscribers
-            .insert(conn.socket_id(), Subscriber { conn: conn.clone(), user_id: Some(user_id) });
+        let seen = match announce {
+            Announce::Here => Seen::Upto(0),
+            Announce::Cluster => Seen::Waiting(Vec::new()),
+        };
+        let presence = Some(Box::new(MemberOf { user_id, seen }));
+        entry.subscribers.insert(conn.socket_id(), Subscriber { conn: conn.clone(), presence });
         let members = entry.members.values().map(|p| p.member.clone()).collect();
         let subscription_count = entry.subscribers.len();
         Ok(Joined { members: Some(members), occupied, member_added: is_new, subscription_count })
     }
 
     /// Removes a connection from a channel; `None` when it was not subscribed.
-    /// On presence channels `member_removed` names the user whose last connection left.
-    pub(crate) fn leave(&self, socket_id: SocketId, channel: &ChannelName) -> Option<Left> {
+    /// On presence channels `member_removed` names the user whose last connection left; with
+    /// [`Announce::Here`] the other subscribers hear it.
+    pub(crate) fn leave(
+        &self,
+        socket_id: SocketId,
+        channel: &ChannelName,
+        announce: Announce,
+    ) -> Option<Left> {
         let mut channels = self.channels(channel);
         let entry = channels.get_mut(channel)?;
         let subscriber = entry.subscribers.remove(&socket_id)?;
         let mut member_removed = None;
-        if let Some(user_id) = subscriber.user_id {
+        if let Some(MemberOf { user_id, .. }) = subscriber.presence.map(|p| *p) {
             let gone = entry.members.get_mut(&user_id).is_some_and(|p| {
                 p.connections -= 1;
                 p.connections == 0
             });
             if gone {
                 entry.members.remove(&user_id);
+                if announce == Announce::Here {
+                    let removed =
+                        frame(&ServerMessage::MemberRemoved { channel, user_id: &user_id });
+                    for other in entry.subscribers.values() {
+                        other.conn.send(&removed);
+                    }
+                }
                 member_removed = Some(user_id);
             }
         }
@@ -199,6 +250,58 @@ impl Hub {
         for (socket_id, subscriber) in entry.subscribers.iter() {
             if Some(*socket_id) != except {
                 subscriber.conn.send(frame);
+            }
+        }
+    }
+
+    /// Hands `member_added`/`member_removed` news of cluster `version` to the subscribers
+    /// of `channel` but `except` whose member list does not have it yet.
+    pub(crate) fn publish_member_news(
+        &self,
+        channel: &ChannelName,
+        news: &Frame,
+        except: Option<SocketId>,
+        version: u64,
+    ) {
+        let mut channels = self.channels(channel);
+        let Some(entry) = channels.get_mut(channel) else {
+            return;
+        };
+        // Presence news is rare and presence channels are small: look each subscriber up.
+        let sockets: Vec<SocketId> = entry.subscribers.keys().copied().collect();
+        for socket_id in sockets {
+            if Some(socket_id) == except {
+                continue;
+            }
+            let Some(subscriber) = entry.subscribers.get_mut(&socket_id) else { continue };
+            match subscriber.presence.as_deref_mut().map(|p| &mut p.seen) {
+                Some(Seen::Upto(seen)) if version <= *seen => {}
+                Some(Seen::Waiting(held)) => held.push((version, news.clone())),
+                Some(Seen::Upto(_)) | None => subscriber.conn.send(news),
+            }
+        }
+    }
+
+    /// Records the version of the member list a connection was given, and delivers the news
+    /// that arrived meanwhile and is newer.
+    pub(crate) fn member_list_seen(
+        &self,
+        channel: &ChannelName,
+        socket_id: SocketId,
+        version: u64,
+    ) {
+        let mut channels = self.channels(channel);
+        let Some(subscriber) =
+            channels.get_mut(channel).and_then(|entry| entry.subscribers.get_mut(&socket_id))
+        else {
+            return;
+        };
+        let Some(presence) = subscriber.presence.as_deref_mut() else { return };
+        if let Seen::Waiting(held) = std::mem::replace(&mut presence.seen, Seen::Upto(version)) {
+            for (news_version, news) in held {
+                if news_version > version {
+                    subscriber.conn.send(&news);
+                }
             }
         }
     }
@@ -244,9 +347,9 @@ impl Hub {
             for (name, channel) in shard.iter() {
                 for (socket_id, subscriber) in channel.subscribers.iter() {
                     let member = subscriber
-                        .user_id
+                        .presence
                         .as_ref()
-                        .and_then(|id| channel.members.get(id))
+                        .and_then(|p| channel.members.get(&p.user_id))
                         .map(|p| p.member.clone());
                     found.push((name.clone(), *socket_id, member));
                 }

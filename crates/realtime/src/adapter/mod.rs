@@ -16,7 +16,7 @@ use pusher_protocol::{ChannelName, Member, ServerMessage, SocketId, WatchlistCha
 
 use crate::apps::App;
 use crate::conn::{ConnHandle, Frame, frame};
-use crate::hub::{JoinRefused, SignIn};
+use crate::hub::{Announce, JoinRefused, SignIn};
 use crate::webhooks::WebhookEvent;
 use crate::ws::{CACHE_TTL, COUNT_EVERY_CHANGE_UP_TO};
 pub use redis::ClusterError;
@@ -40,6 +40,20 @@ struct Change {
     edge: bool,
     /// The presence user whose first connection joined or whose last one left.
     member: Option<Arc<str>>,
+    /// How the other subscribers hear about `member`.
+    news: News,
+}
+
+/// How a presence change reaches the channel's other subscribers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum News {
+    /// The hub told this node's subscribers under its lock (one node).
+    Told,
+    /// Every node's subscribers, tagged with the cluster's version of the member list, so
+    /// a subscriber whose list already has the change does not hear it twice.
+    Versioned(u64),
+    /// Redis did not answer: this node's subscribers only.
+    HereOnly,
 }
 
 impl App {
@@ -60,45 +74,49 @@ impl App {
         member: Option<Member>,
     ) -> Result<Option<Vec<Member>>, JoinRefused> {
         let max_members = self.config.max_presence_members;
+        let socket_id = conn.socket_id();
         let Adapter::Redis(redis) = &self.adapter else {
-            let joined = self.hub.join(conn, channel, member.clone(), max_members)?;
+            let joined =
+                self.hub.join(conn, channel, member.clone(), max_members, Announce::Here)?;
             let change = Change {
                 count: joined.subscription_count,
                 edge: joined.occupied,
                 member: new_member(joined.member_added, member.as_ref()),
+                news: News::Told,
             };
-            self.joined(channel, member.as_ref(), conn.socket_id(), change);
+            self.joined(channel, member.as_ref(), socket_id, change);
             return Ok(joined.members);
         };
         // Joined here first, so a reconciliation running meanwhile sees the subscription;
         // the cluster's limit on members decides, not this node's share.
-        let local = self.hub.join(conn, channel, member.clone(), usize::MAX)?;
-        match redis
-            .join(&self.config.id, channel, conn.socket_id(), member.as_ref(), max_members)
-            .await
-        {
+        let local = self.hub.join(conn, channel, member.clone(), usize::MAX, Announce::Cluster)?;
+        match redis.join(&self.config.id, channel, socket_id, member.as_ref(), max_members).await {
             Ok(Some(joined)) => {
+                self.hub.member_list_seen(channel, socket_id, joined.version);
                 let change = Change {
                     count: joined.count,
                     edge: joined.occupied,
                     member: new_member(joined.member_added, member.as_ref()),
+                    news: News::Versioned(joined.version),
                 };
-                self.joined(channel, member.as_ref(), conn.socket_id(), change);
+                self.joined(channel, member.as_ref(), socket_id, change);
                 Ok(member.is_some().then_some(joined.members))
             }
             Ok(None) => {
-                self.hub.leave(conn.socket_id(), channel);
+                self.hub.leave(socket_id, channel, Announce::Cluster);
                 Err(JoinRefused::PresenceFull)
             }
             Err(error) => {
                 // Degraded: this node's view is the best there is until Redis is back.
                 redis.failed("join", &error);
+                self.hub.member_list_seen(channel, socket_id, 0);
                 let change = Change {
                     count: local.subscription_count,
                     edge: local.occupied,
                     member: new_member(local.member_added, member.as_ref()),
+                    news: News::HereOnly,
                 };
-                self.joined(channel, member.as_ref(), conn.socket_id(), change);
+                self.joined(channel, member.as_ref(), socket_id, change);
                 Ok(local.members)
             }
         }
@@ -113,8 +131,10 @@ impl App {
         change: Change,
     ) {
         if let (Some(user_id), Some(member)) = (&change.member, member) {
-            let added = frame(&ServerMessage::MemberAdded { channel, member });
-            self.broadcast(channel, &added, Some(joiner));
+            if change.news != News::Told {
+                let added = frame(&ServerMessage::MemberAdded { channel, member });
+                self.member_news(channel, &added, Some(joiner), change.news);
+            }
             let user_id = user_id.clone();
             self.webhook(WebhookEvent::MemberAdded { channel: channel.clone(), user_id });
         }
@@ -180,13 +200,20 @@ impl App {
         });
     }
 
-    /// This node's part of a leave; `None` when the connection was not subscribed.
+    /// This node's part of a leave; `None` when the connection was not subscribed. On one
+    /// node the hub tells the other members; on Redis the change stands in for the
+    /// cluster's when Redis cannot answer.
     fn leave_here(&self, socket_id: SocketId, channel: &ChannelName) -> Option<Change> {
-        let left = self.hub.leave(socket_id, channel)?;
+        let (announce, news) = match self.adapter {
+            Adapter::Local => (Announce::Here, News::Told),
+            Adapter::Redis(_) => (Announce::Cluster, News::HereOnly),
+        };
+        let left = self.hub.leave(socket_id, channel, announce)?;
         Some(Change {
             count: left.subscription_count,
             edge: left.vacated,
             member: left.member_removed,
+            news,
         })
     }
 
@@ -212,14 +239,41 @@ impl App {
     /// The consequences of a leave: `member_removed` to the others, webhooks, counts.
     fn left(&self, channel: &ChannelName, change: Change) {
         if let Some(user_id) = change.member {
-            let removed = frame(&ServerMessage::MemberRemoved { channel, user_id: &user_id });
-            self.broadcast(channel, &removed, None);
-            self.webhook(WebhookEvent::MemberRemoved { channel: channel.clone(), user_id });
+            self.member_left(channel, user_id, change.news);
         }
         if change.edge {
             self.webhook(WebhookEvent::ChannelVacated { channel: channel.clone() });
         } else {
             self.count_changed(channel, change.count);
+        }
+    }
+
+    /// A presence member's last connection left: `member_removed` and the webhook.
+    fn member_left(&self, channel: &ChannelName, user_id: Arc<str>, news: News) {
+        if news != News::Told {
+            let removed = frame(&ServerMessage::MemberRemoved { channel, user_id: &user_id });
+            self.member_news(channel, &removed, None, news);
+        }
+        self.webhook(WebhookEvent::MemberRemoved { channel: channel.clone(), user_id });
+    }
+
+    /// Tells a presence channel's subscribers that a member came or went.
+    fn member_news(
+        &self,
+        channel: &ChannelName,
+        news: &Frame,
+        except: Option<SocketId>,
+        how: News,
+    ) {
+        match (how, &self.adapter) {
+            (News::Told, _) => {}
+            (News::Versioned(version), Adapter::Redis(redis)) => {
+                self.hub.publish_member_news(channel, news, except, version);
+                redis.publish_member_news(&self.config.id, channel, news, except, version);
+            }
+            (News::Versioned(_) | News::HereOnly, _) => {
+                self.hub.publish_member_news(channel, news, except, u64::MAX);
+            }
         }
     }
 

@@ -10,6 +10,8 @@ use pusher_protocol::{ChannelName, SocketId, WatchlistChange};
 pub(super) enum Message<'a> {
     /// Hand a frame to the channel's subscribers, but `except`.
     Frame { channel: ChannelName, except: Option<SocketId>, frame: &'a str },
+    /// Presence news of a member-list version, for subscribers whose list is older.
+    Member { channel: ChannelName, except: Option<SocketId>, version: u64, frame: &'a str },
     /// Close the user's connections with 4009.
     Terminate { user_id: &'a str },
     /// Tell the user's watchers that it came online or went offline.
@@ -35,6 +37,11 @@ pub(super) fn encode(node: &str, app: &str, message: &Message<'_>) -> Vec<u8> {
             out.push('\n');
             out.push_str(&except);
             out.push('\n');
+            out.push_str(frame);
+        }
+        Message::Member { channel, except, version, frame } => {
+            let except = except.map(|s| s.to_string()).unwrap_or_default();
+            out.push_str(&format!("M\n{channel}\n{except}\n{version}\n"));
             out.push_str(frame);
         }
         Message::Terminate { user_id } => {
@@ -70,6 +77,16 @@ pub(super) fn decode(bytes: &[u8]) -> Option<Envelope<'_>> {
             };
             Message::Frame { channel, except, frame: fields.next()? }
         }
+        "M" => {
+            let mut fields = rest.splitn(4, '\n');
+            let channel = ChannelName::parse(fields.next()?).ok()?;
+            let except = match fields.next()? {
+                "" => None,
+                id => Some(SocketId::parse(id).ok()?),
+            };
+            let version = fields.next()?.parse().ok()?;
+            Message::Member { channel, except, version, frame: fields.next()? }
+        }
         "T" => Message::Terminate { user_id: rest },
         "W" => {
             let (flag, user_id) = rest.split_once('\n')?;
@@ -102,6 +119,14 @@ mod tests {
         round_trip(Message::Frame { channel: channel.clone(), except: None, frame });
         let except = Some(SocketId::new(12, 34));
         round_trip(Message::Frame { channel, except, frame: "" });
+        let channel = ChannelName::parse("presence-room").unwrap();
+        let frame = "{\"event\":\"pusher_internal:member_added\"}";
+        round_trip(Message::Member {
+            channel,
+            except: None,
+            version: 1_764_000_000_000_001,
+            frame,
+        });
         round_trip(Message::Terminate { user_id: "user\nwith newline" });
         round_trip(Message::Watch { change: WatchlistChange::Online, user_id: "u-1" });
         round_trip(Message::Watch { change: WatchlistChange::Offline, user_id: "" });
@@ -116,6 +141,7 @@ mod tests {
             b"node\napp\nF\nbad channel!\n\n{}",
             b"node\napp\nF\nok\nnot-a-socket\n{}",
             b"node\napp\nW\n2\nu",
+            b"node\napp\nM\npresence-a\n\nnot-a-version\n{}",
             b"\xff\xfe",
         ] {
             assert!(decode(bad).is_none(), "{:?}", String::from_utf8_lossy(bad));

@@ -28,7 +28,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use super::Change;
+use super::{Change, News};
 use crate::conn::Frame;
 use crate::hub::SignIn;
 use crate::metrics::Metrics;
@@ -99,6 +99,8 @@ pub(crate) struct Joined {
     pub(crate) occupied: bool,
     pub(crate) member_added: bool,
     pub(crate) members: Vec<Member>,
+    /// The version of the member list `members` is.
+    pub(crate) version: u64,
 }
 
 /// What a leave changed across the cluster.
@@ -106,11 +108,18 @@ pub(crate) struct Joined {
 pub(crate) struct Left {
     count: usize,
     member_removed: Option<Arc<str>>,
+    /// The member list's version after the removal.
+    version: u64,
 }
 
 impl From<Left> for Change {
     fn from(left: Left) -> Self {
-        Self { count: left.count, edge: left.count == 0, member: left.member_removed }
+        Self {
+            count: left.count,
+            edge: left.count == 0,
+            member: left.member_removed,
+            news: News::Versioned(left.version),
+        }
     }
 }
 
@@ -201,6 +210,20 @@ impl RedisAdapter {
         self.queue(Outgoing::Publish(bus::encode(&self.node, app, &message)));
     }
 
+    /// Sends presence news of member-list `version` to the other nodes' subscribers.
+    pub(crate) fn publish_member_news(
+        &self,
+        app: &str,
+        channel: &ChannelName,
+        news: &Frame,
+        except: Option<SocketId>,
+        version: u64,
+    ) {
+        let message =
+            Message::Member { channel: channel.clone(), except, version, frame: news.as_str() };
+        self.queue(Outgoing::Publish(bus::encode(&self.node, app, &message)));
+    }
+
     /// Asks the other nodes to close the user's connections.
     pub(crate) fn publish_terminate(&self, app: &str, user_id: &str) {
         let message = Message::Terminate { user_id };
@@ -232,13 +255,14 @@ impl RedisAdapter {
             .key(self.keys.channels(app))
             .key(self.keys.members(app, channel))
             .key(self.keys.info(app, channel))
+            .key(self.keys.versions(app))
             .arg(subscription_record(app, channel, socket_id))
             .arg(channel.as_str())
             .arg(user)
             .arg(info)
             .arg(max_members);
         let mut conn = self.conn.clone();
-        let (count, added, fresh, flat): (i64, i64, i64, Vec<String>) =
+        let (count, added, fresh, flat, version): (i64, i64, i64, Vec<String>, String) =
             self.call(invocation.invoke_async(&mut conn)).await?;
         if count < 0 {
             return Ok(None);
@@ -255,6 +279,7 @@ impl RedisAdapter {
             occupied: fresh == 1 && count == 1,
             member_added: added == 1,
             members,
+            version: version.parse().unwrap_or(0),
         }))
     }
 
@@ -271,10 +296,11 @@ impl RedisAdapter {
             .key(self.keys.channels(app))
             .key(self.keys.members(app, channel))
             .key(self.keys.info(app, channel))
+            .key(self.keys.versions(app))
             .arg(subscription_record(app, channel, socket_id))
             .arg(channel.as_str());
         let mut conn = self.conn.clone();
-        let (count, removed, user): (i64, i64, String) =
+        let (count, removed, user, version): (i64, i64, String, String) =
             self.call(invocation.invoke_async(&mut conn)).await?;
         if count < 0 {
             return Ok(None);
@@ -282,6 +308,7 @@ impl RedisAdapter {
         Ok(Some(Left {
             count: usize::try_from(count).unwrap_or(0),
             member_removed: (removed == 1).then(|| Arc::from(user)),
+            version: version.parse().unwrap_or(0),
         }))
     }
 
@@ -476,6 +503,9 @@ impl Keys {
     }
     fn info(&self, app: &str, channel: &ChannelName) -> String {
         format!("{}:app:{app}:info:{channel}", self.prefix)
+    }
+    fn versions(&self, app: &str) -> String {
+        format!("{}:app:{app}:versions", self.prefix)
     }
     fn online(&self, app: &str) -> String {
         format!("{}:app:{app}:online", self.prefix)

@@ -12,6 +12,9 @@
 //!   ``, and `u\nAPP\nSOCKET` → signed-in user id;
 //! - `P:app:A:channels`: hash channel → subscribers on every node;
 //! - `P:app:A:members:C`, `P:app:A:info:C`: presence user → connections, and → `user_info`;
+//! - `P:app:A:versions`: hash presence channel → version of its member list, bumped by every
+//!   member added or removed. Versions are Redis clock microseconds (and at least one more
+//!   than the last), so they keep growing across a Redis restart that lost the hash;
 //! - `P:app:A:online`: hash signed-in user → connections;
 //! - `P:app:A:cache:C`, `P:app:A:miss:C`: a cache channel's last event, and its reported miss.
 
@@ -19,11 +22,34 @@ use std::sync::LazyLock;
 
 use redis::Script;
 
-/// KEYS: node hash, channels, members, info. ARGV: record, channel, user id or ``,
-/// user_info, most members. Returns `{count, member_added, new_record, members}` where
-/// members is a flat `user, info` list; `{-1, ...}` when the presence channel is full.
+/// Lua: `bump(versions_key, channel)` gives the channel's member list a new, larger version
+/// and returns it as a decimal string (Lua numbers would print large values as `1.7e+15`).
+const BUMP: &str = r"
+local function bump(key, channel)
+  local t = redis.call('TIME')
+  local version = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  local last = tonumber(redis.call('HGET', key, channel) or '0')
+  if version <= last then version = last + 1 end
+  local text = string.format('%.0f', version)
+  redis.call('HSET', key, channel, text)
+  return text
+end
+";
+
+/// Lua: the current version of a channel's member list, as a string.
+const CURRENT: &str = r"
+local function current(key, channel)
+  return redis.call('HGET', key, channel) or '0'
+end
+";
+
+/// KEYS: node hash, channels, members, info, versions. ARGV: record, channel, user id or
+/// ``, user_info, most members. Returns `{count, member_added, new_record, members,
+/// version}` where members is a flat `user, info` list of that version; `{-1, ...}` when
+/// the presence channel is full.
 pub(super) static JOIN: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    Script::new(&format!(
+        "{BUMP}{CURRENT}{}",
         r"
 local user = ARGV[3]
 local added = 0
@@ -33,7 +59,7 @@ if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
   if user ~= '' then
     if redis.call('HEXISTS', KEYS[3], user) == 0 then
       if redis.call('HLEN', KEYS[3]) >= tonumber(ARGV[5]) then
-        return {-1, 0, 0, {}}
+        return {-1, 0, 0, {}, '0'}
       end
       added = 1
       redis.call('HSET', KEYS[4], user, ARGV[4])
@@ -45,34 +71,42 @@ if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
 end
 local count = tonumber(redis.call('HGET', KEYS[2], ARGV[2]) or '0')
 local members = {}
-if user ~= '' then members = redis.call('HGETALL', KEYS[4]) end
-return {count, added, fresh, members}
-",
-    )
+local version = '0'
+if user ~= '' then
+  if added == 1 then version = bump(KEYS[5], ARGV[2]) else version = current(KEYS[5], ARGV[2]) end
+  members = redis.call('HGETALL', KEYS[4])
+end
+return {count, added, fresh, members, version}
+"
+    ))
 });
 
-/// KEYS: node hash, channels, members, info. ARGV: record, channel. Returns
-/// `{count, member_removed, user}`, or `{-1, 0, ''}` when there was no such record.
+/// KEYS: node hash, channels, members, info, versions. ARGV: record, channel. Returns
+/// `{count, member_removed, user, version}`, or `{-1, 0, '', '0'}` when there was no such
+/// record.
 pub(super) static LEAVE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    Script::new(&format!(
+        "{BUMP}{}",
         r"
 local user = redis.call('HGET', KEYS[1], ARGV[1])
-if not user then return {-1, 0, ''} end
+if not user then return {-1, 0, '', '0'} end
 redis.call('HDEL', KEYS[1], ARGV[1])
 local removed = 0
+local version = '0'
 if user ~= '' and redis.call('HINCRBY', KEYS[3], user, -1) <= 0 then
   redis.call('HDEL', KEYS[3], user)
   redis.call('HDEL', KEYS[4], user)
   removed = 1
+  version = bump(KEYS[5], ARGV[2])
 end
 local count = redis.call('HINCRBY', KEYS[2], ARGV[2], -1)
 if count <= 0 then
   redis.call('HDEL', KEYS[2], ARGV[2])
   count = 0
 end
-return {count, removed, user}
-",
-    )
+return {count, removed, user, version}
+"
+    ))
 });
 
 /// KEYS: node hash, online. ARGV: record, user id, watched ids…. Returns
@@ -126,9 +160,11 @@ return redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
 /// KEYS: nodes. ARGV: prefix, node id to release or `` for every expired node, this node
 /// (never reaped by itself). Takes the nodes' records back from the shared counts and
 /// returns what changed, one string each: `c\nAPP\nCHANNEL\nCOUNT` per channel touched,
-/// `m\nAPP\nCHANNEL\nUSER` per presence member gone, `o\nAPP\nUSER` per user gone offline.
+/// `m\nAPP\nCHANNEL\nVERSION\nUSER` per presence member gone, `o\nAPP\nUSER` per user gone
+/// offline.
 pub(super) static RELEASE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    Script::new(&format!(
+        "{BUMP}{}",
         r"
 local prefix = ARGV[1]
 local nodes
@@ -162,7 +198,8 @@ for _, node in ipairs(nodes) do
           if redis.call('HINCRBY', members, user, -1) <= 0 then
             redis.call('HDEL', members, user)
             redis.call('HDEL', base .. ':info:' .. channel, user)
-            table.insert(out, 'm\n' .. app .. '\n' .. channel .. '\n' .. user)
+            local version = bump(base .. ':versions', channel)
+            table.insert(out, 'm\n' .. app .. '\n' .. channel .. '\n' .. version .. '\n' .. user)
           end
         end
       elseif kind == 'u' then
@@ -182,8 +219,8 @@ for channel, count in pairs(counts) do
   table.insert(out, 'c\n' .. channel .. '\n' .. count)
 end
 return out
-",
-    )
+"
+    ))
 });
 
 /// KEYS: cache, miss. ARGV: ttl ms. Returns 1 when the channel has no cached event and no

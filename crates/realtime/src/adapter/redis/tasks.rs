@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::bus::{self, Envelope, Message};
 use super::{ClusterError, Outgoing, RedisAdapter, scripts, subscription_record, user_record};
-use crate::adapter::{Change, new_member};
+use crate::adapter::{Change, News, new_member};
 use crate::apps::Apps;
 use crate::conn::{Frame, frame};
 use crate::webhooks::WebhookEvent;
@@ -139,6 +139,9 @@ impl RedisAdapter {
             Message::Frame { channel, except, frame } => {
                 app.hub.publish(&channel, &Frame::from(frame), except);
             }
+            Message::Member { channel, except, version, frame } => {
+                app.hub.publish_member_news(&channel, &Frame::from(frame), except, version);
+            }
             Message::Terminate { user_id } => {
                 app.hub.users.terminate(user_id);
             }
@@ -219,26 +222,27 @@ impl RedisAdapter {
     /// subscribers, users offline.
     fn announce(&self, apps: &Apps, changes: &[String]) {
         for change in changes {
-            let mut fields = change.splitn(4, '\n');
+            let mut fields = change.splitn(5, '\n');
             let (Some(kind), Some(app)) = (fields.next(), fields.next()) else { continue };
             let Some(app) = apps.by_id(app) else { continue };
-            match (kind, fields.next(), fields.next()) {
-                ("m", Some(channel), Some(user_id)) => {
-                    let Ok(channel) = ChannelName::parse(channel) else { continue };
-                    let removed =
-                        frame(&ServerMessage::MemberRemoved { channel: &channel, user_id });
-                    app.broadcast(&channel, &removed, None);
-                    let user_id = Arc::from(user_id);
-                    app.webhook(WebhookEvent::MemberRemoved { channel, user_id });
+            match (kind, fields.next(), fields.next(), fields.next()) {
+                ("m", Some(channel), Some(version), Some(user_id)) => {
+                    let (Ok(channel), Ok(version)) = (ChannelName::parse(channel), version.parse())
+                    else {
+                        continue;
+                    };
+                    // The channel's count comes in its own `c` line.
+                    app.member_left(&channel, Arc::from(user_id), News::Versioned(version));
                 }
-                ("c", Some(channel), Some(count)) => {
+                ("c", Some(channel), Some(count), None) => {
                     let (Ok(channel), Ok(count)) = (ChannelName::parse(channel), count.parse())
                     else {
                         continue;
                     };
-                    app.left(&channel, Change { count, edge: count == 0, member: None });
+                    let change = Change { count, edge: count == 0, member: None, news: News::Told };
+                    app.left(&channel, change);
                 }
-                ("o", Some(user_id), None) => {
+                ("o", Some(user_id), None, None) => {
                     app.watched_user(user_id, WatchlistChange::Offline);
                 }
                 _ => tracing::warn!(%change, "unexpected change from Redis ignored"),
@@ -271,6 +275,7 @@ impl RedisAdapter {
                             count: cluster.count,
                             edge: cluster.occupied,
                             member: new_member(cluster.member_added, member.as_ref()),
+                            news: News::Versioned(cluster.version),
                         };
                         app.joined(&channel, member.as_ref(), socket_id, change);
                         joined += 1;
