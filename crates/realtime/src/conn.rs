@@ -2,7 +2,8 @@
 //! pre-serialised frames and a way to close it with a code.
 //!
 //! The queue is a plain `VecDeque` behind a short lock rather than a channel: it costs
-//! nothing while empty, which is most of an idle connection's life.
+//! nothing while empty, which is most of an idle connection's life. One `Notify` wakes the
+//! connection task for both a queued frame and a kick; the task re-checks both on every wake.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
@@ -37,8 +38,8 @@ struct Shared {
     /// has drained, so an idle connection holds no queue memory.
     queue: Mutex<VecDeque<Frame>>,
     capacity: usize,
-    queued: Notify,
-    kicked: Notify,
+    /// Wakes the connection task: a frame was queued or the connection was kicked.
+    wake: Notify,
     kick: OnceLock<Kick>,
 }
 
@@ -52,8 +53,7 @@ impl ConnHandle {
             socket_id,
             queue: Mutex::new(VecDeque::new()),
             capacity,
-            queued: Notify::new(),
-            kicked: Notify::new(),
+            wake: Notify::new(),
             kick: OnceLock::new(),
         }))
     }
@@ -77,13 +77,15 @@ impl ConnHandle {
         }
         queue.push_back(frame.clone());
         drop(queue);
-        self.0.queued.notify_one();
+        self.0.wake.notify_one();
     }
 
-    /// Waits for queued frames and moves up to `max` of them into `batch`, oldest first.
-    /// Cancel-safe: frames leave the queue only when this returns.
-    pub(crate) async fn next_frames(&self, batch: &mut Vec<Frame>, max: usize) {
+    /// Waits for queued frames and moves up to `max` of them into `batch`, oldest first, or
+    /// for a kick, which comes first. Cancel-safe: frames leave the queue only when this
+    /// returns.
+    pub(crate) async fn next_frames(&self, batch: &mut Vec<Frame>, max: usize) -> Result<(), Kick> {
         loop {
+            self.check_kick()?;
             {
                 let mut queue = self.queue();
                 if !queue.is_empty() {
@@ -92,28 +94,35 @@ impl ConnHandle {
                     if queue.is_empty() && queue.capacity() > KEEP_QUEUE_CAPACITY {
                         queue.shrink_to(KEEP_QUEUE_CAPACITY);
                     }
-                    return;
+                    return Ok(());
                 }
             }
-            // A frame queued after the check above leaves a permit, so this cannot miss it.
-            self.0.queued.notified().await;
+            // A frame queued or a kick made after the checks above leaves a permit, so this
+            // cannot miss it.
+            self.0.wake.notified().await;
         }
     }
 
-    /// Waits until the connection is kicked, and returns why.
+    /// Waits until the connection is kicked, and returns why. It may take the wake-up meant
+    /// for a queued frame; the frame stays queued for the next `next_frames`.
     pub(crate) async fn kicked(&self) -> Kick {
         loop {
-            self.0.kicked.notified().await;
-            if let Some(kick) = self.0.kick.get() {
-                return *kick;
+            if let Err(kick) = self.check_kick() {
+                return kick;
             }
+            self.0.wake.notified().await;
         }
+    }
+
+    /// `Err` with the kick once the connection has been kicked.
+    pub(crate) fn check_kick(&self) -> Result<(), Kick> {
+        self.0.kick.get().map_or(Ok(()), |kick| Err(*kick))
     }
 
     /// Asks the connection task to close with `code`. The first kick wins.
     pub(crate) fn kick(&self, code: ErrorCode, reason: &'static str) {
         if self.0.kick.set(Kick { code, reason }).is_ok() {
-            self.0.kicked.notify_one();
+            self.0.wake.notify_one();
         }
     }
 }
@@ -129,10 +138,10 @@ mod tests {
             handle.send(&Frame::from(text));
         }
         let mut batch = Vec::new();
-        handle.next_frames(&mut batch, 2).await;
+        handle.next_frames(&mut batch, 2).await.unwrap();
         assert_eq!(batch, [Frame::from("a"), Frame::from("b")]);
         batch.clear();
-        handle.next_frames(&mut batch, 2).await;
+        handle.next_frames(&mut batch, 2).await.unwrap();
         assert_eq!(batch, [Frame::from("c")]);
     }
 
@@ -142,7 +151,7 @@ mod tests {
         let reader = handle.clone();
         let task = tokio::spawn(async move {
             let mut batch = Vec::new();
-            reader.next_frames(&mut batch, 8).await;
+            reader.next_frames(&mut batch, 8).await.unwrap();
             batch
         });
         tokio::task::yield_now().await;
@@ -151,16 +160,38 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_full_queue_kicks_with_4100_and_a_drained_queue_gives_memory_back() {
+    async fn a_full_queue_kicks_with_4100_before_its_frames() {
         let handle = ConnHandle::new(SocketId::new(1, 1), 100);
         for _ in 0..101 {
             handle.send(&Frame::from("x"));
         }
         assert_eq!(handle.kicked().await.code, ErrorCode::OverCapacity);
         let mut batch = Vec::new();
-        handle.next_frames(&mut batch, 1000).await;
+        let kick = handle.next_frames(&mut batch, 1000).await.unwrap_err();
+        assert_eq!(kick.code, ErrorCode::OverCapacity);
+        assert!(batch.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_drained_queue_gives_memory_back() {
+        let handle = ConnHandle::new(SocketId::new(1, 1), 100);
+        for _ in 0..100 {
+            handle.send(&Frame::from("x"));
+        }
+        let mut batch = Vec::new();
+        handle.next_frames(&mut batch, 1000).await.unwrap();
         assert_eq!(batch.len(), 100);
         assert!(handle.queue().capacity() <= KEEP_QUEUE_CAPACITY);
+    }
+
+    #[tokio::test]
+    async fn a_kick_wakes_a_waiting_reader() {
+        let handle = ConnHandle::new(SocketId::new(1, 1), 10);
+        let reader = handle.clone();
+        let task = tokio::spawn(async move { reader.next_frames(&mut Vec::new(), 8).await });
+        tokio::task::yield_now().await;
+        handle.kick(ErrorCode::Unauthorized, "bye");
+        assert_eq!(task.await.unwrap().unwrap_err().code, ErrorCode::Unauthorized);
     }
 
     #[tokio::test]

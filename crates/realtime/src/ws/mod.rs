@@ -3,9 +3,11 @@
 
 mod session;
 
+use std::future::poll_fn;
 use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::ready;
 use std::time::Duration;
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
@@ -18,6 +20,7 @@ use axum::{Json, Router};
 use futures_util::SinkExt;
 use pusher_protocol::{ErrorCode, PROTOCOL_VERSION, ServerMessage, SocketId};
 use tokio::time::{Instant, sleep_until};
+use tokio_util::task::task_tracker::TaskTrackerToken;
 
 use crate::apps::App;
 use crate::config::RealtimeConfig;
@@ -77,11 +80,18 @@ pub(crate) async fn upgrade(
     let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()).map(str::to_owned);
     let handshake = Handshake { key, protocol: query.protocol, origin };
     let config = &state.config;
-    ws.max_message_size(config.max_frame_bytes)
+    let ws = ws
+        .max_message_size(config.max_frame_bytes)
         .max_frame_size(config.max_frame_bytes)
         .read_buffer_size(READ_BUFFER)
-        .write_buffer_size(WRITE_BUFFER)
-        .on_upgrade(move |socket| connection(socket, state, handshake))
+        .write_buffer_size(WRITE_BUFFER);
+    // Boxed: axum's upgrade task keeps what the callback captured for the connection's whole
+    // life, so the callback holds one pointer.
+    let pending = Box::new((state, handshake));
+    ws.on_upgrade(move |socket| {
+        let (state, handshake) = *pending;
+        connection(socket, state, handshake)
+    })
 }
 
 /// Any other GET path: `/{prefix}/app/{key}` is served like `/app/{key}`; another WebSocket
@@ -108,32 +118,75 @@ pub(crate) async fn prefixed_upgrade(
     }
 }
 
-async fn connection(mut socket: WebSocket, state: AppState, handshake: Handshake) {
+/// The connection's task. Admission is decided when the upgrade completes, before the
+/// first poll, so the task keeps nothing of the handshake.
+///
+/// Not an `async fn`: one would keep each argument twice in the task, as the call's argument
+/// and as its local (rust-lang/rust#62958), and this future lives as long as the connection.
+fn connection(
+    socket: WebSocket,
+    state: AppState,
+    handshake: Handshake,
+) -> impl Future<Output = ()> + Send + 'static {
     // Shutdown waits for this token to drop.
-    let _tracked = state.connections.token();
-    let app = match admit(&state, &handshake) {
-        Ok(app) => app,
-        Err(fatal) => return refuse(&mut socket, fatal.code, &fatal.message).await,
-    };
-    // Held for the connection's whole life otherwise.
+    let tracked = state.connections.token();
+    let admitted = admit(&state, &handshake).map(|app| Open::new(app, state));
     drop(handshake);
-    app.usage.connections_total.fetch_add(1, Ordering::Relaxed);
-    let socket_id = next_socket_id();
-    let conn = ConnHandle::new(socket_id, state.config.outbound_queue);
-    let mut session = Session::new(app.clone(), conn.clone());
-    let ending = run(&mut socket, &state, &mut session, conn).await;
-    session.finish();
-    app.hub.disconnect();
-    state.node_connections.fetch_sub(1, Ordering::AcqRel);
-    match ending {
-        Ending::Gone => {}
-        Ending::Refuse(code, message) => {
-            if code == ErrorCode::OverCapacity {
-                app.usage.slow_client_closes.fetch_add(1, Ordering::Relaxed);
+    let mut open = Connection { socket, admitted, _tracked: tracked };
+    async move { open.serve().await }
+}
+
+/// Everything a connection's task owns. Its methods borrow it, so the task stores it once.
+#[derive(Debug)]
+struct Connection {
+    socket: WebSocket,
+    admitted: Result<Open, Fatal>,
+    _tracked: TaskTrackerToken,
+}
+
+/// An admitted connection's state, besides its socket.
+#[derive(Debug)]
+struct Open {
+    state: AppState,
+    session: Session,
+    handle: ConnHandle,
+}
+
+impl Open {
+    fn new(app: Arc<App>, state: AppState) -> Self {
+        app.usage.connections_total.fetch_add(1, Ordering::Relaxed);
+        let handle = ConnHandle::new(next_socket_id(), state.config.outbound_queue);
+        let session = Session::new(app, handle.clone());
+        Self { state, session, handle }
+    }
+}
+
+impl Connection {
+    async fn serve(&mut self) {
+        let open = match &mut self.admitted {
+            Ok(open) => open,
+            Err(fatal) => {
+                return Box::pin(refuse(&mut self.socket, fatal.code, &fatal.message)).await;
             }
-            refuse(&mut socket, code, &message).await;
+        };
+        let ending = run(&mut self.socket, open).await;
+        open.session.finish();
+        let app = open.session.app();
+        app.hub.disconnect();
+        open.state.node_connections.fetch_sub(1, Ordering::AcqRel);
+        // The endings are boxed: they run once, and would otherwise widen every idle task.
+        match ending {
+            Ending::Gone => {}
+            Ending::Refuse(code, message) => {
+                if code == ErrorCode::OverCapacity {
+                    app.usage.slow_client_closes.fetch_add(1, Ordering::Relaxed);
+                }
+                Box::pin(refuse(&mut self.socket, code, &message)).await;
+            }
+            Ending::TooLarge => {
+                Box::pin(close_with(&mut self.socket, 1009, "Message too large")).await;
+            }
         }
-        Ending::TooLarge => close_with(&mut socket, 1009, "Message too large").await,
     }
 }
 
@@ -206,20 +259,17 @@ impl From<Kick> for Ending {
     }
 }
 
-/// The connection loop: the client's frames, the queue, the kick, the timer and shutdown.
-async fn run(
-    socket: &mut WebSocket,
-    state: &AppState,
-    session: &mut Session,
-    handle: ConnHandle,
-) -> Ending {
+/// The connection loop: the client's frames, the queue and kicks, the timer and shutdown.
+async fn run(socket: &mut WebSocket, open: &mut Open) -> Ending {
+    let Open { state, session, handle } = open;
     let mut batch = Vec::with_capacity(0);
     let config = &state.config;
     let established = ServerMessage::ConnectionEstablished {
         socket_id: handle.socket_id(),
         activity_timeout: config.activity_timeout,
-    };
-    if send(socket, established.to_json()).await.is_err() {
+    }
+    .to_json();
+    if send(socket, established).await.is_err() {
         return Ending::Gone;
     }
     let mut activity = Instant::now() + config.activity_timeout();
@@ -228,18 +278,22 @@ async fn run(
     });
     let mut timer = pin!(sleep_until(earliest(activity, sign_in_by)));
     // Made once, not on every pass: each new waiter is a lock and a list update.
-    let mut kicked = pin!(handle.kicked());
     let mut stopping = pin!(state.shutdown.cancelled());
     let mut awaiting_pong = false;
     loop {
         tokio::select! {
             biased;
-            kick = &mut kicked => return kick.into(),
-            () = &mut stopping => return shutdown(config).await,
+            () = &mut stopping => return Box::pin(shutdown(config)).await,
             incoming = socket.recv() => {
+                // A kick outranks whatever the client says.
+                if let Err(kick) = handle.check_kick() {
+                    return kick.into();
+                }
                 activity = Instant::now() + config.activity_timeout();
                 awaiting_pong = false;
-                if let Some(ending) = receive(socket, session, incoming).await {
+                // Boxed: messages from the client are rare, and this state would otherwise
+                // widen every idle task.
+                if let Some(ending) = Box::pin(receive(socket, session, incoming)).await {
                     return ending;
                 }
                 if session.signed_in() {
@@ -247,13 +301,18 @@ async fn run(
                 }
                 timer.as_mut().reset(earliest(activity, sign_in_by));
             }
-            () = handle.next_frames(&mut batch, FLUSH_BATCH) => {
+            next = handle.next_frames(&mut batch, FLUSH_BATCH) => {
+                if let Err(kick) = next {
+                    return kick.into();
+                }
+                if state.shutdown.is_cancelled() {
+                    return Box::pin(shutdown(config)).await;
+                }
                 // A client that stops reading blocks the write; a kick or shutdown must still
-                // get through, so the write races them.
+                // get through, so a write that cannot finish at once races them. The write is
+                // polled first, so a write that finishes at once registers no waiter.
                 tokio::select! {
                     biased;
-                    kick = &mut kicked => return kick.into(),
-                    () = &mut stopping => return shutdown(config).await,
                     written = write_batch(socket, &mut batch) => match written {
                         Ok((count, bytes)) => {
                             let usage = &session.app().usage;
@@ -262,6 +321,8 @@ async fn run(
                         }
                         Err(_) => return Ending::Gone,
                     },
+                    kick = handle.kicked() => return kick.into(),
+                    () = &mut stopping => return Box::pin(shutdown(config)).await,
                 }
             }
             () = &mut timer => {
@@ -333,8 +394,21 @@ async fn receive(
     result.err().map(|fatal| Ending::Refuse(fatal.code, fatal.message))
 }
 
+/// Sends one message and flushes. Written against the `Sink` methods rather than with
+/// `SinkExt::send`, whose future is twice the size, because this runs inside every
+/// connection's task.
 async fn send(socket: &mut WebSocket, text: String) -> Result<(), axum::Error> {
-    socket.send(Message::Text(Utf8Bytes::from(text))).await
+    let mut message = Some(Message::Text(Utf8Bytes::from(text)));
+    poll_fn(|cx| {
+        if message.is_some() {
+            ready!(socket.poll_ready_unpin(cx))?;
+        }
+        if let Some(message) = message.take() {
+            socket.start_send_unpin(message)?;
+        }
+        socket.poll_flush_unpin(cx)
+    })
+    .await
 }
 
 async fn flush_replies(socket: &mut WebSocket, session: &mut Session) -> Result<(), axum::Error> {
@@ -349,21 +423,26 @@ async fn flush_replies(socket: &mut WebSocket, session: &mut Session) -> Result<
 }
 
 /// Writes a batch of queued frames and flushes once. Returns how many frames and bytes
-/// went out.
+/// went out. Like `send`, its state is a count rather than `SinkExt` futures.
 async fn write_batch(
     socket: &mut WebSocket,
     batch: &mut Vec<Frame>,
 ) -> Result<(u64, u64), axum::Error> {
-    let count = batch.len() as u64;
-    let mut bytes = 0;
-    for frame in batch.drain(..) {
-        bytes += frame.len() as u64;
-        socket.feed(Message::Text(frame)).await?;
-    }
-    socket.flush().await?;
+    let bytes = batch.iter().map(|frame| frame.len() as u64).sum();
+    let mut written = 0;
+    poll_fn(|cx| {
+        while let Some(frame) = batch.get_mut(written) {
+            ready!(socket.poll_ready_unpin(cx))?;
+            socket.start_send_unpin(Message::Text(std::mem::take(frame)))?;
+            written += 1;
+        }
+        socket.poll_flush_unpin(cx)
+    })
+    .await?;
+    batch.clear();
     // Keep a small buffer for the next event; give back what a burst needed.
     batch.shrink_to(KEEP_BATCH_CAPACITY);
-    Ok((count, bytes))
+    Ok((written as u64, bytes))
 }
 
 /// Sends `pusher:error` with the code, then closes with the same code.
@@ -390,4 +469,28 @@ fn read_failed(error: &axum::Error) -> Ending {
         .and_then(|e| e.downcast_ref::<tokio_tungstenite::tungstenite::Error>())
         .is_some_and(|e| matches!(e, tokio_tungstenite::tungstenite::Error::Capacity(_)));
     if too_large { Ending::TooLarge } else { Ending::Gone }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The size of what `f` returns, here a future, without making one.
+    fn returned_size<A, R>(_: impl Fn(A) -> R) -> usize {
+        std::mem::size_of::<R>()
+    }
+
+    /// The connection's future is most of an idle connection's memory (BENCHMARKS.md, idle):
+    /// something large awaited inline in `run` (rather than boxed, like `receive`) widens
+    /// every connection.
+    #[test]
+    fn a_connection_task_stays_small() {
+        let connection =
+            returned_size(|(socket, state, handshake): (WebSocket, AppState, Handshake)| {
+                connection(socket, state, handshake)
+            });
+        let run = returned_size(|(socket, open): (&mut WebSocket, &mut Open)| run(socket, open));
+        assert!(connection <= 1_344, "connection future: {connection} bytes");
+        assert!(run <= 640, "run future: {run} bytes");
+    }
 }
