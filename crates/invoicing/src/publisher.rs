@@ -48,7 +48,8 @@ impl Publisher {
         match self {
             Self::BuiltIn { publisher, app_id } => {
                 let channels = [channel.to_owned()];
-                publisher.trigger(app_id, &channels, event, data).map_err(|error| match error {
+                publisher.trigger(app_id, &channels, event, data).await.map_err(|error| match error
+                {
                     // The app may be configured again after a restart: keep the event.
                     realtime::TriggerError::UnknownApp(_) => {
                         PublishError::Transient(error.to_string())

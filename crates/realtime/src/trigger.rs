@@ -107,10 +107,12 @@ impl Publisher {
     }
 
     /// Triggers `event` with the payload string `data` on `channels` of the app `app_id`.
+    /// Returns once the event is in the cluster's order (at once on one node): what anyone
+    /// publishes after reaches every subscriber after it.
     ///
     /// # Errors
     /// [`TriggerError`] when the app is unknown or the event breaks a rule.
-    pub fn trigger(
+    pub async fn trigger(
         &self,
         app_id: &str,
         channels: &[String],
@@ -120,6 +122,7 @@ impl Publisher {
         let app =
             self.apps.by_id(app_id).ok_or_else(|| TriggerError::UnknownApp(app_id.to_owned()))?;
         Event::check(app, event.to_owned(), data.to_owned(), channels, None)?.publish(app);
+        app.published().await;
         Ok(())
     }
 }

@@ -147,8 +147,9 @@ impl Triggerer {
     pub async fn trigger(&mut self, channels: &[&str], seq: u64) -> Result<Sent> {
         let conn = match &mut self.conn {
             Some(conn) if !conn.is_closed() => conn,
-            slot => slot
-                .insert(HttpConn::connect(self.target.api_addr, self.target.source(self.index)).await?),
+            slot => slot.insert(
+                HttpConn::connect(self.target.api_addr, self.target.source(self.index)).await?,
+            ),
         };
         let at = now_nanos();
         let data = event_data(seq, at, self.payload);

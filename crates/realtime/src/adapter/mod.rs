@@ -59,9 +59,20 @@ enum News {
 impl App {
     /// Hands `frame` to every subscriber of `channel` but `except`, on every node.
     pub(crate) fn broadcast(&self, channel: &ChannelName, frame: &Frame, except: Option<SocketId>) {
-        self.hub.publish(channel, frame, except);
+        let comes_back = match &self.adapter {
+            Adapter::Local => false,
+            Adapter::Redis(redis) => redis.publish(&self.config.id, channel, frame, except),
+        };
+        if !comes_back {
+            self.hub.publish(channel, frame, except);
+        }
+    }
+
+    /// Waits until what this node published so far is in the cluster's order: anything
+    /// published after, on any node, reaches every subscriber after it.
+    pub(crate) async fn published(&self) {
         if let Adapter::Redis(redis) = &self.adapter {
-            redis.publish(&self.config.id, channel, frame, except);
+            redis.sent().await;
         }
     }
 
@@ -268,8 +279,10 @@ impl App {
         match (how, &self.adapter) {
             (News::Told, _) => {}
             (News::Versioned(version), Adapter::Redis(redis)) => {
-                self.hub.publish_member_news(channel, news, except, version);
-                redis.publish_member_news(&self.config.id, channel, news, except, version);
+                let id = &self.config.id;
+                if !redis.publish_member_news(id, channel, news, except, version) {
+                    self.hub.publish_member_news(channel, news, except, version);
+                }
             }
             (News::Versioned(_) | News::HereOnly, _) => {
                 self.hub.publish_member_news(channel, news, except, u64::MAX);

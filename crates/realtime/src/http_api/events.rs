@@ -25,6 +25,7 @@ pub(crate) async fn trigger(signed: Signed) -> Result<Json<TriggerResponse>, Api
     let (event, info) =
         check(app, request.name, request.data, &channels, request.socket_id, request.info)?;
     event.publish(app);
+    app.published().await;
     let mut channels = None;
     if !info.is_empty() {
         let mut shown = BTreeMap::new();
@@ -55,6 +56,7 @@ pub(crate) async fn batch(signed: Signed) -> Result<Json<BatchResponse>, ApiErro
     for (event, _) in &events {
         event.publish(app);
     }
+    app.published().await;
     let mut batch = None;
     if events.iter().any(|(_, info)| !info.is_empty()) {
         let mut shown = Vec::with_capacity(events.len());

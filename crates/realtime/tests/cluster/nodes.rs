@@ -44,7 +44,11 @@ async fn an_event_reaches_every_node_s_subscribers_exactly_once() {
         subscribers.push(subscribed(node, "orders").await);
     }
     nodes[0].api().trigger(&["orders"], "placed", r#"{"n":1}"#, None, None).await.unwrap();
-    nodes[1].publisher.trigger("app-id", &["orders".to_owned()], "placed", "{\"n\":2}").unwrap();
+    nodes[1]
+        .publisher
+        .trigger("app-id", &["orders".to_owned()], "placed", "{\"n\":2}")
+        .await
+        .unwrap();
     for conn in &mut subscribers {
         assert_eq!(next(conn).await.data, json!({"n": 1}));
         assert_eq!(next(conn).await.data, json!({"n": 2}));
@@ -294,5 +298,22 @@ async fn a_quick_unsubscribe_and_subscribe_again_leaves_the_member_in() {
         .collect();
     users.sort();
     assert_eq!(users, ["flipper", "watcher"]);
+    stop_all(nodes).await;
+}
+
+#[tokio::test]
+async fn once_a_trigger_is_answered_later_triggers_on_any_node_arrive_after_it() {
+    let nodes = cluster(2, vec![app()]).await;
+    let mut on_a = subscribed(&nodes[0], "ledger").await;
+    let mut on_b = subscribed(&nodes[1], "ledger").await;
+    let (api_a, api_b) = (nodes[0].api(), nodes[1].api());
+    for round in 0..20 {
+        api_b.trigger(&["ledger"], "first", &round.to_string(), None, None).await.unwrap();
+        api_a.trigger(&["ledger"], "second", &round.to_string(), None, None).await.unwrap();
+        for conn in [&mut on_a, &mut on_b] {
+            assert_eq!(next(conn).await.event, "first", "round {round}");
+            assert_eq!(next(conn).await.event, "second", "round {round}");
+        }
+    }
     stop_all(nodes).await;
 }

@@ -9,7 +9,7 @@ async fn in_process_triggers_reach_subscribers() {
     let server = spawn(vec![app()]).await;
     let mut conn = subscribed(&server, "invoice.abc").await;
     let channels = vec!["invoice.abc".to_owned()];
-    server.publisher.trigger(ID, &channels, "invoice.updated", r#"{"a":1}"#).unwrap();
+    server.publisher.trigger(ID, &channels, "invoice.updated", r#"{"a":1}"#).await.unwrap();
     let event = next(&mut conn).await;
     assert_eq!(
         event.raw,
@@ -18,14 +18,15 @@ async fn in_process_triggers_reach_subscribers() {
 
     let big = "x".repeat(10 * 1024 + 1);
     assert_eq!(
-        server.publisher.trigger(ID, &channels, "e", &big),
+        server.publisher.trigger(ID, &channels, "e", &big).await,
         Err(TriggerError::TooLarge { size: big.len(), max: 10 * 1024 })
     );
     assert_eq!(
-        server.publisher.trigger("nope", &channels, "e", "{}"),
+        server.publisher.trigger("nope", &channels, "e", "{}").await,
         Err(TriggerError::UnknownApp("nope".to_owned()))
     );
     let bad = vec!["bad name".to_owned()];
-    assert!(matches!(server.publisher.trigger(ID, &bad, "e", "{}"), Err(TriggerError::Invalid(_))));
+    let refused = server.publisher.trigger(ID, &bad, "e", "{}").await;
+    assert!(matches!(refused, Err(TriggerError::Invalid(_))));
     server.stop().await;
 }

@@ -1,8 +1,10 @@
 //! The Redis adapter: several nodes share presence, counts, users and cache channels.
 //!
-//! - Frames go to this node's subscribers at once and to the other nodes over one pub/sub
-//!   channel; each node delivers to its own subscribers only, so each subscriber gets a
-//!   frame once.
+//! - Frames go out over one pub/sub channel and every node, the sender too, delivers them
+//!   to its own subscribers when they come back: each subscriber gets a frame once, and
+//!   every node sees the same order. A publisher that waits for `sent` knows its frames are
+//!   ahead of anything published after, on any node. While this node is not subscribed, or
+//!   when Redis fails, it delivers its own frames directly.
 //! - Shared state changes through atomic Lua scripts (`scripts`), so the one node that sees
 //!   a change (first member, last connection, empty channel) announces it.
 //! - Each node holds a lease it renews every quarter of its length (`tasks`). A node whose
@@ -54,7 +56,11 @@ pub enum ClusterError {
 /// Writes that leave in order through one pipeline.
 #[derive(Debug)]
 enum Outgoing {
-    Publish(Vec<u8>),
+    /// A bus message; `echo` when this node delivers it only when it comes back.
+    Publish {
+        bytes: Vec<u8>,
+        echo: bool,
+    },
     Cache {
         key: String,
         miss: String,
@@ -77,6 +83,8 @@ pub(crate) struct RedisAdapter {
     outgoing_rx: Mutex<Option<mpsc::Receiver<Outgoing>>>,
     /// Whether the last Redis call succeeded; failures are logged on the change only.
     up: AtomicBool,
+    /// Whether this node is subscribed to the bus, so its own frames come back to it.
+    listening: AtomicBool,
     /// A write failed: shared state may miss some of this node's changes until it
     /// registers its connections anew.
     dirty: AtomicBool,
@@ -150,6 +158,7 @@ impl RedisAdapter {
             outgoing,
             outgoing_rx: Mutex::new(Some(outgoing_rx)),
             up: AtomicBool::new(true),
+            listening: AtomicBool::new(false),
             dirty: AtomicBool::new(false),
             metrics,
         })
@@ -191,26 +200,47 @@ impl RedisAdapter {
         result
     }
 
-    fn queue(&self, item: Outgoing) {
-        if self.outgoing.try_send(item).is_err() {
+    /// Queues a write; `false` when the queue is full and it was dropped.
+    fn queue(&self, item: Outgoing) -> bool {
+        let queued = self.outgoing.try_send(item).is_ok();
+        if !queued {
             self.metrics.redis_dropped();
             tracing::debug!(node = %self.node, "Redis outgoing queue full: message dropped");
         }
+        queued
     }
 
-    /// Sends a frame to the other nodes' subscribers of `channel`.
+    /// Queues a bus message; `true` when it will come back to this node, which then
+    /// delivers it like the others. Otherwise the caller delivers here at once.
+    fn send(&self, app: &str, message: &Message<'_>) -> bool {
+        let echo = self.listening.load(Ordering::Acquire);
+        let queued =
+            self.queue(Outgoing::Publish { bytes: bus::encode(&self.node, app, message), echo });
+        echo && queued
+    }
+
+    /// Sends a frame to `channel`'s subscribers on every node; `true` when this node's
+    /// subscribers get it when it comes back from Redis.
     pub(crate) fn publish(
         &self,
         app: &str,
         channel: &ChannelName,
         frame: &Frame,
         except: Option<SocketId>,
-    ) {
+    ) -> bool {
         let message = Message::Frame { channel: channel.clone(), except, frame: frame.as_str() };
-        self.queue(Outgoing::Publish(bus::encode(&self.node, app, &message)));
+        self.send(app, &message)
     }
 
-    /// Sends presence news of member-list `version` to the other nodes' subscribers.
+    /// Waits (bounded) until everything queued so far has been sent to Redis.
+    pub(crate) async fn sent(&self) {
+        let (done, sent) = tokio::sync::oneshot::channel();
+        if self.outgoing.try_send(Outgoing::Flush(done)).is_ok() {
+            let _ = tokio::time::timeout(TIMEOUT * 2, sent).await;
+        }
+    }
+
+    /// Sends presence news of member-list `version` to every node; `true` as for `publish`.
     pub(crate) fn publish_member_news(
         &self,
         app: &str,
@@ -218,22 +248,24 @@ impl RedisAdapter {
         news: &Frame,
         except: Option<SocketId>,
         version: u64,
-    ) {
+    ) -> bool {
         let message =
             Message::Member { channel: channel.clone(), except, version, frame: news.as_str() };
-        self.queue(Outgoing::Publish(bus::encode(&self.node, app, &message)));
+        self.send(app, &message)
     }
 
     /// Asks the other nodes to close the user's connections.
     pub(crate) fn publish_terminate(&self, app: &str, user_id: &str) {
         let message = Message::Terminate { user_id };
-        self.queue(Outgoing::Publish(bus::encode(&self.node, app, &message)));
+        let bytes = bus::encode(&self.node, app, &message);
+        self.queue(Outgoing::Publish { bytes, echo: false });
     }
 
     /// Tells the other nodes' watchers of `user_id` about it.
     pub(crate) fn publish_watch(&self, app: &str, user_id: &str, change: WatchlistChange) {
         let message = Message::Watch { change, user_id };
-        self.queue(Outgoing::Publish(bus::encode(&self.node, app, &message)));
+        let bytes = bus::encode(&self.node, app, &message);
+        self.queue(Outgoing::Publish { bytes, echo: false });
     }
 
     /// Records a subscription; `None` when the presence channel is full.

@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use pusher_protocol::{ChannelName, ServerMessage, SocketId, WatchlistChange};
+use pusher_protocol::{ChannelName, SocketId, WatchlistChange};
 use redis::aio::PubSubStream;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -17,8 +17,7 @@ use super::bus::{self, Envelope, Message};
 use super::{ClusterError, Outgoing, RedisAdapter, scripts, subscription_record, user_record};
 use crate::adapter::{Change, News, new_member};
 use crate::apps::Apps;
-use crate::conn::{Frame, frame};
-use crate::webhooks::WebhookEvent;
+use crate::conn::Frame;
 
 /// Items sent to Redis in one pipeline.
 const PIPELINE: usize = 256;
@@ -42,25 +41,30 @@ impl RedisAdapter {
         };
         let outgoing = self.outgoing_rx.lock().ok().and_then(|mut rx| rx.take());
         if let Some(outgoing) = outgoing {
-            tokio::spawn(self.clone().send_outgoing(outgoing));
+            tokio::spawn(self.clone().send_outgoing(outgoing, apps.clone()));
         }
         tokio::spawn(self.clone().listen(bus, apps.clone(), shutdown.clone()));
         tokio::spawn(self.clone().keep_lease(apps, shutdown));
         tracing::info!(node = %self.node, prefix = %self.keys.prefix, "joined the Redis cluster");
     }
 
-    /// Sends queued frames and cache writes, many per round trip, in order.
-    async fn send_outgoing(self: Arc<Self>, mut queue: mpsc::Receiver<Outgoing>) {
+    /// Sends queued frames and cache writes, many per round trip, in order. Frames this node
+    /// was waiting to get back are delivered here directly when the write fails.
+    async fn send_outgoing(self: Arc<Self>, mut queue: mpsc::Receiver<Outgoing>, apps: Apps) {
         let bus = self.keys.bus();
         let mut items = Vec::with_capacity(PIPELINE);
         let mut conn = self.conn.clone();
         let mut flushed = Vec::new();
+        let mut echoes = Vec::new();
         while queue.recv_many(&mut items, PIPELINE).await > 0 {
             let mut pipe = redis::pipe();
             for item in items.drain(..) {
                 match item {
-                    Outgoing::Publish(bytes) => {
-                        pipe.cmd("PUBLISH").arg(&bus).arg(bytes).ignore();
+                    Outgoing::Publish { bytes, echo } => {
+                        pipe.cmd("PUBLISH").arg(&bus).arg(&bytes).ignore();
+                        if echo {
+                            echoes.push(bytes);
+                        }
                     }
                     Outgoing::Cache { key, miss, value, ttl_ms } => {
                         pipe.cmd("SET").arg(key).arg(value).arg("PX").arg(ttl_ms).ignore();
@@ -72,8 +76,12 @@ impl RedisAdapter {
             if !pipe.is_empty() {
                 if let Err(error) = self.call(pipe.query_async::<()>(&mut conn)).await {
                     self.failed("publish", &error);
+                    for bytes in &echoes {
+                        self.deliver(&apps, bytes);
+                    }
                 }
             }
+            echoes.clear();
             for done in flushed.drain(..) {
                 let _ = done.send(());
             }
@@ -97,6 +105,7 @@ impl RedisAdapter {
         loop {
             if let Some(mut messages) = bus.take() {
                 backoff = Duration::from_millis(100);
+                self.listening.store(true, Ordering::Release);
                 loop {
                     let message = tokio::select! {
                         () = shutdown.cancelled() => return,
@@ -105,6 +114,7 @@ impl RedisAdapter {
                     let Some(message) = message else { break };
                     self.deliver(&apps, message.get_payload_bytes());
                 }
+                self.listening.store(false, Ordering::Release);
                 // Frames sent while this node was away are lost; shared state is not.
                 let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
                 self.failed("subscription", &ClusterError::Redis(reset.into()));
@@ -131,9 +141,9 @@ impl RedisAdapter {
             tracing::warn!(node = %self.node, "malformed message on the Redis bus ignored");
             return;
         };
-        if node == self.node {
-            return;
-        }
+        // This node's own frames come back to be delivered here; its user messages were
+        // acted on when sent.
+        let own = node == self.node;
         let Some(app) = apps.by_id(app) else { return };
         match message {
             Message::Frame { channel, except, frame } => {
@@ -142,6 +152,7 @@ impl RedisAdapter {
             Message::Member { channel, except, version, frame } => {
                 app.hub.publish_member_news(&channel, &Frame::from(frame), except, version);
             }
+            Message::Terminate { .. } | Message::Watch { .. } if own => {}
             Message::Terminate { user_id } => {
                 app.hub.users.terminate(user_id);
             }
@@ -183,6 +194,8 @@ impl RedisAdapter {
 
     /// Gives back what this node holds, announcing it; called once connections are closed.
     pub(crate) async fn stop(&self, apps: &Apps) {
+        // The bus is no longer read: what this node still sends is delivered here directly.
+        self.listening.store(false, Ordering::Release);
         match self.release(Some(&self.node)).await {
             Ok(changes) => self.announce(apps, &changes),
             Err(error) => self.failed("leaving the cluster", &error),
