@@ -80,22 +80,13 @@ impl ConnHandle {
         self.0.wake.notify_one();
     }
 
-    /// Waits for queued frames and moves up to `max` of them into `batch`, oldest first, or
-    /// for a kick, which comes first. Cancel-safe: frames leave the queue only when this
-    /// returns.
-    pub(crate) async fn next_frames(&self, batch: &mut Vec<Frame>, max: usize) -> Result<(), Kick> {
+    /// Waits until a frame is queued, or for a kick, which comes first. Frames stay queued
+    /// until `pop` takes them.
+    pub(crate) async fn queued(&self) -> Result<(), Kick> {
         loop {
             self.check_kick()?;
-            {
-                let mut queue = self.queue();
-                if !queue.is_empty() {
-                    let count = queue.len().min(max);
-                    batch.extend(queue.drain(..count));
-                    if queue.is_empty() && queue.capacity() > KEEP_QUEUE_CAPACITY {
-                        queue.shrink_to(KEEP_QUEUE_CAPACITY);
-                    }
-                    return Ok(());
-                }
+            if !self.queue().is_empty() {
+                return Ok(());
             }
             // A frame queued or a kick made after the checks above leaves a permit, so this
             // cannot miss it.
@@ -103,8 +94,19 @@ impl ConnHandle {
         }
     }
 
+    /// Takes the oldest queued frame. The queue gives back what a burst needed once it is
+    /// empty.
+    pub(crate) fn pop(&self) -> Option<Frame> {
+        let mut queue = self.queue();
+        let frame = queue.pop_front();
+        if queue.is_empty() && queue.capacity() > KEEP_QUEUE_CAPACITY {
+            queue.shrink_to(KEEP_QUEUE_CAPACITY);
+        }
+        frame
+    }
+
     /// Waits until the connection is kicked, and returns why. It may take the wake-up meant
-    /// for a queued frame; the frame stays queued for the next `next_frames`.
+    /// for a queued frame; the frame stays queued, and `queued` finds it without waiting.
     pub(crate) async fn kicked(&self) -> Kick {
         loop {
             if let Err(kick) = self.check_kick() {
@@ -132,17 +134,15 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn frames_come_out_in_order_in_batches() {
+    async fn frames_come_out_in_order() {
         let handle = ConnHandle::new(SocketId::new(1, 1), 10);
-        for text in ["a", "b", "c"] {
+        for text in ["a", "b"] {
             handle.send(&Frame::from(text));
         }
-        let mut batch = Vec::new();
-        handle.next_frames(&mut batch, 2).await.unwrap();
-        assert_eq!(batch, [Frame::from("a"), Frame::from("b")]);
-        batch.clear();
-        handle.next_frames(&mut batch, 2).await.unwrap();
-        assert_eq!(batch, [Frame::from("c")]);
+        handle.queued().await.unwrap();
+        assert_eq!(handle.pop(), Some(Frame::from("a")));
+        assert_eq!(handle.pop(), Some(Frame::from("b")));
+        assert_eq!(handle.pop(), None);
     }
 
     #[tokio::test]
@@ -150,13 +150,12 @@ mod tests {
         let handle = ConnHandle::new(SocketId::new(1, 1), 10);
         let reader = handle.clone();
         let task = tokio::spawn(async move {
-            let mut batch = Vec::new();
-            reader.next_frames(&mut batch, 8).await.unwrap();
-            batch
+            reader.queued().await.unwrap();
+            reader.pop()
         });
         tokio::task::yield_now().await;
         handle.send(&Frame::from("x"));
-        assert_eq!(task.await.unwrap(), [Frame::from("x")]);
+        assert_eq!(task.await.unwrap(), Some(Frame::from("x")));
     }
 
     #[tokio::test]
@@ -166,10 +165,7 @@ mod tests {
             handle.send(&Frame::from("x"));
         }
         assert_eq!(handle.kicked().await.code, ErrorCode::OverCapacity);
-        let mut batch = Vec::new();
-        let kick = handle.next_frames(&mut batch, 1000).await.unwrap_err();
-        assert_eq!(kick.code, ErrorCode::OverCapacity);
-        assert!(batch.is_empty());
+        assert_eq!(handle.queued().await.unwrap_err().code, ErrorCode::OverCapacity);
     }
 
     #[tokio::test]
@@ -178,9 +174,7 @@ mod tests {
         for _ in 0..100 {
             handle.send(&Frame::from("x"));
         }
-        let mut batch = Vec::new();
-        handle.next_frames(&mut batch, 1000).await.unwrap();
-        assert_eq!(batch.len(), 100);
+        while handle.pop().is_some() {}
         assert!(handle.queue().capacity() <= KEEP_QUEUE_CAPACITY);
     }
 
@@ -188,7 +182,7 @@ mod tests {
     async fn a_kick_wakes_a_waiting_reader() {
         let handle = ConnHandle::new(SocketId::new(1, 1), 10);
         let reader = handle.clone();
-        let task = tokio::spawn(async move { reader.next_frames(&mut Vec::new(), 8).await });
+        let task = tokio::spawn(async move { reader.queued().await });
         tokio::task::yield_now().await;
         handle.kick(ErrorCode::Unauthorized, "bye");
         assert_eq!(task.await.unwrap().unwrap_err().code, ErrorCode::Unauthorized);

@@ -24,7 +24,7 @@ use tokio_util::task::task_tracker::TaskTrackerToken;
 
 use crate::apps::App;
 use crate::config::RealtimeConfig;
-use crate::conn::{ConnHandle, Frame, Kick};
+use crate::conn::{ConnHandle, Kick};
 use crate::server::AppState;
 pub(crate) use session::{CACHE_TTL, COUNT_EVERY_CHANGE_UP_TO};
 use session::{Fatal, Session};
@@ -39,9 +39,6 @@ const WRITE_BUFFER: usize = 4 * 1024;
 
 /// Frames drained from the queue before one flush, so a burst costs one write.
 const FLUSH_BATCH: usize = 64;
-
-/// Capacity the write batch keeps between events.
-const KEEP_BATCH_CAPACITY: usize = 4;
 
 /// How long a closing handshake may take before the socket is simply dropped.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -262,7 +259,6 @@ impl From<Kick> for Ending {
 /// The connection loop: the client's frames, the queue and kicks, the timer and shutdown.
 async fn run(socket: &mut WebSocket, open: &mut Open) -> Ending {
     let Open { state, session, handle } = open;
-    let mut batch = Vec::with_capacity(0);
     let config = &state.config;
     let established = ServerMessage::ConnectionEstablished {
         socket_id: handle.socket_id(),
@@ -301,8 +297,8 @@ async fn run(socket: &mut WebSocket, open: &mut Open) -> Ending {
                 }
                 timer.as_mut().reset(earliest(activity, sign_in_by));
             }
-            next = handle.next_frames(&mut batch, FLUSH_BATCH) => {
-                if let Err(kick) = next {
+            queued = handle.queued() => {
+                if let Err(kick) = queued {
                     return kick.into();
                 }
                 if state.shutdown.is_cancelled() {
@@ -313,7 +309,7 @@ async fn run(socket: &mut WebSocket, open: &mut Open) -> Ending {
                 // polled first, so a write that finishes at once registers no waiter.
                 tokio::select! {
                     biased;
-                    written = write_batch(socket, &mut batch) => match written {
+                    written = write_queued(socket, handle) => match written {
                         Ok((count, bytes)) => {
                             let usage = &session.app().usage;
                             usage.messages_out.fetch_add(count, Ordering::Relaxed);
@@ -422,27 +418,26 @@ async fn flush_replies(socket: &mut WebSocket, session: &mut Session) -> Result<
     socket.flush().await
 }
 
-/// Writes a batch of queued frames and flushes once. Returns how many frames and bytes
-/// went out. Like `send`, its state is a count rather than `SinkExt` futures.
-async fn write_batch(
+/// Writes up to `FLUSH_BATCH` queued frames and flushes once. Returns how many frames and
+/// bytes went out. A frame leaves the queue only when the socket takes it, and, like `send`,
+/// the state is two counts rather than `SinkExt` futures.
+async fn write_queued(
     socket: &mut WebSocket,
-    batch: &mut Vec<Frame>,
+    handle: &ConnHandle,
 ) -> Result<(u64, u64), axum::Error> {
-    let bytes = batch.iter().map(|frame| frame.len() as u64).sum();
-    let mut written = 0;
+    let (mut count, mut bytes) = (0, 0);
     poll_fn(|cx| {
-        while let Some(frame) = batch.get_mut(written) {
+        while count < FLUSH_BATCH as u64 {
             ready!(socket.poll_ready_unpin(cx))?;
-            socket.start_send_unpin(Message::Text(std::mem::take(frame)))?;
-            written += 1;
+            let Some(frame) = handle.pop() else { break };
+            count += 1;
+            bytes += frame.len() as u64;
+            socket.start_send_unpin(Message::Text(frame))?;
         }
         socket.poll_flush_unpin(cx)
     })
     .await?;
-    batch.clear();
-    // Keep a small buffer for the next event; give back what a burst needed.
-    batch.shrink_to(KEEP_BATCH_CAPACITY);
-    Ok((written as u64, bytes))
+    Ok((count, bytes))
 }
 
 /// Sends `pusher:error` with the code, then closes with the same code.
