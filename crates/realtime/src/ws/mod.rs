@@ -129,8 +129,15 @@ fn connection(
     let tracked = state.connections.token();
     let admitted = admit(&state, &handshake).map(|app| Open::new(app, state));
     drop(handshake);
-    let mut open = Connection { socket, admitted, _tracked: tracked };
-    async move { open.serve().await }
+    let mut connection = Connection { socket, admitted, _tracked: tracked };
+    async move {
+        let ending = match &mut connection.admitted {
+            Ok(open) => run(&mut connection.socket, open).await,
+            Err(fatal) => Ending::Refuse(fatal.code, std::mem::take(&mut fatal.message)),
+        };
+        // Boxed: it runs once, and would otherwise widen every idle task.
+        Box::pin(connection.end(ending)).await;
+    }
 }
 
 /// Everything a connection's task owns. Its methods borrow it, so the task stores it once.
@@ -159,30 +166,21 @@ impl Open {
 }
 
 impl Connection {
-    async fn serve(&mut self) {
-        let open = match &mut self.admitted {
-            Ok(open) => open,
-            Err(fatal) => {
-                return Box::pin(refuse(&mut self.socket, fatal.code, &fatal.message)).await;
+    /// Forgets the connection, then tells the client why it ends.
+    async fn end(&mut self, ending: Ending) {
+        if let Ok(open) = &mut self.admitted {
+            open.session.finish();
+            let app = open.session.app();
+            app.hub.disconnect();
+            open.state.node_connections.fetch_sub(1, Ordering::AcqRel);
+            if matches!(ending, Ending::Refuse(ErrorCode::OverCapacity, _)) {
+                app.usage.slow_client_closes.fetch_add(1, Ordering::Relaxed);
             }
-        };
-        let ending = run(&mut self.socket, open).await;
-        open.session.finish();
-        let app = open.session.app();
-        app.hub.disconnect();
-        open.state.node_connections.fetch_sub(1, Ordering::AcqRel);
-        // The endings are boxed: they run once, and would otherwise widen every idle task.
+        }
         match ending {
             Ending::Gone => {}
-            Ending::Refuse(code, message) => {
-                if code == ErrorCode::OverCapacity {
-                    app.usage.slow_client_closes.fetch_add(1, Ordering::Relaxed);
-                }
-                Box::pin(refuse(&mut self.socket, code, &message)).await;
-            }
-            Ending::TooLarge => {
-                Box::pin(close_with(&mut self.socket, 1009, "Message too large")).await;
-            }
+            Ending::Refuse(code, message) => refuse(&mut self.socket, code, &message).await,
+            Ending::TooLarge => close_with(&mut self.socket, 1009, "Message too large").await,
         }
     }
 }
@@ -257,70 +255,55 @@ impl From<Kick> for Ending {
 }
 
 /// The connection loop: the client's frames, the queue and kicks, the timer and shutdown.
+///
+/// Its state is most of an idle connection's memory, so it keeps few locals: fields are
+/// reached through `open` rather than borrowed into locals, messages from the client are
+/// handled in a boxed future, and the write happens outside the `select!` whose output
+/// would otherwise stay alive beside it.
 async fn run(socket: &mut WebSocket, open: &mut Open) -> Ending {
-    let Open { state, session, handle } = open;
-    let config = &state.config;
     let established = ServerMessage::ConnectionEstablished {
-        socket_id: handle.socket_id(),
-        activity_timeout: config.activity_timeout,
+        socket_id: open.handle.socket_id(),
+        activity_timeout: open.state.config.activity_timeout,
     }
     .to_json();
     if send(socket, established).await.is_err() {
         return Ending::Gone;
     }
-    let mut activity = Instant::now() + config.activity_timeout();
-    let mut sign_in_by = session.app().config.require_user_authentication.then(|| {
-        Instant::now() + Duration::from_secs(session.app().config.user_authentication_timeout)
-    });
+    let mut activity = Instant::now() + open.state.config.activity_timeout();
+    let app = &open.session.app().config;
+    let mut sign_in_by = app
+        .require_user_authentication
+        .then(|| Instant::now() + Duration::from_secs(app.user_authentication_timeout));
     let mut timer = pin!(sleep_until(earliest(activity, sign_in_by)));
     // Made once, not on every pass: each new waiter is a lock and a list update.
-    let mut stopping = pin!(state.shutdown.cancelled());
+    let mut stopping = pin!(open.state.shutdown.cancelled());
     let mut awaiting_pong = false;
     loop {
-        tokio::select! {
+        let write = tokio::select! {
             biased;
-            () = &mut stopping => return Box::pin(shutdown(config)).await,
+            () = &mut stopping => return Box::pin(shutdown(&open.state.config)).await,
             incoming = socket.recv() => {
                 // A kick outranks whatever the client says.
-                if let Err(kick) = handle.check_kick() {
+                if let Err(kick) = open.handle.check_kick() {
                     return kick.into();
                 }
-                activity = Instant::now() + config.activity_timeout();
+                activity = Instant::now() + open.state.config.activity_timeout();
                 awaiting_pong = false;
                 // Boxed: messages from the client are rare, and this state would otherwise
                 // widen every idle task.
-                if let Some(ending) = Box::pin(receive(socket, session, incoming)).await {
+                if let Some(ending) = Box::pin(receive(socket, &mut open.session, incoming)).await {
                     return ending;
                 }
-                if session.signed_in() {
+                if open.session.signed_in() {
                     sign_in_by = None;
                 }
                 timer.as_mut().reset(earliest(activity, sign_in_by));
+                false
             }
-            queued = handle.queued() => {
-                if let Err(kick) = queued {
-                    return kick.into();
-                }
-                if state.shutdown.is_cancelled() {
-                    return Box::pin(shutdown(config)).await;
-                }
-                // A client that stops reading blocks the write; a kick or shutdown must still
-                // get through, so a write that cannot finish at once races them. The write is
-                // polled first, so a write that finishes at once registers no waiter.
-                tokio::select! {
-                    biased;
-                    written = write_queued(socket, handle) => match written {
-                        Ok((count, bytes)) => {
-                            let usage = &session.app().usage;
-                            usage.messages_out.fetch_add(count, Ordering::Relaxed);
-                            usage.bytes_out.fetch_add(bytes, Ordering::Relaxed);
-                        }
-                        Err(_) => return Ending::Gone,
-                    },
-                    kick = handle.kicked() => return kick.into(),
-                    () = &mut stopping => return Box::pin(shutdown(config)).await,
-                }
-            }
+            queued = open.handle.queued() => match queued {
+                Ok(()) => true,
+                Err(kick) => return kick.into(),
+            },
             () = &mut timer => {
                 let now = Instant::now();
                 if sign_in_by.is_some_and(|deadline| deadline <= now) {
@@ -333,13 +316,36 @@ async fn run(socket: &mut WebSocket, open: &mut Open) -> Ending {
                         return Ending::Refuse(ErrorCode::PongNotReceived, message);
                     }
                     awaiting_pong = true;
-                    activity = now + config.pong_timeout();
+                    activity = now + open.state.config.pong_timeout();
                     if send(socket, ServerMessage::Ping.to_json()).await.is_err() {
                         return Ending::Gone;
                     }
                 }
                 timer.as_mut().reset(earliest(activity, sign_in_by));
+                false
             }
+        };
+        if !write {
+            continue;
+        }
+        if open.state.shutdown.is_cancelled() {
+            return Box::pin(shutdown(&open.state.config)).await;
+        }
+        // A client that stops reading blocks the write; a kick or shutdown must still get
+        // through, so a write that cannot finish at once races them. The write is polled
+        // first, so a write that finishes at once registers no waiter.
+        tokio::select! {
+            biased;
+            written = write_queued(socket, &open.handle) => match written {
+                Ok((count, bytes)) => {
+                    let usage = &open.session.app().usage;
+                    usage.messages_out.fetch_add(count, Ordering::Relaxed);
+                    usage.bytes_out.fetch_add(bytes, Ordering::Relaxed);
+                }
+                Err(_) => return Ending::Gone,
+            },
+            kick = open.handle.kicked() => return kick.into(),
+            () = &mut stopping => return Box::pin(shutdown(&open.state.config)).await,
         }
     }
 }
@@ -485,7 +491,7 @@ mod tests {
                 connection(socket, state, handshake)
             });
         let run = returned_size(|(socket, open): (&mut WebSocket, &mut Open)| run(socket, open));
-        assert!(connection <= 1_344, "connection future: {connection} bytes");
-        assert!(run <= 640, "run future: {run} bytes");
+        assert!(connection <= 1_216, "connection future: {connection} bytes");
+        assert!(run <= 576, "run future: {run} bytes");
     }
 }
