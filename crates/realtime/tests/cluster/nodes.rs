@@ -317,3 +317,94 @@ async fn once_a_trigger_is_answered_later_triggers_on_any_node_arrive_after_it()
     }
     stop_all(nodes).await;
 }
+
+/// A TCP forwarder to Redis whose connections can go silent without closing, as when a
+/// firewall drops an idle flow: what a node must notice by itself.
+struct SilentProxy {
+    port: u16,
+    /// Connections accepted so far, and how many of the first ones are silent.
+    accepted: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    silenced: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl SilentProxy {
+    async fn start() -> Self {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let silenced = std::sync::Arc::new(AtomicU64::new(0));
+        let accepted = std::sync::Arc::new(AtomicU64::new(0));
+        let (generation, count) = (silenced.clone(), accepted.clone());
+        let target = redis_url().trim_start_matches("redis://").trim_end_matches('/').to_owned();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let id = count.fetch_add(1, Ordering::AcqRel) + 1;
+                let generation = generation.clone();
+                let server = tokio::net::TcpStream::connect(&target).await.unwrap();
+                let pump = |mut from: tokio::net::tcp::OwnedReadHalf,
+                            mut to: tokio::net::tcp::OwnedWriteHalf,
+                            generation: std::sync::Arc<AtomicU64>| async move {
+                    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                    let mut buffer = vec![0; 16 * 1024];
+                    while let Ok(n) = from.read(&mut buffer).await {
+                        if n == 0 {
+                            return;
+                        }
+                        // Silenced: bytes are swallowed, the socket stays open.
+                        if generation.load(Ordering::Acquire) >= id {
+                            continue;
+                        }
+                        if to.write_all(&buffer[..n]).await.is_err() {
+                            return;
+                        }
+                    }
+                };
+                let (client_read, client_write) = client.into_split();
+                let (server_read, server_write) = server.into_split();
+                tokio::spawn(pump(client_read, server_write, generation.clone()));
+                tokio::spawn(pump(server_read, client_write, generation));
+            }
+        });
+        Self { port, accepted, silenced }
+    }
+
+    /// Every connection made so far goes silent; new ones work.
+    fn silence(&self) {
+        use std::sync::atomic::Ordering;
+        self.silenced.store(self.accepted.load(Ordering::Acquire), Ordering::Release);
+    }
+}
+
+#[tokio::test]
+async fn a_node_whose_bus_connection_goes_silent_subscribes_again() {
+    let proxy = SilentProxy::start().await;
+    let prefix = redis_prefix();
+    let node = |url: String| RealtimeConfig {
+        apps: vec![app()],
+        redis_url: Some(url),
+        redis_prefix: prefix.clone(),
+        redis_node_lease_secs: 6,
+        ..RealtimeConfig::default()
+    };
+    let behind_proxy = spawn_with(node(format!("redis://127.0.0.1:{}", proxy.port))).await;
+    let direct = spawn_with(node(redis_url())).await;
+    let mut listener = subscribed(&behind_proxy, "alerts").await;
+    direct.api().trigger(&["alerts"], "before", "{}", None, None).await.unwrap();
+    assert_eq!(next(&mut listener).await.event, "before");
+
+    proxy.silence();
+    let started = std::time::Instant::now();
+    loop {
+        direct.api().trigger(&["alerts"], "after", "{}", None, None).await.unwrap();
+        if let Ok(frame) = listener.next_frame(Duration::from_millis(500)).await {
+            if frame.event == "after" {
+                break;
+            }
+        }
+        assert!(started.elapsed() < Duration::from_secs(25), "the node never heard the bus again");
+    }
+    println!("bus heard again {:?} after its connection went silent", started.elapsed());
+    drop(listener);
+    direct.stop().await;
+    behind_proxy.stop().await;
+}

@@ -16,6 +16,8 @@ pub(super) enum Message<'a> {
     Terminate { user_id: &'a str },
     /// Tell the user's watchers that it came online or went offline.
     Watch { change: WatchlistChange, user_id: &'a str },
+    /// A node's message to itself, to know it still hears the bus.
+    Echo,
 }
 
 /// A decoded message with its sender and app.
@@ -55,6 +57,7 @@ pub(super) fn encode(node: &str, app: &str, message: &Message<'_>) -> Vec<u8> {
             });
             out.push_str(user_id);
         }
+        Message::Echo => out.push_str("E\n"),
     }
     out.into_bytes()
 }
@@ -88,6 +91,7 @@ pub(super) fn decode(bytes: &[u8]) -> Option<Envelope<'_>> {
             Message::Member { channel, except, version, frame: fields.next()? }
         }
         "T" => Message::Terminate { user_id: rest },
+        "E" => Message::Echo,
         "W" => {
             let (flag, user_id) = rest.split_once('\n')?;
             let change = match flag {
@@ -130,6 +134,7 @@ mod tests {
         round_trip(Message::Terminate { user_id: "user\nwith newline" });
         round_trip(Message::Watch { change: WatchlistChange::Online, user_id: "u-1" });
         round_trip(Message::Watch { change: WatchlistChange::Offline, user_id: "" });
+        round_trip(Message::Echo);
     }
 
     #[test]

@@ -15,6 +15,7 @@
 //!   its connections anew.
 
 mod bus;
+mod echo;
 mod scripts;
 mod tasks;
 
@@ -85,6 +86,9 @@ pub(crate) struct RedisAdapter {
     up: AtomicBool,
     /// Whether this node is subscribed to the bus, so its own frames come back to it.
     listening: AtomicBool,
+    /// Whether the bus still answers, and the nudge to subscribe again when it does not.
+    echo: echo::Echo,
+    resubscribe: tokio::sync::Notify,
     /// A write failed: shared state may miss some of this node's changes until it
     /// registers its connections anew.
     dirty: AtomicBool,
@@ -159,6 +163,9 @@ impl RedisAdapter {
             outgoing_rx: Mutex::new(Some(outgoing_rx)),
             up: AtomicBool::new(true),
             listening: AtomicBool::new(false),
+            // A round trip gets two lease rounds, and never less than a call's timeout.
+            echo: echo::Echo::new((lease / 2).max(TIMEOUT)),
+            resubscribe: tokio::sync::Notify::new(),
             dirty: AtomicBool::new(false),
             metrics,
         })

@@ -14,7 +14,9 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::bus::{self, Envelope, Message};
-use super::{ClusterError, Outgoing, RedisAdapter, scripts, subscription_record, user_record};
+use super::{
+    ClusterError, Outgoing, RedisAdapter, echo, scripts, subscription_record, user_record,
+};
 use crate::adapter::{Change, News, new_member};
 use crate::apps::Apps;
 use crate::conn::Frame;
@@ -105,10 +107,12 @@ impl RedisAdapter {
         loop {
             if let Some(mut messages) = bus.take() {
                 backoff = Duration::from_millis(100);
+                self.echo.reset();
                 self.listening.store(true, Ordering::Release);
                 loop {
                     let message = tokio::select! {
                         () = shutdown.cancelled() => return,
+                        () = self.resubscribe.notified() => None,
                         message = messages.next() => message,
                     };
                     let Some(message) = message else { break };
@@ -144,6 +148,12 @@ impl RedisAdapter {
         // This node's own frames come back to be delivered here; its user messages were
         // acted on when sent.
         let own = node == self.node;
+        if message == Message::Echo {
+            if own {
+                self.echo.heard(std::time::Instant::now());
+            }
+            return;
+        }
         let Some(app) = apps.by_id(app) else { return };
         match message {
             Message::Frame { channel, except, frame } => {
@@ -152,11 +162,12 @@ impl RedisAdapter {
             Message::Member { channel, except, version, frame } => {
                 app.hub.publish_member_news(&channel, &Frame::from(frame), except, version);
             }
-            Message::Terminate { .. } | Message::Watch { .. } if own => {}
+            Message::Terminate { .. } | Message::Watch { .. } | Message::Echo if own => {}
             Message::Terminate { user_id } => {
                 app.hub.users.terminate(user_id);
             }
             Message::Watch { change, user_id } => app.hub.users.notify(user_id, change),
+            Message::Echo => {}
         }
     }
 
@@ -174,6 +185,7 @@ impl RedisAdapter {
                 () = shutdown.cancelled() => break,
                 _ = tick.tick() => {}
             }
+            self.check_bus();
             match self.renew().await {
                 Ok(registered) => {
                     let dirty = self.dirty.swap(false, Ordering::AcqRel);
@@ -188,6 +200,24 @@ impl RedisAdapter {
                     }
                 }
                 Err(error) => self.failed("lease", &error),
+            }
+        }
+    }
+
+    /// Sends the bus an echo, or, when the last one never came back, subscribes again.
+    fn check_bus(&self) {
+        if !self.listening.load(Ordering::Acquire) {
+            return;
+        }
+        match self.echo.check(std::time::Instant::now()) {
+            echo::Check::Send => {
+                let bytes = bus::encode(&self.node, "", &Message::Echo);
+                self.queue(Outgoing::Publish { bytes, echo: false });
+            }
+            echo::Check::Wait => {}
+            echo::Check::Deaf => {
+                self.failed("bus echo", &ClusterError::Timeout);
+                self.resubscribe.notify_one();
             }
         }
     }
