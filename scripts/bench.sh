@@ -7,7 +7,8 @@
 # in count and time, and stops by itself. Sizes default to the issue's targets and are
 # clamped to what the open-file limit allows; override them with the variables below, e.g.
 #   BENCH_IDLE_MAX=50000 BENCH_TP_CHANNELS=20 make bench
-# BENCH_LABELS="paybell" skips the floor; PAYBELL_BIN=path measures a prebuilt server.
+# BENCH_LABELS="paybell" skips the floor; PAYBELL_BIN=path measures a prebuilt server;
+# BENCH_NO_CLUSTER=1 skips the fan-out across two nodes on Redis (run when Redis answers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -135,6 +136,47 @@ for label in $LABELS; do
     fi
 done
 
+# Two paybell nodes on one Redis (issue #7): subscribers on one, triggers sent to the other.
+CLUSTER_PIDS=()
+stop_cluster() {
+    for pid in "${CLUSTER_PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    CLUSTER_PIDS=()
+}
+trap 'stop_server; stop_cluster' EXIT
+cluster_node() { # name -> CLUSTER_PORT
+    local stdout="$OUT/$1.stdout"
+    : >"$stdout"
+    REDIS_URL=redis://127.0.0.1:6379 PAYBELL_REDIS_PREFIX="bench-$$" \
+        "$PAYBELL" realtime --addr 127.0.0.1:0 --config "$CONFIG" >"$stdout" 2>>"$OUT/$1.log" &
+    CLUSTER_PIDS+=($!)
+    for _ in $(seq 100); do
+        if grep -q "listening on" "$stdout"; then
+            CLUSTER_PORT=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$stdout")
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "$1 did not start; see $OUT/$1.log" >&2
+    return 1
+}
+if [ -n "${BENCH_NO_CLUSTER:-}" ]; then
+    NOTES+=("two nodes on Redis: skipped (BENCH_NO_CLUSTER)")
+elif ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+    NOTES+=("two nodes on Redis: skipped (no Redis at 127.0.0.1:6379)")
+else
+    echo "== paybell fanout-$FANOUT across two nodes on Redis" >&2
+    cluster_node node-a && PORT_A=$CLUSTER_PORT && cluster_node node-b && PORT_B=$CLUSTER_PORT &&
+        "$LOADGEN" --port "$PORT_B" --api-port "$PORT_A" --server-pid "${CLUSTER_PIDS[1]}" \
+            --app-id "$APP_ID" --key "$APP_KEY" --secret "$APP_SECRET" --label paybell-2-nodes \
+            --name "fanout-$FANOUT-2-nodes" --json "$OUT/paybell-2-nodes-fanout.json" \
+            fanout --subscribers "$FANOUT" --runs "$FANOUT_RUNS" >"$OUT/cluster.txt" ||
+        FAILED+=("paybell fanout across two nodes on Redis")
+    stop_cluster
+fi
+
 {
     echo "Paybell benchmarks, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (with local changes)'), server $PAYBELL"
     echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; load average at start: $LOAD_START, at end: $(cut -d" " -f1-3 /proc/loadavg)"
@@ -143,5 +185,10 @@ done
     for failed in "${FAILED[@]}"; do echo "FAILED: $failed"; done
     echo
     "$LOADGEN" report "$OUT" --server paybell --floor floor
+    if [ -s "$OUT/cluster.txt" ]; then
+        echo
+        echo "Two nodes on Redis: subscribers on node B, HTTP triggers to node A"
+        cat "$OUT/cluster.txt"
+    fi
 } | tee "$OUT/summary.txt"
 echo "results: $OUT"
