@@ -37,7 +37,7 @@ async fn second_handle(first: &Store, db: &TestDb) -> Store {
 }
 
 /// A new invoice, created (one row) and sent (two rows).
-async fn sent_invoice(store: &Store) -> InvoiceId {
+pub(crate) async fn sent_invoice(store: &Store) -> InvoiceId {
     let user = match store.user_with_password(&email()).await.unwrap() {
         Some((user, _)) => user,
         None => create_user(store, "a@example.com", "A").await,
