@@ -303,11 +303,22 @@ async fn a_quick_unsubscribe_and_subscribe_again_leaves_the_member_in() {
 
 #[tokio::test]
 async fn once_a_trigger_is_answered_later_triggers_on_any_node_arrive_after_it() {
-    let nodes = cluster(2, vec![app()]).await;
-    let mut on_a = subscribed(&nodes[0], "ledger").await;
-    let mut on_b = subscribed(&nodes[1], "ledger").await;
-    let (api_a, api_b) = (nodes[0].api(), nodes[1].api());
-    for round in 0..20 {
+    // Node B reaches Redis slowly: were its answer given before its event is in Redis,
+    // node A's later event would get there first.
+    let proxy = Proxy::start(Duration::from_millis(100)).await;
+    let prefix = redis_prefix();
+    let node = |url: String| RealtimeConfig {
+        apps: vec![app()],
+        redis_url: Some(url),
+        redis_prefix: prefix.clone(),
+        ..RealtimeConfig::default()
+    };
+    let a = spawn_with(node(redis_url())).await;
+    let b = spawn_with(node(format!("redis://127.0.0.1:{}", proxy.port))).await;
+    let mut on_a = subscribed(&a, "ledger").await;
+    let mut on_b = subscribed(&b, "ledger").await;
+    let (api_a, api_b) = (a.api(), b.api());
+    for round in 0..5 {
         api_b.trigger(&["ledger"], "first", &round.to_string(), None, None).await.unwrap();
         api_a.trigger(&["ledger"], "second", &round.to_string(), None, None).await.unwrap();
         for conn in [&mut on_a, &mut on_b] {
@@ -315,20 +326,20 @@ async fn once_a_trigger_is_answered_later_triggers_on_any_node_arrive_after_it()
             assert_eq!(next(conn).await.event, "second", "round {round}");
         }
     }
-    stop_all(nodes).await;
+    stop_all(vec![a, b]).await;
 }
 
-/// A TCP forwarder to Redis whose connections can go silent without closing, as when a
-/// firewall drops an idle flow: what a node must notice by itself.
-struct SilentProxy {
+/// A TCP forwarder to Redis that holds every chunk for `delay` (a slow link), and whose
+/// connections can go silent without closing, as when a firewall drops an idle flow.
+struct Proxy {
     port: u16,
     /// Connections accepted so far, and how many of the first ones are silent.
     accepted: std::sync::Arc<std::sync::atomic::AtomicU64>,
     silenced: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
-impl SilentProxy {
-    async fn start() -> Self {
+impl Proxy {
+    async fn start(delay: Duration) -> Self {
         use std::sync::atomic::{AtomicU64, Ordering};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -354,6 +365,7 @@ impl SilentProxy {
                         if generation.load(Ordering::Acquire) >= id {
                             continue;
                         }
+                        tokio::time::sleep(delay).await;
                         if to.write_all(&buffer[..n]).await.is_err() {
                             return;
                         }
@@ -377,7 +389,7 @@ impl SilentProxy {
 
 #[tokio::test]
 async fn a_node_whose_bus_connection_goes_silent_subscribes_again() {
-    let proxy = SilentProxy::start().await;
+    let proxy = Proxy::start(Duration::ZERO).await;
     let prefix = redis_prefix();
     let node = |url: String| RealtimeConfig {
         apps: vec![app()],
