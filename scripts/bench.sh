@@ -75,17 +75,14 @@ key = "$APP_KEY"
 secret = "$APP_SECRET"
 TOML
 
-SERVER_PID=
-SERVER_PORT=
-start_server() { # label
-    local stdout="$OUT/$1.stdout"
+RUNNING=()
+launch() { # name command... -> SERVER_PID, SERVER_PORT once it says "listening on"
+    local name=$1 stdout="$OUT/$1.stdout"
+    shift
     : >"$stdout"
-    case "$1" in
-    paybell) "$PAYBELL" realtime --addr 127.0.0.1:0 --config "$CONFIG" >"$stdout" 2>>"$OUT/$1.log" & ;;
-    floor) "$LOADGEN" floor --addr 127.0.0.1:0 --app-id "$APP_ID" --key "$APP_KEY" \
-        --secret "$APP_SECRET" --max-secs 900 >"$stdout" 2>>"$OUT/$1.log" & ;;
-    esac
+    "$@" >"$stdout" 2>>"$OUT/$name.log" &
     SERVER_PID=$!
+    RUNNING+=("$SERVER_PID")
     for _ in $(seq 100); do
         if grep -q "listening on" "$stdout"; then
             SERVER_PORT=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$stdout")
@@ -93,15 +90,26 @@ start_server() { # label
         fi
         sleep 0.1
     done
-    echo "$1 did not start; see $OUT/$1.log" >&2
+    echo "$name did not start; see $OUT/$name.log" >&2
     return 1
 }
 
-stop_server() {
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
+start_server() { # label
+    case "$1" in
+    paybell) launch paybell "$PAYBELL" realtime --addr 127.0.0.1:0 --config "$CONFIG" ;;
+    floor) launch floor "$LOADGEN" floor --addr 127.0.0.1:0 --app-id "$APP_ID" --key "$APP_KEY" \
+        --secret "$APP_SECRET" --max-secs 900 ;;
+    esac
 }
-trap stop_server EXIT
+
+stop_servers() {
+    for pid in "${RUNNING[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    RUNNING=()
+}
+trap stop_servers EXIT
 
 FAILED=()
 scenario() { # label name args...
@@ -114,7 +122,7 @@ scenario() { # label name args...
         --json "$OUT/$label-$name.json" "$@"; then
         FAILED+=("$label $name")
     fi
-    stop_server
+    stop_servers
 }
 
 START=$(date +%s)
@@ -137,30 +145,9 @@ for label in $LABELS; do
 done
 
 # Two paybell nodes on one Redis (issue #7): subscribers on one, triggers sent to the other.
-CLUSTER_PIDS=()
-stop_cluster() {
-    for pid in "${CLUSTER_PIDS[@]}"; do
-        kill -TERM "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    CLUSTER_PIDS=()
-}
-trap 'stop_server; stop_cluster' EXIT
-cluster_node() { # name -> CLUSTER_PORT
-    local stdout="$OUT/$1.stdout"
-    : >"$stdout"
-    REDIS_URL=redis://127.0.0.1:6379 PAYBELL_REDIS_PREFIX="bench-$$" \
-        "$PAYBELL" realtime --addr 127.0.0.1:0 --config "$CONFIG" >"$stdout" 2>>"$OUT/$1.log" &
-    CLUSTER_PIDS+=($!)
-    for _ in $(seq 100); do
-        if grep -q "listening on" "$stdout"; then
-            CLUSTER_PORT=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$stdout")
-            return 0
-        fi
-        sleep 0.1
-    done
-    echo "$1 did not start; see $OUT/$1.log" >&2
-    return 1
+cluster_node() { # name
+    launch "$1" env REDIS_URL=redis://127.0.0.1:6379 PAYBELL_REDIS_PREFIX="bench-$$" \
+        "$PAYBELL" realtime --addr 127.0.0.1:0 --config "$CONFIG"
 }
 if [ -n "${BENCH_NO_CLUSTER:-}" ]; then
     NOTES+=("two nodes on Redis: skipped (BENCH_NO_CLUSTER)")
@@ -168,13 +155,13 @@ elif ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
     NOTES+=("two nodes on Redis: skipped (no Redis at 127.0.0.1:6379)")
 else
     echo "== paybell fanout-$FANOUT across two nodes on Redis" >&2
-    cluster_node node-a && PORT_A=$CLUSTER_PORT && cluster_node node-b && PORT_B=$CLUSTER_PORT &&
-        "$LOADGEN" --port "$PORT_B" --api-port "$PORT_A" --server-pid "${CLUSTER_PIDS[1]}" \
+    cluster_node node-a && PORT_A=$SERVER_PORT && cluster_node node-b &&
+        "$LOADGEN" --port "$SERVER_PORT" --api-port "$PORT_A" --server-pid "$SERVER_PID" \
             --app-id "$APP_ID" --key "$APP_KEY" --secret "$APP_SECRET" --label paybell-2-nodes \
             --name "fanout-$FANOUT-2-nodes" --json "$OUT/paybell-2-nodes-fanout.json" \
             fanout --subscribers "$FANOUT" --runs "$FANOUT_RUNS" >"$OUT/cluster.txt" ||
         FAILED+=("paybell fanout across two nodes on Redis")
-    stop_cluster
+    stop_servers
 fi
 
 {
