@@ -42,39 +42,13 @@ async fn serve_with_demo_then_users_and_migrate() {
 
     // The same data directory from the other commands.
     let dir_arg = data.to_str().unwrap();
-    let added = paybell(
-        &[
-            "user",
-            "add",
-            "--email",
-            "new@example.com",
-            "--password",
-            "long password",
-            "--data-dir",
-            dir_arg,
-        ],
-        &[],
-    )
-    .output()
-    .await
-    .unwrap();
+    let add_new_user = || {
+        let args = ["user", "add", "--email", "new@example.com", "--password", "long password"];
+        paybell(&[&args[..], &["--data-dir", dir_arg]].concat(), &[]).output()
+    };
+    let added = add_new_user().await.unwrap();
     assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
-    let again = paybell(
-        &[
-            "user",
-            "add",
-            "--email",
-            "new@example.com",
-            "--password",
-            "long password",
-            "--data-dir",
-            dir_arg,
-        ],
-        &[],
-    )
-    .output()
-    .await
-    .unwrap();
+    let again = add_new_user().await.unwrap();
     assert!(!again.status.success());
     let short = paybell(
         &["user", "add", "--email", "x@example.com", "--password", "short", "--data-dir", dir_arg],
@@ -131,12 +105,7 @@ async fn with_a_certificate_browsers_are_told_to_use_wss() {
     let process = serve(&dir.path().join("data"), &args, &[]);
     let web = process.port("paybell web listening on http://127.0.0.1:").await;
     process.port("paybell realtime listening on 127.0.0.1:").await;
-    let config: Value = reqwest::get(format!("http://127.0.0.1:{web}/api/config"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let config = browser_config(web).await;
     assert_eq!(config["pusher"]["forceTLS"], true, "{config}");
     assert!(process.terminate().await);
 }
@@ -147,12 +116,7 @@ async fn behind_a_proxy_browsers_are_told_its_public_websocket_address() {
     let env = [("PAYBELL_PUBLIC_WS_URL", "wss://ws.example.com")];
     let process = serve(&dir.path().join("data"), &[], &env);
     let web = process.port("paybell web listening on http://127.0.0.1:").await;
-    let config: Value = reqwest::get(format!("http://127.0.0.1:{web}/api/config"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let config = browser_config(web).await;
     let pusher = &config["pusher"];
     assert_eq!(
         (&pusher["wsHost"], &pusher["wsPort"], &pusher["forceTLS"]),
@@ -160,4 +124,10 @@ async fn behind_a_proxy_browsers_are_told_its_public_websocket_address() {
         "{config}"
     );
     assert!(process.terminate().await);
+}
+
+/// What the web app on port `web` tells browsers (`GET /api/config`).
+async fn browser_config(web: u16) -> Value {
+    let response = reqwest::get(format!("http://127.0.0.1:{web}/api/config")).await.unwrap();
+    response.json().await.unwrap()
 }
