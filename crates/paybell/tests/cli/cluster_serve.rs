@@ -83,7 +83,7 @@ async fn invoice_life(api: Api) -> String {
 }
 
 /// `(event, type)` of one invoice's life on its owner's channel.
-fn life() -> Vec<(String, String)> {
+pub(crate) fn life() -> Vec<(String, String)> {
     [
         ("invoice.created", "invoice_created"),
         ("invoice.updated", "invoice_sent"),
@@ -97,14 +97,14 @@ fn life() -> Vec<(String, String)> {
 
 /// What one subscriber received: `(event, type)` and event ids per invoice, in arrival order.
 #[derive(Debug, Default)]
-struct Received {
-    events: HashMap<String, Vec<(String, String)>>,
-    ids: HashMap<String, Vec<String>>,
+pub(crate) struct Received {
+    pub(crate) events: HashMap<String, Vec<(String, String)>>,
+    pub(crate) ids: HashMap<String, Vec<String>>,
 }
 
 /// Reads `count` application events (bounded), failing on any event id seen twice, then
 /// checks that nothing else arrives.
-async fn receive(connection: &mut Connection, count: usize, who: &str) -> Received {
+pub(crate) async fn receive(connection: &mut Connection, count: usize, who: &str) -> Received {
     let mut seen = HashSet::new();
     let mut received = Received::default();
     while seen.len() < count {

@@ -3,15 +3,16 @@
 //! (issue #7). Needs PostgreSQL at `PAYBELL_TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/test`); the test works in a database of its own.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use sqlx::Connection as _;
 use tokio::time::Instant;
 
+use crate::cluster_serve::{Received, life, receive};
 use crate::helpers::{WAIT, cookie_client, paybell, serve};
-use crate::remote::{Api, invoice, next_event, realtime, subscribe};
+use crate::remote::{Api, invoice, realtime, subscribe};
 
 /// A fresh PostgreSQL database, dropped on drop.
 pub(crate) struct TestDb {
@@ -130,36 +131,14 @@ async fn two_serve_nodes_on_one_postgres_publish_each_event_once() {
         life.unwrap();
     }
 
-    let mut seen = HashSet::new();
-    let mut received: HashMap<String, Vec<(String, String)>> = HashMap::new();
-    let mut ids: HashMap<String, Vec<String>> = HashMap::new();
-    while seen.len() < INVOICES * 4 {
-        let (event, payload) = next_event(&mut listener).await;
-        let event_id = payload["eventId"].as_str().unwrap().to_owned();
-        assert!(seen.insert(event_id.clone()), "received twice: {payload}");
-        let invoice = payload["invoiceId"].as_str().unwrap().to_owned();
-        let kind = payload["type"].as_str().unwrap().to_owned();
-        received.entry(invoice.clone()).or_default().push((event, kind));
-        ids.entry(invoice).or_default().push(event_id);
-    }
-    let life: Vec<(String, String)> = [
-        ("invoice.created", "invoice_created"),
-        ("invoice.updated", "invoice_sent"),
-        ("payment.received", "payment_received"),
-        ("payment.received", "invoice_completed"),
-    ]
-    .into_iter()
-    .map(|(e, t)| (e.to_owned(), t.to_owned()))
-    .collect();
+    let Received { events: received, ids } = receive(&mut listener, INVOICES * 4, "listener").await;
     assert_eq!(received.len(), INVOICES);
-    assert!(received.values().all(|events| *events == life), "{received:#?}");
+    assert!(received.values().all(|events| *events == life()), "{received:#?}");
     let mut written: HashMap<String, Vec<String>> = HashMap::new();
     for (invoice, event_id) in db.rows(&channel).await {
         written.entry(invoice).or_default().push(event_id);
     }
     assert_eq!(ids, written, "each row once, in outbox order per invoice");
-    let extra = tokio::time::timeout(Duration::from_millis(500), next_event(&mut listener)).await;
-    assert!(extra.is_err(), "no more events: {extra:?}");
 
     // Every row of every channel ends up sent.
     let deadline = Instant::now() + WAIT;
