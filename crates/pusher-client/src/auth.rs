@@ -1,7 +1,7 @@
 //! Signatures a backend hands to its clients: channel authorisation (`POST /pusher/auth`)
 //! and user authentication (`pusher:signin`). No I/O; the maths is pusher-protocol's.
 
-use pusher_protocol::{ChannelName, ChannelNameError, SocketId, SocketIdError, sign};
+use pusher_protocol::{ChannelName, ChannelNameError, SocketId, SocketIdError, UserData, sign};
 use serde::Serialize;
 
 use crate::target::Target;
@@ -48,7 +48,7 @@ pub enum AuthorizeError {
     /// An encrypted channel needs the encryption master key to derive its shared secret.
     #[error("cannot authorise {0}: no encryption master key is configured")]
     NoMasterKey(String),
-    /// User data must be a JSON object with a non-empty string `id`.
+    /// User data must be a JSON object with a non-empty string `id` ([`UserData::parse`]).
     #[error("user_data must be a JSON object with a non-empty string \"id\"")]
     UserData,
 }
@@ -103,12 +103,7 @@ impl Target {
         user_data: &str,
     ) -> Result<UserAuth, AuthorizeError> {
         SocketId::parse(socket_id)?;
-        let parsed: serde_json::Value =
-            serde_json::from_str(user_data).map_err(|_| AuthorizeError::UserData)?;
-        match parsed.get("id") {
-            Some(serde_json::Value::String(id)) if !id.is_empty() => {}
-            _ => return Err(AuthorizeError::UserData),
-        }
+        UserData::parse(user_data).map_err(|_| AuthorizeError::UserData)?;
         let auth = sign::user_auth(self.key(), self.secret().expose(), socket_id, user_data);
         Ok(UserAuth { auth, user_data: user_data.to_owned() })
     }

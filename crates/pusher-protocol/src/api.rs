@@ -1,9 +1,13 @@
 //! Bodies of the HTTP API (`/apps/{app_id}/...`), shared by the server and the client.
 
+pub mod info;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
+
+pub use info::{InfoAttributes, InfoError, InfoScope};
 
 /// `POST /apps/{id}/events`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -8,23 +8,30 @@
 //! - [`limits`]: the protocol's default limits.
 //! - [`sign`]: every signature (channel, user, HTTP API request, webhook, encrypted secret).
 //! - [`secret`]: [`Secret`], app secrets that never print.
-//! - [`api`]: HTTP API request and response bodies.
+//! - [`api`]: HTTP API request and response bodies, and the `info` attributes they ask for.
+//! - [`auth_data`]: [`UserData`] and [`PresenceData`], what a backend's signature vouches for.
+//! - [`refusal`]: [`SubscribeRefused`], why a subscription was refused, with golden tests of
+//!   its `pusher:error`.
 //! - [`socket_id`]: the connection id type [`SocketId`].
 #![deny(missing_docs)]
 
 pub mod api;
+pub mod auth_data;
 pub mod channel;
 pub mod client;
 pub mod codes;
 pub mod limits;
+pub mod refusal;
 pub mod secret;
 pub mod server;
 pub mod sign;
 pub mod socket_id;
 
+pub use auth_data::{PresenceData, PresenceDataError, UserData, UserDataError};
 pub use channel::{ChannelKind, ChannelName, ChannelNameError};
 pub use client::{ClientMessage, DecodeError, Subscribe};
 pub use codes::ErrorCode;
+pub use refusal::SubscribeRefused;
 pub use secret::Secret;
 pub use server::{Member, ServerMessage, WatchlistChange, WatchlistEvent};
 pub use socket_id::{SocketId, SocketIdError};
