@@ -51,10 +51,7 @@ impl SubscribeRefused {
             Self::NotThatUser => format!("Only the signed-in user may subscribe to {channel}"),
             Self::MissingAuth => format!("Subscription to {channel} needs auth"),
             Self::MissingChannelData => format!("Subscription to {channel} needs channel_data"),
-            Self::Auth(error @ (AuthError::Malformed | AuthError::WrongKey)) => {
-                format!("Invalid auth: {error}")
-            }
-            Self::Auth(error @ AuthError::InvalidSignature { .. }) => error.to_string(),
+            Self::Auth(error) => error.client_message(),
             Self::ChannelData(error) => error.to_string(),
             Self::UserIdTooLong { max } => {
                 format!("Presence user_id is longer than {max} characters")

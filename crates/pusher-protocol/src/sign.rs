@@ -87,6 +87,16 @@ pub enum AuthError {
     },
 }
 
+impl AuthError {
+    /// The message a client sees in its `pusher:error`, as Pusher words it.
+    pub fn client_message(&self) -> String {
+        match self {
+            Self::Malformed | Self::WrongKey => format!("Invalid auth: {self}"),
+            Self::InvalidSignature { .. } => self.to_string(),
+        }
+    }
+}
+
 /// Checks a `<key>:<hex hmac>` value over `string_to_sign` for the app `(key, secret)`.
 ///
 /// # Errors

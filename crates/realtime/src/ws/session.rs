@@ -7,12 +7,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pusher_protocol::limits::{CACHE_TTL_SECS, MAX_WATCHLIST_IDS};
-use pusher_protocol::sign::{self, AuthError};
+use pusher_protocol::sign;
 use pusher_protocol::{
-    ChannelKind, ChannelName, ClientMessage, ErrorCode, Member, ServerMessage, SocketId, Subscribe,
-    WatchlistChange, WatchlistEvent,
+    ChannelKind, ChannelName, ClientMessage, ErrorCode, Member, PresenceData, ServerMessage,
+    SocketId, Subscribe, SubscribeRefused, UserData, WatchlistChange, WatchlistEvent,
 };
-use serde_json::Value;
 
 use crate::apps::App;
 use crate::conn::{ConnHandle, frame};
@@ -117,15 +116,19 @@ impl Session {
         Ok(())
     }
 
+    /// Tells the client why `channel` was not joined; the connection stays open.
+    fn refuse(&mut self, channel: &ChannelName, reason: &SubscribeRefused) {
+        self.replies.push(reason.to_json(channel));
+    }
+
     async fn subscribe(&mut self, request: Subscribe) {
         let channel = request.channel.clone();
         if self.subscriptions.contains_key(&channel) {
-            let message = format!("Existing subscription to channel {channel}");
-            return self.reply_error(None, &message, Some(&channel));
+            return self.refuse(&channel, &SubscribeRefused::AlreadySubscribed);
         }
         let member = match self.authorize(&request) {
             Ok(member) => member,
-            Err(message) => return self.reply_error(None, &message, Some(&channel)),
+            Err(reason) => return self.refuse(&channel, &reason),
         };
         let kind = channel.kind();
         let user_id = member.as_ref().map(|m| Arc::<str>::from(m.user_id.as_str()));
@@ -133,14 +136,11 @@ impl Session {
         let members = match self.app.join(&self.conn, &channel, member).await {
             Ok(members) => members,
             Err(JoinRefused::AlreadySubscribed) => {
-                let message = format!("Existing subscription to channel {channel}");
-                return self.reply_error(None, &message, Some(&channel));
+                return self.refuse(&channel, &SubscribeRefused::AlreadySubscribed);
             }
             Err(JoinRefused::PresenceFull) => {
-                let message = format!(
-                    "Presence channel {channel} is over its limit of {max_members} members"
-                );
-                return self.reply_error(None, &message, Some(&channel));
+                let reason = SubscribeRefused::PresenceFull { max: max_members };
+                return self.refuse(&channel, &reason);
             }
         };
         self.subscriptions.insert(channel.clone(), user_id);
@@ -154,32 +154,20 @@ impl Session {
     }
 
     /// Checks the signature a channel kind needs; on presence channels returns the member.
-    fn authorize(&self, request: &Subscribe) -> Result<Option<Member>, String> {
+    fn authorize(&self, request: &Subscribe) -> Result<Option<Member>, SubscribeRefused> {
         let channel = &request.channel;
         let kind = channel.kind();
         if kind == ChannelKind::ServerToUser {
             let allowed =
                 self.user.as_ref().is_some_and(|u| Some(&*u.id) == channel.server_to_user_id());
-            return if allowed {
-                Ok(None)
-            } else {
-                Err(format!("Only the signed-in user may subscribe to {channel}"))
-            };
+            return if allowed { Ok(None) } else { Err(SubscribeRefused::NotThatUser) };
         }
         if !kind.needs_signature() {
             return Ok(None);
         }
-        let auth = request
-            .auth
-            .as_deref()
-            .ok_or_else(|| format!("Subscription to {channel} needs auth"))?;
+        let auth = request.auth.as_deref().ok_or(SubscribeRefused::MissingAuth)?;
         let channel_data = if kind.is_presence() {
-            Some(
-                request
-                    .channel_data
-                    .as_deref()
-                    .ok_or_else(|| format!("Subscription to {channel} needs channel_data"))?,
-            )
+            Some(request.channel_data.as_deref().ok_or(SubscribeRefused::MissingChannelData)?)
         } else {
             None
         };
@@ -187,33 +175,22 @@ impl Session {
         let to_sign = sign::channel_string_to_sign(&socket_id, channel.as_str(), channel_data);
         let config = &self.app.config;
         sign::verify_auth(&config.key, config.secret.expose(), &to_sign, auth)
-            .map_err(|e| auth_message(&e))?;
+            .map_err(SubscribeRefused::Auth)?;
         channel_data.map(|data| self.parse_member(data)).transpose()
     }
 
-    fn parse_member(&self, channel_data: &str) -> Result<Member, String> {
+    /// The signed presence data, within the app's limits.
+    fn parse_member(&self, channel_data: &str) -> Result<Member, SubscribeRefused> {
         let config = &self.app.config;
-        let value: Value = serde_json::from_str(channel_data)
-            .map_err(|_| "channel_data is not valid JSON".to_owned())?;
-        let user_id = match value.get("user_id") {
-            Some(Value::String(id)) if !id.is_empty() => id.clone(),
-            Some(Value::Number(n)) => n.to_string(),
-            _ => return Err("channel_data must have a user_id string or number".to_owned()),
-        };
-        if user_id.chars().count() > config.max_presence_user_id_len {
-            return Err(format!(
-                "Presence user_id is longer than {} characters",
-                config.max_presence_user_id_len
-            ));
+        let data = PresenceData::parse(channel_data).map_err(SubscribeRefused::ChannelData)?;
+        if data.user_id().chars().count() > config.max_presence_user_id_len {
+            return Err(SubscribeRefused::UserIdTooLong { max: config.max_presence_user_id_len });
         }
-        let user_info = value.get("user_info").cloned().unwrap_or(Value::Null);
-        if user_info.to_string().len() > config.max_presence_user_info_bytes {
-            return Err(format!(
-                "Presence user_info is larger than {} bytes",
-                config.max_presence_user_info_bytes
-            ));
+        if data.user_info().to_string().len() > config.max_presence_user_info_bytes {
+            let max = config.max_presence_user_info_bytes;
+            return Err(SubscribeRefused::UserInfoTooLarge { max });
         }
-        Ok(Member { user_id, user_info })
+        Ok(data.into_member())
     }
 
     async fn replay_cache(&mut self, channel: &ChannelName) {
@@ -249,21 +226,11 @@ impl Session {
         let to_sign = sign::user_string_to_sign(&socket_id, user_data);
         let config = &self.app.config;
         sign::verify_auth(&config.key, config.secret.expose(), &to_sign, auth)
-            .map_err(|e| unauthorized(auth_message(&e)))?;
-        let parsed: Value = serde_json::from_str(user_data)
-            .map_err(|_| unauthorized("user_data is not valid JSON".to_owned()))?;
-        let id = match parsed.get("id") {
-            Some(Value::String(id)) if !id.is_empty() => Arc::<str>::from(id.as_str()),
-            _ => {
-                return Err(unauthorized("user_data must have a non-empty string id".to_owned()));
-            }
-        };
-        let mut watchlist: Vec<Arc<str>> = match parsed.get("watchlist") {
-            Some(Value::Array(ids)) => {
-                ids.iter().filter_map(Value::as_str).map(Arc::from).collect()
-            }
-            _ => Vec::new(),
-        };
+            .map_err(|e| unauthorized(e.client_message()))?;
+        let (id, watchlist) =
+            UserData::parse(user_data).map_err(|e| unauthorized(e.to_string()))?.into_parts();
+        let id = Arc::<str>::from(id);
+        let mut watchlist: Vec<Arc<str>> = watchlist.into_iter().map(Arc::from).collect();
         let over_limit = watchlist.len() > MAX_WATCHLIST_IDS;
         watchlist.truncate(MAX_WATCHLIST_IDS);
         let online = self.app.sign_in(&self.conn, &id, &watchlist).await;
@@ -338,13 +305,6 @@ impl Session {
         let channels = std::mem::take(&mut self.subscriptions).into_keys();
         let user = self.user.take().map(|user| (user.id, user.watchlist));
         self.app.disconnect(self.socket_id(), channels, user);
-    }
-}
-
-fn auth_message(error: &AuthError) -> String {
-    match error {
-        AuthError::Malformed | AuthError::WrongKey => format!("Invalid auth: {error}"),
-        AuthError::InvalidSignature { .. } => error.to_string(),
     }
 }
 
