@@ -54,7 +54,11 @@ impl Publisher {
                     realtime::TriggerError::UnknownApp(_) => {
                         PublishError::Transient(error.to_string())
                     }
-                    realtime::TriggerError::Invalid(_)
+                    realtime::TriggerError::EventName
+                    | realtime::TriggerError::ChannelCount { .. }
+                    | realtime::TriggerError::Channel { .. }
+                    | realtime::TriggerError::EncryptedWithOthers
+                    | realtime::TriggerError::SocketId(_)
                     | realtime::TriggerError::TooLarge { .. } => {
                         PublishError::Permanent(error.to_string())
                     }

@@ -2,7 +2,7 @@
 //! by the HTTP API and in-process callers such as the invoicing backend.
 
 use pusher_protocol::limits::MAX_EVENT_NAME_LEN;
-use pusher_protocol::{ChannelName, ServerMessage, SocketId};
+use pusher_protocol::{ChannelName, ChannelNameError, ServerMessage, SocketId, SocketIdError};
 
 use crate::apps::{App, Apps};
 use crate::conn::frame;
@@ -13,9 +13,31 @@ pub enum TriggerError {
     /// No app has this id.
     #[error("Unknown app id {0}")]
     UnknownApp(String),
-    /// The event breaks a rule (name, channel count, channel name, socket id).
-    #[error("{0}")]
-    Invalid(String),
+    /// The event name is empty or too long.
+    #[error("Event name must be 1 to {MAX_EVENT_NAME_LEN} characters")]
+    EventName,
+    /// No channel, or more than the app allows in one event.
+    #[error("An event needs 1 to {max} channels, got {got}")]
+    ChannelCount {
+        /// The channels named.
+        got: usize,
+        /// The app's limit.
+        max: usize,
+    },
+    /// A channel name is invalid.
+    #[error("Invalid channel {name:?}: {reason}")]
+    Channel {
+        /// The name as given.
+        name: String,
+        /// Why it is invalid.
+        reason: ChannelNameError,
+    },
+    /// An encrypted channel named with others: its payload is encrypted for it alone.
+    #[error("Encrypted channels cannot be triggered with other channels")]
+    EncryptedWithOthers,
+    /// The socket id to exclude is not `digits.digits`.
+    #[error(transparent)]
+    SocketId(#[from] SocketIdError),
     /// The event's data is over the app's size limit.
     #[error("Event data is {size} bytes; at most {max} are allowed")]
     TooLarge {
@@ -46,31 +68,26 @@ impl Event {
     ) -> Result<Self, TriggerError> {
         let config = &app.config;
         if name.is_empty() || name.len() > MAX_EVENT_NAME_LEN {
-            let message = format!("Event name must be 1 to {MAX_EVENT_NAME_LEN} characters");
-            return Err(TriggerError::Invalid(message));
+            return Err(TriggerError::EventName);
         }
         if data.len() > config.max_event_bytes {
             return Err(TriggerError::TooLarge { size: data.len(), max: config.max_event_bytes });
         }
         if channels.is_empty() || channels.len() > config.max_channels_per_event {
             let max = config.max_channels_per_event;
-            let message = format!("An event needs 1 to {max} channels, got {}", channels.len());
-            return Err(TriggerError::Invalid(message));
+            return Err(TriggerError::ChannelCount { got: channels.len(), max });
         }
         let channels = channels
             .iter()
-            .map(|c| {
-                ChannelName::parse(c)
-                    .map_err(|e| TriggerError::Invalid(format!("Invalid channel {c:?}: {e}")))
+            .map(|name| {
+                ChannelName::parse(name)
+                    .map_err(|reason| TriggerError::Channel { name: name.clone(), reason })
             })
             .collect::<Result<Vec<_>, _>>()?;
         if channels.len() > 1 && channels.iter().any(|c| c.kind().is_encrypted()) {
-            let message = "Encrypted channels cannot be triggered with other channels";
-            return Err(TriggerError::Invalid(message.to_owned()));
+            return Err(TriggerError::EncryptedWithOthers);
         }
-        let except = socket_id
-            .map(|s| SocketId::parse(s).map_err(|e| TriggerError::Invalid(e.to_string())))
-            .transpose()?;
+        let except = socket_id.map(SocketId::parse).transpose()?;
         Ok(Self { name, data, channels, except })
     }
 

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use pusher_protocol::api::ErrorBody;
+use pusher_protocol::api::{ErrorBody, InfoError};
 use pusher_protocol::sign::ApiAuthError;
 
 use crate::adapter::ClusterError;
@@ -24,6 +24,9 @@ pub(crate) enum ApiError {
     /// The request is malformed or breaks a rule.
     #[error("{0}")]
     BadRequest(String),
+    /// The `info` parameter asks for what this route or channel cannot answer.
+    #[error(transparent)]
+    Info(#[from] InfoError),
     /// A request body is over the size limit.
     #[error("{0}")]
     PayloadTooLarge(String),
@@ -45,14 +48,24 @@ impl ApiError {
             Self::AppDisabled => StatusCode::FORBIDDEN,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::PayloadTooLarge(_) | Self::Trigger(TriggerError::TooLarge { .. }) => {
-                StatusCode::PAYLOAD_TOO_LARGE
-            }
+            Self::Info(_) => StatusCode::BAD_REQUEST,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-            Self::Trigger(TriggerError::UnknownApp(_)) => StatusCode::NOT_FOUND,
-            Self::Trigger(TriggerError::Invalid(_)) => StatusCode::BAD_REQUEST,
+            Self::Trigger(error) => trigger_status(error),
             Self::Cluster(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
+    }
+}
+
+fn trigger_status(error: &TriggerError) -> StatusCode {
+    match error {
+        TriggerError::UnknownApp(_) => StatusCode::NOT_FOUND,
+        TriggerError::EventName
+        | TriggerError::ChannelCount { .. }
+        | TriggerError::Channel { .. }
+        | TriggerError::EncryptedWithOthers
+        | TriggerError::SocketId(_) => StatusCode::BAD_REQUEST,
+        TriggerError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
     }
 }
 

@@ -5,11 +5,12 @@ use std::collections::BTreeMap;
 use axum::Json;
 use pusher_protocol::ChannelName;
 use pusher_protocol::api::{
-    BatchRequest, BatchResponse, ChannelAttributes, TriggerRequest, TriggerResponse,
+    BatchRequest, BatchResponse, ChannelAttributes, InfoAttributes, InfoScope, TriggerRequest,
+    TriggerResponse,
 };
 
+use super::ApiError;
 use super::signed::Signed;
-use super::{ApiError, info_attributes};
 use crate::apps::App;
 use crate::trigger::Event;
 
@@ -30,7 +31,7 @@ pub(crate) async fn trigger(signed: Signed) -> Result<Json<TriggerResponse>, Api
     if !info.is_empty() {
         let mut shown = BTreeMap::new();
         for channel in &event.channels {
-            shown.insert(channel.to_string(), attributes(app, channel, &info).await);
+            shown.insert(channel.to_string(), attributes(app, channel, info).await);
         }
         channels = Some(shown);
     }
@@ -61,7 +62,7 @@ pub(crate) async fn batch(signed: Signed) -> Result<Json<BatchResponse>, ApiErro
     if events.iter().any(|(_, info)| !info.is_empty()) {
         let mut shown = Vec::with_capacity(events.len());
         for (event, info) in &events {
-            shown.push(attributes(app, &event.channels[0], info).await);
+            shown.push(attributes(app, &event.channels[0], *info).await);
         }
         batch = Some(shown);
     }
@@ -76,33 +77,18 @@ fn check(
     channels: &[String],
     socket_id: Option<String>,
     info: Option<String>,
-) -> Result<(Event, Vec<String>), ApiError> {
+) -> Result<(Event, InfoAttributes), ApiError> {
     let event = Event::check(app, name, data, channels, socket_id.as_deref())?;
-    let info: Vec<String> =
-        info_attributes(info.as_deref()).into_iter().map(str::to_owned).collect();
+    let info = InfoAttributes::parse(info.as_deref())?;
     for channel in &event.channels {
-        for attribute in &info {
-            check_info_attribute(channel, attribute)?;
-        }
+        info.check(InfoScope::Trigger(channel))?;
     }
     Ok((event, info))
 }
 
-/// `user_count` is for presence channels; `subscription_count` for every channel.
-pub(super) fn check_info_attribute(channel: &ChannelName, attribute: &str) -> Result<(), ApiError> {
-    match attribute {
-        "subscription_count" => Ok(()),
-        "user_count" if channel.kind().is_presence() => Ok(()),
-        "user_count" => Err(ApiError::BadRequest(format!(
-            "user_count is only available for presence channels, not {channel}"
-        ))),
-        other => Err(ApiError::BadRequest(format!("Unknown info attribute {other:?}"))),
-    }
-}
-
 /// The attributes asked for. The event is already out, so when the cluster cannot answer
 /// this node's own figures are better than an error that would make the caller retry.
-async fn attributes(app: &App, channel: &ChannelName, info: &[String]) -> ChannelAttributes {
+async fn attributes(app: &App, channel: &ChannelName, info: InfoAttributes) -> ChannelAttributes {
     let current = match app.attributes(channel).await {
         Ok(current) => current,
         Err(error) => {
@@ -111,10 +97,10 @@ async fn attributes(app: &App, channel: &ChannelName, info: &[String]) -> Channe
         }
     }
     .unwrap_or_default();
-    let wants = |name: &str| info.iter().any(|a| a == name);
     ChannelAttributes {
-        user_count: wants("user_count").then(|| current.user_count.unwrap_or(0)),
-        subscription_count: wants("subscription_count")
+        user_count: info.user_count().then(|| current.user_count.unwrap_or(0)),
+        subscription_count: info
+            .subscription_count()
             .then(|| current.subscription_count.unwrap_or(0)),
     }
 }

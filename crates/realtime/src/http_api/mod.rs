@@ -36,9 +36,3 @@ async fn measure(State(state): State<AppState>, request: Request, next: Next) ->
     state.metrics.api_request(response.status().as_u16(), started.elapsed());
     response
 }
-
-/// Splits an `info` parameter (`user_count,subscription_count`) into its attributes.
-fn info_attributes(info: Option<&str>) -> Vec<&str> {
-    info.map(|i| i.split(',').map(str::trim).filter(|a| !a.is_empty()).collect())
-        .unwrap_or_default()
-}
