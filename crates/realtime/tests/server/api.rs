@@ -7,7 +7,17 @@ use pusher_protocol::api::BatchEvent;
 use realtime::AppConfig;
 use serde_json::{Value, json};
 
-use crate::helpers::{ID, app, next, spawn, subscribe, subscribed};
+use crate::helpers::{Backend, ID, app, next, on_both, spawn, subscribe, subscribed};
+
+on_both!(
+    trigger_answers_exactly_an_empty_object,
+    trigger_with_info_reports_counts,
+    batch_events_are_delivered_and_limited_to_ten,
+    limits_are_4xx_with_a_json_error,
+    signatures_are_checked,
+    a_disabled_app_gets_403,
+    channel_queries
+);
 
 fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
@@ -28,9 +38,8 @@ async fn raw(
     (response.status, serde_json::from_str(&response.body).unwrap_or(Value::String(response.body)))
 }
 
-#[tokio::test]
-async fn trigger_answers_exactly_an_empty_object() {
-    let server = spawn(vec![app()]).await;
+async fn trigger_answers_exactly_an_empty_object(backend: Backend) {
+    let server = spawn(backend, vec![app()]).await;
     let api = server.api();
     let (status, body) = raw(
         &api,
@@ -45,9 +54,8 @@ async fn trigger_answers_exactly_an_empty_object() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn trigger_with_info_reports_counts() {
-    let server = spawn(vec![app()]).await;
+async fn trigger_with_info_reports_counts(backend: Backend) {
+    let server = spawn(backend, vec![app()]).await;
     let mut a = server.connect().await;
     subscribe(&mut a, "presence-x", Some(("u1", Value::Null))).await;
     let _b = subscribed(&server, "plain").await;
@@ -64,9 +72,8 @@ async fn trigger_with_info_reports_counts() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn batch_events_are_delivered_and_limited_to_ten() {
-    let server = spawn(vec![app()]).await;
+async fn batch_events_are_delivered_and_limited_to_ten(backend: Backend) {
+    let server = spawn(backend, vec![app()]).await;
     let mut conn = subscribed(&server, "b").await;
     let event = |i: usize| BatchEvent {
         name: format!("e{i}"),
@@ -84,9 +91,8 @@ async fn batch_events_are_delivered_and_limited_to_ten() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn limits_are_4xx_with_a_json_error() {
-    let server = spawn(vec![app()]).await;
+async fn limits_are_4xx_with_a_json_error(backend: Backend) {
+    let server = spawn(backend, vec![app()]).await;
     let api = server.api();
     let cases = [
         (json!({"name": "e", "channel": "a", "data": "x".repeat(10 * 1024 + 1)}), 413),
@@ -112,9 +118,9 @@ async fn limits_are_4xx_with_a_json_error() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn signatures_are_checked() {
-    let server = spawn(vec![app(), AppConfig::new("other", "other-key", "other-secret")]).await;
+async fn signatures_are_checked(backend: Backend) {
+    let server =
+        spawn(backend, vec![app(), AppConfig::new("other", "other-key", "other-secret")]).await;
     let api = server.api();
     let body = json!({"name": "e", "channel": "a", "data": "{}"});
     let (status, response) = raw(&api, Method::POST, "/events", &[], &body, now() - 601).await;
@@ -141,19 +147,17 @@ async fn signatures_are_checked() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn a_disabled_app_gets_403() {
+async fn a_disabled_app_gets_403(backend: Backend) {
     let mut off = AppConfig::new("off", "off-key", "off-secret");
     off.enabled = false;
-    let server = spawn(vec![off]).await;
+    let server = spawn(backend, vec![off]).await;
     let api = PusherClient::new(server.target_for("off", "off-key", "off-secret")).unwrap();
     assert_eq!(api.trigger(&["a"], "e", "{}", None, None).await.unwrap_err().status(), Some(403));
     server.stop().await;
 }
 
-#[tokio::test]
-async fn channel_queries() {
-    let server = spawn(vec![app()]).await;
+async fn channel_queries(backend: Backend) {
+    let server = spawn(backend, vec![app()]).await;
     let api = server.api();
     assert_eq!(
         serde_json::to_value(api.channels(None, None).await.unwrap()).unwrap(),

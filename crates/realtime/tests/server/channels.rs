@@ -6,11 +6,27 @@ use pusher_protocol::sign;
 use realtime::AppConfig;
 use serde_json::json;
 
-use crate::helpers::{KEY, SECRET, WAIT, app, assert_silent, next, spawn, subscribe, subscribed};
+use crate::helpers::{
+    Backend, KEY, SECRET, WAIT, app, assert_silent, next, on_both, spawn, subscribe, subscribed,
+};
 
-#[tokio::test]
-async fn public_channels_receive_triggered_events_as_json_strings() {
-    let server = spawn(vec![app()]).await;
+on_both!(
+    public_channels_receive_triggered_events_as_json_strings,
+    private_channels_need_a_valid_signature,
+    encrypted_payloads_are_relayed_untouched,
+    subscribing_twice_and_unsubscribing_from_nothing,
+    socket_id_is_excluded_from_a_trigger,
+    cache_channels_replay_the_last_event_or_say_cache_miss,
+    subscription_count_when_enabled,
+    subscription_count_is_off_by_default,
+    client_events_reach_the_others_but_not_the_sender,
+    client_events_are_refused_where_they_do_not_belong,
+    client_events_over_ten_a_second_get_4301_and_the_connection_stays,
+    subscription_counts_of_busy_channels_are_coalesced
+);
+
+async fn public_channels_receive_triggered_events_as_json_strings(backend: Backend) {
+    let server = spawn(backend, vec![app()]).await;
     let mut conn = server.connect().await;
     let success = subscribe(&mut conn, "invoice.123", None).await;
     assert_eq!(
@@ -30,9 +46,8 @@ async fn public_channels_receive_triggered_events_as_json_strings() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn private_channels_need_a_valid_signature() {
-    let server = spawn(vec![app()]).await;
+async fn private_channels_need_a_valid_signature(backend: Backend) {
+    let server = spawn(backend, vec![app()]).await;
     let mut conn = server.connect().await;
     conn.subscribe("private-a", None, None).await.unwrap();
     let error = next(&mut conn).await;
@@ -69,9 +84,8 @@ async fn private_channels_need_a_valid_signature() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn encrypted_payloads_are_relayed_untouched() {
-    let server = spawn(vec![app()]).await;
+async fn encrypted_payloads_are_relayed_untouched(backend: Backend) {
+    let server = spawn(backend, vec![app()]).await;
     let mut conn = server.connect().await;
     subscribe(&mut conn, "private-encrypted-x", None).await;
     let ciphertext = r#"{"nonce":"bm9uY2U=","ciphertext":"Y2lwaGVy"}"#;
@@ -81,9 +95,8 @@ async fn encrypted_payloads_are_relayed_untouched() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn subscribing_twice_and_unsubscribing_from_nothing() {
-    let server = spawn(vec![app()]).await;
+async fn subscribing_twice_and_unsubscribing_from_nothing(backend: Backend) {
+    let server = spawn(backend, vec![app()]).await;
     let mut conn = subscribed(&server, "a").await;
     conn.subscribe("a", None, None).await.unwrap();
     let error = next(&mut conn).await;
@@ -101,9 +114,8 @@ async fn subscribing_twice_and_unsubscribing_from_nothing() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn socket_id_is_excluded_from_a_trigger() {
-    let server = spawn(vec![app()]).await;
+async fn socket_id_is_excluded_from_a_trigger(backend: Backend) {
+    let server = spawn(backend, vec![app()]).await;
     let mut sender = subscribed(&server, "a").await;
     let mut other = subscribed(&server, "a").await;
     let excluded = sender.socket_id().to_string();
@@ -113,9 +125,8 @@ async fn socket_id_is_excluded_from_a_trigger() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn cache_channels_replay_the_last_event_or_say_cache_miss() {
-    let server = spawn(vec![app()]).await;
+async fn cache_channels_replay_the_last_event_or_say_cache_miss(backend: Backend) {
+    let server = spawn(backend, vec![app()]).await;
     let mut first = server.connect().await;
     subscribe(&mut first, "cache-prices", None).await;
     assert_eq!(
@@ -144,11 +155,10 @@ async fn cache_channels_replay_the_last_event_or_say_cache_miss() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn subscription_count_when_enabled() {
+async fn subscription_count_when_enabled(backend: Backend) {
     let mut counted = app();
     counted.subscription_count = true;
-    let server = spawn(vec![counted]).await;
+    let server = spawn(backend, vec![counted]).await;
     let mut a = subscribed(&server, "room").await;
     assert_eq!(
         next(&mut a).await.raw,
@@ -162,18 +172,16 @@ async fn subscription_count_when_enabled() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn subscription_count_is_off_by_default() {
-    let server = spawn(vec![app()]).await;
+async fn subscription_count_is_off_by_default(backend: Backend) {
+    let server = spawn(backend, vec![app()]).await;
     let mut a = subscribed(&server, "room").await;
     let _b = subscribed(&server, "room").await;
     assert_silent(&mut a).await;
     server.stop().await;
 }
 
-#[tokio::test]
-async fn client_events_reach_the_others_but_not_the_sender() {
-    let server = spawn(vec![app()]).await;
+async fn client_events_reach_the_others_but_not_the_sender(backend: Backend) {
+    let server = spawn(backend, vec![app()]).await;
     let mut alice = subscribed(&server, "private-chat").await;
     let mut bob = subscribed(&server, "private-chat").await;
     alice
@@ -191,11 +199,10 @@ async fn client_events_reach_the_others_but_not_the_sender() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn client_events_are_refused_where_they_do_not_belong() {
+async fn client_events_are_refused_where_they_do_not_belong(backend: Backend) {
     let mut no_client_events = AppConfig::new("quiet", "quiet-key", "quiet-secret");
     no_client_events.client_events = false;
-    let server = spawn(vec![app(), no_client_events]).await;
+    let server = spawn(backend, vec![app(), no_client_events]).await;
     let mut conn = subscribed(&server, "public").await;
     conn.send(&json!({"event": "client-x", "channel": "public", "data": {}})).await.unwrap();
     let error = next(&mut conn).await;
@@ -221,9 +228,8 @@ async fn client_events_are_refused_where_they_do_not_belong() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn client_events_over_ten_a_second_get_4301_and_the_connection_stays() {
-    let server = spawn(vec![app()]).await;
+async fn client_events_over_ten_a_second_get_4301_and_the_connection_stays(backend: Backend) {
+    let server = spawn(backend, vec![app()]).await;
     let mut sender = subscribed(&server, "private-fast").await;
     let mut receiver = subscribed(&server, "private-fast").await;
     for i in 0..11 {
@@ -245,11 +251,10 @@ async fn client_events_over_ten_a_second_get_4301_and_the_connection_stays() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn subscription_counts_of_busy_channels_are_coalesced() {
+async fn subscription_counts_of_busy_channels_are_coalesced(backend: Backend) {
     let mut counted = app();
     counted.subscription_count = true;
-    let server = spawn(vec![counted]).await;
+    let server = spawn(backend, vec![counted]).await;
     let mut first = subscribed(&server, "busy").await;
     let mut others = Vec::new();
     for _ in 1..100 {

@@ -8,7 +8,19 @@ use pusher_protocol::api::BatchEvent;
 use realtime::{AppConfig, RealtimeConfig};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::helpers::{self, KEY, WAIT, app, next, spawn};
+use crate::helpers::{self, Backend, KEY, WAIT, app, next, on_both, spawn};
+
+on_both!(
+    connection_established_has_the_exact_shape,
+    bad_keys_protocols_and_paths_get_their_close_codes,
+    over_the_connection_quota_is_4004,
+    ping_gets_pong_and_bad_frames_get_errors,
+    an_oversized_frame_closes_with_1009,
+    a_silent_client_is_pinged_then_closed_with_4201,
+    a_client_that_answers_pings_stays,
+    shutdown_tells_every_client_to_reconnect_with_4200,
+    a_client_that_does_not_read_is_closed_with_4100
+);
 
 /// Connects and expects a `pusher:error` with `code`, then a close with the same code.
 async fn refused(url: &str, code: u16) {
@@ -22,9 +34,8 @@ async fn refused(url: &str, code: u16) {
     }
 }
 
-#[tokio::test]
-async fn connection_established_has_the_exact_shape() {
-    let server = spawn(vec![app()]).await;
+async fn connection_established_has_the_exact_shape(backend: Backend) {
+    let server = spawn(backend, vec![app()]).await;
     let (mut ws, _) = tokio_tungstenite::connect_async(server.ws_url(KEY)).await.unwrap();
     let Some(Ok(Message::Text(text))) = ws.next().await else { panic!("no first frame") };
     let frame: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -36,11 +47,10 @@ async fn connection_established_has_the_exact_shape() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn bad_keys_protocols_and_paths_get_their_close_codes() {
+async fn bad_keys_protocols_and_paths_get_their_close_codes(backend: Backend) {
     let mut disabled = AppConfig::new("off", "off-key", "s");
     disabled.enabled = false;
-    let server = spawn(vec![app(), disabled]).await;
+    let server = spawn(backend, vec![app(), disabled]).await;
     let base = format!("ws://127.0.0.1:{}", server.port);
     refused(&format!("{base}/app/nope?protocol=7"), 4001).await;
     refused(&format!("{base}/app/off-key?protocol=7"), 4003).await;
@@ -53,11 +63,10 @@ async fn bad_keys_protocols_and_paths_get_their_close_codes() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn over_the_connection_quota_is_4004() {
+async fn over_the_connection_quota_is_4004(backend: Backend) {
     let mut limited = app();
     limited.max_connections = Some(1);
-    let server = spawn(vec![limited]).await;
+    let server = spawn(backend, vec![limited]).await;
     let first = server.connect().await;
     refused(&server.ws_url(KEY), 4004).await;
     first.close().await.unwrap();
@@ -74,9 +83,8 @@ async fn over_the_connection_quota_is_4004() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn ping_gets_pong_and_bad_frames_get_errors() {
-    let server = spawn(vec![app()]).await;
+async fn ping_gets_pong_and_bad_frames_get_errors(backend: Backend) {
+    let server = spawn(backend, vec![app()]).await;
     let mut conn = server.connect().await;
     conn.send_text(r#"{"event":"pusher:ping","data":{}}"#).await.unwrap();
     assert_eq!(next(&mut conn).await.raw, r#"{"event":"pusher:pong","data":{}}"#);
@@ -111,11 +119,10 @@ async fn ping_gets_pong_and_bad_frames_get_errors() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn an_oversized_frame_closes_with_1009() {
+async fn an_oversized_frame_closes_with_1009(backend: Backend) {
     let config =
         RealtimeConfig { apps: vec![app()], max_frame_bytes: 1024, ..RealtimeConfig::default() };
-    let server = helpers::spawn_with(config).await;
+    let server = helpers::spawn_with(backend, config).await;
     let mut conn = server.connect().await;
     let big = format!(r#"{{"event":"pusher:ping","data":"{}"}}"#, "x".repeat(2000));
     conn.send_text(&big).await.unwrap();
@@ -126,7 +133,9 @@ async fn an_oversized_frame_closes_with_1009() {
 
 /// A server that pings after 1 s of silence and waits 1 s for the pong, and a raw client that
 /// answers nothing by itself.
-async fn raw_client_with_one_second_pings() -> (
+async fn raw_client_with_one_second_pings(
+    backend: Backend,
+) -> (
     helpers::TestServer,
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
 ) {
@@ -136,14 +145,13 @@ async fn raw_client_with_one_second_pings() -> (
         pong_timeout: 1,
         ..RealtimeConfig::default()
     };
-    let server = helpers::spawn_with(config).await;
+    let server = helpers::spawn_with(backend, config).await;
     let (ws, _) = tokio_tungstenite::connect_async(server.ws_url(KEY)).await.unwrap();
     (server, ws)
 }
 
-#[tokio::test]
-async fn a_silent_client_is_pinged_then_closed_with_4201() {
-    let (server, mut ws) = raw_client_with_one_second_pings().await;
+async fn a_silent_client_is_pinged_then_closed_with_4201(backend: Backend) {
+    let (server, mut ws) = raw_client_with_one_second_pings(backend).await;
     let mut events = Vec::new();
     let close = loop {
         match tokio::time::timeout(Duration::from_secs(5), ws.next()).await.unwrap() {
@@ -160,9 +168,8 @@ async fn a_silent_client_is_pinged_then_closed_with_4201() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn a_client_that_answers_pings_stays() {
-    let (server, mut ws) = raw_client_with_one_second_pings().await;
+async fn a_client_that_answers_pings_stays(backend: Backend) {
+    let (server, mut ws) = raw_client_with_one_second_pings(backend).await;
     let mut pings = 0;
     let deadline = tokio::time::Instant::now() + Duration::from_millis(3500);
     while let Ok(Some(Ok(message))) = tokio::time::timeout_at(deadline, ws.next()).await {
@@ -179,9 +186,8 @@ async fn a_client_that_answers_pings_stays() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn shutdown_tells_every_client_to_reconnect_with_4200() {
-    let server = spawn(vec![app()]).await;
+async fn shutdown_tells_every_client_to_reconnect_with_4200(backend: Backend) {
+    let server = spawn(backend, vec![app()]).await;
     let mut a = server.connect().await;
     let mut b = server.connect().await;
     let stopping = tokio::spawn(server.stop());
@@ -190,11 +196,10 @@ async fn shutdown_tells_every_client_to_reconnect_with_4200() {
     stopping.await.unwrap();
 }
 
-#[tokio::test]
-async fn a_client_that_does_not_read_is_closed_with_4100() {
+async fn a_client_that_does_not_read_is_closed_with_4100(backend: Backend) {
     let config =
         RealtimeConfig { apps: vec![app()], outbound_queue: 8, ..RealtimeConfig::default() };
-    let server = helpers::spawn_with(config).await;
+    let server = helpers::spawn_with(backend, config).await;
     let mut slow = helpers::subscribed(&server, "firehose").await;
     let api = server.api();
     let payload = "x".repeat(10_000);

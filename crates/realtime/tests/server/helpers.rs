@@ -26,11 +26,48 @@ pub(crate) fn app() -> AppConfig {
     app
 }
 
-pub(crate) async fn spawn(apps: Vec<AppConfig>) -> TestServer {
-    spawn_with(RealtimeConfig { apps, ..RealtimeConfig::default() }).await
+/// The cluster backend a test's servers run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Backend {
+    /// One node, state in memory.
+    Local,
+    /// Each server a one-node cluster on Redis, on a key prefix of its own.
+    Redis,
 }
 
-/// The Redis the cluster tests use (`PAYBELL_TEST_REDIS_URL`, default the local one).
+impl Backend {
+    /// Points `config` at this backend, unless the test chose a Redis itself.
+    pub(crate) fn configure(self, config: &mut RealtimeConfig) {
+        if self == Self::Redis && config.redis_url.is_none() {
+            config.redis_url = Some(redis_url());
+            config.redis_prefix = redis_prefix();
+        }
+    }
+}
+
+/// Runs each named `async fn(Backend)` once per backend: the conformance suite every
+/// backend passes. Each becomes a module with the tests `local` and `redis`.
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn local() {
+                super::$name($crate::helpers::Backend::Local).await;
+            }
+            #[tokio::test]
+            async fn redis() {
+                super::$name($crate::helpers::Backend::Redis).await;
+            }
+        }
+    )*};
+}
+pub(crate) use on_both;
+
+pub(crate) async fn spawn(backend: Backend, apps: Vec<AppConfig>) -> TestServer {
+    spawn_with(backend, RealtimeConfig { apps, ..RealtimeConfig::default() }).await
+}
+
+/// The Redis the tests use (`PAYBELL_TEST_REDIS_URL`, default the local one).
 pub(crate) fn redis_url() -> String {
     std::env::var("PAYBELL_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
 }
@@ -40,13 +77,9 @@ pub(crate) fn redis_prefix() -> String {
     format!("paybell-test-{:016x}", rand::random::<u64>())
 }
 
-/// Starts a server; in the Redis build of this suite (`crate::ON_REDIS`) each server is a
-/// one-node cluster on a prefix of its own, unless the test chose one.
-pub(crate) async fn spawn_with(mut config: RealtimeConfig) -> TestServer {
-    if crate::ON_REDIS && config.redis_url.is_none() {
-        config.redis_url = Some(redis_url());
-        config.redis_prefix = redis_prefix();
-    }
+/// Starts a server on `backend` (see [`Backend::configure`]).
+pub(crate) async fn spawn_with(backend: Backend, mut config: RealtimeConfig) -> TestServer {
+    backend.configure(&mut config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let server = Server::build(config, listener).unwrap();
     let port = server.port();

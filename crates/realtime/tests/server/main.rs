@@ -1,13 +1,15 @@
 //! The realtime server over real sockets: WebSocket clients and the signed HTTP API.
+//!
+//! Every test of the shared suite runs on both cluster backends through [`helpers::on_both`]
+//! (`…::local` and `…::redis`); `nodes` starts several nodes on one Redis. Needs Redis at
+//! `PAYBELL_TEST_REDIS_URL` (default `redis://127.0.0.1:6379`).
 #![allow(clippy::unwrap_used)]
-
-/// This build runs every test on the local adapter; `tests/cluster` runs them on Redis.
-const ON_REDIS: bool = false;
 
 mod api;
 mod channels;
 mod connection;
 mod helpers;
+mod nodes;
 mod ops;
 mod presence;
 mod publisher;

@@ -6,7 +6,18 @@ use pusher_client::{Connection, WsError};
 use realtime::RealtimeConfig;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use crate::helpers::{KEY, TestServer, WAIT, app, next, spawn, spawn_with, subscribed};
+use crate::helpers::{
+    Backend, KEY, TestServer, WAIT, app, next, on_both, spawn, spawn_with, subscribed,
+};
+
+on_both!(
+    health_and_readiness,
+    metrics_move_with_connections_and_events,
+    over_node_capacity_is_4100,
+    only_allowed_origins_connect,
+    connections_that_never_sign_in_are_closed_with_4009,
+    the_http_api_rate_limit_answers_429
+);
 
 async fn get(server: &TestServer, path: &str) -> (u16, String) {
     let response = reqwest::get(format!("http://127.0.0.1:{}{path}", server.port)).await.unwrap();
@@ -21,11 +32,13 @@ fn metric(text: &str, line_start: &str) -> u64 {
         .unwrap_or_else(|| panic!("no {line_start} in\n{text}"))
 }
 
-#[tokio::test]
-async fn health_and_readiness() {
-    let server = spawn(vec![app()]).await;
-    let healthy =
-        if crate::ON_REDIS { r#"{"redis":"up","status":"ok"}"# } else { r#"{"status":"ok"}"# };
+async fn health_and_readiness(backend: Backend) {
+    let server = spawn(backend, vec![app()]).await;
+    let healthy = if backend == Backend::Redis {
+        r#"{"redis":"up","status":"ok"}"#
+    } else {
+        r#"{"status":"ok"}"#
+    };
     assert_eq!(get(&server, "/health").await, (200, healthy.to_owned()));
     assert_eq!(get(&server, "/ready").await.0, 200);
     let port = server.port;
@@ -36,9 +49,8 @@ async fn health_and_readiness() {
     stopping.await.unwrap();
 }
 
-#[tokio::test]
-async fn metrics_move_with_connections_and_events() {
-    let server = spawn(vec![app()]).await;
+async fn metrics_move_with_connections_and_events(backend: Backend) {
+    let server = spawn(backend, vec![app()]).await;
     let (_, before) = get(&server, "/metrics").await;
     assert_eq!(metric(&before, "paybell_connections{app_id=\"app-id\"}"), 0);
     let mut conn = subscribed(&server, "m").await;
@@ -59,11 +71,10 @@ async fn metrics_move_with_connections_and_events() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn over_node_capacity_is_4100() {
+async fn over_node_capacity_is_4100(backend: Backend) {
     let config =
         RealtimeConfig { apps: vec![app()], max_connections: Some(1), ..RealtimeConfig::default() };
-    let server = spawn_with(config).await;
+    let server = spawn_with(backend, config).await;
     let _first = server.connect().await;
     match Connection::connect(&server.ws_url(KEY)).await {
         Err(WsError::Refused { frame, close }) => {
@@ -75,11 +86,10 @@ async fn over_node_capacity_is_4100() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn only_allowed_origins_connect() {
+async fn only_allowed_origins_connect(backend: Backend) {
     let mut guarded = app();
     guarded.allowed_origins = vec!["https://pay.example.com".to_owned()];
-    let server = spawn(vec![guarded]).await;
+    let server = spawn(backend, vec![guarded]).await;
     let connect = |origin: &'static str| {
         let mut request = server.ws_url(KEY).into_client_request().unwrap();
         request.headers_mut().insert("Origin", origin.parse().unwrap());
@@ -96,12 +106,11 @@ async fn only_allowed_origins_connect() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn connections_that_never_sign_in_are_closed_with_4009() {
+async fn connections_that_never_sign_in_are_closed_with_4009(backend: Backend) {
     let mut strict = app();
     strict.require_user_authentication = true;
     strict.user_authentication_timeout = 1;
-    let server = spawn(vec![strict]).await;
+    let server = spawn(backend, vec![strict]).await;
     let mut lazy = server.connect().await;
     let mut diligent = server.connect().await;
     let data = r#"{"id":"1"}"#;
@@ -122,11 +131,10 @@ async fn connections_that_never_sign_in_are_closed_with_4009() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn the_http_api_rate_limit_answers_429() {
+async fn the_http_api_rate_limit_answers_429(backend: Backend) {
     let mut limited = app();
     limited.max_api_requests_per_second = Some(3);
-    let server = spawn(vec![limited]).await;
+    let server = spawn(backend, vec![limited]).await;
     let api = server.api();
     let mut statuses = Vec::new();
     for _ in 0..5 {

@@ -2,11 +2,18 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{KEY, SECRET, app, assert_silent, next, spawn, subscribe};
+use crate::helpers::{Backend, KEY, SECRET, app, assert_silent, next, on_both, spawn, subscribe};
 
-#[tokio::test]
-async fn members_are_listed_added_and_removed_once_per_user() {
-    let server = spawn(vec![app()]).await;
+on_both!(
+    members_are_listed_added_and_removed_once_per_user,
+    numeric_user_ids_become_strings,
+    channel_data_must_match_its_signature,
+    presence_limits_are_enforced,
+    client_events_on_presence_carry_the_sender_user_id
+);
+
+async fn members_are_listed_added_and_removed_once_per_user(backend: Backend) {
+    let server = spawn(backend, vec![app()]).await;
     let mut alice = server.connect().await;
     let joined =
         subscribe(&mut alice, "presence-room", Some(("alice", json!({"name": "Alice"})))).await;
@@ -50,9 +57,8 @@ async fn members_are_listed_added_and_removed_once_per_user() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn numeric_user_ids_become_strings() {
-    let server = spawn(vec![app()]).await;
+async fn numeric_user_ids_become_strings(backend: Backend) {
+    let server = spawn(backend, vec![app()]).await;
     let mut conn = server.connect().await;
     let socket_id = conn.socket_id().to_string();
     let data = r#"{"user_id":10,"user_info":{"name":"Mr. Channels"}}"#;
@@ -64,9 +70,8 @@ async fn numeric_user_ids_become_strings() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn channel_data_must_match_its_signature() {
-    let server = spawn(vec![app()]).await;
+async fn channel_data_must_match_its_signature(backend: Backend) {
+    let server = spawn(backend, vec![app()]).await;
     let mut conn = server.connect().await;
     let socket_id = conn.socket_id().to_string();
     let signed = r#"{"user_id":"1"}"#;
@@ -87,12 +92,11 @@ async fn channel_data_must_match_its_signature() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn presence_limits_are_enforced() {
+async fn presence_limits_are_enforced(backend: Backend) {
     let mut small = app();
     small.max_presence_members = 2;
     small.max_presence_user_info_bytes = 50;
-    let server = spawn(vec![small]).await;
+    let server = spawn(backend, vec![small]).await;
     let mut conns = Vec::new();
     for user in ["1", "2"] {
         let mut conn = server.connect().await;
@@ -123,9 +127,8 @@ async fn presence_limits_are_enforced() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn client_events_on_presence_carry_the_sender_user_id() {
-    let server = spawn(vec![app()]).await;
+async fn client_events_on_presence_carry_the_sender_user_id(backend: Backend) {
+    let server = spawn(backend, vec![app()]).await;
     let mut alice = server.connect().await;
     subscribe(&mut alice, "presence-chat", Some(("alice", Value::Null))).await;
     let mut bob = server.connect().await;

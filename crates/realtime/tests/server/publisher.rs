@@ -2,11 +2,12 @@
 
 use realtime::TriggerError;
 
-use crate::helpers::{ID, app, next, spawn, subscribed};
+use crate::helpers::{Backend, ID, app, next, on_both, spawn, subscribed};
 
-#[tokio::test]
-async fn in_process_triggers_reach_subscribers() {
-    let server = spawn(vec![app()]).await;
+on_both!(in_process_triggers_reach_subscribers);
+
+async fn in_process_triggers_reach_subscribers(backend: Backend) {
+    let server = spawn(backend, vec![app()]).await;
     let mut conn = subscribed(&server, "invoice.abc").await;
     let channels = vec!["invoice.abc".to_owned()];
     server.publisher.trigger(ID, &channels, "invoice.updated", r#"{"a":1}"#).await.unwrap();

@@ -7,10 +7,14 @@ use realtime::RealtimeConfig;
 use tokio_tungstenite::Connector;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::helpers::{KEY, app, spawn_with};
+use crate::helpers::{Backend, KEY, app, on_both, spawn_with};
 
-#[tokio::test]
-async fn wss_and_https_work_with_a_certificate() {
+on_both!(
+    wss_and_https_work_with_a_certificate,
+    unreadable_certificates_fail_start_up_naming_the_key
+);
+
+async fn wss_and_https_work_with_a_certificate(backend: Backend) {
     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
     let dir = std::env::temp_dir().join(format!("paybell-tls-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -23,7 +27,7 @@ async fn wss_and_https_work_with_a_certificate() {
         tls_key: Some(key_path),
         ..RealtimeConfig::default()
     };
-    let server = spawn_with(config).await;
+    let server = spawn_with(backend, config).await;
 
     let mut roots = tokio_rustls::rustls::RootCertStore::empty();
     roots.add(cert.cert.der().clone()).unwrap();
@@ -58,14 +62,14 @@ async fn wss_and_https_work_with_a_certificate() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-#[tokio::test]
-async fn unreadable_certificates_fail_start_up_naming_the_key() {
-    let config = RealtimeConfig {
+async fn unreadable_certificates_fail_start_up_naming_the_key(backend: Backend) {
+    let mut config = RealtimeConfig {
         apps: vec![app()],
         tls_cert: Some("/nonexistent/cert.pem".into()),
         tls_key: Some("/nonexistent/key.pem".into()),
         ..RealtimeConfig::default()
     };
+    backend.configure(&mut config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let error = realtime::Server::build(config, listener).unwrap_err();
     assert!(error.to_string().contains("realtime.tls_cert"), "{error}");

@@ -4,7 +4,15 @@ use pusher_client::{Connection, WsError};
 use pusher_protocol::sign;
 use serde_json::json;
 
-use crate::helpers::{KEY, SECRET, TestServer, WAIT, app, next, spawn};
+use crate::helpers::{Backend, KEY, SECRET, TestServer, WAIT, app, next, on_both, spawn};
+
+on_both!(
+    signin_then_only_that_user_joins_its_channel_and_receives_send_to_user,
+    a_bad_signin_is_4009_and_closes,
+    terminate_connections_closes_that_users_sockets_with_4009,
+    watchlists_report_online_and_offline,
+    a_watchlist_over_100_ids_gets_4302_and_signin_still_succeeds
+);
 
 pub(crate) async fn signed_in(server: &TestServer, user_data: &str) -> Connection {
     let mut conn = server.connect().await;
@@ -15,9 +23,8 @@ pub(crate) async fn signed_in(server: &TestServer, user_data: &str) -> Connectio
     conn
 }
 
-#[tokio::test]
-async fn signin_then_only_that_user_joins_its_channel_and_receives_send_to_user() {
-    let server = spawn(vec![app()]).await;
+async fn signin_then_only_that_user_joins_its_channel_and_receives_send_to_user(backend: Backend) {
+    let server = spawn(backend, vec![app()]).await;
     let mut user = signed_in(&server, r#"{"id":"42"}"#).await;
     user.subscribe("#server-to-user-42", None, None).await.unwrap();
     user.expect_event("pusher_internal:subscription_succeeded", WAIT).await.unwrap();
@@ -35,9 +42,8 @@ async fn signin_then_only_that_user_joins_its_channel_and_receives_send_to_user(
     server.stop().await;
 }
 
-#[tokio::test]
-async fn a_bad_signin_is_4009_and_closes() {
-    let server = spawn(vec![app()]).await;
+async fn a_bad_signin_is_4009_and_closes(backend: Backend) {
+    let server = spawn(backend, vec![app()]).await;
     let mut conn = server.connect().await;
     conn.signin(&format!("{KEY}:bad"), r#"{"id":"1"}"#).await.unwrap();
     let error = next(&mut conn).await;
@@ -53,9 +59,8 @@ async fn a_bad_signin_is_4009_and_closes() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn terminate_connections_closes_that_users_sockets_with_4009() {
-    let server = spawn(vec![app()]).await;
+async fn terminate_connections_closes_that_users_sockets_with_4009(backend: Backend) {
+    let server = spawn(backend, vec![app()]).await;
     let mut a = signed_in(&server, r#"{"id":"u1"}"#).await;
     let mut b = signed_in(&server, r#"{"id":"u1"}"#).await;
     let mut other = signed_in(&server, r#"{"id":"u2"}"#).await;
@@ -70,9 +75,8 @@ async fn terminate_connections_closes_that_users_sockets_with_4009() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn watchlists_report_online_and_offline() {
-    let server = spawn(vec![app()]).await;
+async fn watchlists_report_online_and_offline(backend: Backend) {
+    let server = spawn(backend, vec![app()]).await;
     let friend = signed_in(&server, r#"{"id":"friend"}"#).await;
     let mut watcher = server.connect().await;
     let data = json!({"id": "me", "watchlist": ["friend", "other"]}).to_string();
@@ -93,9 +97,8 @@ async fn watchlists_report_online_and_offline() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn a_watchlist_over_100_ids_gets_4302_and_signin_still_succeeds() {
-    let server = spawn(vec![app()]).await;
+async fn a_watchlist_over_100_ids_gets_4302_and_signin_still_succeeds(backend: Backend) {
+    let server = spawn(backend, vec![app()]).await;
     let mut conn = server.connect().await;
     let ids: Vec<String> = (0..101).map(|i| i.to_string()).collect();
     let data = json!({"id": "big", "watchlist": ids}).to_string();

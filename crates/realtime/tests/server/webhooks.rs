@@ -6,8 +6,18 @@ use pusher_protocol::sign::webhook_signature;
 use realtime::{WebhookConfig, WebhookKind};
 use serde_json::{Value, json};
 
-use crate::helpers::{SECRET, app, next, spawn, subscribe, subscribed};
+use crate::helpers::{Backend, SECRET, app, next, on_both, spawn, subscribe, subscribed};
 use crate::sink::Sink;
+
+on_both!(
+    occupied_and_vacated_are_signed_and_vacated_waits_three_seconds,
+    a_channel_that_comes_back_within_three_seconds_sends_nothing,
+    members_client_events_and_cache_misses,
+    a_failed_delivery_is_retried,
+    batching_and_filters,
+    subscription_count_webhooks_when_counting,
+    shutdown_flushes_held_back_webhooks
+);
 
 const LONG: Duration = Duration::from_secs(6);
 
@@ -17,12 +27,11 @@ fn app_with(hook: WebhookConfig) -> realtime::AppConfig {
     app
 }
 
-#[tokio::test]
-async fn occupied_and_vacated_are_signed_and_vacated_waits_three_seconds() {
+async fn occupied_and_vacated_are_signed_and_vacated_waits_three_seconds(backend: Backend) {
     let sink = Sink::start(&[]).await;
     let mut hook = WebhookConfig::new(&sink.url);
     hook.headers.insert("X-Team".to_owned(), "billing".to_owned());
-    let server = spawn(vec![app_with(hook)]).await;
+    let server = spawn(backend, vec![app_with(hook)]).await;
     let conn = subscribed(&server, "invoice.1").await;
     let first = sink.wait_for(1, LONG).await.remove(0);
     let body = first.json();
@@ -51,10 +60,9 @@ async fn occupied_and_vacated_are_signed_and_vacated_waits_three_seconds() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn a_channel_that_comes_back_within_three_seconds_sends_nothing() {
+async fn a_channel_that_comes_back_within_three_seconds_sends_nothing(backend: Backend) {
     let sink = Sink::start(&[]).await;
-    let server = spawn(vec![app_with(WebhookConfig::new(&sink.url))]).await;
+    let server = spawn(backend, vec![app_with(WebhookConfig::new(&sink.url))]).await;
     let conn = subscribed(&server, "flappy").await;
     sink.wait_for(1, LONG).await;
     conn.close().await.unwrap();
@@ -66,8 +74,7 @@ async fn a_channel_that_comes_back_within_three_seconds_sends_nothing() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn members_client_events_and_cache_misses() {
+async fn members_client_events_and_cache_misses(backend: Backend) {
     let sink = Sink::start(&[]).await;
     let mut hook = WebhookConfig::new(&sink.url);
     hook.event_types = vec![
@@ -76,7 +83,7 @@ async fn members_client_events_and_cache_misses() {
         WebhookKind::ClientEvent,
         WebhookKind::CacheMiss,
     ];
-    let server = spawn(vec![app_with(hook)]).await;
+    let server = spawn(backend, vec![app_with(hook)]).await;
     let mut alice = server.connect().await;
     subscribe(&mut alice, "presence-room", Some(("alice", Value::Null))).await;
     let mut bob = server.connect().await;
@@ -114,10 +121,9 @@ async fn members_client_events_and_cache_misses() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn a_failed_delivery_is_retried() {
+async fn a_failed_delivery_is_retried(backend: Backend) {
     let sink = Sink::start(&[500, 503]).await;
-    let server = spawn(vec![app_with(WebhookConfig::new(&sink.url))]).await;
+    let server = spawn(backend, vec![app_with(WebhookConfig::new(&sink.url))]).await;
     let _conn = subscribed(&server, "retry-me").await;
     let received = sink.wait_for(3, Duration::from_secs(8)).await;
     assert_eq!(received[0].body, received[2].body, "the same signed body is retried");
@@ -125,14 +131,13 @@ async fn a_failed_delivery_is_retried() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn batching_and_filters() {
+async fn batching_and_filters(backend: Backend) {
     let sink = Sink::start(&[]).await;
     let mut hook = WebhookConfig::new(&sink.url);
     hook.batch_ms = 300;
     hook.channel_prefix = Some("invoice.".to_owned());
     hook.event_types = vec![WebhookKind::ChannelOccupied];
-    let server = spawn(vec![app_with(hook)]).await;
+    let server = spawn(backend, vec![app_with(hook)]).await;
     let _a = subscribed(&server, "invoice.1").await;
     let _b = subscribed(&server, "invoice.2").await;
     let _other = subscribed(&server, "user.1.invoices").await;
@@ -150,14 +155,13 @@ async fn batching_and_filters() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn subscription_count_webhooks_when_counting() {
+async fn subscription_count_webhooks_when_counting(backend: Backend) {
     let sink = Sink::start(&[]).await;
     let mut hook = WebhookConfig::new(&sink.url);
     hook.event_types = vec![WebhookKind::SubscriptionCount];
     let mut counted = app_with(hook);
     counted.subscription_count = true;
-    let server = spawn(vec![counted]).await;
+    let server = spawn(backend, vec![counted]).await;
     let _a = subscribed(&server, "room").await;
     let _b = subscribed(&server, "room").await;
     let received = sink.wait_for(2, LONG).await;
@@ -168,10 +172,9 @@ async fn subscription_count_webhooks_when_counting() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn shutdown_flushes_held_back_webhooks() {
+async fn shutdown_flushes_held_back_webhooks(backend: Backend) {
     let sink = Sink::start(&[]).await;
-    let server = spawn(vec![app_with(WebhookConfig::new(&sink.url))]).await;
+    let server = spawn(backend, vec![app_with(WebhookConfig::new(&sink.url))]).await;
     let _conn = subscribed(&server, "bye").await;
     sink.wait_for(1, LONG).await;
     server.stop().await;

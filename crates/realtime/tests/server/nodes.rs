@@ -7,8 +7,8 @@ use realtime::{AppConfig, RealtimeConfig, WebhookConfig};
 use serde_json::json;
 
 use crate::helpers::{
-    TestServer, WAIT, app, assert_silent, next, redis_prefix, redis_url, spawn_with, subscribe,
-    subscribed,
+    Backend, TestServer, WAIT, app, assert_silent, next, redis_prefix, redis_url, spawn_with,
+    subscribe, subscribed,
 };
 use crate::sink::Sink;
 use crate::users::signed_in;
@@ -24,7 +24,7 @@ async fn cluster(n: usize, apps: Vec<AppConfig>) -> Vec<TestServer> {
             redis_prefix: prefix.clone(),
             ..RealtimeConfig::default()
         };
-        nodes.push(spawn_with(config).await);
+        nodes.push(spawn_with(Backend::Redis, config).await);
     }
     nodes
 }
@@ -313,8 +313,8 @@ async fn once_a_trigger_is_answered_later_triggers_on_any_node_arrive_after_it()
         redis_prefix: prefix.clone(),
         ..RealtimeConfig::default()
     };
-    let a = spawn_with(node(redis_url())).await;
-    let b = spawn_with(node(format!("redis://127.0.0.1:{}", proxy.port))).await;
+    let a = spawn_with(Backend::Redis, node(redis_url())).await;
+    let b = spawn_with(Backend::Redis, node(format!("redis://127.0.0.1:{}", proxy.port))).await;
     let mut on_a = subscribed(&a, "ledger").await;
     let mut on_b = subscribed(&b, "ledger").await;
     let (api_a, api_b) = (a.api(), b.api());
@@ -398,8 +398,9 @@ async fn a_node_whose_bus_connection_goes_silent_subscribes_again() {
         redis_node_lease_secs: 6,
         ..RealtimeConfig::default()
     };
-    let behind_proxy = spawn_with(node(format!("redis://127.0.0.1:{}", proxy.port))).await;
-    let direct = spawn_with(node(redis_url())).await;
+    let behind_proxy =
+        spawn_with(Backend::Redis, node(format!("redis://127.0.0.1:{}", proxy.port))).await;
+    let direct = spawn_with(Backend::Redis, node(redis_url())).await;
     let mut listener = subscribed(&behind_proxy, "alerts").await;
     direct.api().trigger(&["alerts"], "before", "{}", None, None).await.unwrap();
     assert_eq!(next(&mut listener).await.event, "before");
