@@ -2,6 +2,9 @@
 //!
 //! `draft → sent → partially_paid → paid`; `sent | partially_paid → overdue` once the due date
 //! has passed; `draft | sent | overdue → void`. `paid` and `void` are final.
+//!
+//! [`InvoiceStatus::allowed_actions`] derives from the same `match` what the owner may do next,
+//! so the web app shows buttons from the server's answer instead of copying these rules.
 
 use std::fmt;
 
@@ -40,6 +43,45 @@ pub enum Action {
     Void,
 }
 
+/// What the owner can ask for from the invoice page: the `actions` of the owner's invoice JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnerAction {
+    /// `edit`: change the content.
+    Edit,
+    /// `send`: send it to the customer.
+    Send,
+    /// `record_payment`: record a payment, partial or whole.
+    RecordPayment,
+    /// `void`: cancel it.
+    Void,
+}
+
+impl OwnerAction {
+    /// Every owner action, in the order the wire lists them.
+    pub const ALL: [Self; 4] = [Self::Edit, Self::Send, Self::RecordPayment, Self::Void];
+
+    /// The wire name, e.g. `record_payment`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Edit => "edit",
+            Self::Send => "send",
+            Self::RecordPayment => "record_payment",
+            Self::Void => "void",
+        }
+    }
+
+    /// The transitions this action may cause: a payment settles the invoice or not depending on
+    /// its amount, so either being legal makes recording one possible.
+    fn transitions(self) -> &'static [Action] {
+        match self {
+            Self::Edit => &[Action::Edit],
+            Self::Send => &[Action::Send],
+            Self::RecordPayment => &[Action::Pay { settles: false }, Action::Pay { settles: true }],
+            Self::Void => &[Action::Void],
+        }
+    }
+}
+
 /// An action that the invoice's status does not allow (HTTP 409).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("cannot {action} an invoice that is {from}")]
@@ -75,6 +117,15 @@ impl InvoiceStatus {
             ) => None,
         };
         next.ok_or(IllegalTransition { from: self, action })
+    }
+
+    /// What the owner may do in this status, in [`OwnerAction::ALL`]'s order; read off
+    /// [`InvoiceStatus::apply`], so the two cannot disagree.
+    pub fn allowed_actions(self) -> Vec<OwnerAction> {
+        OwnerAction::ALL
+            .into_iter()
+            .filter(|owner| owner.transitions().iter().any(|action| self.apply(*action).is_ok()))
+            .collect()
     }
 
     /// The wire and database name, e.g. `partially_paid`.
@@ -153,6 +204,24 @@ mod tests {
                 assert_eq!(from.apply(action), expected, "{from} {action}");
             }
         }
+    }
+
+    #[test]
+    fn allowed_actions_per_status() {
+        use OwnerAction as Do;
+        let expected: [(InvoiceStatus, &[OwnerAction]); 6] = [
+            (Draft, &[Do::Edit, Do::Send, Do::Void]),
+            (Sent, &[Do::Edit, Do::RecordPayment, Do::Void]),
+            (PartiallyPaid, &[Do::RecordPayment]),
+            (Paid, &[]),
+            (Overdue, &[Do::RecordPayment, Do::Void]),
+            (Void, &[]),
+        ];
+        for (status, actions) in expected {
+            assert_eq!(status.allowed_actions(), actions, "{status}");
+        }
+        let names: Vec<_> = OwnerAction::ALL.iter().map(|action| action.as_str()).collect();
+        assert_eq!(names, ["edit", "send", "record_payment", "void"]);
     }
 
     #[test]

@@ -4,6 +4,7 @@ use serde::Serialize;
 use url::Url;
 
 use crate::domain::invoice::format_date;
+use crate::domain::status::OwnerAction;
 use crate::domain::{Invoice, LineItem, Payment, User};
 
 #[derive(Debug, Serialize)]
@@ -88,6 +89,8 @@ pub(crate) struct InvoiceView {
     updated_at: String,
     payments: Vec<PaymentView>,
     pay_url: String,
+    /// What the owner may do next, decided by the status machine alone.
+    actions: Vec<&'static str>,
 }
 
 /// `{public base}/pay/{id}`.
@@ -117,6 +120,12 @@ impl InvoiceView {
             updated_at: invoice.updated_at.to_iso(),
             payments: invoice.payments.iter().map(PaymentView::from).collect(),
             pay_url: pay_url(public_url, invoice),
+            actions: invoice
+                .status
+                .allowed_actions()
+                .into_iter()
+                .map(OwnerAction::as_str)
+                .collect(),
         }
     }
 }

@@ -14,6 +14,7 @@ on_both!(
     edits_only_before_payment,
     send_and_void_follow_the_status_machine,
     the_scheduler_marks_overdue,
+    actions_come_from_the_status_machine,
 );
 
 async fn create_returns_a_draft_with_amounts(db: Db) {
@@ -291,4 +292,23 @@ async fn the_scheduler_marks_overdue(db: Db) {
     );
     assert_eq!(app.pay(&partly, 3000).await.body["invoice"]["status"], "paid");
     assert_eq!(app.post_empty(&format!("/api/invoices/{sent}/void")).await.body["status"], "void");
+}
+
+async fn actions_come_from_the_status_machine(db: Db) {
+    let app = spawn_app(db).await;
+    app.login().await;
+    let draft = app.create_invoice().await;
+    assert_eq!(draft["actions"], json!(["edit", "send", "void"]));
+    let id = id_of(&draft);
+    assert_eq!(app.get(&format!("/api/invoices/{id}")).await.body["actions"], draft["actions"]);
+
+    let sent = app.post_empty(&format!("/api/invoices/{id}/send")).await.body;
+    assert_eq!(sent["actions"], json!(["edit", "record_payment", "void"]));
+    let paid = app.pay(&id, 5000).await.body["invoice"].clone();
+    assert_eq!((paid["status"].clone(), paid["actions"].clone()), (json!("paid"), json!([])));
+    let listed = app.get("/api/invoices").await.body["invoices"][0].clone();
+    assert_eq!(listed["actions"], json!([]));
+
+    let public = app.get(&format!("/api/pay/{id}")).await.body;
+    assert!(public.get("actions").is_none(), "the payer's view has no actions");
 }
