@@ -3,7 +3,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { AuthProvider, RequireUser } from './auth';
-import { AppLayout } from './components/AppLayout';
+import { AppLayout } from './layout/AppLayout';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { Toaster } from './components/Toaster';
 import { InvoiceDetailPage } from './pages/InvoiceDetailPage';

@@ -4,8 +4,8 @@ import { Link, NavLink, Outlet, useNavigate } from 'react-router';
 import { api } from '../api';
 import { useAuth, useUser } from '../auth';
 import { getRealtime } from '../realtime';
-import { ConnectionIndicator } from './ConnectionIndicator';
-import { SettingsMenu } from './SettingsMenu';
+import { ConnectionIndicator } from '../components/ConnectionIndicator';
+import { SettingsMenu } from '../components/SettingsMenu';
 
 export function AppLayout() {
   const user = useUser();
