@@ -18,6 +18,7 @@ const invoice = {
   updatedAt: '2025-10-02T10:00:00.000Z',
   payments: [{ id: 'p1', amount: 4000, method: 'card', reference: null, createdAt: '2025-10-02T10:00:00.000Z' }],
   payUrl: 'http://localhost:8080/pay/inv_1',
+  actions: ['record_payment'],
 };
 
 function respond(status: number, body: unknown) {
@@ -43,6 +44,20 @@ describe('decoders', () => {
     expect(() => decodeInvoice({ ...invoice, total: 100.5 })).toThrow(new DecodeError('total', 'an integer'));
     expect(() => decodeInvoice({ ...invoice, status: 'lost' })).toThrow(/status/);
     expect(() => decodeInvoice({ ...invoice, items: [{ description: 'x' }] })).toThrow(/items\[0\]\.quantity/);
+  });
+
+  it('read the allowed actions, ignoring ones this build does not know', () => {
+    expect(decodeInvoice(invoice).actions).toEqual(['record_payment']);
+    const draft = { ...invoice, status: 'draft', actions: ['edit', 'send', 'archive', 'void'] };
+    expect(decodeInvoice(draft).actions).toEqual(['edit', 'send', 'void']);
+    expect(decodeInvoice({ ...invoice, actions: [] }).actions).toEqual([]);
+  });
+
+  it('require the actions to be a list of strings', () => {
+    const { actions: _, ...withoutActions } = invoice;
+    expect(() => decodeInvoice(withoutActions)).toThrow(new DecodeError('actions', 'an array'));
+    expect(() => decodeInvoice({ ...invoice, actions: 'edit' })).toThrow(new DecodeError('actions', 'an array'));
+    expect(() => decodeInvoice({ ...invoice, actions: [1] })).toThrow(new DecodeError('actions[0]', 'a string'));
   });
 });
 

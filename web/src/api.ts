@@ -9,6 +9,7 @@ import {
   field,
   int,
   isRecord,
+  knownOf,
   num,
   object,
   oneOf,
@@ -20,6 +21,10 @@ import {
 
 export const INVOICE_STATUSES = ['draft', 'sent', 'partially_paid', 'paid', 'overdue', 'void'] as const;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
+
+/** What the owner may do to an invoice; the server decides which apply, from its status machine. */
+export const INVOICE_ACTIONS = ['edit', 'send', 'record_payment', 'void'] as const;
+export type InvoiceAction = (typeof INVOICE_ACTIONS)[number];
 
 export interface User {
   id: string;
@@ -58,6 +63,8 @@ export interface Invoice {
   updatedAt: string;
   payments: Payment[];
   payUrl?: string;
+  /** The actions the server allows now; the page offers exactly these. */
+  actions: InvoiceAction[];
 }
 
 /** What the public payment page may see. */
@@ -143,6 +150,7 @@ export const decodeInvoice: Decoder<Invoice> = object({
   updatedAt: withDefault(str, ''),
   payments: withDefault(array(payment), []),
   payUrl: optional(str),
+  actions: knownOf(INVOICE_ACTIONS),
 });
 
 export const decodePublicInvoice: Decoder<PublicInvoice> = object({

@@ -51,6 +51,16 @@ export function oneOf<T extends string>(values: readonly T[]): Decoder<T> {
   };
 }
 
+/**
+ * An array of strings, keeping those in `values` in their order. Unknown strings
+ * are dropped rather than refused: a list of options may grow on the server
+ * before this build knows what to do with a new one.
+ */
+export function knownOf<T extends string>(values: readonly T[]): Decoder<T[]> {
+  const known = (entry: string): entry is T => (values as readonly string[]).includes(entry);
+  return (value, path = '') => array(str)(value, path).filter(known);
+}
+
 /** Absent or `null` become `undefined`; anything else must match `inner`. */
 export function optional<T>(inner: Decoder<T>): Decoder<T | undefined> {
   return (value, path = '') => (value === undefined || value === null ? undefined : inner(value, path));

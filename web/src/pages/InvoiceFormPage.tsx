@@ -121,7 +121,7 @@ export function InvoiceFormPage() {
   }
   if (!draft) return <Loading label="Loading invoice…" />;
 
-  const locked = original !== null && (!['draft', 'sent'].includes(original.status) || original.amountPaid > 0);
+  const locked = original !== null && !original.actions.includes('edit');
   const set = (patch: Partial<Draft>) => setDraft({ ...draft, ...patch });
   const setItem = (key: number, patch: Partial<ItemDraft>) =>
     set({ items: draft.items.map((item) => (item.key === key ? { ...item, ...patch } : item)) });

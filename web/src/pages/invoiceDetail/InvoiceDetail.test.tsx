@@ -1,0 +1,76 @@
+import { renderToStaticMarkup } from 'react-dom/server';
+import { MemoryRouter } from 'react-router';
+import { describe, expect, it } from 'vitest';
+import type { Invoice, InvoiceAction, InvoiceStatus } from '../../api';
+import { InvoiceDetail } from './InvoiceDetail';
+
+function invoice(status: InvoiceStatus, actions: InvoiceAction[]): Invoice {
+  return {
+    id: 'inv_1',
+    number: 7,
+    status,
+    customer: { name: 'Ada', email: 'ada@example.com' },
+    currency: 'EUR',
+    items: [{ description: 'Design', quantity: 1, unitPrice: 5000, amount: 5000 }],
+    total: 5000,
+    amountPaid: 0,
+    balanceDue: 5000,
+    dueDate: '2099-12-31',
+    createdAt: '2025-10-01T10:00:00.000Z',
+    updatedAt: '2025-10-01T10:00:00.000Z',
+    payments: [],
+    actions,
+  };
+}
+
+const noop = async () => undefined;
+
+/** The page as HTML: which controls it offers. */
+function controls(inv: Invoice) {
+  const html = renderToStaticMarkup(
+    <MemoryRouter>
+      <InvoiceDetail invoice={inv} onSend={noop} onVoid={noop} onPaymentSubmitting={noop} onPaymentRecorded={noop} />
+    </MemoryRouter>,
+  );
+  return {
+    edit: html.includes('href="/app/invoices/inv_1/edit"'),
+    send: html.includes('Send invoice'),
+    void: html.includes('Void…'),
+    recordPayment: html.includes('Record a payment'),
+  };
+}
+
+describe('InvoiceDetail offers what the server allows', () => {
+  it('a draft: edit, send, void', () => {
+    expect(controls(invoice('draft', ['edit', 'send', 'void']))).toEqual({
+      edit: true,
+      send: true,
+      void: true,
+      recordPayment: false,
+    });
+  });
+
+  it('a sent invoice: edit, record a payment, void', () => {
+    expect(controls(invoice('sent', ['edit', 'record_payment', 'void']))).toEqual({
+      edit: true,
+      send: false,
+      void: true,
+      recordPayment: true,
+    });
+  });
+
+  it('a paid invoice: nothing', () => {
+    const paid = { ...invoice('paid', []), amountPaid: 5000, balanceDue: 0 };
+    expect(controls(paid)).toEqual({ edit: false, send: false, void: false, recordPayment: false });
+  });
+
+  it('reads the list, not the status', () => {
+    // The server is the judge: a status alone draws no button.
+    expect(controls(invoice('draft', ['record_payment']))).toEqual({
+      edit: false,
+      send: false,
+      void: false,
+      recordPayment: true,
+    });
+  });
+});

@@ -1,0 +1,184 @@
+//! One invoice as its owner sees it, drawn from the data alone: the heading with
+//! the actions the server allows (`invoice.actions`), the summary and payment
+//! link, the payment form, the lines and the payments.
+import type { ReactNode } from 'react';
+import { Link } from 'react-router';
+import type { Invoice, InvoiceAction } from '../../api';
+import { StatusBadge } from '../../components/StatusBadge';
+import { formatDate, formatDateTime, formatMoney, invoiceLabel } from '../../format';
+import { ActionButton, CopyButton, VoidButton } from './buttons';
+import { RecordPaymentForm, methodLabel } from './RecordPaymentForm';
+
+export interface InvoiceDetailProps {
+  invoice: Invoice;
+  /** Alerts shown under the heading (a failed refresh, live updates refused). */
+  notices?: ReactNode;
+  onSend(): Promise<void>;
+  onVoid(): Promise<void>;
+  onPaymentSubmitting(): void;
+  onPaymentRecorded(invoice: Invoice): void;
+}
+
+export function InvoiceDetail(props: InvoiceDetailProps) {
+  const inv = props.invoice;
+  return (
+    <main className="page" id="main" data-invoice-id={inv.id}>
+      <p className="crumbs">
+        <Link to="/app/invoices">← All invoices</Link>
+      </p>
+      <div className="page-head">
+        <h1>
+          Invoice {invoiceLabel(inv.number)} <StatusBadge status={inv.status} />
+        </h1>
+        <InvoiceActions invoice={inv} onSend={props.onSend} onVoid={props.onVoid} />
+      </div>
+      {props.notices}
+
+      <div className="grid">
+        <SummaryCard invoice={inv} />
+        {inv.actions.includes('record_payment') && (
+          <RecordPaymentForm
+            key={`${inv.balanceDue}`}
+            invoice={inv}
+            onSubmitting={props.onPaymentSubmitting}
+            onRecorded={props.onPaymentRecorded}
+          />
+        )}
+      </div>
+
+      <LinesCard invoice={inv} />
+      <PaymentsCard invoice={inv} />
+    </main>
+  );
+}
+
+function InvoiceActions({ invoice, onSend, onVoid }: Pick<InvoiceDetailProps, 'invoice' | 'onSend' | 'onVoid'>) {
+  const can = (action: InvoiceAction) => invoice.actions.includes(action);
+  return (
+    <div className="actions">
+      {can('edit') && (
+        <Link className="button" to={`/app/invoices/${encodeURIComponent(invoice.id)}/edit`}>
+          Edit
+        </Link>
+      )}
+      {can('send') && <ActionButton label="Send invoice" busyLabel="Sending…" primary onClick={onSend} />}
+      {can('void') && <VoidButton onConfirm={onVoid} />}
+    </div>
+  );
+}
+
+function SummaryCard({ invoice: inv }: { invoice: Invoice }) {
+  const money = (minor: number) => formatMoney(minor, inv.currency);
+  const payUrl = inv.payUrl ?? `/pay/${encodeURIComponent(inv.id)}`;
+  return (
+    <section className="card" aria-labelledby="summary-h">
+      <h2 id="summary-h">Summary</h2>
+      <dl className="facts">
+        <dt>Customer</dt>
+        <dd>
+          {inv.customer.name}
+          {inv.customer.email && <span className="muted"> · {inv.customer.email}</span>}
+        </dd>
+        <dt>Due</dt>
+        <dd>{formatDate(inv.dueDate)}</dd>
+        <dt>Created</dt>
+        <dd>{formatDateTime(inv.createdAt)}</dd>
+        <dt>Total</dt>
+        <dd data-testid="total">{money(inv.total)}</dd>
+        <dt>Paid</dt>
+        <dd data-testid="amount-paid">{money(inv.amountPaid)}</dd>
+        <dt>Balance due</dt>
+        <dd data-testid="balance-due">
+          <strong>{money(inv.balanceDue)}</strong>
+        </dd>
+      </dl>
+      {inv.status !== 'draft' && inv.status !== 'void' && (
+        <p className="paylink">
+          Payment link: <a href={payUrl}>{payUrl}</a> <CopyButton text={absolute(payUrl)} />
+        </p>
+      )}
+      {inv.status === 'draft' && <p className="hint">Send the invoice to activate its payment link.</p>}
+    </section>
+  );
+}
+
+function absolute(url: string): string {
+  try {
+    return new URL(url, window.location.origin).toString();
+  } catch {
+    return url;
+  }
+}
+
+function LinesCard({ invoice: inv }: { invoice: Invoice }) {
+  const money = (minor: number) => formatMoney(minor, inv.currency);
+  return (
+    <section className="card" aria-labelledby="items-h">
+      <h2 id="items-h">Lines</h2>
+      <div className="table-wrap">
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Description</th>
+              <th scope="col" className="num">
+                Qty
+              </th>
+              <th scope="col" className="num">
+                Unit price
+              </th>
+              <th scope="col" className="num">
+                Amount
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {inv.items.map((item, index) => (
+              <tr key={index}>
+                <td data-label="Description">{item.description}</td>
+                <td data-label="Qty" className="num">
+                  {item.quantity}
+                </td>
+                <td data-label="Unit price" className="num">
+                  {money(item.unitPrice)}
+                </td>
+                <td data-label="Amount" className="num">
+                  {money(item.amount)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+          <tfoot>
+            <tr>
+              <th scope="row" colSpan={3} className="num">
+                Total
+              </th>
+              <td className="num">{money(inv.total)}</td>
+            </tr>
+          </tfoot>
+        </table>
+      </div>
+      {inv.notes && <p className="notes">{inv.notes}</p>}
+    </section>
+  );
+}
+
+function PaymentsCard({ invoice: inv }: { invoice: Invoice }) {
+  return (
+    <section className="card" aria-labelledby="payments-h">
+      <h2 id="payments-h">Payments</h2>
+      {inv.payments.length === 0 ? (
+        <p className="muted">No payments yet.</p>
+      ) : (
+        <ul className="payments" data-testid="payments">
+          {inv.payments.map((payment) => (
+            <li key={payment.id}>
+              <strong>{formatMoney(payment.amount, inv.currency)}</strong> · {methodLabel(payment.method)}
+              {payment.reference && <> · {payment.reference}</>}
+              <span className="muted"> · {formatDateTime(payment.createdAt)}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
