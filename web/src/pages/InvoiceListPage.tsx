@@ -1,7 +1,7 @@
 //! All of the owner's invoices, newest first, kept current by the user channel.
 import { useCallback } from 'react';
 import { Link } from 'react-router';
-import { api } from '../api';
+import { api, type Invoice } from '../api';
 import { useUser } from '../auth';
 import { EmptyState, ErrorMessage, Loading } from '../components/Messages';
 import { StatusBadge } from '../components/StatusBadge';
@@ -53,46 +53,52 @@ export function InvoiceListPage() {
           </Link>
         </EmptyState>
       ) : (
-        <div className="table-wrap">
-          <table className="table invoice-table">
-            <caption className="visually-hidden">Your invoices, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Invoice</th>
-                <th scope="col">Customer</th>
-                <th scope="col">Status</th>
-                <th scope="col">Due</th>
-                <th scope="col" className="num">
-                  Total
-                </th>
-                <th scope="col" className="num">
-                  Balance due
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {invoices.data.map((invoice) => (
-                <tr key={invoice.id} data-invoice-id={invoice.id} data-status={invoice.status}>
-                  <td data-label="Invoice">
-                    <Link to={`/app/invoices/${encodeURIComponent(invoice.id)}`}>{invoiceLabel(invoice.number)}</Link>
-                  </td>
-                  <td data-label="Customer">{invoice.customer.name}</td>
-                  <td data-label="Status">
-                    <StatusBadge status={invoice.status} />
-                  </td>
-                  <td data-label="Due">{formatDate(invoice.dueDate)}</td>
-                  <td data-label="Total" className="num">
-                    {formatMoney(invoice.total, invoice.currency)}
-                  </td>
-                  <td data-label="Balance due" className="num">
-                    {formatMoney(invoice.balanceDue, invoice.currency)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <InvoiceTable invoices={invoices.data} />
       )}
     </main>
+  );
+}
+
+function InvoiceTable({ invoices }: { invoices: Invoice[] }) {
+  return (
+    <div className="table-wrap">
+      <table className="table invoice-table">
+        <caption className="visually-hidden">Your invoices, newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">Invoice</th>
+            <th scope="col">Customer</th>
+            <th scope="col">Status</th>
+            <th scope="col">Due</th>
+            <th scope="col" className="num">
+              Total
+            </th>
+            <th scope="col" className="num">
+              Balance due
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {invoices.map((invoice) => (
+            <tr key={invoice.id} data-invoice-id={invoice.id} data-status={invoice.status}>
+              <td data-label="Invoice">
+                <Link to={`/app/invoices/${encodeURIComponent(invoice.id)}`}>{invoiceLabel(invoice.number)}</Link>
+              </td>
+              <td data-label="Customer">{invoice.customer.name}</td>
+              <td data-label="Status">
+                <StatusBadge status={invoice.status} />
+              </td>
+              <td data-label="Due">{formatDate(invoice.dueDate)}</td>
+              <td data-label="Total" className="num">
+                {formatMoney(invoice.total, invoice.currency)}
+              </td>
+              <td data-label="Balance due" className="num">
+                {formatMoney(invoice.balanceDue, invoice.currency)}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

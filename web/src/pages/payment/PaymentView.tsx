@@ -1,0 +1,104 @@
+//! What the payer sees of one invoice: its status (a paid banner, a void
+//! notice), the amounts and lines, and the checkout while something is due.
+import { ErrorMessage } from '../../components/Messages';
+import { StatusBadge } from '../../components/StatusBadge';
+import type { PublicInvoice } from '../../api';
+import { formatDate, formatMoney, invoiceLabel } from '../../format';
+import { CheckoutForm } from './CheckoutForm';
+
+export interface ViewProps {
+  invoice: PublicInvoice;
+  refreshError: unknown;
+  liveError: string | null;
+  onPaid: (invoice: PublicInvoice) => void;
+}
+
+export function PaymentView({ invoice, refreshError, liveError, onPaid }: ViewProps) {
+  const from = invoice.businessName ? ` from ${invoice.businessName}` : '';
+  return (
+    <div className="pay" data-status={invoice.status}>
+      <div className="page-head">
+        <h1>
+          Invoice {invoiceLabel(invoice.number)}
+          {from} <StatusBadge status={invoice.status} />
+        </h1>
+      </div>
+      {refreshError !== undefined && <ErrorMessage error={refreshError} title="Could not refresh." />}
+      {liveError && (
+        <div className="alert alert-info" role="status">
+          {liveError}
+        </div>
+      )}
+      <StatusNotice invoice={invoice} />
+      <BillCard invoice={invoice} />
+      {invoice.balanceDue > 0 && invoice.status !== 'void' && invoice.status !== 'draft' && (
+        <CheckoutForm invoice={invoice} onPaid={onPaid} />
+      )}
+    </div>
+  );
+}
+
+function StatusNotice({ invoice }: { invoice: PublicInvoice }) {
+  if (invoice.status === 'paid') {
+    return (
+      <div className="paid-banner" role="status" data-testid="paid-banner">
+        <span className="paid-check" aria-hidden="true">
+          ✓
+        </span>
+        <div>
+          <strong>Paid</strong>
+          <p>Thank you{invoice.customer.name ? `, ${invoice.customer.name}` : ''}. This invoice is settled.</p>
+        </div>
+      </div>
+    );
+  }
+  if (invoice.status === 'void') {
+    return (
+      <div className="alert alert-info" role="status">
+        This invoice was cancelled by the sender; nothing is due.
+      </div>
+    );
+  }
+  return null;
+}
+
+function BillCard({ invoice }: { invoice: PublicInvoice }) {
+  const money = (minor: number) => formatMoney(minor, invoice.currency);
+  return (
+    <section className="card" aria-labelledby="bill-h">
+      <h2 id="bill-h" className="visually-hidden">
+        Invoice summary
+      </h2>
+      <dl className="facts">
+        {invoice.customer.name && (
+          <>
+            <dt>Billed to</dt>
+            <dd>{invoice.customer.name}</dd>
+          </>
+        )}
+        <dt>Due</dt>
+        <dd>{formatDate(invoice.dueDate)}</dd>
+        <dt>Total</dt>
+        <dd data-testid="total">{money(invoice.total)}</dd>
+        <dt>Paid</dt>
+        <dd data-testid="amount-paid">{money(invoice.amountPaid)}</dd>
+        <dt>Balance due</dt>
+        <dd data-testid="balance-due">
+          <strong>{money(invoice.balanceDue)}</strong>
+        </dd>
+      </dl>
+      <details className="lines">
+        <summary>
+          {invoice.items.length} {invoice.items.length === 1 ? 'line' : 'lines'}
+        </summary>
+        <ul>
+          {invoice.items.map((item, index) => (
+            <li key={index}>
+              {item.description} · {item.quantity} × {money(item.unitPrice)} = <strong>{money(item.amount)}</strong>
+            </li>
+          ))}
+        </ul>
+      </details>
+    </section>
+  );
+}
