@@ -6,8 +6,9 @@
 //! - [`store`]: SQLite or PostgreSQL through one SQL dialect; each change commits with its
 //!   outbox rows.
 //! - [`relay`]: publishes the outbox in order per invoice, with retries and back-off, through a
-//!   [`Publisher`] (the built-in server in-process, or any Pusher-compatible API); rows are
-//!   claimed, so relays on several nodes can share one PostgreSQL database.
+//!   [`EventSink`] ([`sink::PusherSink`] for any Pusher-compatible API; the binary provides
+//!   the built-in server's); rows are claimed, so relays on several nodes can share one
+//!   PostgreSQL database.
 //! - [`scheduler`]: moves invoices past their due date to `overdue`.
 //! - [`routes`]: the REST API; [`ApiError`] maps every failure to a status.
 //! - [`auth`]: password hashing and session tokens; [`provider`]: the payment-provider seam.
@@ -18,16 +19,16 @@
 pub mod auth;
 pub mod domain;
 pub mod provider;
-pub mod publisher;
 pub mod relay;
 pub mod routes;
 pub mod scheduler;
 pub mod settings;
+pub mod sink;
 pub mod startup;
 pub mod store;
 
-pub use publisher::{PublishError, Publisher};
 pub use routes::ApiError;
 pub use settings::{BrowserEndpoint, DatabaseUrl, RealtimeAccess, Settings, WsHost};
+pub use sink::{EventSink, PublishError};
 pub use startup::{Application, StartupError};
 pub use store::{Store, StoreError};

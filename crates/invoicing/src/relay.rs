@@ -14,13 +14,14 @@
 //! [`RelayOptions::max_backoff`]. Events no server will ever accept are set aside as failed so
 //! they cannot block their invoice.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::domain::Timestamp;
-use crate::publisher::{MAX_BATCH, PublishError, Publisher};
+use crate::sink::{EventSink, MAX_BATCH, PublishError};
 use crate::store::{PendingEvent, Store};
 
 /// Invoices claimed per round.
@@ -55,11 +56,11 @@ impl Default for RelayOptions {
 /// Runs until `stop` is cancelled. Never returns an error: failures are logged and retried.
 pub async fn run(
     store: Store,
-    publisher: Publisher,
+    sink: Arc<dyn EventSink>,
     options: RelayOptions,
     stop: CancellationToken,
 ) {
-    let relay = Relay { store, publisher, options, claimer: uuid::Uuid::new_v4().to_string() };
+    let relay = Relay { store, sink, options, claimer: uuid::Uuid::new_v4().to_string() };
     let written = relay.store.outbox_written();
     let mut backoff = options.initial_backoff;
     loop {
@@ -70,7 +71,7 @@ pub async fn run(
             }
             Err(error) => {
                 let wait = backoff;
-                tracing::warn!(%error, retry_in_ms = wait.as_millis(), "outbox relay: publish failed; retrying");
+                tracing::warn!(error = %chain(&error), retry_in_ms = wait.as_millis(), "outbox relay: publish failed; retrying");
                 relay.release().await;
                 backoff = (backoff * 2).min(options.max_backoff);
                 wait
@@ -89,19 +90,19 @@ pub async fn run(
 /// Why a round stopped early.
 #[derive(Debug, thiserror::Error)]
 enum RoundError {
-    #[error("event {seq}: {source}")]
+    #[error("event {seq}")]
     Publish {
         seq: i64,
         #[source]
         source: PublishError,
     },
-    #[error("outbox store: {0}")]
+    #[error("outbox store")]
     Store(#[from] crate::store::StoreError),
 }
 
 struct Relay {
     store: Store,
-    publisher: Publisher,
+    sink: Arc<dyn EventSink>,
     options: RelayOptions,
     /// This relay's name in `claimed_by`: unique per run, so a restarted node does not
     /// mistake its predecessor's claims for its own.
@@ -148,12 +149,12 @@ impl Relay {
             let Some(event) = rest.first() else { continue };
             match error {
                 PublishError::Permanent(_) => {
-                    tracing::error!(seq = event.seq, event_id = %event.event_id, %error, "outbox relay: event refused for good; set aside");
-                    self.store.mark_failed(event.seq, &error.to_string(), Timestamp::now()).await?;
+                    tracing::error!(seq = event.seq, event_id = %event.event_id, error = %chain(&error), "outbox relay: event refused for good; set aside");
+                    self.store.mark_failed(event.seq, &chain(&error), Timestamp::now()).await?;
                     rest = &rest[1..];
                 }
                 PublishError::Transient(_) => {
-                    self.store.mark_attempt_failed(event.seq, &error.to_string()).await?;
+                    self.store.mark_attempt_failed(event.seq, &chain(&error)).await?;
                     return Err(RoundError::Publish { seq: event.seq, source: error });
                 }
             }
@@ -164,12 +165,9 @@ impl Relay {
     /// Publishes `chunk`, bounded in time so a hanging server cannot outlast the lease.
     async fn publish_chunk(&self, chunk: &[PendingEvent]) -> (usize, Option<PublishError>) {
         let limit = self.options.claim_lease / 4;
-        match tokio::time::timeout(limit, self.publisher.publish_run(chunk)).await {
+        match tokio::time::timeout(limit, self.sink.publish_run(chunk)).await {
             Ok(outcome) => (outcome.published, outcome.failure),
-            Err(_) => {
-                let error = format!("no answer within {} ms", limit.as_millis());
-                (0, Some(PublishError::Transient(error)))
-            }
+            Err(_) => (0, Some(PublishError::Transient(Box::new(TimedOut(limit))))),
         }
     }
 
@@ -179,4 +177,21 @@ impl Relay {
             tracing::warn!(%error, "outbox relay: could not release claims; they will expire");
         }
     }
+}
+
+/// A publication that outlasted its time limit.
+#[derive(Debug, thiserror::Error)]
+#[error("no answer within {} ms", .0.as_millis())]
+struct TimedOut(Duration);
+
+/// `error` and its sources, `: `-separated.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(next) = source {
+        text.push_str(": ");
+        text.push_str(&next.to_string());
+        source = next.source();
+    }
+    text
 }

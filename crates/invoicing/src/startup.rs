@@ -10,9 +10,9 @@ use tokio_util::task::TaskTracker;
 use url::Url;
 
 use crate::domain::ChannelNames;
-use crate::publisher::Publisher;
 use crate::routes::{self, AppState};
 use crate::settings::Settings;
+use crate::sink::EventSink;
 use crate::store::{Store, StoreError};
 use crate::{relay, scheduler};
 
@@ -35,19 +35,19 @@ pub enum StartupError {
 pub struct Application {
     listener: TcpListener,
     state: AppState,
-    publisher: Publisher,
+    sink: Arc<dyn EventSink>,
     fallback: Option<Router>,
 }
 
 impl Application {
-    /// Opens and migrates the store and takes a bound listener.
+    /// Opens and migrates the store and takes a bound listener; the relay publishes to `sink`.
     ///
     /// # Errors
     /// [`StartupError`].
     pub async fn build(
         settings: Settings,
         listener: TcpListener,
-        publisher: Publisher,
+        sink: Arc<dyn EventSink>,
     ) -> Result<Self, StartupError> {
         let store = Store::connect(settings.database_url.expose()).await?;
         store.migrate().await?;
@@ -57,7 +57,7 @@ impl Application {
             None => default_public_url(addr)?,
         };
         let state = AppState::new(store, Arc::new(settings), public_url);
-        Ok(Self { listener, state, publisher, fallback: None })
+        Ok(Self { listener, state, sink, fallback: None })
     }
 
     /// Serves `router` for every path the API does not own (the web app).
@@ -104,7 +104,7 @@ impl Application {
         let store = self.state.store.clone();
         let settings = self.state.settings.clone();
         let channels = ChannelNames { private: settings.private_channels };
-        tasks.spawn(relay::run(store.clone(), self.publisher, settings.relay, stop.clone()));
+        tasks.spawn(relay::run(store.clone(), self.sink, settings.relay, stop.clone()));
         tasks.spawn(scheduler::run(
             store.clone(),
             channels,

@@ -4,12 +4,14 @@
 //! - [`cli`]: the command line.
 //! - [`config`]: one typed configuration, layered defaults → file → environment → flags.
 //! - [`serve`]: `paybell serve`, the web app and API with the realtime server; [`web`] the
-//!   embedded web app; [`demo`] the `--demo` data.
+//!   embedded web app; [`demo`] the `--demo` data; [`builtin_sink`] publishes the outbox to
+//!   the built-in server.
 //! - [`user`]: `paybell user add` and `paybell migrate`.
 //! - [`trigger`], [`listen`]: client commands against any Pusher-compatible server.
 //! - [`telemetry`]: logging set-up.
 #![deny(missing_docs)]
 
+pub mod builtin_sink;
 pub mod cli;
 pub mod config;
 pub mod demo;

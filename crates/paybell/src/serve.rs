@@ -2,16 +2,19 @@
 //! Pusher-compatible one), stopped together by the one shutdown signal.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use invoicing::domain::ChannelNames;
+use invoicing::sink::PusherSink;
 use invoicing::{
-    Application, BrowserEndpoint, DatabaseUrl, Publisher, RealtimeAccess, Settings, WsHost,
+    Application, BrowserEndpoint, DatabaseUrl, EventSink, RealtimeAccess, Settings, WsHost,
 };
 use pusher_client::{Endpoint, PusherClient, Target};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::builtin_sink::BuiltInSink;
 use crate::config::{Config, RemotePusher};
 use crate::{demo, web};
 
@@ -24,15 +27,15 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
     let http = TcpListener::bind(http_addr)
         .await
         .with_context(|| format!("binding the web address {http_addr}"))?;
-    let (publisher, realtime, mut access) = match &config.serve.pusher {
+    let (sink, realtime, mut access) = match &config.serve.pusher {
         Some(remote) => {
             let client = PusherClient::new(remote.target.clone())?;
-            (Publisher::Remote(client), None, remote_access(remote))
+            (Arc::new(PusherSink::new(client)) as Arc<dyn EventSink>, None, remote_access(remote))
         }
         None => {
             config.warn_if_dev_app();
-            let (server, publisher, access) = built_in(&config).await?;
-            (publisher, Some(server), access)
+            let (server, sink, access) = built_in(&config).await?;
+            (sink, Some(server), access)
         }
     };
     if let Some(public) = &config.serve.public_ws {
@@ -41,7 +44,7 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
         access.browser.force_tls = public.tls;
     }
     let settings = settings(&config, config.serve.database_url.clone(), access);
-    let app = Application::build(settings, http, publisher)
+    let app = Application::build(settings, http, sink)
         .await
         .context("starting the web application")?
         .with_fallback(web::router());
@@ -85,7 +88,7 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
 /// Binds and builds the in-process realtime server for the first configured app.
 async fn built_in(
     config: &Config,
-) -> anyhow::Result<(realtime::Server, Publisher, RealtimeAccess)> {
+) -> anyhow::Result<(realtime::Server, Arc<dyn EventSink>, RealtimeAccess)> {
     let addr = config.realtime_addr;
     let listener = TcpListener::bind(addr)
         .await
@@ -93,7 +96,7 @@ async fn built_in(
     let app = config.realtime.apps.first().context("no realtime app is configured")?.clone();
     let server = realtime::Server::build(config.realtime.clone(), listener)?;
     let bound = server.local_addr()?;
-    let publisher = Publisher::BuiltIn { publisher: server.publisher(), app_id: app.id.clone() };
+    let sink = Arc::new(BuiltInSink::new(server.publisher(), app.id.clone()));
     // With a certificate the realtime port speaks only wss://, so browsers must be told so.
     let tls = config.realtime.tls_cert.is_some();
     let target = Target::new(&app.id, &app.key, app.secret.clone())?.with_endpoint(Endpoint::host(
@@ -112,7 +115,7 @@ async fn built_in(
         ws_port: bound.port(),
         force_tls: tls,
     };
-    Ok((server, publisher, RealtimeAccess { signer: target, browser }))
+    Ok((server, sink, RealtimeAccess { signer: target, browser }))
 }
 
 fn browser_host(addr: SocketAddr) -> String {

@@ -4,7 +4,7 @@
 //! - [`invoices`]: `GET|POST /api/invoices`, `GET|PATCH /api/invoices/{id}`, `…/send`, `…/void`.
 //! - [`payments`]: `POST /api/invoices/{id}/payments`.
 //! - [`pay`]: the public payment page API, `GET /api/pay/{id}`, `POST /api/pay/{id}/checkout`.
-//! - [`realtime`]: `GET /api/config`, `POST /pusher/auth`.
+//! - [`pusher_auth`]: `GET /api/config`, `POST /pusher/auth`.
 //! - [`ops`]: `GET /health`, `GET /ready`, and the request id every response carries.
 
 mod auth;
@@ -15,7 +15,7 @@ mod invoices;
 mod ops;
 mod pay;
 mod payments;
-mod realtime;
+mod pusher_auth;
 mod views;
 
 use std::sync::Arc;
@@ -66,8 +66,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/invoices/{id}/payments", post(payments::record))
         .route("/api/pay/{id}", get(pay::show))
         .route("/api/pay/{id}/checkout", post(pay::checkout))
-        .route("/api/config", get(realtime::config))
-        .route("/pusher/auth", post(realtime::authorize))
+        .route("/api/config", get(pusher_auth::config))
+        .route("/pusher/auth", post(pusher_auth::authorize))
         .route("/api/{*rest}", axum::routing::any(not_found))
         .route("/pusher/{*rest}", axum::routing::any(not_found))
         .route("/health", get(ops::health))

@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use invoicing::domain::{Email, Password, Timestamp, User, UserName};
 use invoicing::relay::RelayOptions;
+use invoicing::sink::{Cause, EventSink, PublishError, SinkFuture};
+use invoicing::store::PendingEvent;
 use invoicing::{
-    Application, BrowserEndpoint, DatabaseUrl, Publisher, RealtimeAccess, Settings, Store, WsHost,
+    Application, BrowserEndpoint, DatabaseUrl, RealtimeAccess, Settings, Store, WsHost,
 };
 use pusher_client::{Connection, Secret, Target};
 use realtime::{AppConfig, RealtimeConfig, Server};
@@ -149,8 +151,27 @@ impl TestRealtime {
     }
 
     /// Publishing to it in-process, as `paybell serve` does with its built-in server.
-    pub(crate) fn publisher(&self) -> Publisher {
-        Publisher::BuiltIn { publisher: self.publisher.clone(), app_id: "app-id".to_owned() }
+    pub(crate) fn publisher(&self) -> Arc<dyn EventSink> {
+        Arc::new(BuiltInSink(self.publisher.clone()))
+    }
+}
+
+/// The in-process server as a sink, classified as `paybell serve`'s own.
+#[derive(Debug)]
+struct BuiltInSink(realtime::Publisher);
+
+impl EventSink for BuiltInSink {
+    fn publish<'a>(&'a self, event: &'a PendingEvent) -> SinkFuture<'a, Result<(), PublishError>> {
+        Box::pin(async move {
+            let channels = [event.channel.clone()];
+            let published = self.0.trigger("app-id", &channels, &event.event, &event.payload);
+            published.await.map_err(|error| match error {
+                realtime::TriggerError::UnknownApp(_) => {
+                    PublishError::Transient(Cause::from(error))
+                }
+                _ => PublishError::Permanent(Cause::from(error)),
+            })
+        })
     }
 }
 
@@ -164,7 +185,7 @@ impl Drop for TestRealtime {
 pub(crate) struct Node {
     pub(crate) db: Arc<TestDb>,
     pub(crate) realtime: Arc<TestRealtime>,
-    pub(crate) publisher: Publisher,
+    pub(crate) publisher: Arc<dyn EventSink>,
     pub(crate) options: Options,
     /// The owner, when an earlier node on the same database created it.
     pub(crate) user: Option<User>,

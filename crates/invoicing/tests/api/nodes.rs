@@ -6,13 +6,18 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use invoicing::Publisher;
+use invoicing::EventSink;
+use invoicing::sink::PusherSink;
 use pusher_client::{Connection, Endpoint, PusherClient, Secret, Target};
 use serde_json::Value;
 
 use crate::helpers::{Db, Node, Options, TestApp, TestDb, TestRealtime, WAIT, id_of, spawn_node};
 
-async fn node(db: &Arc<TestDb>, realtime: &Arc<TestRealtime>, publisher: Publisher) -> TestApp {
+async fn node(
+    db: &Arc<TestDb>,
+    realtime: &Arc<TestRealtime>,
+    publisher: Arc<dyn EventSink>,
+) -> TestApp {
     let options = Options::default();
     let (db, realtime) = (db.clone(), realtime.clone());
     spawn_node(Node { db, realtime, publisher, options, user: None }).await
@@ -25,7 +30,7 @@ async fn second_node(first: &TestApp, db: &Arc<TestDb>, realtime: &Arc<TestRealt
 }
 
 /// A publisher whose server is gone: every attempt fails as temporary.
-async fn unreachable() -> Publisher {
+async fn unreachable() -> Arc<dyn EventSink> {
     let port = {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         listener.local_addr().unwrap().port()
@@ -33,7 +38,7 @@ async fn unreachable() -> Publisher {
     let target = Target::new("app-id", "app-key", Secret::new("app-secret"))
         .unwrap()
         .with_endpoint(Endpoint::host("127.0.0.1", port, false).unwrap());
-    Publisher::Remote(PusherClient::new(target).unwrap())
+    Arc::new(PusherSink::new(PusherClient::new(target).unwrap()))
 }
 
 /// Receives `count` events and checks them against the outbox rows of `channel`: each row

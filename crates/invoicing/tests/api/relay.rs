@@ -3,9 +3,10 @@
 
 use std::sync::Arc;
 
+use invoicing::Store;
 use invoicing::domain::events::outbox_events;
 use invoicing::domain::{Action, Change, Invoice, Timestamp};
-use invoicing::{Publisher, Store};
+use invoicing::sink::PusherSink;
 use pusher_client::{Connection, Endpoint, PusherClient, Secret, Target};
 use serde_json::Value;
 use sqlx::Connection as _;
@@ -67,7 +68,7 @@ async fn a_refused_batch_sets_aside_only_the_bad_event(db: Db) {
     let target = Target::new("app-id", "app-key", Secret::new("app-secret"))
         .unwrap()
         .with_endpoint(Endpoint::host("127.0.0.1", realtime.port, false).unwrap());
-    let publisher = Publisher::Remote(PusherClient::new(target).unwrap());
+    let publisher = Arc::new(PusherSink::new(PusherClient::new(target).unwrap()));
     let node = Node { db, realtime, publisher, options: Options::default(), user: Some(user) };
     let app = crate::helpers::spawn_node(node).await;
     app.relayed().await;
