@@ -10,6 +10,8 @@
 //!   the built-in server's); rows are claimed, so relays on several nodes can share one
 //!   PostgreSQL database.
 //! - [`scheduler`]: moves invoices past their due date to `overdue`.
+//! - [`usecases`]: each change the API asks for (record a payment, checkout, edit…), between
+//!   the routes and the store, with one error type.
 //! - [`routes`]: the REST API; [`ApiError`] maps every failure to a status.
 //! - [`auth`]: password hashing and session tokens; [`provider`]: the payment-provider seam.
 //! - [`startup`]: [`Application::build`] → [`Application::port`] →
@@ -26,6 +28,7 @@ pub mod settings;
 pub mod sink;
 pub mod startup;
 pub mod store;
+pub mod usecases;
 
 pub use routes::ApiError;
 pub use settings::{BrowserEndpoint, DatabaseUrl, RealtimeAccess, Settings, WsHost};

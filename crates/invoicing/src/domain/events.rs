@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::{Amount, Invoice, InvoiceStatus, Timestamp};
+use super::{Amount, Invoice, InvoiceStatus, PaymentEffect, Timestamp};
 
 /// Event names.
 pub mod names {
@@ -155,6 +155,19 @@ pub fn outbox_events(
             OutboxEvent { event_id, invoice_id: id.to_owned(), channel, event, payload }
         })
         .collect()
+}
+
+/// The rows of a payment of `amount`, once applied to the invoice (its [`PaymentEffect`]
+/// tells the status before), in the shape the store's `record_payment` takes.
+pub fn payment_events(
+    channels: ChannelNames,
+    amount: Amount,
+    now: Timestamp,
+) -> impl FnOnce(&Invoice, &PaymentEffect) -> Vec<OutboxEvent> {
+    move |invoice, effect| {
+        let change = Change::PaymentReceived { amount, previous: effect.previous };
+        outbox_events(change, invoice, channels, now)
+    }
 }
 
 /// `payment.received` on the invoice channel, `invoice.status.changed` there too when the

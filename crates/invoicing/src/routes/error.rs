@@ -9,6 +9,7 @@ use crate::auth::HashError;
 use crate::domain::{DomainError, IllegalTransition, ValidationError};
 use crate::provider::ChargeError;
 use crate::store::StoreError;
+use crate::usecases::UseCaseError;
 
 /// Why a request failed.
 #[derive(Debug, thiserror::Error)]
@@ -139,6 +140,18 @@ impl From<ChargeError> for ApiError {
             ChargeError::UnknownCard(message) => {
                 Self::Validation(ValidationError::field("card.number", message))
             }
+        }
+    }
+}
+
+impl From<UseCaseError> for ApiError {
+    fn from(error: UseCaseError) -> Self {
+        match error {
+            UseCaseError::NotFound => Self::NotFound,
+            UseCaseError::Invalid(validation) => Self::Validation(validation),
+            UseCaseError::Rejected(domain) => domain.into(),
+            UseCaseError::Charge(charge) => charge.into(),
+            UseCaseError::Store(store) => store.into(),
         }
     }
 }

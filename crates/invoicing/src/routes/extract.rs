@@ -1,15 +1,17 @@
-//! Extractors: JSON bodies whose rejections become [`ApiError`]s, the signed-in user from the
-//! session cookie, the `Idempotency-Key` header.
+//! Extractors shared by the routes: JSON bodies whose rejections become [`ApiError`]s, the
+//! signed-in user from the session cookie, the `Idempotency-Key` header, the invoice id of
+//! the path.
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
 use super::{ApiError, AppState};
 use crate::auth::token_hash;
-use crate::domain::{Timestamp, User, ValidationError};
+use crate::domain::{InvoiceId, Timestamp, User, ValidationError};
 
 /// The session cookie's name.
 pub(crate) const SESSION_COOKIE: &str = "paybell_session";
@@ -97,5 +99,20 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
                 "must be 1 to 255 visible ASCII characters",
             ))
         })
+    }
+}
+
+/// The invoice id of an `…/{id}` path; an id that is not one of ours is simply not found.
+#[derive(Debug, Clone)]
+pub(crate) struct InvoicePath(pub(crate) InvoiceId);
+
+impl<S: Send + Sync> FromRequestParts<S> for InvoicePath {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let Path(text) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        InvoiceId::parse(&text).map(Self).ok_or_else(|| ApiError::NotFound.into_response())
     }
 }

@@ -1,21 +1,15 @@
 //! The owner's invoices: list, create, show, edit, send, void.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::extract::{CurrentUser, JsonBody};
+use super::extract::{CurrentUser, InvoicePath, JsonBody};
 use super::input::InvoiceInput;
 use super::views::InvoiceView;
 use super::{ApiError, AppState};
-use crate::domain::events::outbox_events;
-use crate::domain::{Action, Change, Invoice, InvoiceId, Timestamp};
-
-/// An id from the path; anything that is not one of ours is simply not found.
-pub(crate) fn invoice_id(text: &str) -> Result<InvoiceId, ApiError> {
-    InvoiceId::parse(text).ok_or(ApiError::NotFound)
-}
+use crate::domain::{Action, Invoice};
 
 fn view(state: &AppState, invoice: &Invoice) -> Json<InvoiceView> {
     Json(InvoiceView::new(invoice, &state.public_url))
@@ -26,7 +20,7 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
 ) -> Result<Json<Value>, ApiError> {
-    let invoices = state.store.invoices_of(&user.id).await?;
+    let invoices = state.usecases.invoices_of(&user.id).await?;
     let views: Vec<InvoiceView> =
         invoices.iter().map(|invoice| InvoiceView::new(invoice, &state.public_url)).collect();
     Ok(Json(json!({ "invoices": views })))
@@ -39,14 +33,7 @@ pub(crate) async fn create(
     JsonBody(input): JsonBody<InvoiceInput>,
 ) -> Result<(StatusCode, Json<InvoiceView>), ApiError> {
     let content = input.into_content(None)?;
-    let now = Timestamp::now();
-    let channels = state.channels();
-    let invoice = state
-        .store
-        .create_invoice(&user.id, content, now, |invoice| {
-            outbox_events(Change::Created, invoice, channels, now)
-        })
-        .await?;
+    let invoice = state.usecases.create_invoice(&user.id, content).await?;
     Ok((StatusCode::CREATED, view(&state, &invoice)))
 }
 
@@ -54,10 +41,9 @@ pub(crate) async fn create(
 pub(crate) async fn show(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<String>,
+    InvoicePath(id): InvoicePath,
 ) -> Result<Json<InvoiceView>, ApiError> {
-    let invoice = state.store.invoice(&invoice_id(&id)?).await?;
-    let invoice = invoice.filter(|i| i.user_id == user.id).ok_or(ApiError::NotFound)?;
+    let invoice = state.usecases.invoice_of(&user.id, &id).await?;
     Ok(view(&state, &invoice))
 }
 
@@ -66,24 +52,11 @@ pub(crate) async fn show(
 pub(crate) async fn edit(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<String>,
+    InvoicePath(id): InvoicePath,
     JsonBody(input): JsonBody<InvoiceInput>,
 ) -> Result<Json<InvoiceView>, ApiError> {
-    let now = Timestamp::now();
-    let channels = state.channels();
-    let (invoice, ()) = state
-        .store
-        .update_invoice(
-            &invoice_id(&id)?,
-            Some(&user.id),
-            |invoice| {
-                invoice.status.apply(Action::Edit)?;
-                let content = input.into_content(Some(&invoice.content))?;
-                invoice.edit(content, now)
-            },
-            |invoice, ()| outbox_events(Change::Edited, invoice, channels, now),
-        )
-        .await?;
+    let content = |current: &_| Ok(input.into_content(Some(current))?);
+    let invoice = state.usecases.edit_invoice(&user.id, &id, content).await?;
     Ok(view(&state, &invoice))
 }
 
@@ -91,7 +64,7 @@ pub(crate) async fn edit(
 pub(crate) async fn send(
     state: State<AppState>,
     user: CurrentUser,
-    id: Path<String>,
+    id: InvoicePath,
 ) -> Result<Json<InvoiceView>, ApiError> {
     transition(state, user, id, Action::Send).await
 }
@@ -100,7 +73,7 @@ pub(crate) async fn send(
 pub(crate) async fn void(
     state: State<AppState>,
     user: CurrentUser,
-    id: Path<String>,
+    id: InvoicePath,
 ) -> Result<Json<InvoiceView>, ApiError> {
     transition(state, user, id, Action::Void).await
 }
@@ -108,19 +81,9 @@ pub(crate) async fn void(
 async fn transition(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<String>,
+    InvoicePath(id): InvoicePath,
     action: Action,
 ) -> Result<Json<InvoiceView>, ApiError> {
-    let now = Timestamp::now();
-    let channels = state.channels();
-    let (invoice, _) = state
-        .store
-        .update_invoice(
-            &invoice_id(&id)?,
-            Some(&user.id),
-            |invoice| invoice.transition(action, now),
-            |invoice, _| outbox_events(Change::StatusChanged, invoice, channels, now),
-        )
-        .await?;
+    let invoice = state.usecases.transition(&user.id, &id, action).await?;
     Ok(view(&state, &invoice))
 }

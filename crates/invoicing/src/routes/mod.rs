@@ -1,4 +1,5 @@
-//! The REST API: one file per area, every error through [`ApiError`].
+//! The REST API: one file per area. A handler parses the request, calls a use case
+//! ([`crate::usecases`]) and maps its outcome to a view and its error to an [`ApiError`].
 //!
 //! - [`auth`]: `POST /api/auth/login`, `POST /api/auth/logout`, `GET /api/me`.
 //! - [`invoices`]: `GET|POST /api/invoices`, `GET|PATCH /api/invoices/{id}`, `…/send`, `…/void`.
@@ -31,6 +32,7 @@ use crate::domain::ChannelNames;
 use crate::provider::Provider;
 use crate::settings::Settings;
 use crate::store::Store;
+use crate::usecases::UseCases;
 
 /// What every handler shares.
 #[derive(Debug, Clone)]
@@ -38,7 +40,7 @@ pub(crate) struct AppState {
     pub(crate) store: Store,
     pub(crate) settings: Arc<Settings>,
     pub(crate) public_url: Url,
-    pub(crate) provider: Provider,
+    pub(crate) usecases: UseCases,
     /// Cancelled when shutdown starts: `/ready` turns 503.
     pub(crate) draining: CancellationToken,
 }
@@ -46,11 +48,9 @@ pub(crate) struct AppState {
 impl AppState {
     pub(crate) fn new(store: Store, settings: Arc<Settings>, public_url: Url) -> Self {
         let draining = CancellationToken::new();
-        Self { store, settings, public_url, provider: Provider::Test, draining }
-    }
-
-    pub(crate) fn channels(&self) -> ChannelNames {
-        ChannelNames { private: self.settings.private_channels }
+        let channels = ChannelNames { private: settings.private_channels };
+        let usecases = UseCases::new(store.clone(), Provider::Test, channels);
+        Self { store, settings, public_url, usecases, draining }
     }
 }
 

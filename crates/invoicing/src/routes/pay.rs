@@ -2,40 +2,29 @@
 //! visible; owner data (e-mail addresses, notes, payment details) never is.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::extract::{IdempotencyKey, JsonBody};
+use super::extract::{IdempotencyKey, InvoicePath, JsonBody};
 use super::input::{CheckoutInput, integer};
-use super::invoices::invoice_id;
-use super::payments::payment_events;
 use super::views::{PaymentView, PublicInvoiceView};
 use super::{ApiError, AppState, incomplete};
-use crate::domain::{
-    Action, Amount, Checks, DomainError, Invoice, InvoiceId, InvoiceStatus, Payment, Timestamp,
-};
+use crate::domain::{Checks, Invoice, Timestamp};
 use crate::provider::Card;
-use crate::store::{PaymentOutcome, PaymentRequest};
-
-/// An invoice the payer may see.
-async fn visible(state: &AppState, id: &InvoiceId) -> Result<Invoice, ApiError> {
-    let invoice = state.store.invoice(id).await?;
-    invoice.filter(|i| i.status != InvoiceStatus::Draft).ok_or(ApiError::NotFound)
-}
+use crate::usecases::payments::Checkout;
 
 async fn public_view(state: &AppState, invoice: &Invoice) -> Result<PublicInvoiceView, ApiError> {
-    let owner = state.store.user(&invoice.user_id).await?;
-    let business = owner.map(|o| o.name).unwrap_or_default();
+    let business = state.usecases.business_name(invoice).await?;
     Ok(PublicInvoiceView::new(invoice, &business))
 }
 
 /// `GET /api/pay/{id}`.
 pub(crate) async fn show(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    InvoicePath(id): InvoicePath,
 ) -> Result<Json<PublicInvoiceView>, ApiError> {
-    let invoice = visible(&state, &invoice_id(&id)?).await?;
+    let invoice = state.usecases.payable_invoice(&id).await?;
     Ok(Json(public_view(&state, &invoice).await?))
 }
 
@@ -43,60 +32,27 @@ pub(crate) async fn show(
 /// The amount defaults to the balance due; a declined card answers 402.
 pub(crate) async fn checkout(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    InvoicePath(id): InvoicePath,
     IdempotencyKey(key): IdempotencyKey,
     JsonBody(input): JsonBody<CheckoutInput>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let id = invoice_id(&id)?;
-    let invoice = visible(&state, &id).await?;
-    let now = Timestamp::now();
+    // An unknown or draft invoice is not found, whatever the body.
+    let invoice = state.usecases.payable_invoice(&id).await?;
+    let today = Timestamp::now().date();
     let mut checks = Checks::default();
-    let card = checks.take(Card::parse(
-        &input.card.number,
-        &input.card.expiry,
-        &input.card.cvc,
-        now.date(),
-    ));
+    let card = &input.card;
+    let card = checks.take(Card::parse(&card.number, &card.expiry, &card.cvc, today));
     let requested = match input.amount.as_ref().filter(|v| !v.is_null()) {
         Some(value) => checks.take(integer("amount", Some(value))).map(Some),
         None => Some(None),
     };
     checks.finish()?;
-    let (Some(card), Some(requested)) = (card, requested) else { return Err(incomplete()) };
-    let fingerprint = format!(
-        "checkout|{}|{}",
-        requested.map_or_else(|| "balance".to_owned(), |a| a.to_string()),
-        card.last4()
-    );
-    if let Some(key) = &key {
-        if let Some(outcome) = state.store.replayed_payment(&id, key, &fingerprint).await? {
-            return respond(&state, outcome).await;
-        }
-    }
-    // A paid or void invoice takes no payment, whatever the amount (409 before 422).
-    invoice.status.apply(Action::Pay { settles: true }).map_err(DomainError::from)?;
-    let amount = requested.unwrap_or_else(|| invoice.balance_due());
-    let amount = Amount::parse("amount", amount)?;
-    // Refuse what the invoice would refuse before anything is charged.
-    let trial = Payment::new(amount, "card", None, now)?;
-    invoice.clone().pay(trial)?;
-    let charge = state.provider.charge(&card, amount)?;
-    let payment = Payment::new(amount, "card", Some(&charge.reference), now)?;
-    let request = PaymentRequest { payment, idempotency: key.map(|key| (key, fingerprint)) };
-    let outcome = state
-        .store
-        .record_payment(&id, None, request, payment_events(state.channels(), amount, now))
-        .await?;
-    respond(&state, outcome).await
-}
-
-async fn respond(
-    state: &AppState,
-    outcome: PaymentOutcome,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let (Some(card), Some(amount)) = (card, requested) else { return Err(incomplete()) };
+    let checkout = Checkout { card, amount, idempotency_key: key };
+    let outcome = state.usecases.checkout(&invoice, checkout).await?;
     let body = json!({
         "payment": PaymentView::from(&outcome.payment),
-        "invoice": public_view(state, &outcome.invoice).await?,
+        "invoice": public_view(&state, &outcome.invoice).await?,
     });
     Ok((StatusCode::CREATED, Json(body)))
 }

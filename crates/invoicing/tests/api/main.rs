@@ -13,6 +13,6 @@ mod nodes;
 mod ops;
 mod pay;
 mod payments;
-mod realtime;
+mod pusher_auth;
 mod relay;
 mod store;

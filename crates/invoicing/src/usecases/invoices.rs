@@ -1,0 +1,90 @@
+//! The owner's invoices: create a draft, edit it, send or void it; read them.
+
+use crate::domain::events::outbox_events;
+use crate::domain::{
+    Action, Change, DomainError, Invoice, InvoiceContent, InvoiceId, Timestamp, UserId,
+};
+
+use super::{UseCaseError, UseCases, found};
+
+impl UseCases {
+    /// The owner's invoices, newest first.
+    ///
+    /// # Errors
+    /// [`UseCaseError::Store`].
+    pub async fn invoices_of(&self, owner: &UserId) -> Result<Vec<Invoice>, UseCaseError> {
+        Ok(self.store.invoices_of(owner).await?)
+    }
+
+    /// One of the owner's invoices.
+    ///
+    /// # Errors
+    /// [`UseCaseError::NotFound`] when it is not theirs.
+    pub async fn invoice_of(
+        &self,
+        owner: &UserId,
+        id: &InvoiceId,
+    ) -> Result<Invoice, UseCaseError> {
+        found(self.store.invoice(id).await?.filter(|i| i.user_id == *owner))
+    }
+
+    /// Creates a draft numbered after the owner's previous invoice.
+    ///
+    /// # Errors
+    /// [`UseCaseError::Store`].
+    pub async fn create_invoice(
+        &self,
+        owner: &UserId,
+        content: InvoiceContent,
+    ) -> Result<Invoice, UseCaseError> {
+        let (now, channels) = (Timestamp::now(), self.channels);
+        let events = |invoice: &Invoice| outbox_events(Change::Created, invoice, channels, now);
+        Ok(self.store.create_invoice(owner, content, now, events).await?)
+    }
+
+    /// Edits a draft or sent invoice: `content` builds the new content from the current one,
+    /// once the status allows an edit (a 409 comes before a 422).
+    ///
+    /// # Errors
+    /// [`UseCaseError::Store`] carrying the domain's refusal, or not found.
+    pub async fn edit_invoice(
+        &self,
+        owner: &UserId,
+        id: &InvoiceId,
+        content: impl FnOnce(&InvoiceContent) -> Result<InvoiceContent, DomainError>,
+    ) -> Result<Invoice, UseCaseError> {
+        let (now, channels) = (Timestamp::now(), self.channels);
+        let change = |invoice: &mut Invoice| {
+            invoice.status.apply(Action::Edit)?;
+            let content = content(&invoice.content)?;
+            invoice.edit(content, now)
+        };
+        let events =
+            |invoice: &Invoice, (): &()| outbox_events(Change::Edited, invoice, channels, now);
+        let (invoice, ()) = self.store.update_invoice(id, Some(owner), change, events).await?;
+        Ok(invoice)
+    }
+
+    /// Moves an invoice through `action` (send, void).
+    ///
+    /// # Errors
+    /// [`UseCaseError::Store`] carrying the domain's refusal, or not found.
+    pub async fn transition(
+        &self,
+        owner: &UserId,
+        id: &InvoiceId,
+        action: Action,
+    ) -> Result<Invoice, UseCaseError> {
+        let (now, channels) = (Timestamp::now(), self.channels);
+        let (invoice, _) = self
+            .store
+            .update_invoice(
+                id,
+                Some(owner),
+                |invoice| invoice.transition(action, now),
+                |invoice, _| outbox_events(Change::StatusChanged, invoice, channels, now),
+            )
+            .await?;
+        Ok(invoice)
+    }
+}

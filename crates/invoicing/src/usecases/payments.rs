@@ -1,0 +1,117 @@
+//! Payments: the owner records one (bank transfer, cash…); the payer pays at checkout on the
+//! payment page. Both honour an `Idempotency-Key`, so a retried request never pays twice: the
+//! key is stored with a fingerprint of the request, a retry with the same fingerprint gets
+//! the first outcome back, another request under the same key is refused.
+
+use crate::domain::events::payment_events;
+use crate::domain::{
+    Action, Amount, DomainError, Invoice, InvoiceId, InvoiceStatus, Payment, Timestamp, UserId,
+};
+use crate::provider::Card;
+use crate::store::{PaymentOutcome, PaymentRequest};
+
+use super::{UseCaseError, UseCases, found};
+
+/// A payment on the payment page.
+#[derive(Debug, Clone)]
+pub struct Checkout {
+    /// The card, checked for shape.
+    pub card: Card,
+    /// Minor units; `None` pays the balance due.
+    pub amount: Option<i64>,
+    /// The request's `Idempotency-Key`.
+    pub idempotency_key: Option<String>,
+}
+
+impl Checkout {
+    fn fingerprint(&self) -> String {
+        let amount = self.amount.map_or_else(|| "balance".to_owned(), |a| a.to_string());
+        format!("checkout|{amount}|{}", self.card.last4())
+    }
+}
+
+impl UseCases {
+    /// Records a payment on one of `owner`'s invoices.
+    ///
+    /// # Errors
+    /// [`UseCaseError::Store`]: not found, refused by the domain (overpayment, status), or the
+    /// key reused for another payment.
+    pub async fn record_payment(
+        &self,
+        owner: &UserId,
+        id: &InvoiceId,
+        payment: Payment,
+        idempotency_key: Option<String>,
+    ) -> Result<PaymentOutcome, UseCaseError> {
+        let fingerprint = format!(
+            "owner|{}|{}|{}",
+            payment.amount.minor(),
+            payment.method,
+            payment.reference.as_deref().unwrap_or_default()
+        );
+        let idempotency = idempotency_key.map(|key| (key, fingerprint));
+        let events = payment_events(self.channels, payment.amount, payment.created_at);
+        let request = PaymentRequest { payment, idempotency };
+        Ok(self.store.record_payment(id, Some(owner), request, events).await?)
+    }
+
+    /// An invoice as the payer may see it: any but a draft.
+    ///
+    /// # Errors
+    /// [`UseCaseError::NotFound`] for drafts and unknown ids.
+    pub async fn payable_invoice(&self, id: &InvoiceId) -> Result<Invoice, UseCaseError> {
+        found(self.store.invoice(id).await?.filter(|i| i.status != InvoiceStatus::Draft))
+    }
+
+    /// The business name the payer sees: the owner's name.
+    ///
+    /// # Errors
+    /// [`UseCaseError::Store`].
+    pub async fn business_name(&self, invoice: &Invoice) -> Result<String, UseCaseError> {
+        let owner = self.store.user(&invoice.user_id).await?;
+        Ok(owner.map(|o| o.name).unwrap_or_default())
+    }
+
+    /// Pays `invoice` (from [`UseCases::payable_invoice`]) by card: the amount is checked
+    /// against the invoice before anything is charged, then charged, then recorded (which
+    /// checks it again, against the invoice locked at that moment).
+    ///
+    /// # Errors
+    /// [`UseCaseError::Rejected`] (paid or void: 409; a bad amount: 422),
+    /// [`UseCaseError::Charge`] (declined), [`UseCaseError::Store`].
+    pub async fn checkout(
+        &self,
+        invoice: &Invoice,
+        checkout: Checkout,
+    ) -> Result<PaymentOutcome, UseCaseError> {
+        let id = &invoice.id;
+        let fingerprint = checkout.fingerprint();
+        if let Some(key) = &checkout.idempotency_key {
+            if let Some(outcome) = self.store.replayed_payment(id, key, &fingerprint).await? {
+                return Ok(outcome);
+            }
+        }
+        let now = Timestamp::now();
+        let amount = chargeable(invoice, checkout.amount, now)?;
+        let charge = self.provider.charge(&checkout.card, amount)?;
+        let payment = Payment::new(amount, "card", Some(&charge.reference), now)?;
+        let idempotency = checkout.idempotency_key.map(|key| (key, fingerprint));
+        let request = PaymentRequest { payment, idempotency };
+        let events = payment_events(self.channels, amount, now);
+        Ok(self.store.record_payment(id, None, request, events).await?)
+    }
+}
+
+/// The amount to charge (`requested`, or the balance due), refused as the invoice would refuse
+/// its payment: a paid or void invoice takes none whatever the amount (409 before 422).
+fn chargeable(
+    invoice: &Invoice,
+    requested: Option<i64>,
+    now: Timestamp,
+) -> Result<Amount, UseCaseError> {
+    invoice.status.apply(Action::Pay { settles: true }).map_err(DomainError::from)?;
+    let amount = Amount::parse("amount", requested.unwrap_or_else(|| invoice.balance_due()))?;
+    let trial = Payment::new(amount, "card", None, now)?;
+    invoice.clone().pay(trial)?;
+    Ok(amount)
+}
