@@ -5,6 +5,8 @@
 //! - [`domain`]: money, the status machine, invoices, users, the events of each change.
 //! - [`store`]: SQLite or PostgreSQL through one SQL dialect; each change commits with its
 //!   outbox rows.
+//! - [`durable`]: durable work (claims with a lease, order per key, give-back, fast
+//!   takeover) and its one worker loop; the relay is its first user.
 //! - [`relay`]: publishes the outbox in order per invoice, with retries and back-off, through a
 //!   [`EventSink`] ([`sink::PusherSink`] for any Pusher-compatible API; the binary provides
 //!   the built-in server's); rows are claimed, so relays on several nodes can share one
@@ -20,6 +22,7 @@
 
 pub mod auth;
 pub mod domain;
+pub mod durable;
 pub mod provider;
 pub mod relay;
 pub mod routes;

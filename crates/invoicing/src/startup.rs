@@ -10,6 +10,7 @@ use tokio_util::task::TaskTracker;
 use url::Url;
 
 use crate::domain::ChannelNames;
+use crate::durable::NodeId;
 use crate::routes::{self, AppState};
 use crate::settings::Settings;
 use crate::sink::EventSink;
@@ -36,6 +37,7 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     sink: Arc<dyn EventSink>,
+    node: NodeId,
     fallback: Option<Router>,
 }
 
@@ -57,7 +59,15 @@ impl Application {
             None => default_public_url(addr)?,
         };
         let state = AppState::new(store, Arc::new(settings), public_url);
-        Ok(Self { listener, state, sink, fallback: None })
+        Ok(Self { listener, state, sink, node: NodeId::random(), fallback: None })
+    }
+
+    /// Claims durable work (the outbox) as `node`, so that a restart with the same id takes
+    /// this node's claims back at once; without it, each run is a node of its own.
+    #[must_use]
+    pub fn with_node(mut self, node: NodeId) -> Self {
+        self.node = node;
+        self
     }
 
     /// Serves `router` for every path the API does not own (the web app).
@@ -104,7 +114,8 @@ impl Application {
         let store = self.state.store.clone();
         let settings = self.state.settings.clone();
         let channels = ChannelNames { private: settings.private_channels };
-        tasks.spawn(relay::run(store.clone(), self.sink, settings.relay, stop.clone()));
+        let (sink, node) = (self.sink, self.node);
+        tasks.spawn(relay::run(store.clone(), sink, node, settings.relay, stop.clone()));
         tasks.spawn(scheduler::run(
             store.clone(),
             channels,

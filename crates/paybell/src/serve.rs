@@ -2,10 +2,12 @@
 //! Pusher-compatible one), stopped together by the one shutdown signal.
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context as _;
 use invoicing::domain::ChannelNames;
+use invoicing::durable::NodeId;
 use invoicing::sink::PusherSink;
 use invoicing::{
     Application, BrowserEndpoint, DatabaseUrl, EventSink, RealtimeAccess, Settings, WsHost,
@@ -47,6 +49,7 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
     let app = Application::build(settings, http, sink)
         .await
         .context("starting the web application")?
+        .with_node(node_id(&config.serve.data_dir))
         .with_fallback(web::router());
     let channels = ChannelNames { private: config.serve.private_channels };
     let demo_invoices =
@@ -116,6 +119,15 @@ async fn built_in(
         force_tls: tls,
     };
     Ok((server, sink, RealtimeAccess { signer: target, browser }))
+}
+
+/// This node's id, kept in the data directory so a restart takes its outbox claims back at
+/// once; without a writable directory, a fresh one (claims then wait for their short lease).
+fn node_id(data_dir: &Path) -> NodeId {
+    NodeId::in_dir(data_dir).unwrap_or_else(|error| {
+        tracing::warn!(error = %invoicing::durable::error_chain(&error), "using a node id for this run only");
+        NodeId::random()
+    })
 }
 
 fn browser_host(addr: SocketAddr) -> String {

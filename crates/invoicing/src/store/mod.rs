@@ -8,8 +8,9 @@
 //! `FOR UPDATE`; SQLite has one writer connection), applies a domain function to the loaded
 //! invoice, writes it back and inserts its outbox rows. So two concurrent payments that would
 //! together overpay cannot both succeed, and an event exists exactly when its change does.
-//! Relays on several nodes share the outbox through claims ([`outbox`]).
+//! Relays on several nodes share the outbox through claims ([`claims`], [`outbox`]).
 
+pub mod claims;
 mod invoices;
 pub mod outbox;
 pub mod postgres;
@@ -25,8 +26,9 @@ use tokio::sync::Notify;
 
 use crate::domain::DomainError;
 
+pub use claims::{Claimed, WorkQueue, WorkTable};
 pub use invoices::{PaymentOutcome, PaymentRequest};
-pub use outbox::PendingEvent;
+pub use outbox::{OUTBOX, PendingEvent};
 
 /// Which database a [`Store`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

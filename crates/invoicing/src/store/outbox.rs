@@ -2,22 +2,11 @@
 //! relay, published, and marked sent (or, for an event no server will ever accept, failed).
 //!
 //! # Claims
-//! Several relays (one per `paybell serve` node) may share one PostgreSQL outbox. A relay
-//! takes work with [`Store::claim_events`], which leases rows to it for a while
-//! (`claimed_by`, `claimed_until`); what another relay holds is left alone until the lease
-//! runs out, so a crashed node's rows are taken over after at most one lease.
-//!
-//! Order is kept per invoice by claiming whole invoices through their *head*: the oldest
-//! unpublished row of an invoice. A claim picks heads that are free (never leased, released,
-//! or the lease expired) and leases every unpublished row of those invoices. A non-head row is never picked, so while a relay holds an invoice's head no
-//! other relay can start on that invoice; once the holder has marked its rows sent, the next
-//! row becomes the head and is free again. Two relays racing for the same head are kept apart
-//! by PostgreSQL's `FOR UPDATE SKIP LOCKED`: the loser skips a head locked by the winner's
-//! claim, and re-checks one whose claim committed meanwhile. SQLite has one writer
-//! connection, so its claims are serial anyway.
-//!
-//! This relies on rows of one invoice being committed in `seq` order, which holds because
-//! every change locks its invoice row before inserting its events.
+//! Several relays (one per `paybell serve` node) may share one PostgreSQL outbox. The outbox
+//! is a [`WorkTable`] keyed by invoice ([`OUTBOX`]): relays lease rows through
+//! [`super::claims`], which keeps each invoice's rows in order across relays, and the
+//! durable-work component (the `durable` module) renews and takes over those leases. The
+//! methods below are the outbox's names for them, for inspection and tests.
 
 use std::time::Duration;
 
@@ -25,9 +14,14 @@ use sqlx::{Any, Transaction};
 
 use crate::domain::{OutboxEvent, Timestamp};
 
+use super::claims::{Claimed, WorkTable};
 use super::{Store, StoreError};
 
 const COLUMNS: &str = "seq, event_id, invoice_id, channel, event, payload, attempts";
+
+/// The outbox as durable work: keyed by invoice, done once sent.
+pub static OUTBOX: WorkTable =
+    WorkTable { table: "outbox", key: "invoice_id", done: "sent_at", columns: COLUMNS };
 
 /// An event waiting to be published.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -46,6 +40,12 @@ pub struct PendingEvent {
     pub payload: String,
     /// Failed attempts so far.
     pub attempts: i64,
+}
+
+impl Claimed for PendingEvent {
+    fn seq(&self) -> i64 {
+        self.seq
+    }
 }
 
 /// Inserts a change's events inside its transaction.
@@ -73,8 +73,8 @@ pub(super) async fn insert(
 
 impl Store {
     /// Leases to `claimer`, until `now + lease`, every unpublished row of up to `invoices`
-    /// invoices whose oldest unpublished row is free; oldest first. See the module
-    /// documentation for why this keeps each invoice's order across relays.
+    /// invoices whose oldest unpublished row is free; oldest first. [`super::claims`] explains
+    /// why this keeps each invoice's order across relays.
     ///
     /// # Errors
     /// [`StoreError::Database`].
@@ -85,34 +85,7 @@ impl Store {
         lease: Duration,
         invoices: i64,
     ) -> Result<Vec<PendingEvent>, StoreError> {
-        let heads = format!(
-            "SELECT head.invoice_id FROM outbox head \
-             WHERE head.sent_at IS NULL AND head.failed_at IS NULL \
-             AND (head.claimed_until IS NULL OR head.claimed_until <= $3) \
-             AND NOT EXISTS (SELECT 1 FROM outbox earlier \
-                 WHERE earlier.invoice_id = head.invoice_id AND earlier.seq < head.seq \
-                 AND earlier.sent_at IS NULL AND earlier.failed_at IS NULL) \
-             ORDER BY head.seq LIMIT $4{}",
-            self.skip_locked_clause()
-        );
-        // Materialised, so the heads are chosen once: evaluated again for each row to update,
-        // the lock would skip the head this very statement just claimed.
-        let mut events: Vec<PendingEvent> = sqlx::query_as(&format!(
-            "WITH heads AS MATERIALIZED ({heads}) \
-             UPDATE outbox SET claimed_by = $1, claimed_until = $2 \
-             WHERE sent_at IS NULL AND failed_at IS NULL \
-             AND invoice_id IN (SELECT invoice_id FROM heads) \
-             RETURNING {COLUMNS}"
-        ))
-        .bind(claimer)
-        .bind(now.plus(lease).millis())
-        .bind(now.millis())
-        .bind(invoices)
-        .fetch_all(&self.pool)
-        .await?;
-        // RETURNING promises no order.
-        events.sort_by_key(|e| e.seq);
-        Ok(events)
+        self.work(&OUTBOX).claim(claimer, now, lease, invoices).await
     }
 
     /// Gives back the unpublished rows `claimer` still holds, for any relay to claim.
@@ -120,14 +93,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::Database`].
     pub async fn release_claims(&self, claimer: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL \
-             WHERE claimed_by = $1 AND sent_at IS NULL AND failed_at IS NULL",
-        )
-        .bind(claimer)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        self.work(&OUTBOX).release(claimer).await.map(drop)
     }
 
     /// Up to `limit` unpublished events, oldest first, claimed or not (for inspection).
@@ -149,15 +115,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::Database`].
     pub async fn mark_sent(&self, seq: i64, now: Timestamp) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE outbox SET sent_at = $2, claimed_by = NULL, claimed_until = NULL \
-             WHERE seq = $1",
-        )
-        .bind(seq)
-        .bind(now.millis())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        self.work(&OUTBOX).mark_done(seq, now).await
     }
 
     /// Records a failed attempt that will be retried.
@@ -165,12 +123,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::Database`].
     pub async fn mark_attempt_failed(&self, seq: i64, error: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE seq = $1")
-            .bind(seq)
-            .bind(error)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        self.work(&OUTBOX).mark_attempt_failed(seq, error).await
     }
 
     /// Gives up on an event no server will accept (it stays in the table for inspection).
@@ -183,16 +136,7 @@ impl Store {
         error: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = $2, failed_at = $3, \
-             claimed_by = NULL, claimed_until = NULL WHERE seq = $1",
-        )
-        .bind(seq)
-        .bind(error)
-        .bind(now.millis())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        self.work(&OUTBOX).mark_failed(seq, error, now).await
     }
 
     /// Every event ever written, oldest first, published or not (for tests and inspection).

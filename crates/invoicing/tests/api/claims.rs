@@ -29,7 +29,7 @@ const NONE: [i64; 0] = [];
 
 /// A second handle on the same database, as another node would have. SQLite is one
 /// process's file: there the "other node" shares the handle, as two relays in one process.
-async fn second_handle(first: &Store, db: &TestDb) -> Store {
+pub(crate) async fn second_handle(first: &Store, db: &TestDb) -> Store {
     match first.backend() {
         Backend::Sqlite => first.clone(),
         Backend::Postgres => Store::connect(&db.url).await.unwrap(),

@@ -219,7 +219,8 @@ pub(crate) async fn spawn_node(node: Node) -> TestApp {
         initial_backoff: Duration::from_millis(20),
         max_backoff: Duration::from_millis(200),
         poll_interval: Duration::from_millis(200),
-        claim_lease: Duration::from_secs(30),
+        lease: Duration::from_secs(30),
+        step_timeout: Duration::from_millis(7500),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let app = Application::build(settings, listener, publisher).await.expect("application");

@@ -6,6 +6,7 @@
 
 mod auth;
 mod claims;
+mod durable;
 mod events;
 mod helpers;
 mod invoices;
