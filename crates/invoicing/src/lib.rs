@@ -7,7 +7,7 @@
 //!   outbox rows.
 //! - [`durable`]: durable work (claims with a lease, order per key, give-back, fast
 //!   takeover) and its one worker loop; the relay is its first user.
-//! - [`relay`]: publishes the outbox in order per invoice, with retries and back-off, through a
+//! - [`relay`]: publishes the outbox in order per invoice, with retries and back-off, through an
 //!   [`EventSink`] ([`sink::PusherSink`] for any Pusher-compatible API; the binary provides
 //!   the built-in server's); rows are claimed, so relays on several nodes can share one
 //!   PostgreSQL database.
