@@ -1,35 +1,13 @@
-//! The apps served, found by key (WebSocket) or id (HTTP API), each with its own hub.
+//! The apps served, found by key (WebSocket) or id (HTTP API); also what the cluster
+//! backend talks to, as the node's [`Inbound`] handler.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::adapter::Adapter;
+use crate::app::App;
+use crate::cluster::{Backend, Connections, Inbound, Notice};
 use crate::config::AppConfig;
-use crate::hub::Hub;
-use crate::metrics::Usage;
-use crate::rate::RateLimiter;
-use crate::webhooks::{WebhookEvent, Webhooks};
-
-/// One app: its configuration and its live state.
-#[derive(Debug)]
-pub(crate) struct App {
-    pub(crate) config: Arc<AppConfig>,
-    /// This node's connections.
-    pub(crate) hub: Hub,
-    /// Where state shared with other nodes lives, if any.
-    pub(crate) adapter: Adapter,
-    pub(crate) usage: Usage,
-    pub(crate) webhooks: Webhooks,
-    /// The HTTP API rate limit, when the app has one.
-    pub(crate) api_rate: Option<RateLimiter>,
-}
-
-impl App {
-    /// Sends a webhook event if the app has a webhook that wants it.
-    pub(crate) fn webhook(&self, event: WebhookEvent) {
-        self.webhooks.emit(&self.config, event);
-    }
-}
+use crate::webhooks::Webhooks;
 
 /// Every app, by key and by id. Cheap to clone.
 #[derive(Debug, Clone, Default)]
@@ -39,24 +17,19 @@ pub(crate) struct Apps {
 }
 
 impl Apps {
-    /// Builds the registry from validated configurations.
-    pub(crate) fn new(configs: &[AppConfig], webhooks: &Webhooks, adapter: &Adapter) -> Self {
+    /// Builds the registry from validated configurations; `cluster` is shared by them all.
+    pub(crate) fn new(
+        configs: &[AppConfig],
+        webhooks: &Webhooks,
+        cluster: Option<&Arc<Backend>>,
+    ) -> Self {
         let apps: Vec<Arc<App>> = configs
             .iter()
-            .map(|c| {
-                Arc::new(App {
-                    config: Arc::new(c.clone()),
-                    hub: Hub::default(),
-                    adapter: adapter.clone(),
-                    usage: Usage::default(),
-                    webhooks: webhooks.clone(),
-                    api_rate: c.max_api_requests_per_second.map(RateLimiter::per_second),
-                })
-            })
+            .map(|c| Arc::new(App::new(c.clone(), webhooks.clone(), cluster.cloned())))
             .collect();
         Self {
-            by_key: Arc::new(apps.iter().map(|a| (a.config.key.clone(), a.clone())).collect()),
-            by_id: Arc::new(apps.iter().map(|a| (a.config.id.clone(), a.clone())).collect()),
+            by_key: Arc::new(apps.iter().map(|a| (a.config().key.clone(), a.clone())).collect()),
+            by_id: Arc::new(apps.iter().map(|a| (a.config().id.clone(), a.clone())).collect()),
         }
     }
 
@@ -73,5 +46,17 @@ impl Apps {
     /// Every app.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Arc<App>> {
         self.by_id.values()
+    }
+}
+
+impl Inbound for Apps {
+    fn hear(&self, app: &str, notice: Notice<'_>) {
+        if let Some(app) = self.by_id(app) {
+            app.hear(notice);
+        }
+    }
+
+    fn connections(&self) -> Vec<Connections> {
+        self.iter().map(|app| app.connections()).collect()
     }
 }

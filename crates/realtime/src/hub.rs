@@ -20,7 +20,7 @@ mod cache;
 mod users;
 
 pub(crate) use cache::Cache;
-pub(crate) use users::{SignIn, Users};
+pub(crate) use users::Users;
 
 /// Locks over the channel map; a power of two well above the core count.
 const SHARDS: usize = 16;
@@ -65,7 +65,7 @@ struct MemberOf {
 }
 
 /// Which `member_added`/`member_removed` a connection already knows from the member list it
-/// was given, by the cluster's version of the channel's members (see `adapter::redis`).
+/// was given, by the cluster's version of the channel's members (see `cluster`).
 #[derive(Debug)]
 enum Seen {
     /// Everything up to this version: later news is delivered, earlier news dropped.
@@ -339,7 +339,7 @@ impl Hub {
     }
 
     /// Every subscription on this node, with the presence member where there is one: what
-    /// a cluster adapter re-registers after it lost its shared state.
+    /// a cluster backend re-registers after it lost its shared state.
     pub(crate) fn subscriptions(&self) -> Vec<(ChannelName, SocketId, Option<Member>)> {
         let mut found = Vec::new();
         for shard in &self.channels {

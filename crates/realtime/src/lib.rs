@@ -1,36 +1,45 @@
 //! The Pusher-compatible realtime server as a library.
 //!
 //! # Layout
-//! - [`config`]: apps, limits and switches, validated at start-up.
-//! - `adapter`: the seam to shared state: this node alone, or several nodes through Redis.
-//! - `apps`: the apps served, by key and id, each with its hub.
-//! - `hub`: one app's channels, presence members, signed-in users and cache.
+//! From the bottom up; a module uses only the ones above it in this list.
+//! - [`config`]: apps, limits and switches, validated at start-up; `limits`: the fixed ones.
 //! - `conn`: the handle to a connection: a bounded queue of pre-serialised frames and a kick.
-//! - `ws`: the WebSocket endpoint; one task per connection, one handler per client message.
-//! - `http_api`: the signed HTTP API.
-//! - [`trigger`]: the rules of publishing, shared by the HTTP API and the in-process [`Publisher`].
+//! - `hub`: one app's channels, presence members, signed-in users and cache on this node.
 //! - `webhooks`: signed webhook delivery with delays, batching and retries.
-//! - `metrics`, `ops`: Prometheus counters, `/health`, `/ready`, `/metrics`.
-//! - [`server`]: `Server::build` → `port()` → `run_until_stopped`.
+//! - `metrics`: Prometheus counters.
+//! - `cluster`: the seam to the other nodes: the traits an app calls (pub/sub, presence,
+//!   users, cache) and the handler the backend tells this node through; `cluster::redis`
+//!   implements them. It knows nothing of apps.
+//! - `app`: one app and its policy: join, leave, sign in, broadcast, counts, cache; on one
+//!   node or through the cluster, degrading to this node's view when the cluster is away.
+//! - `apps`: the apps served, by key and id; the cluster's handler on this node.
+//! - [`trigger`]: the rules of publishing, shared by the HTTP API and the in-process [`Publisher`].
+//! - `state`: what every request handler shares.
+//! - `ws`: the WebSocket endpoint; one task per connection, one handler per client message.
+//! - `http_api`: the signed HTTP API; `ops`: `/health`, `/ready`, `/metrics`.
+//! - [`server`]: wires it all: `Server::build` → `port()` → `run_until_stopped`.
 #![deny(missing_docs)]
 
-mod adapter;
+mod app;
 mod apps;
+mod cluster;
 pub mod config;
 mod conn;
 mod http_api;
 mod hub;
+mod limits;
 mod metrics;
 mod ops;
 mod rate;
 pub mod server;
 mod small_map;
+mod state;
 mod tls;
 pub mod trigger;
 mod webhooks;
 mod ws;
 
-pub use adapter::ClusterError;
+pub use cluster::ClusterError;
 pub use config::{AppConfig, ConfigError, RealtimeConfig, Secret, WebhookConfig, WebhookKind};
 pub use server::{Server, ServerError};
 pub use trigger::{Publisher, TriggerError};

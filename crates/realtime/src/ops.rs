@@ -8,7 +8,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use serde_json::json;
 
-use crate::server::AppState;
+use crate::state::AppState;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -17,7 +17,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/metrics", get(metrics))
 }
 
-/// Alive; with the Redis adapter also whether Redis answered the last call (a node without
+/// Alive; with the Redis backend also whether Redis answered the last call (a node without
 /// Redis still serves its own connections, so this does not make it unhealthy).
 async fn health(State(state): State<AppState>) -> impl IntoResponse {
     match state.metrics.redis_is_up() {
@@ -38,7 +38,7 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let apps = state
         .apps
         .iter()
-        .map(|app| (app.config.id.as_str(), app.hub.connection_count(), &app.usage));
+        .map(|app| (app.config().id.as_str(), app.connection_count(), app.usage()));
     let text = state.metrics.render(apps);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }

@@ -13,34 +13,18 @@ use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::adapter::{Adapter, ClusterError, RedisAdapter};
 use crate::apps::Apps;
+use crate::cluster::{Backend, ClusterError};
 use crate::config::{ConfigError, RealtimeConfig};
+use crate::limits::COUNT_INTERVAL;
 use crate::metrics::Metrics;
+use crate::state::AppState;
 use crate::tls::{self, TlsListener};
 use crate::webhooks::{Dispatcher, Job, Webhooks};
 use crate::{http_api, ops, ws};
 
 /// How long open connections get to close after the signal before the server stops anyway.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// How often busy channels get their subscription count.
-const COUNT_INTERVAL: Duration = Duration::from_secs(5);
-
-/// What every handler shares.
-#[derive(Debug, Clone)]
-pub(crate) struct AppState {
-    pub(crate) apps: Apps,
-    /// Shared by every app.
-    pub(crate) adapter: Adapter,
-    pub(crate) config: Arc<RealtimeConfig>,
-    pub(crate) metrics: Metrics,
-    /// Cancelled when the server starts stopping: no new work, clients told to reconnect.
-    pub(crate) shutdown: CancellationToken,
-    pub(crate) connections: TaskTracker,
-    /// Connections open on this node, all apps together.
-    pub(crate) node_connections: Arc<AtomicUsize>,
-}
 
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -51,7 +35,7 @@ pub enum ServerError {
     /// The listener failed.
     #[error("realtime listener: {0}")]
     Io(#[from] std::io::Error),
-    /// The Redis adapter could not be set up (a bad `redis_url`).
+    /// The Redis backend could not be set up (a bad `redis_url`).
     #[error("realtime.redis_url: {0}")]
     Redis(#[from] ClusterError),
 }
@@ -61,6 +45,8 @@ pub struct Server {
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
     state: AppState,
+    /// Shared by every app; `None` on a node alone.
+    cluster: Option<Arc<Backend>>,
     webhook_jobs: mpsc::Receiver<Job>,
 }
 
@@ -86,24 +72,23 @@ impl Server {
         };
         let metrics = Metrics::default();
         let (webhooks, webhook_jobs) = Webhooks::new(metrics.clone());
-        let adapter = match &config.redis_url {
-            None => Adapter::Local,
+        let cluster = match &config.redis_url {
+            None => None,
             Some(url) => {
                 let lease = Duration::from_secs(config.redis_node_lease_secs);
-                let redis = RedisAdapter::new(url, &config.redis_prefix, lease, metrics.clone())?;
-                Adapter::Redis(Arc::new(redis))
+                let redis = Backend::new(url, &config.redis_prefix, lease, metrics.clone())?;
+                Some(Arc::new(redis))
             }
         };
         let state = AppState {
-            apps: Apps::new(&config.apps, &webhooks, &adapter),
-            adapter,
+            apps: Apps::new(&config.apps, &webhooks, cluster.as_ref()),
             config: Arc::new(config),
             metrics,
             shutdown: CancellationToken::new(),
             connections: TaskTracker::new(),
             node_connections: Arc::new(AtomicUsize::new(0)),
         };
-        Ok(Self { listener, tls, state, webhook_jobs })
+        Ok(Self { listener, tls, state, cluster, webhook_jobs })
     }
 
     /// The address it listens on.
@@ -135,10 +120,10 @@ impl Server {
         self,
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
-        let Self { listener, tls, state, webhook_jobs } = self;
+        let Self { listener, tls, state, cluster, webhook_jobs } = self;
         let cluster_stop = CancellationToken::new();
-        if let Adapter::Redis(redis) = &state.adapter {
-            redis.start(state.apps.clone(), cluster_stop.clone()).await;
+        if let Some(cluster) = &cluster {
+            cluster.start(Arc::new(state.apps.clone()), cluster_stop.clone()).await;
         }
         let flush_webhooks = CancellationToken::new();
         let dispatcher = tokio::spawn(
@@ -178,8 +163,8 @@ impl Server {
             tracing::warn!("connections still open after the drain timeout");
         }
         cluster_stop.cancel();
-        if let Adapter::Redis(redis) = &state.adapter {
-            redis.stop(&state.apps).await;
+        if let Some(cluster) = &cluster {
+            cluster.stop(&state.apps).await;
         }
         flush_webhooks.cancel();
         if let Err(error) = dispatcher.await {

@@ -4,7 +4,8 @@
 use pusher_protocol::limits::MAX_EVENT_NAME_LEN;
 use pusher_protocol::{ChannelName, ChannelNameError, ServerMessage, SocketId, SocketIdError};
 
-use crate::apps::{App, Apps};
+use crate::app::App;
+use crate::apps::Apps;
 use crate::conn::frame;
 
 /// Why an event was not published.
@@ -66,7 +67,7 @@ impl Event {
         channels: &[String],
         socket_id: Option<&str>,
     ) -> Result<Self, TriggerError> {
-        let config = &app.config;
+        let config = app.config();
         if name.is_empty() || name.len() > MAX_EVENT_NAME_LEN {
             return Err(TriggerError::EventName);
         }
@@ -95,7 +96,7 @@ impl Event {
     /// on cache channels.
     pub(crate) fn publish(&self, app: &App) {
         let started = std::time::Instant::now();
-        app.usage.api_events.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        app.usage().api_events.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         for channel in &self.channels {
             let message = ServerMessage::Event {
                 event: &self.name,
@@ -108,7 +109,7 @@ impl Event {
                 app.store_cached(channel, &self.name, &self.data);
             }
         }
-        app.usage.publish_latency.observe(started.elapsed());
+        app.usage().publish_latency.observe(started.elapsed());
     }
 }
 

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use pusher_protocol::api::{ErrorBody, InfoError};
 use pusher_protocol::sign::ApiAuthError;
 
-use crate::adapter::ClusterError;
+use crate::cluster::ClusterError;
 use crate::trigger::TriggerError;
 
 /// An HTTP API failure.

@@ -11,7 +11,7 @@ use pusher_protocol::api::{
 
 use super::ApiError;
 use super::signed::Signed;
-use crate::apps::App;
+use crate::app::App;
 use crate::trigger::Event;
 
 /// Triggers one event on up to `max_channels_per_event` channels.
@@ -43,7 +43,7 @@ pub(crate) async fn trigger(signed: Signed) -> Result<Json<TriggerResponse>, Api
 pub(crate) async fn batch(signed: Signed) -> Result<Json<BatchResponse>, ApiError> {
     let request: BatchRequest = signed.json()?;
     let app = &signed.app;
-    let max = app.config.max_batch_events;
+    let max = app.config().max_batch_events;
     if request.batch.len() > max {
         let count = request.batch.len();
         let message = format!("Batch has {count} events; at most {max} are allowed");
@@ -93,7 +93,7 @@ async fn attributes(app: &App, channel: &ChannelName, info: InfoAttributes) -> C
         Ok(current) => current,
         Err(error) => {
             tracing::warn!(%error, "channel attributes from this node only");
-            app.hub.channel(channel)
+            app.local_attributes(channel)
         }
     }
     .unwrap_or_default();

@@ -15,7 +15,7 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
 
-use crate::server::AppState;
+use crate::state::AppState;
 pub(crate) use error::ApiError;
 
 /// The API routes, each request counted by status and timed.

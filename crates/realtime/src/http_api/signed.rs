@@ -8,8 +8,8 @@ use axum::extract::{FromRequest, Request};
 use pusher_protocol::sign::SignedRequest;
 
 use super::ApiError;
-use crate::apps::App;
-use crate::server::AppState;
+use crate::app::App;
+use crate::state::AppState;
 
 /// Largest request body read, in bytes; events over their own limit get 413 later.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -63,15 +63,12 @@ impl FromRequest<AppState> for Signed {
             params: &params,
             body: &body,
         };
-        request.verify(&app.config.key, app.config.secret.expose(), now)?;
-        if !app.config.enabled {
+        request.verify(&app.config().key, app.config().secret.expose(), now)?;
+        if !app.config().enabled {
             return Err(ApiError::AppDisabled);
         }
-        if let (Some(limiter), Some(rate)) = (&app.api_rate, app.config.max_api_requests_per_second)
-        {
-            if !limiter.allow() {
-                return Err(ApiError::RateLimited(rate));
-            }
+        if let Some(rate) = app.api_rate_exceeded() {
+            return Err(ApiError::RateLimited(rate));
         }
         Ok(Self { app, params, body })
     }

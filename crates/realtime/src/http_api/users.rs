@@ -13,6 +13,6 @@ pub(crate) async fn terminate(
     signed: Signed,
 ) -> Result<Json<TriggerResponse>, ApiError> {
     let closed = signed.app.terminate(&user_id);
-    tracing::info!(app = %signed.app.config.id, %user_id, closed, "terminated user connections");
+    tracing::info!(app = %signed.app.config().id, %user_id, closed, "terminated user connections");
     Ok(Json(TriggerResponse::default()))
 }

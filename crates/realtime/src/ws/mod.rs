@@ -22,11 +22,10 @@ use pusher_protocol::{ErrorCode, PROTOCOL_VERSION, ServerMessage, SocketId};
 use tokio::time::{Instant, sleep_until};
 use tokio_util::task::task_tracker::TaskTrackerToken;
 
-use crate::apps::App;
+use crate::app::App;
 use crate::config::RealtimeConfig;
 use crate::conn::{ConnHandle, Kick};
-use crate::server::AppState;
-pub(crate) use session::{CACHE_TTL, COUNT_EVERY_CHANGE_UP_TO};
+use crate::state::AppState;
 use session::{Fatal, Session};
 
 /// Bytes read from a client socket at a time. Client frames are small (a subscribe with a
@@ -158,7 +157,7 @@ struct Open {
 
 impl Open {
     fn new(app: Arc<App>, state: AppState) -> Self {
-        app.usage.connections_total.fetch_add(1, Ordering::Relaxed);
+        app.usage().connections_total.fetch_add(1, Ordering::Relaxed);
         let handle = ConnHandle::new(next_socket_id(), state.config.outbound_queue);
         let session = Session::new(app, handle.clone());
         Self { state, session, handle }
@@ -171,10 +170,10 @@ impl Connection {
         if let Ok(open) = &mut self.admitted {
             open.session.finish();
             let app = open.session.app();
-            app.hub.disconnect();
+            app.disconnected();
             open.state.node_connections.fetch_sub(1, Ordering::AcqRel);
             if matches!(ending, Ending::Refuse(ErrorCode::OverCapacity, _)) {
-                app.usage.slow_client_closes.fetch_add(1, Ordering::Relaxed);
+                app.usage().slow_client_closes.fetch_add(1, Ordering::Relaxed);
             }
         }
         match ending {
@@ -194,10 +193,10 @@ fn admit(state: &AppState, handshake: &Handshake) -> Result<Arc<App>, Fatal> {
         .apps
         .by_key(key)
         .ok_or_else(|| fatal(ErrorCode::AppNotFound, format!("App key {key} does not exist")))?;
-    if !app.config.enabled {
+    if !app.config().enabled {
         return Err(fatal(ErrorCode::AppDisabled, "Application is disabled".to_owned()));
     }
-    if !app.config.allows_origin(handshake.origin.as_deref()) {
+    if !app.config().allows_origin(handshake.origin.as_deref()) {
         let origin = handshake.origin.as_deref().unwrap_or("(none)");
         return Err(fatal(ErrorCode::Unauthorized, format!("Origin {origin} is not allowed")));
     }
@@ -221,7 +220,7 @@ fn admit(state: &AppState, handshake: &Handshake) -> Result<Arc<App>, Fatal> {
     if node_slot.is_err() {
         return Err(fatal(ErrorCode::OverCapacity, "Server is over capacity".to_owned()));
     }
-    if !app.hub.try_connect(app.config.max_connections) {
+    if !app.try_connect() {
         state.node_connections.fetch_sub(1, Ordering::AcqRel);
         return Err(fatal(
             ErrorCode::OverConnectionQuota,
@@ -270,7 +269,7 @@ async fn run(socket: &mut WebSocket, open: &mut Open) -> Ending {
         return Ending::Gone;
     }
     let mut activity = Instant::now() + open.state.config.activity_timeout();
-    let app = &open.session.app().config;
+    let app = open.session.app().config();
     let mut sign_in_by = app
         .require_user_authentication
         .then(|| Instant::now() + Duration::from_secs(app.user_authentication_timeout));
@@ -338,7 +337,7 @@ async fn run(socket: &mut WebSocket, open: &mut Open) -> Ending {
             biased;
             written = write_queued(socket, &open.handle) => match written {
                 Ok((count, bytes)) => {
-                    let usage = &open.session.app().usage;
+                    let usage = open.session.app().usage();
                     usage.messages_out.fetch_add(count, Ordering::Relaxed);
                     usage.bytes_out.fetch_add(bytes, Ordering::Relaxed);
                 }
@@ -384,7 +383,7 @@ async fn receive(
         Some(Ok(Message::Close(_))) | None => return Some(Ending::Gone),
         Some(Err(error)) => return Some(read_failed(&error)),
     };
-    let usage = &session.app().usage;
+    let usage = session.app().usage();
     usage.messages_in.fetch_add(1, Ordering::Relaxed);
     usage.bytes_in.fetch_add(text.len() as u64, Ordering::Relaxed);
     // Boxed: a handler may wait on Redis, and its state would otherwise be part of every

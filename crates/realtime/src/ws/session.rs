@@ -1,19 +1,19 @@
 //! One connection's protocol state and a handler per client message.
 //!
 //! Replies to the client itself are collected in `replies` and written by the connection
-//! task; frames for other connections, and shared state, go through the app's adapter.
+//! task; frames for other connections, and shared state, go through the app.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pusher_protocol::limits::{CACHE_TTL_SECS, MAX_WATCHLIST_IDS};
+use pusher_protocol::limits::MAX_WATCHLIST_IDS;
 use pusher_protocol::sign;
 use pusher_protocol::{
     ChannelKind, ChannelName, ClientMessage, ErrorCode, Member, PresenceData, ServerMessage,
     SocketId, Subscribe, SubscribeRefused, UserData, WatchlistChange, WatchlistEvent,
 };
 
-use crate::apps::App;
+use crate::app::App;
 use crate::conn::{ConnHandle, frame};
 use crate::hub::JoinRefused;
 use crate::small_map::SmallMap;
@@ -132,7 +132,7 @@ impl Session {
         };
         let kind = channel.kind();
         let user_id = member.as_ref().map(|m| Arc::<str>::from(m.user_id.as_str()));
-        let max_members = self.app.config.max_presence_members;
+        let max_members = self.app.config().max_presence_members;
         let members = match self.app.join(&self.conn, &channel, member).await {
             Ok(members) => members,
             Err(JoinRefused::AlreadySubscribed) => {
@@ -173,7 +173,7 @@ impl Session {
         };
         let socket_id = self.socket_id().to_string();
         let to_sign = sign::channel_string_to_sign(&socket_id, channel.as_str(), channel_data);
-        let config = &self.app.config;
+        let config = self.app.config();
         sign::verify_auth(&config.key, config.secret.expose(), &to_sign, auth)
             .map_err(SubscribeRefused::Auth)?;
         channel_data.map(|data| self.parse_member(data)).transpose()
@@ -181,7 +181,7 @@ impl Session {
 
     /// The signed presence data, within the app's limits.
     fn parse_member(&self, channel_data: &str) -> Result<Member, SubscribeRefused> {
-        let config = &self.app.config;
+        let config = self.app.config();
         let data = PresenceData::parse(channel_data).map_err(SubscribeRefused::ChannelData)?;
         if data.user_id().chars().count() > config.max_presence_user_id_len {
             return Err(SubscribeRefused::UserIdTooLong { max: config.max_presence_user_id_len });
@@ -224,7 +224,7 @@ impl Session {
         }
         let socket_id = self.socket_id().to_string();
         let to_sign = sign::user_string_to_sign(&socket_id, user_data);
-        let config = &self.app.config;
+        let config = self.app.config();
         sign::verify_auth(&config.key, config.secret.expose(), &to_sign, auth)
             .map_err(|e| unauthorized(e.client_message()))?;
         let (id, watchlist) =
@@ -250,7 +250,7 @@ impl Session {
     }
 
     fn client_event(&mut self, event: &str, channel: &ChannelName, data: &str) {
-        let config = &self.app.config;
+        let config = self.app.config();
         let refusal = if !config.client_events {
             Some("Client events are not enabled for this app".to_owned())
         } else if !channel.kind().allows_client_events() {
@@ -274,7 +274,7 @@ impl Session {
         if !self.within_rate() {
             let message = format!(
                 "Client event rejected - no more than {} per second",
-                self.app.config.max_client_events_per_second
+                self.app.config().max_client_events_per_second
             );
             return self.reply_error(Some(ErrorCode::ClientEventRejected), &message, Some(channel));
         }
@@ -297,7 +297,7 @@ impl Session {
             self.client_events = RateWindow { started: now, count: 0 };
         }
         self.client_events.count += 1;
-        self.client_events.count <= self.app.config.max_client_events_per_second
+        self.client_events.count <= self.app.config().max_client_events_per_second
     }
 
     /// Leaves every channel and signs out; called once when the connection ends.
@@ -307,9 +307,3 @@ impl Session {
         self.app.disconnect(self.socket_id(), channels, user);
     }
 }
-
-/// Channels with more subscribers get their count every few seconds, not at every change.
-pub(crate) const COUNT_EVERY_CHANGE_UP_TO: usize = 100;
-
-/// How long a cache channel keeps its last event.
-pub(crate) const CACHE_TTL: Duration = Duration::from_secs(CACHE_TTL_SECS);

@@ -1,0 +1,47 @@
+//! What the cluster tells this node about the app: frames and news from the other nodes,
+//! and the changes that registering or releasing connections made.
+
+use std::sync::Arc;
+
+use pusher_protocol::WatchlistChange;
+
+use super::{App, Change, News};
+use crate::cluster::{Connections, Notice};
+
+impl App {
+    /// Acts on one notice from the cluster.
+    pub(crate) fn hear(&self, notice: Notice<'_>) {
+        match notice {
+            Notice::Frame { channel, frame, except } => self.hub.publish(channel, frame, except),
+            Notice::MemberNews { channel, frame, except, version } => {
+                self.hub.publish_member_news(channel, frame, except, version);
+            }
+            Notice::Terminate { user_id } => {
+                self.hub.users.terminate(user_id);
+            }
+            Notice::Watch { user_id, change } => self.hub.users.notify(user_id, change),
+            Notice::Rejoined { channel, socket_id, member, joined } => {
+                self.joined(channel, member, socket_id, Change::joined(&joined, member));
+            }
+            Notice::Left { channel, left } => self.left(channel, left.into()),
+            Notice::MemberGone { channel, user_id, version } => {
+                self.member_left(channel, Arc::from(user_id), News::Versioned(version));
+            }
+            Notice::Count { channel, count } => {
+                let change = Change { count, edge: count == 0, member: None, news: News::Told };
+                self.left(channel, change);
+            }
+            Notice::Online { user_id } => self.watched_user(user_id, WatchlistChange::Online),
+            Notice::Offline { user_id } => self.watched_user(user_id, WatchlistChange::Offline),
+        }
+    }
+
+    /// This node's connections of the app, for the cluster to register anew.
+    pub(crate) fn connections(&self) -> Connections {
+        Connections {
+            app: self.config.id.clone(),
+            subscriptions: self.hub.subscriptions(),
+            users: self.hub.users.signed_in(),
+        }
+    }
+}

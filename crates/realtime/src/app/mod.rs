@@ -1,0 +1,151 @@
+//! One app: its configuration, its live state, and the policy every caller goes through
+//! (joining and leaving channels, signing in, broadcasting, counts, cache and webhooks).
+//!
+//! Whether the app runs on one node or in a cluster is decided here and nowhere else.
+//! Alone, the hub is the whole truth. In a cluster, the [`Backend`] decides what changed
+//! and carries frames to every node; when it cannot answer, this node's hub stands in so
+//! its own connections go on being served. Callers use the methods: the hub and the
+//! backend are private.
+
+mod inbound;
+mod membership;
+mod shared;
+
+use std::sync::Arc;
+
+use pusher_protocol::ChannelName;
+use pusher_protocol::api::ChannelAttributes;
+
+use crate::cluster::{self, Backend};
+use crate::config::AppConfig;
+use crate::hub::Hub;
+use crate::metrics::Usage;
+use crate::rate::RateLimiter;
+use crate::webhooks::{WebhookEvent, Webhooks};
+
+/// One app: its configuration and its live state.
+#[derive(Debug)]
+pub(crate) struct App {
+    config: Arc<AppConfig>,
+    /// This node's connections.
+    hub: Hub,
+    /// Where state shared with other nodes lives; `None` on a node alone.
+    cluster: Option<Arc<Backend>>,
+    usage: Usage,
+    webhooks: Webhooks,
+    /// The HTTP API rate limit, when the app has one.
+    api_rate: Option<RateLimiter>,
+}
+
+impl App {
+    /// A fresh app; `cluster` is shared by every app of the node.
+    pub(crate) fn new(
+        config: AppConfig,
+        webhooks: Webhooks,
+        cluster: Option<Arc<Backend>>,
+    ) -> Self {
+        Self {
+            api_rate: config.max_api_requests_per_second.map(RateLimiter::per_second),
+            config: Arc::new(config),
+            hub: Hub::default(),
+            cluster,
+            usage: Usage::default(),
+            webhooks,
+        }
+    }
+
+    /// The app's validated configuration.
+    pub(crate) fn config(&self) -> &AppConfig {
+        &self.config
+    }
+
+    /// The app's counters for `/metrics`.
+    pub(crate) fn usage(&self) -> &Usage {
+        &self.usage
+    }
+
+    /// Sends a webhook event if the app has a webhook that wants it.
+    pub(crate) fn webhook(&self, event: WebhookEvent) {
+        self.webhooks.emit(&self.config, event);
+    }
+
+    /// Counts a new connection on this node unless the app is at its quota.
+    pub(crate) fn try_connect(&self) -> bool {
+        self.hub.try_connect(self.config.max_connections)
+    }
+
+    /// Forgets a connection counted by [`App::try_connect`].
+    pub(crate) fn disconnected(&self) {
+        self.hub.disconnect();
+    }
+
+    /// Connections open on this node now.
+    pub(crate) fn connection_count(&self) -> usize {
+        self.hub.connection_count()
+    }
+
+    /// Takes a token from the HTTP API rate limit; `Some(rate)` when none is left.
+    pub(crate) fn api_rate_exceeded(&self) -> Option<u32> {
+        let limiter = self.api_rate.as_ref()?;
+        let rate = self.config.max_api_requests_per_second?;
+        (!limiter.allow()).then_some(rate)
+    }
+
+    /// A channel's attributes on this node alone; `None` when nobody here is subscribed.
+    pub(crate) fn local_attributes(&self, channel: &ChannelName) -> Option<ChannelAttributes> {
+        self.hub.channel(channel)
+    }
+}
+
+/// What a join or a leave changed, as decided by the node or the cluster.
+#[derive(Debug)]
+struct Change {
+    /// Subscribers after the change.
+    count: usize,
+    /// The channel went from empty to occupied, or from occupied to empty.
+    edge: bool,
+    /// The presence user whose first connection joined or whose last one left.
+    member: Option<Arc<str>>,
+    /// How the other subscribers hear about `member`.
+    news: News,
+}
+
+impl Change {
+    /// The change a cluster join made, for `member` when it joined.
+    fn joined(joined: &cluster::Joined, member: Option<&pusher_protocol::Member>) -> Self {
+        Self {
+            count: joined.count,
+            edge: joined.occupied,
+            member: new_member(joined.member_added, member),
+            news: News::Versioned(joined.version),
+        }
+    }
+}
+
+impl From<cluster::Left> for Change {
+    fn from(left: cluster::Left) -> Self {
+        Self {
+            count: left.count,
+            edge: left.count == 0,
+            member: left.member_removed,
+            news: News::Versioned(left.version),
+        }
+    }
+}
+
+/// How a presence change reaches the channel's other subscribers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum News {
+    /// The hub told this node's subscribers under its lock (one node).
+    Told,
+    /// Every node's subscribers, tagged with the cluster's version of the member list, so
+    /// a subscriber whose list already has the change does not hear it twice.
+    Versioned(u64),
+    /// The cluster did not answer: this node's subscribers only.
+    HereOnly,
+}
+
+/// The user id of `member` when the join made it a new member.
+fn new_member(added: bool, member: Option<&pusher_protocol::Member>) -> Option<Arc<str>> {
+    member.filter(|_| added).map(|m| Arc::from(m.user_id.as_str()))
+}
