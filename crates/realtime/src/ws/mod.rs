@@ -1,24 +1,22 @@
-//! The WebSocket endpoint `/app/{key}`: checks the app and protocol, then runs one task per
-//! connection that owns its socket, its session and its single timer.
+//! The WebSocket endpoint `/app/{key}`: one task per connection that owns its socket, its
+//! session and its single timer. A connection goes through three phases: the upgrade and
+//! admission (`upgrade`), the loop that reads the client and writes its queue (`run`),
+//! and the ending: forgetting it, then telling the client why (`Connection::end`).
 
+mod clock;
+mod io;
 mod session;
+mod upgrade;
 
-use std::future::poll_fn;
 use std::pin::pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::ready;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::Router;
+use axum::extract::ws::{Message, WebSocket};
 use axum::routing::get;
-use axum::{Json, Router};
-use futures_util::SinkExt;
-use pusher_protocol::{ErrorCode, PROTOCOL_VERSION, ServerMessage, SocketId};
+use pusher_protocol::{ErrorCode, ServerMessage};
 use tokio::time::{Instant, sleep_until};
 use tokio_util::task::task_tracker::TaskTrackerToken;
 
@@ -26,7 +24,10 @@ use crate::app::App;
 use crate::config::RealtimeConfig;
 use crate::conn::{ConnHandle, Kick};
 use crate::state::AppState;
+use clock::Clock;
+use io::{close_with, flush_replies, read_failed, refuse, send, write_queued};
 use session::{Fatal, Session};
+use upgrade::{Handshake, admit, next_socket_id};
 
 /// Bytes read from a client socket at a time. Client frames are small (a subscribe with a
 /// presence signature is a few hundred bytes) and the buffer grows for a larger one, so an
@@ -36,82 +37,15 @@ const READ_BUFFER: usize = 512;
 /// Outgoing bytes gathered before a write to the socket.
 const WRITE_BUFFER: usize = 4 * 1024;
 
-/// Frames drained from the queue before one flush, so a burst costs one write.
-const FLUSH_BATCH: usize = 64;
-
-/// How long a closing handshake may take before the socket is simply dropped.
-const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
-
 /// What every connection is told when the server stops.
 const SHUTDOWN: Kick =
     Kick { code: ErrorCode::ReconnectImmediately, reason: "Server is restarting" };
 
 /// The WebSocket routes.
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new().route("/app/{key}", get(upgrade)).route("/{*prefixed}", get(prefixed_upgrade))
-}
-
-/// The one query parameter the server reads (`client`, `version` and `flash` are ignored).
-#[derive(Debug, serde::Deserialize)]
-pub(crate) struct ConnectQuery {
-    protocol: Option<String>,
-}
-
-/// What the client asked for in its upgrade request.
-#[derive(Debug)]
-struct Handshake {
-    key: String,
-    protocol: Option<String>,
-    origin: Option<String>,
-}
-
-/// `GET /app/{key}` (also behind a path prefix).
-pub(crate) async fn upgrade(
-    State(state): State<AppState>,
-    Path(key): Path<String>,
-    Query(query): Query<ConnectQuery>,
-    headers: HeaderMap,
-    ws: WebSocketUpgrade,
-) -> Response {
-    let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()).map(str::to_owned);
-    let handshake = Handshake { key, protocol: query.protocol, origin };
-    let config = &state.config;
-    let ws = ws
-        .max_message_size(config.max_frame_bytes)
-        .max_frame_size(config.max_frame_bytes)
-        .read_buffer_size(READ_BUFFER)
-        .write_buffer_size(WRITE_BUFFER);
-    // Boxed: axum's upgrade task keeps what the callback captured for the connection's whole
-    // life, so the callback holds one pointer.
-    let pending = Box::new((state, handshake));
-    ws.on_upgrade(move |socket| {
-        let (state, handshake) = *pending;
-        connection(socket, state, handshake)
-    })
-}
-
-/// Any other GET path: `/{prefix}/app/{key}` is served like `/app/{key}`; another WebSocket
-/// request is upgraded and closed with 4005; anything else is a JSON 404.
-pub(crate) async fn prefixed_upgrade(
-    State(state): State<AppState>,
-    Path(path): Path<String>,
-    query: Query<ConnectQuery>,
-    headers: HeaderMap,
-    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
-) -> Response {
-    let Ok(ws) = ws else {
-        let body = serde_json::json!({ "error": format!("No route for /{path}") });
-        return (StatusCode::NOT_FOUND, Json(body)).into_response();
-    };
-    match path.rsplit_once("/app/") {
-        Some((_, key)) if !key.is_empty() && !key.contains('/') => {
-            upgrade(State(state), Path(key.to_owned()), query, headers, ws).await
-        }
-        _ => ws.on_upgrade(|mut socket| async move {
-            refuse(&mut socket, ErrorCode::PathNotFound, "Path not found; expected /app/{key}")
-                .await;
-        }),
-    }
+    Router::new()
+        .route("/app/{key}", get(upgrade::upgrade))
+        .route("/{*prefixed}", get(upgrade::prefixed_upgrade))
 }
 
 /// The connection's task. Admission is decided when the upgrade completes, before the
@@ -162,6 +96,31 @@ impl Open {
         let session = Session::new(app, handle.clone());
         Self { state, session, handle }
     }
+
+    /// `pusher:connection_established`, the first thing the client hears.
+    fn established(&self) -> String {
+        ServerMessage::ConnectionEstablished {
+            socket_id: self.handle.socket_id(),
+            activity_timeout: self.state.config.activity_timeout,
+        }
+        .to_json()
+    }
+
+    /// The connection's timer, started now.
+    fn clock(&self) -> Clock {
+        let app = self.session.app().config();
+        let sign_in_within = app
+            .require_user_authentication
+            .then(|| Duration::from_secs(app.user_authentication_timeout));
+        Clock::start(Instant::now(), self.state.config.activity_timeout(), sign_in_within)
+    }
+
+    /// Counts frames written to the client.
+    fn wrote(&self, count: u64, bytes: u64) {
+        let usage = self.session.app().usage();
+        usage.messages_out.fetch_add(count, Ordering::Relaxed);
+        usage.bytes_out.fetch_add(bytes, Ordering::Relaxed);
+    }
 }
 
 impl Connection {
@@ -182,58 +141,6 @@ impl Connection {
             Ending::TooLarge => close_with(&mut self.socket, 1009, "Message too large").await,
         }
     }
-}
-
-/// Decides whether a connection may open, counting it against the node's and the app's
-/// quotas.
-fn admit(state: &AppState, handshake: &Handshake) -> Result<Arc<App>, Fatal> {
-    let fatal = |code, message: String| Fatal { code, message };
-    let key = &handshake.key;
-    let app = state
-        .apps
-        .by_key(key)
-        .ok_or_else(|| fatal(ErrorCode::AppNotFound, format!("App key {key} does not exist")))?;
-    if !app.config().enabled {
-        return Err(fatal(ErrorCode::AppDisabled, "Application is disabled".to_owned()));
-    }
-    if !app.config().allows_origin(handshake.origin.as_deref()) {
-        let origin = handshake.origin.as_deref().unwrap_or("(none)");
-        return Err(fatal(ErrorCode::Unauthorized, format!("Origin {origin} is not allowed")));
-    }
-    let protocol = handshake
-        .protocol
-        .as_ref()
-        .ok_or_else(|| fatal(ErrorCode::NoProtocol, "No protocol version given".to_owned()))?;
-    let version: u32 = protocol.parse().map_err(|_| {
-        fatal(ErrorCode::InvalidVersion, format!("Invalid version string {protocol:?}"))
-    })?;
-    if version != PROTOCOL_VERSION {
-        return Err(fatal(
-            ErrorCode::UnsupportedProtocol,
-            format!("Unsupported protocol version {version}"),
-        ));
-    }
-    let limit = state.config.max_connections.unwrap_or(usize::MAX);
-    let node_slot = state
-        .node_connections
-        .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < limit).then_some(n + 1));
-    if node_slot.is_err() {
-        return Err(fatal(ErrorCode::OverCapacity, "Server is over capacity".to_owned()));
-    }
-    if !app.try_connect() {
-        state.node_connections.fetch_sub(1, Ordering::AcqRel);
-        return Err(fatal(
-            ErrorCode::OverConnectionQuota,
-            "Application is over its connection quota".to_owned(),
-        ));
-    }
-    Ok(app.clone())
-}
-
-fn next_socket_id() -> SocketId {
-    static COUNTER: AtomicU64 = AtomicU64::new(1);
-    // The random half keeps ids from different nodes apart; the counter keeps them unique here.
-    SocketId::new(u64::from(rand::random::<u32>()), COUNTER.fetch_add(1, Ordering::Relaxed))
 }
 
 /// How a connection ends, decided before the closing handshake so the hub forgets it at once.
@@ -260,23 +167,13 @@ impl From<Kick> for Ending {
 /// handled in a boxed future, and the write happens outside the `select!` whose output
 /// would otherwise stay alive beside it.
 async fn run(socket: &mut WebSocket, open: &mut Open) -> Ending {
-    let established = ServerMessage::ConnectionEstablished {
-        socket_id: open.handle.socket_id(),
-        activity_timeout: open.state.config.activity_timeout,
-    }
-    .to_json();
-    if send(socket, established).await.is_err() {
+    if send(socket, open.established()).await.is_err() {
         return Ending::Gone;
     }
-    let mut activity = Instant::now() + open.state.config.activity_timeout();
-    let app = open.session.app().config();
-    let mut sign_in_by = app
-        .require_user_authentication
-        .then(|| Instant::now() + Duration::from_secs(app.user_authentication_timeout));
-    let mut timer = pin!(sleep_until(earliest(activity, sign_in_by)));
+    let mut clock = open.clock();
+    let mut timer = pin!(sleep_until(clock.next()));
     // Made once, not on every pass: each new waiter is a lock and a list update.
     let mut stopping = pin!(open.state.shutdown.cancelled());
-    let mut awaiting_pong = false;
     loop {
         let write = tokio::select! {
             biased;
@@ -286,17 +183,14 @@ async fn run(socket: &mut WebSocket, open: &mut Open) -> Ending {
                 if let Err(kick) = open.handle.check_kick() {
                     return kick.into();
                 }
-                activity = Instant::now() + open.state.config.activity_timeout();
-                awaiting_pong = false;
                 // Boxed: messages from the client are rare, and this state would otherwise
                 // widen every idle task.
-                if let Some(ending) = Box::pin(receive(socket, &mut open.session, incoming)).await {
+                clock.heard(Instant::now(), open.state.config.activity_timeout());
+                let received = receive(socket, &mut open.session, &mut clock, incoming);
+                if let Some(ending) = Box::pin(received).await {
                     return ending;
                 }
-                if open.session.signed_in() {
-                    sign_in_by = None;
-                }
-                timer.as_mut().reset(earliest(activity, sign_in_by));
+                timer.as_mut().reset(clock.next());
                 false
             }
             queued = open.handle.queued() => match queued {
@@ -304,23 +198,14 @@ async fn run(socket: &mut WebSocket, open: &mut Open) -> Ending {
                 Err(kick) => return kick.into(),
             },
             () = &mut timer => {
-                let now = Instant::now();
-                if sign_in_by.is_some_and(|deadline| deadline <= now) {
-                    let message = "Connection did not sign in in time".to_owned();
-                    return Ending::Refuse(ErrorCode::Unauthorized, message);
+                let ping = match clock.fired(Instant::now(), open.state.config.pong_timeout()) {
+                    Ok(ping) => ping,
+                    Err(ending) => return ending,
+                };
+                if ping && send(socket, ServerMessage::Ping.to_json()).await.is_err() {
+                    return Ending::Gone;
                 }
-                if activity <= now {
-                    if awaiting_pong {
-                        let message = "Pong reply not received".to_owned();
-                        return Ending::Refuse(ErrorCode::PongNotReceived, message);
-                    }
-                    awaiting_pong = true;
-                    activity = now + open.state.config.pong_timeout();
-                    if send(socket, ServerMessage::Ping.to_json()).await.is_err() {
-                        return Ending::Gone;
-                    }
-                }
-                timer.as_mut().reset(earliest(activity, sign_in_by));
+                timer.as_mut().reset(clock.next());
                 false
             }
         };
@@ -336,22 +221,13 @@ async fn run(socket: &mut WebSocket, open: &mut Open) -> Ending {
         tokio::select! {
             biased;
             written = write_queued(socket, &open.handle) => match written {
-                Ok((count, bytes)) => {
-                    let usage = open.session.app().usage();
-                    usage.messages_out.fetch_add(count, Ordering::Relaxed);
-                    usage.bytes_out.fetch_add(bytes, Ordering::Relaxed);
-                }
+                Ok((count, bytes)) => open.wrote(count, bytes),
                 Err(_) => return Ending::Gone,
             },
             kick = open.handle.kicked() => return kick.into(),
             () = &mut stopping => return Box::pin(shutdown(&open.state.config)).await,
         }
     }
-}
-
-/// The one timer serves both the activity check and the sign-in deadline.
-fn earliest(activity: Instant, sign_in_by: Option<Instant>) -> Instant {
-    sign_in_by.map_or(activity, |deadline| deadline.min(activity))
 }
 
 /// Waits a random part of the jitter window, so clients do not all reconnect at once.
@@ -367,6 +243,7 @@ async fn shutdown(config: &RealtimeConfig) -> Ending {
 async fn receive(
     socket: &mut WebSocket,
     session: &mut Session,
+    clock: &mut Clock,
     incoming: Option<Result<Message, axum::Error>>,
 ) -> Option<Ending> {
     let text = match incoming {
@@ -392,83 +269,10 @@ async fn receive(
     if flush_replies(socket, session).await.is_err() {
         return Some(Ending::Gone);
     }
+    if session.signed_in() {
+        clock.signed_in();
+    }
     result.err().map(|fatal| Ending::Refuse(fatal.code, fatal.message))
-}
-
-/// Sends one message and flushes. Written against the `Sink` methods rather than with
-/// `SinkExt::send`, whose future is twice the size, because this runs inside every
-/// connection's task.
-async fn send(socket: &mut WebSocket, text: String) -> Result<(), axum::Error> {
-    let mut message = Some(Message::Text(Utf8Bytes::from(text)));
-    poll_fn(|cx| {
-        if message.is_some() {
-            ready!(socket.poll_ready_unpin(cx))?;
-        }
-        if let Some(message) = message.take() {
-            socket.start_send_unpin(message)?;
-        }
-        socket.poll_flush_unpin(cx)
-    })
-    .await
-}
-
-async fn flush_replies(socket: &mut WebSocket, session: &mut Session) -> Result<(), axum::Error> {
-    if session.replies.is_empty() {
-        return Ok(());
-    }
-    // Taken, not drained, so an idle connection keeps no reply buffer.
-    for reply in std::mem::take(&mut session.replies) {
-        socket.feed(Message::Text(Utf8Bytes::from(reply))).await?;
-    }
-    socket.flush().await
-}
-
-/// Writes up to `FLUSH_BATCH` queued frames and flushes once. Returns how many frames and
-/// bytes went out. A frame leaves the queue only when the socket takes it, and, like `send`,
-/// the state is two counts rather than `SinkExt` futures.
-async fn write_queued(
-    socket: &mut WebSocket,
-    handle: &ConnHandle,
-) -> Result<(u64, u64), axum::Error> {
-    let (mut count, mut bytes) = (0, 0);
-    poll_fn(|cx| {
-        while count < FLUSH_BATCH as u64 {
-            ready!(socket.poll_ready_unpin(cx))?;
-            let Some(frame) = handle.pop() else { break };
-            count += 1;
-            bytes += frame.len() as u64;
-            socket.start_send_unpin(Message::Text(frame))?;
-        }
-        socket.poll_flush_unpin(cx)
-    })
-    .await?;
-    Ok((count, bytes))
-}
-
-/// Sends `pusher:error` with the code, then closes with the same code.
-async fn refuse(socket: &mut WebSocket, code: ErrorCode, message: &str) {
-    let error = ServerMessage::Error { code: Some(code), message, channel: None };
-    let sent = tokio::time::timeout(CLOSE_TIMEOUT, send(socket, error.to_json())).await;
-    if matches!(sent, Ok(Ok(()))) {
-        close_with(socket, code.code(), message).await;
-    }
-}
-
-/// Sends a close frame; a client that does not read within the timeout is just dropped.
-async fn close_with(socket: &mut WebSocket, code: u16, reason: &str) {
-    // Close reasons are limited to 123 bytes by the WebSocket protocol.
-    let reason: String = reason.chars().take(100).collect();
-    let frame = CloseFrame { code, reason: Utf8Bytes::from(reason) };
-    let _ = tokio::time::timeout(CLOSE_TIMEOUT, socket.send(Message::Close(Some(frame)))).await;
-}
-
-fn read_failed(error: &axum::Error) -> Ending {
-    tracing::debug!(%error, "websocket read failed");
-    // Only a message over the size limit is worth telling the client about.
-    let too_large = std::error::Error::source(error)
-        .and_then(|e| e.downcast_ref::<tokio_tungstenite::tungstenite::Error>())
-        .is_some_and(|e| matches!(e, tokio_tungstenite::tungstenite::Error::Capacity(_)));
-    if too_large { Ending::TooLarge } else { Ending::Gone }
 }
 
 #[cfg(test)]
