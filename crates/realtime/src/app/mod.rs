@@ -19,6 +19,7 @@ use pusher_protocol::api::ChannelAttributes;
 use crate::cluster::{self, Backend};
 use crate::config::AppConfig;
 use crate::hub::Hub;
+pub(crate) use crate::hub::JoinRefused;
 use crate::metrics::Usage;
 use crate::rate::RateLimiter;
 use crate::webhooks::{WebhookEvent, Webhooks};

@@ -13,9 +13,8 @@ use pusher_protocol::{
     SocketId, Subscribe, SubscribeRefused, UserData, WatchlistChange, WatchlistEvent,
 };
 
-use crate::app::App;
+use crate::app::{App, JoinRefused};
 use crate::conn::{ConnHandle, frame};
-use crate::hub::JoinRefused;
 use crate::small_map::SmallMap;
 use crate::webhooks::WebhookEvent;
 
