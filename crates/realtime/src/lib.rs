@@ -1,17 +1,19 @@
 //! The Pusher-compatible realtime server as a library.
 //!
 //! # Layout
-//! From the bottom up; a module uses only the ones above it in this list.
+//! From the bottom up; a module uses only modules listed before it.
 //! - [`config`]: apps, limits and switches, validated at start-up; `limits`: the fixed ones.
+//! - `small_map`, `rate`: a map that is a short vector while small; a token bucket.
 //! - `conn`: the handle to a connection: a bounded queue of pre-serialised frames and a kick.
+//! - `metrics`: Prometheus counters.
 //! - `hub`: one app's channels, presence members, signed-in users and cache on this node.
 //! - `webhooks`: signed webhook delivery with delays, batching and retries.
-//! - `metrics`: Prometheus counters.
+//! - `tls`: the TLS listener.
 //! - `cluster`: the seam to the other nodes: the traits an app calls (pub/sub, presence,
-//!   users, cache) and the handler the backend tells this node through; `cluster::redis`
-//!   implements them. It knows nothing of apps.
+//!   users, cache) with their guarantees, and the handler the backend tells this node
+//!   through; `cluster::redis` implements them. It knows nothing of apps.
 //! - `app`: one app and its policy: join, leave, sign in, broadcast, counts, cache; on one
-//!   node or through the cluster, degrading to this node's view when the cluster is away.
+//!   node or through the cluster, falling back on this node's view while the cluster is away.
 //! - `apps`: the apps served, by key and id; the cluster's handler on this node.
 //! - [`trigger`]: the rules of publishing, shared by the HTTP API and the in-process [`Publisher`].
 //! - `state`: what every request handler shares.

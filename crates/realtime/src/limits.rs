@@ -1,5 +1,5 @@
 //! Fixed limits of the server that several modules share; the configurable ones live in
-//! [`crate::config`], the protocol's own in `pusher_protocol::limits`.
+//! `config`, the protocol's own in `pusher_protocol::limits`.
 
 use std::time::Duration;
 
