@@ -1,9 +1,11 @@
-//! The command line. Values are parsed here and validated by [`crate::config`].
+//! The command line. Values are read here and become the top layer of
+//! [`crate::config`] as [`Flags`].
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::config::Flags;
 use crate::listen::ListenArgs;
 use crate::trigger::TriggerArgs;
 
@@ -126,4 +128,36 @@ pub struct TlsArgs {
     /// PEM private key of --tls-cert [env: PAYBELL_TLS_KEY].
     #[arg(long, value_name = "FILE")]
     pub tls_key: Option<PathBuf>,
+}
+
+impl ServeArgs {
+    /// The flags that override configuration.
+    pub fn flags(&self) -> Flags {
+        Flags {
+            realtime_addr: self.realtime_addr.clone(),
+            tls_cert: self.tls.tls_cert.clone(),
+            tls_key: self.tls.tls_key.clone(),
+            http_addr: self.http_addr.clone(),
+            data_dir: self.data.data_dir.clone(),
+        }
+    }
+}
+
+impl DataArgs {
+    /// The flags that override configuration.
+    pub fn flags(&self) -> Flags {
+        Flags { data_dir: self.data_dir.clone(), ..Flags::default() }
+    }
+}
+
+impl RealtimeArgs {
+    /// The flags that override configuration.
+    pub fn flags(&self) -> Flags {
+        Flags {
+            realtime_addr: self.addr.clone(),
+            tls_cert: self.tls.tls_cert.clone(),
+            tls_key: self.tls.tls_key.clone(),
+            ..Flags::default()
+        }
+    }
 }

@@ -9,9 +9,7 @@ use anyhow::Context as _;
 use invoicing::domain::ChannelNames;
 use invoicing::durable::NodeId;
 use invoicing::sink::PusherSink;
-use invoicing::{
-    Application, BrowserEndpoint, DatabaseUrl, EventSink, RealtimeAccess, Settings, WsHost,
-};
+use invoicing::{Application, BrowserEndpoint, EventSink, RealtimeAccess, WsHost};
 use pusher_client::{Endpoint, PusherClient, Target};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -25,11 +23,11 @@ use crate::{demo, web};
 /// # Errors
 /// A listener that cannot bind, a database that cannot be opened, a server failure.
 pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
-    let http_addr = config.serve.http_addr;
+    let http_addr = config.serve().http_addr();
     let http = TcpListener::bind(http_addr)
         .await
         .with_context(|| format!("binding the web address {http_addr}"))?;
-    let (sink, realtime, mut access) = match &config.serve.pusher {
+    let (sink, realtime, mut access) = match config.serve().pusher() {
         Some(remote) => {
             let client = PusherClient::new(remote.target.clone())?;
             (Arc::new(PusherSink::new(client)) as Arc<dyn EventSink>, None, remote_access(remote))
@@ -40,23 +38,23 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
             (sink, Some(server), access)
         }
     };
-    if let Some(public) = &config.serve.public_ws {
+    if let Some(public) = config.serve().public_ws() {
         access.browser.ws_host = WsHost::Fixed(public.host.clone());
         access.browser.ws_port = public.port;
         access.browser.force_tls = public.tls;
     }
-    let settings = settings(&config, config.serve.database_url.clone(), access);
+    let settings = config.serve().settings(access);
     let app = Application::build(settings, http, sink)
         .await
         .context("starting the web application")?
-        .with_node(node_id(&config.serve.data_dir))
+        .with_node(node_id(config.serve().data_dir()))
         .with_fallback(web::router());
-    let channels = ChannelNames { private: config.serve.private_channels };
+    let channels = ChannelNames { private: config.serve().private_channels() };
     let demo_invoices =
         if with_demo { Some(demo::seed(app.store(), channels).await?) } else { None };
 
     println!("paybell web listening on http://{}", app.local_addr()?);
-    match (&realtime, &config.serve.pusher) {
+    match (&realtime, config.serve().pusher()) {
         (Some(server), _) => println!("paybell realtime listening on {}", server.local_addr()?),
         (None, Some(remote)) => println!(
             "paybell realtime: publishing to {} (remote)",
@@ -92,16 +90,16 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
 async fn built_in(
     config: &Config,
 ) -> anyhow::Result<(realtime::Server, Arc<dyn EventSink>, RealtimeAccess)> {
-    let addr = config.realtime_addr;
+    let addr = config.realtime_addr();
     let listener = TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding the realtime address {addr}"))?;
-    let app = config.realtime.apps.first().context("no realtime app is configured")?.clone();
-    let server = realtime::Server::build(config.realtime.clone(), listener)?;
+    let app = config.realtime().apps.first().context("no realtime app is configured")?.clone();
+    let server = realtime::Server::build(config.realtime().clone(), listener)?;
     let bound = server.local_addr()?;
     let sink = Arc::new(BuiltInSink::new(server.publisher(), app.id.clone()));
     // With a certificate the realtime port speaks only wss://, so browsers must be told so.
-    let tls = config.realtime.tls_cert.is_some();
+    let tls = config.realtime().tls.is_some();
     let target = Target::new(&app.id, &app.key, app.secret.clone())?.with_endpoint(Endpoint::host(
         &browser_host(bound),
         bound.port(),
@@ -151,13 +149,6 @@ fn remote_access(remote: &RemotePusher) -> RealtimeAccess {
         },
     };
     RealtimeAccess { signer: remote.target.clone(), browser }
-}
-
-fn settings(config: &Config, database_url: DatabaseUrl, realtime: RealtimeAccess) -> Settings {
-    let mut settings = Settings::new(database_url, realtime);
-    settings.public_url = config.serve.public_url.clone();
-    settings.private_channels = config.serve.private_channels;
-    settings
 }
 
 fn print_demo(public_url: &url::Url, invoices: &[invoicing::domain::Invoice]) {

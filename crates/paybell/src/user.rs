@@ -12,9 +12,9 @@ use crate::config::ServeConfig;
 /// # Errors
 /// When it cannot be opened or migrated.
 pub async fn open_store(config: &ServeConfig) -> anyhow::Result<Store> {
-    let store = Store::connect(config.database_url.expose())
+    let store = Store::connect(config.database_url().expose())
         .await
-        .with_context(|| format!("opening the database {:?}", config.database_url))?;
+        .with_context(|| format!("opening the database {:?}", config.database_url()))?;
     store.migrate().await.context("migrating the database")?;
     Ok(store)
 }

@@ -2,7 +2,7 @@
 //!
 //! # Layout
 //! From the bottom up; a module uses only modules listed before it.
-//! - [`config`]: apps, limits and switches, validated at start-up; `limits`: the fixed ones.
+//! - [`config`]: apps, limits and switches as typed values; `limits`: the fixed ones.
 //! - `small_map`, `rate`: a map that is a short vector while small; a token bucket.
 //! - `conn`: the handle to a connection: a bounded queue of pre-serialised frames and a kick.
 //! - `metrics`: Prometheus counters.
@@ -42,6 +42,9 @@ mod webhooks;
 mod ws;
 
 pub use cluster::ClusterError;
-pub use config::{AppConfig, ConfigError, RealtimeConfig, Secret, WebhookConfig, WebhookKind};
+pub use config::{
+    AppConfig, RealtimeConfig, RedisConfig, Secret, TlsFiles, WebhookConfig, WebhookKind,
+};
 pub use server::{Server, ServerError};
+pub use tls::TlsError;
 pub use trigger::{Publisher, TriggerError};

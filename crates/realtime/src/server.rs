@@ -15,7 +15,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::apps::Apps;
 use crate::cluster::{Backend, ClusterError};
-use crate::config::{ConfigError, RealtimeConfig};
+use crate::config::RealtimeConfig;
 use crate::limits::COUNT_INTERVAL;
 use crate::metrics::Metrics;
 use crate::state::AppState;
@@ -29,9 +29,9 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
-    /// The configuration is invalid.
+    /// The TLS certificate or key cannot be used.
     #[error(transparent)]
-    Config(#[from] ConfigError),
+    Tls(#[from] tls::TlsError),
     /// The listener failed.
     #[error("realtime listener: {0}")]
     Io(#[from] std::io::Error),
@@ -60,25 +60,18 @@ impl std::fmt::Debug for Server {
 }
 
 impl Server {
-    /// Validates the configuration and takes a bound listener.
+    /// Takes the configuration and a bound listener.
     ///
     /// # Errors
-    /// [`ServerError::Config`] naming the bad key.
+    /// [`ServerError::Tls`] when the certificate files cannot be read or do not match,
+    /// [`ServerError::Redis`] when the Redis client cannot be set up.
     pub fn build(config: RealtimeConfig, listener: TcpListener) -> Result<Self, ServerError> {
-        config.validate()?;
-        let tls = match (&config.tls_cert, &config.tls_key) {
-            (Some(cert), Some(key)) => Some(tls::acceptor(cert, key)?),
-            _ => None,
-        };
+        let tls = config.tls.as_ref().map(tls::acceptor).transpose()?;
         let metrics = Metrics::default();
         let (webhooks, webhook_jobs) = Webhooks::new(metrics.clone());
-        let cluster = match &config.redis_url {
+        let cluster = match &config.redis {
             None => None,
-            Some(url) => {
-                let lease = Duration::from_secs(config.redis_node_lease_secs);
-                let redis = Backend::new(url, &config.redis_prefix, lease, metrics.clone())?;
-                Some(Arc::new(redis))
-            }
+            Some(redis) => Some(Arc::new(Backend::new(redis, metrics.clone())?)),
         };
         let state = AppState {
             apps: Apps::new(&config.apps, &webhooks, cluster.as_ref()),
@@ -111,7 +104,7 @@ impl Server {
 
     /// Serves until `signal` completes, then stops in order: `/ready` turns 503 and no new
     /// connection is accepted; every client is told to reconnect elsewhere (4200, spread over
-    /// `shutdown_jitter_ms`); HTTP requests finish; connections get up to 10 s to close;
+    /// `shutdown_jitter`); HTTP requests finish; connections get up to 10 s to close;
     /// webhooks still held back are sent and given 5 s to be delivered.
     ///
     /// # Errors
@@ -132,7 +125,7 @@ impl Server {
         tokio::spawn(send_changed_counts(state.apps.clone(), state.shutdown.clone()));
         let draining = state.shutdown.clone();
         let stop_accepting = CancellationToken::new();
-        let jitter = Duration::from_millis(state.config.shutdown_jitter_ms);
+        let jitter = state.config.shutdown_jitter;
         let stop = stop_accepting.clone();
         tokio::spawn(async move {
             signal.await;

@@ -3,7 +3,6 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,37 +15,43 @@ use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio_rustls::server::TlsStream;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::ConfigError;
+use crate::config::TlsFiles;
 
 /// How long a client gets to finish its TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Handshaken connections waiting for the server to take them.
 const READY_QUEUE: usize = 128;
 
+/// A certificate or key file that cannot be used; the message names its configuration key.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    /// The certificate chain cannot be read, or holds no certificate.
+    #[error("invalid configuration: realtime.tls_cert: {0}")]
+    Cert(String),
+    /// The key cannot be read, or does not match the certificate.
+    #[error("invalid configuration: realtime.tls_key: {0}")]
+    Key(String),
+}
+
 /// Reads a PEM certificate chain and private key into a TLS acceptor.
 ///
 /// # Errors
-/// [`ConfigError`] naming `realtime.tls_cert` or `realtime.tls_key` when a file is unreadable
-/// or does not hold what it should.
-pub(crate) fn acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, ConfigError> {
+/// [`TlsError`] when a file is unreadable or does not hold what it should.
+pub(crate) fn acceptor(files: &TlsFiles) -> Result<TlsAcceptor, TlsError> {
+    let (cert, key) = (&files.cert, &files.key);
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
         .and_then(Iterator::collect)
-        .map_err(|e| ConfigError::new("realtime.tls_cert", format!("{}: {e}", cert.display())))?;
+        .map_err(|e| TlsError::Cert(format!("{}: {e}", cert.display())))?;
     if certs.is_empty() {
-        return Err(ConfigError::new(
-            "realtime.tls_cert",
-            format!("{}: no certificate found", cert.display()),
-        ));
+        return Err(TlsError::Cert(format!("{}: no certificate found", cert.display())));
     }
     let key = PrivateKeyDer::from_pem_file(key)
-        .map_err(|e| ConfigError::new("realtime.tls_key", format!("{}: {e}", key.display())))?;
+        .map_err(|e| TlsError::Key(format!("{}: {e}", key.display())))?;
     let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
     let config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .and_then(|b| b.with_no_client_auth().with_single_cert(certs, key))
-        .map_err(|e| {
-            ConfigError::new("realtime.tls_key", format!("does not match the certificate: {e}"))
-        })?;
+        .map_err(|e| TlsError::Key(format!("does not match the certificate: {e}")))?;
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 

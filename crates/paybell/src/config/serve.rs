@@ -1,13 +1,15 @@
-//! The `[http]` and `[pusher]` parts of the configuration: what `paybell serve`, `paybell
-//! user add` and `paybell migrate` need beyond the realtime server.
+//! The `[http]` and `[pusher]` parts of the configuration, parsed and checked: what
+//! `paybell serve`, `paybell user add` and `paybell migrate` need beyond the realtime server.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use invoicing::DatabaseUrl;
+use invoicing::{DatabaseUrl, RealtimeAccess, Settings};
 use pusher_client::{Endpoint, Secret, Target, TargetError};
-use realtime::ConfigError;
 use url::Url;
+
+use super::ConfigError;
+use super::raw::{RawHttp, RawPusher};
 
 /// Where the web app and API listen unless told otherwise.
 pub const DEFAULT_HTTP_ADDR: &str = "0.0.0.0:8080";
@@ -18,59 +20,62 @@ pub const DEFAULT_DATA_DIR: &str = "./paybell-data";
 /// The SQLite file inside the data directory.
 pub const DATABASE_FILE: &str = "paybell.db";
 
-/// Flags of `paybell serve` (and `--data-dir` of `user add` / `migrate`).
-#[derive(Debug, Clone, Default)]
-pub struct HttpFlags {
-    /// `--http-addr`.
-    pub http_addr: Option<String>,
-    /// `--data-dir`.
-    pub data_dir: Option<PathBuf>,
-}
-
-/// The `[http]` section.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct HttpFile {
-    addr: Option<String>,
-    data_dir: Option<PathBuf>,
-    database_url: Option<String>,
-    public_url: Option<String>,
-    public_ws_url: Option<String>,
-    private_channels: Option<bool>,
-}
-
-/// The `[pusher]` section: a remote publishing target.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct PusherFile {
-    #[serde(default, deserialize_with = "string_or_number")]
-    app_id: Option<String>,
-    key: Option<String>,
-    secret: Option<String>,
-    cluster: Option<String>,
-    host: Option<String>,
-    port: Option<u16>,
-    use_tls: Option<bool>,
-}
-
-/// The web side, validated.
+/// The web side, parsed and checked.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
+    http_addr: SocketAddr,
+    data_dir: PathBuf,
+    database_url: DatabaseUrl,
+    public_url: Option<Url>,
+    public_ws: Option<PublicWs>,
+    private_channels: bool,
+    pusher: Option<RemotePusher>,
+}
+
+impl ServeConfig {
     /// Where the web app and REST API listen.
-    pub http_addr: SocketAddr,
+    pub fn http_addr(&self) -> SocketAddr {
+        self.http_addr
+    }
+
     /// Where data lives.
-    pub data_dir: PathBuf,
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
     /// `DATABASE_URL`, or the SQLite file in the data directory.
-    pub database_url: DatabaseUrl,
+    pub fn database_url(&self) -> &DatabaseUrl {
+        &self.database_url
+    }
+
     /// Base of payment links; `None` derives it from the bound address.
-    pub public_url: Option<Url>,
+    pub fn public_url(&self) -> Option<&Url> {
+        self.public_url.as_ref()
+    }
+
     /// Where browsers reach the realtime server (`ws://` or `wss://` host and port), when
     /// that is not where it listens: behind a load balancer or TLS proxy.
-    pub public_ws: Option<PublicWs>,
+    pub fn public_ws(&self) -> Option<&PublicWs> {
+        self.public_ws.as_ref()
+    }
+
     /// `private-` channels authorised by `POST /pusher/auth`.
-    pub private_channels: bool,
+    pub fn private_channels(&self) -> bool {
+        self.private_channels
+    }
+
     /// A remote Pusher-compatible server to publish to; `None` is the built-in one.
-    pub pusher: Option<RemotePusher>,
+    pub fn pusher(&self) -> Option<&RemotePusher> {
+        self.pusher.as_ref()
+    }
+
+    /// What the invoicing backend needs, once the realtime server browsers use is known.
+    pub fn settings(&self, realtime: RealtimeAccess) -> Settings {
+        let mut settings = Settings::new(self.database_url.clone(), realtime);
+        settings.public_url = self.public_url.clone();
+        settings.private_channels = self.private_channels;
+        settings
+    }
 }
 
 /// The realtime endpoint browsers are told to use.
@@ -93,79 +98,27 @@ pub struct RemotePusher {
     pub cluster: Option<String>,
 }
 
-/// Reads one layer: flag, then environment, then file.
-struct Layer<'a> {
-    env: &'a dyn Fn(&str) -> Option<String>,
-}
-
-impl Layer<'_> {
-    fn text(&self, flag: Option<String>, env: &str, file: Option<String>) -> Option<String> {
-        flag.or_else(|| (self.env)(env)).or(file)
-    }
-
-    fn boolean(
-        &self,
-        key: &str,
-        env: &str,
-        file: Option<bool>,
-    ) -> Result<Option<bool>, ConfigError> {
-        match (self.env)(env) {
-            Some(text) => parse_bool(&text).map(Some).ok_or_else(|| {
-                ConfigError::new(format!("{key} ({env})"), format!("{text:?} is not true or false"))
-            }),
-            None => Ok(file),
-        }
-    }
-}
-
-fn parse_bool(text: &str) -> Option<bool> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Some(true),
-        "0" | "false" | "no" | "off" => Some(false),
-        _ => None,
-    }
-}
-
-/// Layers flags, environment and file for the web side.
-pub(crate) fn load(
-    flags: HttpFlags,
-    http: HttpFile,
-    pusher: PusherFile,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<ServeConfig, ConfigError> {
-    let layer = Layer { env };
-    let addr = layer
-        .text(flags.http_addr, "PAYBELL_HTTP_ADDR", http.addr)
-        .unwrap_or_else(|| DEFAULT_HTTP_ADDR.to_owned());
+/// Parses and checks the web side.
+///
+/// # Errors
+/// [`ConfigError`] naming the first bad key.
+pub(crate) fn parse(http: RawHttp, pusher: RawPusher) -> Result<ServeConfig, ConfigError> {
+    let addr = http.addr.unwrap_or_else(|| DEFAULT_HTTP_ADDR.to_owned());
     let http_addr = addr.parse().map_err(|_| {
         ConfigError::new(
             "http.addr (PAYBELL_HTTP_ADDR, --http-addr)",
             format!("{addr:?} is not HOST:PORT"),
         )
     })?;
-    let data_dir = flags
-        .data_dir
-        .or_else(|| env("PAYBELL_DATA_DIR").map(PathBuf::from))
-        .or(http.data_dir)
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
-    let database_url = match layer.text(None, "DATABASE_URL", http.database_url) {
+    let data_dir = http.data_dir.unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+    let database_url = match http.database_url {
         Some(url) => database_url(&url)?,
-        None => {
-            DatabaseUrl::new(invoicing::store::sqlite::url_for_file(&data_dir.join(DATABASE_FILE)))
-        }
+        None => DatabaseUrl::new(invoicing::store::sqlite::url_for_file(&database_file(&data_dir))),
     };
-    let public_url = layer
-        .text(None, "PAYBELL_PUBLIC_URL", http.public_url)
-        .map(|text| public_url(&text))
-        .transpose()?;
-    let public_ws = layer
-        .text(None, "PAYBELL_PUBLIC_WS_URL", http.public_ws_url)
-        .map(|text| public_ws(&text))
-        .transpose()?;
-    let private_channels = layer
-        .boolean("http.private_channels", "PAYBELL_PRIVATE_CHANNELS", http.private_channels)?
-        .unwrap_or(false);
-    let pusher = remote_pusher(&layer, pusher)?;
+    let public_url = http.public_url.map(|text| public_url(&text)).transpose()?;
+    let public_ws = http.public_ws_url.map(|text| public_ws(&text)).transpose()?;
+    let private_channels = http.private_channels.unwrap_or(false);
+    let pusher = remote_pusher(pusher)?;
     Ok(ServeConfig {
         http_addr,
         data_dir,
@@ -214,19 +167,8 @@ fn public_ws(text: &str) -> Result<PublicWs, ConfigError> {
     Ok(PublicWs { host: host.to_owned(), port, tls })
 }
 
-fn remote_pusher(layer: &Layer<'_>, file: PusherFile) -> Result<Option<RemotePusher>, ConfigError> {
-    let app_id = layer.text(None, "PUSHER_APP_ID", file.app_id);
-    let key = layer.text(None, "PUSHER_KEY", file.key);
-    let secret = layer.text(None, "PUSHER_SECRET", file.secret);
-    let cluster = layer.text(None, "PUSHER_CLUSTER", file.cluster);
-    let host = layer.text(None, "PUSHER_HOST", file.host);
-    let port = match (layer.env)("PUSHER_PORT") {
-        Some(text) => Some(text.trim().parse::<u16>().map_err(|_| {
-            ConfigError::new("pusher.port (PUSHER_PORT)", format!("{text:?} is not a port"))
-        })?),
-        None => file.port,
-    };
-    let tls = layer.boolean("pusher.use_tls", "PUSHER_USE_TLS", file.use_tls)?;
+fn remote_pusher(raw: RawPusher) -> Result<Option<RemotePusher>, ConfigError> {
+    let RawPusher { app_id, key, secret, cluster, host, port, use_tls: tls } = raw;
     let any_set = app_id.is_some()
         || key.is_some()
         || secret.is_some()
@@ -269,20 +211,6 @@ fn remote_pusher(layer: &Layer<'_>, file: PusherFile) -> Result<Option<RemotePus
         }
     };
     Ok(Some(RemotePusher { target: target.with_endpoint(endpoint), cluster }))
-}
-
-fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    use serde::Deserialize as _;
-    #[derive(serde::Deserialize)]
-    #[serde(untagged)]
-    enum Id {
-        Text(String),
-        Number(u64),
-    }
-    Ok(Option::<Id>::deserialize(d)?.map(|id| match id {
-        Id::Text(text) => text,
-        Id::Number(n) => n.to_string(),
-    }))
 }
 
 /// The SQLite file of a data directory (for messages).

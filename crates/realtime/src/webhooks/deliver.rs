@@ -55,7 +55,7 @@ async fn attempt_once(
     body: &str,
     signature: &str,
 ) -> Result<(), String> {
-    let mut request = http.post(&hook.url).timeout(ATTEMPT_TIMEOUT);
+    let mut request = http.post(hook.url.clone()).timeout(ATTEMPT_TIMEOUT);
     // Custom headers first, so the signature headers always win.
     for (name, value) in &hook.headers {
         request = request.header(name, value);

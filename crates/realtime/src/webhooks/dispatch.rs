@@ -136,7 +136,7 @@ impl Dispatcher {
                 continue;
             }
             let event = job.event.to_json();
-            if hook.batch_ms == 0 {
+            if hook.batch.is_zero() {
                 self.send(job.app.clone(), index, vec![event]);
                 continue;
             }
@@ -146,7 +146,7 @@ impl Dispatcher {
                     app: job.app.clone(),
                     hook: index,
                     events: Vec::new(),
-                    due: now + Duration::from_millis(hook.batch_ms),
+                    due: now + hook.batch,
                 })
                 .events
                 .push(event);

@@ -101,7 +101,7 @@ impl Open {
     fn established(&self) -> String {
         ServerMessage::ConnectionEstablished {
             socket_id: self.handle.socket_id(),
-            activity_timeout: self.state.config.activity_timeout,
+            activity_timeout: self.state.config.activity_timeout.as_secs(),
         }
         .to_json()
     }
@@ -109,10 +109,9 @@ impl Open {
     /// The connection's timer, started now.
     fn clock(&self) -> Clock {
         let app = self.session.app().config();
-        let sign_in_within = app
-            .require_user_authentication
-            .then(|| Duration::from_secs(app.user_authentication_timeout));
-        Clock::start(Instant::now(), self.state.config.activity_timeout(), sign_in_within)
+        let sign_in_within =
+            app.require_user_authentication.then_some(app.user_authentication_timeout);
+        Clock::start(Instant::now(), self.state.config.activity_timeout, sign_in_within)
     }
 
     /// Counts frames written to the client.
@@ -185,7 +184,7 @@ async fn run(socket: &mut WebSocket, open: &mut Open) -> Ending {
                 }
                 // Boxed: messages from the client are rare, and this state would otherwise
                 // widen every idle task.
-                clock.heard(Instant::now(), open.state.config.activity_timeout());
+                clock.heard(Instant::now(), open.state.config.activity_timeout);
                 let received = receive(socket, &mut open.session, &mut clock, incoming);
                 if let Some(ending) = Box::pin(received).await {
                     return ending;
@@ -198,7 +197,7 @@ async fn run(socket: &mut WebSocket, open: &mut Open) -> Ending {
                 Err(kick) => return kick.into(),
             },
             () = &mut timer => {
-                let ping = match clock.fired(Instant::now(), open.state.config.pong_timeout()) {
+                let ping = match clock.fired(Instant::now(), open.state.config.pong_timeout) {
                     Ok(ping) => ping,
                     Err(ending) => return ending,
                 };
@@ -232,9 +231,8 @@ async fn run(socket: &mut WebSocket, open: &mut Open) -> Ending {
 
 /// Waits a random part of the jitter window, so clients do not all reconnect at once.
 async fn shutdown(config: &RealtimeConfig) -> Ending {
-    if config.shutdown_jitter_ms > 0 {
-        let delay = rand::random_range(0..config.shutdown_jitter_ms);
-        tokio::time::sleep(Duration::from_millis(delay)).await;
+    if !config.shutdown_jitter.is_zero() {
+        tokio::time::sleep(rand::random_range(Duration::ZERO..config.shutdown_jitter)).await;
     }
     SHUTDOWN.into()
 }

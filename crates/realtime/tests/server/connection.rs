@@ -141,8 +141,8 @@ async fn raw_client_with_one_second_pings(
 ) {
     let config = RealtimeConfig {
         apps: vec![app()],
-        activity_timeout: 1,
-        pong_timeout: 1,
+        activity_timeout: Duration::from_secs(1),
+        pong_timeout: Duration::from_secs(1),
         ..RealtimeConfig::default()
     };
     let server = helpers::spawn_with(backend, config).await;

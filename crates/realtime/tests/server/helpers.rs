@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use pusher_client::{Connection, Endpoint, Frame, PusherClient, Secret, Target};
-use realtime::{AppConfig, RealtimeConfig, Server};
+use realtime::{AppConfig, RealtimeConfig, RedisConfig, Server};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
@@ -38,9 +38,8 @@ pub(crate) enum Backend {
 impl Backend {
     /// Points `config` at this backend, unless the test chose a Redis itself.
     pub(crate) fn configure(self, config: &mut RealtimeConfig) {
-        if self == Self::Redis && config.redis_url.is_none() {
-            config.redis_url = Some(redis_url());
-            config.redis_prefix = redis_prefix();
+        if self == Self::Redis && config.redis.is_none() {
+            config.redis = Some(redis_config(&redis_url(), &redis_prefix()));
         }
     }
 }
@@ -70,6 +69,11 @@ pub(crate) async fn spawn(backend: Backend, apps: Vec<AppConfig>) -> TestServer 
 /// The Redis the tests use (`PAYBELL_TEST_REDIS_URL`, default the local one).
 pub(crate) fn redis_url() -> String {
     std::env::var("PAYBELL_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
+/// The Redis at `url` under `prefix`.
+pub(crate) fn redis_config(url: &str, prefix: &str) -> RedisConfig {
+    RedisConfig::new(url.parse().expect("a Redis URL"), prefix)
 }
 
 /// A key prefix of its own, so tests running at once do not see each other.

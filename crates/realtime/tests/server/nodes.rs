@@ -3,12 +3,12 @@
 
 use std::time::Duration;
 
-use realtime::{AppConfig, RealtimeConfig, WebhookConfig};
+use realtime::{AppConfig, RealtimeConfig, RedisConfig, WebhookConfig};
 use serde_json::json;
 
 use crate::helpers::{
-    Backend, TestServer, WAIT, app, assert_silent, next, redis_prefix, redis_url, spawn_with,
-    subscribe, subscribed,
+    Backend, TestServer, WAIT, app, assert_silent, next, redis_config, redis_prefix, redis_url,
+    spawn_with, subscribe, subscribed,
 };
 use crate::sink::Sink;
 use crate::users::signed_in;
@@ -20,8 +20,7 @@ async fn cluster(n: usize, apps: Vec<AppConfig>) -> Vec<TestServer> {
     for _ in 0..n {
         let config = RealtimeConfig {
             apps: apps.clone(),
-            redis_url: Some(redis_url()),
-            redis_prefix: prefix.clone(),
+            redis: Some(redis_config(&redis_url(), &prefix)),
             ..RealtimeConfig::default()
         };
         nodes.push(spawn_with(Backend::Redis, config).await);
@@ -184,7 +183,7 @@ async fn the_http_api_answers_for_the_whole_cluster() {
 async fn occupied_and_vacated_fire_once_for_the_cluster() {
     let sink = Sink::start(&[]).await;
     let mut hooked = app();
-    hooked.webhooks = vec![WebhookConfig::new(&sink.url)];
+    hooked.webhooks = vec![WebhookConfig::new(sink.url.parse().unwrap())];
     let nodes = cluster(2, vec![hooked]).await;
     let a = subscribed(&nodes[0], "billing").await;
     let b = subscribed(&nodes[1], "billing").await;
@@ -309,8 +308,7 @@ async fn once_a_trigger_is_answered_later_triggers_on_any_node_arrive_after_it()
     let prefix = redis_prefix();
     let node = |url: String| RealtimeConfig {
         apps: vec![app()],
-        redis_url: Some(url),
-        redis_prefix: prefix.clone(),
+        redis: Some(redis_config(&url, &prefix)),
         ..RealtimeConfig::default()
     };
     let a = spawn_with(Backend::Redis, node(redis_url())).await;
@@ -393,9 +391,10 @@ async fn a_node_whose_bus_connection_goes_silent_subscribes_again() {
     let prefix = redis_prefix();
     let node = |url: String| RealtimeConfig {
         apps: vec![app()],
-        redis_url: Some(url),
-        redis_prefix: prefix.clone(),
-        redis_node_lease_secs: 6,
+        redis: Some(RedisConfig {
+            node_lease: Duration::from_secs(6),
+            ..redis_config(&url, &prefix)
+        }),
         ..RealtimeConfig::default()
     };
     let behind_proxy =

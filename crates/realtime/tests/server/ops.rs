@@ -109,7 +109,7 @@ async fn only_allowed_origins_connect(backend: Backend) {
 async fn connections_that_never_sign_in_are_closed_with_4009(backend: Backend) {
     let mut strict = app();
     strict.require_user_authentication = true;
-    strict.user_authentication_timeout = 1;
+    strict.user_authentication_timeout = Duration::from_secs(1);
     let server = spawn(backend, vec![strict]).await;
     let mut lazy = server.connect().await;
     let mut diligent = server.connect().await;

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use futures_util::StreamExt;
-use realtime::RealtimeConfig;
+use realtime::{RealtimeConfig, TlsFiles};
 use tokio_tungstenite::Connector;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -23,8 +23,7 @@ async fn wss_and_https_work_with_a_certificate(backend: Backend) {
     std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
     let config = RealtimeConfig {
         apps: vec![app()],
-        tls_cert: Some(cert_path),
-        tls_key: Some(key_path),
+        tls: Some(TlsFiles { cert: cert_path, key: key_path }),
         ..RealtimeConfig::default()
     };
     let server = spawn_with(backend, config).await;
@@ -65,8 +64,10 @@ async fn wss_and_https_work_with_a_certificate(backend: Backend) {
 async fn unreadable_certificates_fail_start_up_naming_the_key(backend: Backend) {
     let mut config = RealtimeConfig {
         apps: vec![app()],
-        tls_cert: Some("/nonexistent/cert.pem".into()),
-        tls_key: Some("/nonexistent/key.pem".into()),
+        tls: Some(TlsFiles {
+            cert: "/nonexistent/cert.pem".into(),
+            key: "/nonexistent/key.pem".into(),
+        }),
         ..RealtimeConfig::default()
     };
     backend.configure(&mut config);

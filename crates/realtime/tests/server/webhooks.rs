@@ -29,7 +29,7 @@ fn app_with(hook: WebhookConfig) -> realtime::AppConfig {
 
 async fn occupied_and_vacated_are_signed_and_vacated_waits_three_seconds(backend: Backend) {
     let sink = Sink::start(&[]).await;
-    let mut hook = WebhookConfig::new(&sink.url);
+    let mut hook = WebhookConfig::new(sink.url.parse().unwrap());
     hook.headers.insert("X-Team".to_owned(), "billing".to_owned());
     let server = spawn(backend, vec![app_with(hook)]).await;
     let conn = subscribed(&server, "invoice.1").await;
@@ -62,7 +62,8 @@ async fn occupied_and_vacated_are_signed_and_vacated_waits_three_seconds(backend
 
 async fn a_channel_that_comes_back_within_three_seconds_sends_nothing(backend: Backend) {
     let sink = Sink::start(&[]).await;
-    let server = spawn(backend, vec![app_with(WebhookConfig::new(&sink.url))]).await;
+    let server =
+        spawn(backend, vec![app_with(WebhookConfig::new(sink.url.parse().unwrap()))]).await;
     let conn = subscribed(&server, "flappy").await;
     sink.wait_for(1, LONG).await;
     conn.close().await.unwrap();
@@ -76,7 +77,7 @@ async fn a_channel_that_comes_back_within_three_seconds_sends_nothing(backend: B
 
 async fn members_client_events_and_cache_misses(backend: Backend) {
     let sink = Sink::start(&[]).await;
-    let mut hook = WebhookConfig::new(&sink.url);
+    let mut hook = WebhookConfig::new(sink.url.parse().unwrap());
     hook.event_types = vec![
         WebhookKind::MemberAdded,
         WebhookKind::MemberRemoved,
@@ -123,7 +124,8 @@ async fn members_client_events_and_cache_misses(backend: Backend) {
 
 async fn a_failed_delivery_is_retried(backend: Backend) {
     let sink = Sink::start(&[500, 503]).await;
-    let server = spawn(backend, vec![app_with(WebhookConfig::new(&sink.url))]).await;
+    let server =
+        spawn(backend, vec![app_with(WebhookConfig::new(sink.url.parse().unwrap()))]).await;
     let _conn = subscribed(&server, "retry-me").await;
     let received = sink.wait_for(3, Duration::from_secs(8)).await;
     assert_eq!(received[0].body, received[2].body, "the same signed body is retried");
@@ -133,8 +135,8 @@ async fn a_failed_delivery_is_retried(backend: Backend) {
 
 async fn batching_and_filters(backend: Backend) {
     let sink = Sink::start(&[]).await;
-    let mut hook = WebhookConfig::new(&sink.url);
-    hook.batch_ms = 300;
+    let mut hook = WebhookConfig::new(sink.url.parse().unwrap());
+    hook.batch = Duration::from_millis(300);
     hook.channel_prefix = Some("invoice.".to_owned());
     hook.event_types = vec![WebhookKind::ChannelOccupied];
     let server = spawn(backend, vec![app_with(hook)]).await;
@@ -157,7 +159,7 @@ async fn batching_and_filters(backend: Backend) {
 
 async fn subscription_count_webhooks_when_counting(backend: Backend) {
     let sink = Sink::start(&[]).await;
-    let mut hook = WebhookConfig::new(&sink.url);
+    let mut hook = WebhookConfig::new(sink.url.parse().unwrap());
     hook.event_types = vec![WebhookKind::SubscriptionCount];
     let mut counted = app_with(hook);
     counted.subscription_count = true;
@@ -174,7 +176,8 @@ async fn subscription_count_webhooks_when_counting(backend: Backend) {
 
 async fn shutdown_flushes_held_back_webhooks(backend: Backend) {
     let sink = Sink::start(&[]).await;
-    let server = spawn(backend, vec![app_with(WebhookConfig::new(&sink.url))]).await;
+    let server =
+        spawn(backend, vec![app_with(WebhookConfig::new(sink.url.parse().unwrap()))]).await;
     let _conn = subscribed(&server, "bye").await;
     sink.wait_for(1, LONG).await;
     server.stop().await;

@@ -32,6 +32,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::mpsc;
 
 use super::{Cluster, ClusterError, PubSub, TIMEOUT};
+use crate::config::RedisConfig;
 use crate::conn::Frame;
 use crate::metrics::Metrics;
 use bus::Message;
@@ -90,15 +91,11 @@ impl std::fmt::Debug for RedisCluster {
 }
 
 impl RedisCluster {
-    /// A node with a fresh id on the Redis at `url`. Connects lazily: a Redis that is down
+    /// A node with a fresh id on the configured Redis. Connects lazily: a Redis that is down
     /// at start-up is the same as one that goes down later.
-    pub(crate) fn new(
-        url: &str,
-        prefix: &str,
-        lease: Duration,
-        metrics: Metrics,
-    ) -> Result<Self, ClusterError> {
-        let client = redis::Client::open(url)?;
+    pub(crate) fn new(settings: &RedisConfig, metrics: Metrics) -> Result<Self, ClusterError> {
+        let (prefix, lease) = (&settings.prefix, settings.node_lease);
+        let client = redis::Client::open(settings.url.clone())?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(TIMEOUT))
             .set_response_timeout(Some(TIMEOUT))
@@ -109,7 +106,7 @@ impl RedisCluster {
         metrics.redis_enabled();
         Ok(Self {
             node: format!("{:016x}", rand::random::<u64>()),
-            keys: Keys { prefix: prefix.to_owned() },
+            keys: Keys { prefix: prefix.clone() },
             client,
             conn,
             lease,

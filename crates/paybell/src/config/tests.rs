@@ -1,0 +1,278 @@
+//! The layering and the messages naming bad keys.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::*;
+
+fn load(
+    file: Option<&str>,
+    env: &[(&str, &str)],
+    addr: Option<&str>,
+) -> Result<Config, ConfigError> {
+    Config::load(Sources {
+        file,
+        env: env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+        flags: Flags { realtime_addr: addr.map(str::to_owned), ..Flags::default() },
+    })
+}
+
+#[test]
+fn defaults_give_the_dev_app() {
+    let config = load(None, &[], None).unwrap();
+    assert!(config.uses_dev_app());
+    assert_eq!(config.realtime().apps[0].key, "app-key");
+    assert_eq!(config.realtime_addr().to_string(), DEFAULT_REALTIME_ADDR);
+}
+
+#[test]
+fn flags_beat_env_beat_file() {
+    let file = "[realtime]\naddr = \"127.0.0.1:7000\"\n";
+    assert_eq!(load(Some(file), &[], None).unwrap().realtime_addr().port(), 7000);
+    let env = [("PAYBELL_REALTIME_ADDR", "127.0.0.1:7001")];
+    assert_eq!(load(Some(file), &env, None).unwrap().realtime_addr().port(), 7001);
+    assert_eq!(
+        load(Some(file), &env, Some("127.0.0.1:7002")).unwrap().realtime_addr().port(),
+        7002
+    );
+}
+
+#[test]
+fn env_app_replaces_the_file_app_with_its_id() {
+    let file = "[[realtime.apps]]\nid = 1\nkey = \"file\"\nsecret = \"s\"\n[[realtime.apps]]\nid = 2\nkey = \"two\"\nsecret = \"s\"\n";
+    let env = [("PAYBELL_APP_ID", "1"), ("PAYBELL_APP_KEY", "env"), ("PAYBELL_APP_SECRET", "x")];
+    let config = load(Some(file), &env, None).unwrap();
+    let keys: Vec<&str> = config.realtime().apps.iter().map(|a| a.key.as_str()).collect();
+    assert_eq!(keys, ["env", "two"]);
+    assert!(!config.uses_dev_app());
+}
+
+#[test]
+fn tls_files_come_from_flags_env_or_file_and_must_be_paired() {
+    let file = "[realtime]\ntls_cert = \"/file/cert.pem\"\ntls_key = \"/file/key.pem\"\n";
+    let config = load(Some(file), &[("PAYBELL_TLS_KEY", "/env/key.pem")], None).unwrap();
+    let tls = config.realtime().tls.clone().unwrap();
+    assert_eq!(tls.cert, PathBuf::from("/file/cert.pem"));
+    assert_eq!(tls.key, PathBuf::from("/env/key.pem"));
+    let err = load(None, &[("PAYBELL_TLS_CERT", "/env/cert.pem")], None).unwrap_err();
+    assert_eq!(err.key, "realtime.tls_key");
+}
+
+#[test]
+fn the_public_websocket_url_overrides_what_browsers_are_told() {
+    let file = "[http]\npublic_ws_url = \"wss://ws.example.com\"\n";
+    let public = load(Some(file), &[], None).unwrap().serve().public_ws().cloned().unwrap();
+    assert_eq!((public.host.as_str(), public.port, public.tls), ("ws.example.com", 443, true));
+    let env = [("PAYBELL_PUBLIC_WS_URL", "ws://10.0.0.5:6001")];
+    let public = load(Some(file), &env, None).unwrap().serve().public_ws().cloned().unwrap();
+    assert_eq!((public.host.as_str(), public.port, public.tls), ("10.0.0.5", 6001, false));
+    for bad in ["https://x", "ws://", "nonsense"] {
+        let err = load(None, &[("PAYBELL_PUBLIC_WS_URL", bad)], None).unwrap_err();
+        assert!(err.key.starts_with("http.public_ws_url"), "{bad}: {err}");
+    }
+}
+
+#[test]
+fn redis_settings_come_from_env_or_file() {
+    let file = "[realtime]\nredis_url = \"redis://file:6379\"\nredis_prefix = \"file\"\n";
+    let config = load(Some(file), &[], None).unwrap();
+    let redis = config.realtime().redis.clone().unwrap();
+    assert_eq!(redis.url.as_str(), "redis://file:6379");
+    assert_eq!(redis.node_lease, Duration::from_secs(10));
+    let env = [
+        ("REDIS_URL", "redis://env:6380/2"),
+        ("PAYBELL_REDIS_PREFIX", "blue"),
+        ("PAYBELL_REDIS_NODE_LEASE_SECS", "4"),
+    ];
+    let config = load(Some(file), &env, None).unwrap();
+    let redis = config.realtime().redis.clone().unwrap();
+    assert_eq!(redis.url.as_str(), "redis://env:6380/2");
+    assert_eq!(redis.prefix, "blue");
+    assert_eq!(redis.node_lease, Duration::from_secs(4));
+    let err = load(None, &[("REDIS_URL", "http://x")], None).unwrap_err();
+    assert_eq!(err.key, "realtime.redis_url");
+    let err = load(None, &[("PAYBELL_REDIS_NODE_LEASE_SECS", "soon")], None).unwrap_err();
+    assert!(err.key.starts_with("realtime.redis_node_lease_secs"), "{err}");
+    let err = load(None, &[("PAYBELL_REDIS_PREFIX", "a b")], None).unwrap_err();
+    assert_eq!(err.key, "realtime.redis_prefix");
+}
+
+#[test]
+fn bad_values_name_their_key() {
+    let err = load(None, &[("PAYBELL_APP_ID", "1")], None).unwrap_err();
+    assert_eq!(err.key, "PAYBELL_APP_KEY");
+    let err = load(Some("[realtime]\naddr = \"nowhere\""), &[], None).unwrap_err();
+    assert!(err.key.starts_with("realtime.addr"), "{err}");
+    let err = load(Some("[realtime]\nactivity_timeout = \"soon\""), &[], None).unwrap_err();
+    assert!(err.to_string().contains("activity_timeout"), "{err}");
+    let err = load(Some("[realtim]\n"), &[], None).unwrap_err();
+    assert!(err.to_string().contains("realtim"), "{err}");
+    let err = load(Some("[realtime]\nmax_frame_bytes = 0"), &[], None).unwrap_err();
+    assert_eq!(err.key, "realtime.max_frame_bytes");
+}
+
+#[test]
+fn serve_defaults_and_layers() {
+    let config = load(None, &[], None).unwrap().serve().clone();
+    assert_eq!(config.http_addr().to_string(), DEFAULT_HTTP_ADDR);
+    assert_eq!(config.data_dir(), std::path::PathBuf::from(DEFAULT_DATA_DIR));
+    assert_eq!(config.database_url().expose(), "sqlite://./paybell-data/paybell.db");
+    assert!(
+        config.pusher().is_none() && !config.private_channels() && config.public_url().is_none()
+    );
+
+    let file = "[http]\naddr = \"127.0.0.1:9000\"\ndata_dir = \"/srv/pb\"\nprivate_channels = true\npublic_url = \"https://pay.example.com\"\n";
+    let config = load(Some(file), &[], None).unwrap().serve().clone();
+    assert_eq!(config.http_addr().port(), 9000);
+    assert_eq!(config.database_url().expose(), "sqlite:///srv/pb/paybell.db");
+    assert!(config.private_channels());
+    assert_eq!(config.public_url().unwrap().as_str(), "https://pay.example.com/");
+
+    let env = [
+        ("PAYBELL_HTTP_ADDR", "127.0.0.1:9001"),
+        ("DATABASE_URL", "postgres://u:pw@db/paybell"),
+        ("PAYBELL_PRIVATE_CHANNELS", "false"),
+    ];
+    let config = load(Some(file), &env, None).unwrap().serve().clone();
+    assert_eq!(config.http_addr().port(), 9001);
+    assert_eq!(config.database_url().expose(), "postgres://u:pw@db/paybell");
+    assert!(!format!("{:?}", config.database_url()).contains("pw"));
+    assert!(!config.private_channels());
+
+    let flags = Flags { http_addr: Some("127.0.0.1:9002".to_owned()), ..Flags::default() };
+    let config = Config::load(Sources {
+        file: Some(file),
+        env: env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+        flags,
+    })
+    .unwrap();
+    assert_eq!(config.serve().http_addr().port(), 9002);
+}
+
+#[test]
+fn remote_pusher_from_env_or_file() {
+    let env = [
+        ("PUSHER_APP_ID", "123"),
+        ("PUSHER_KEY", "k"),
+        ("PUSHER_SECRET", "s"),
+        ("PUSHER_HOST", "rt.example.com"),
+        ("PUSHER_PORT", "7000"),
+        ("PUSHER_USE_TLS", "true"),
+    ];
+    let remote = load(None, &env, None).unwrap().serve().pusher().cloned().unwrap();
+    assert_eq!(remote.target.endpoint().api_base(), "https://rt.example.com:7000");
+    assert_eq!(remote.target.app_id(), "123");
+    let file = "[pusher]\napp_id = 5\nkey = \"k\"\nsecret = \"s\"\ncluster = \"eu\"\n";
+    let remote = load(Some(file), &[], None).unwrap().serve().pusher().cloned().unwrap();
+    assert_eq!(remote.target.endpoint().api_base(), "https://api-eu.pusher.com");
+    assert_eq!(remote.cluster.as_deref(), Some("eu"));
+    assert!(!format!("{remote:?}").contains("\"s\""));
+}
+
+#[test]
+fn bad_serve_values_name_their_key() {
+    let key = |file: Option<&str>, env: &[(&str, &str)]| load(file, env, None).unwrap_err().key;
+    assert!(key(None, &[("PAYBELL_HTTP_ADDR", "x")]).contains("PAYBELL_HTTP_ADDR"));
+    assert!(key(None, &[("DATABASE_URL", "mysql://x")]).contains("DATABASE_URL"));
+    assert!(key(None, &[("PAYBELL_PUBLIC_URL", "nope")]).contains("PAYBELL_PUBLIC_URL"));
+    assert!(key(None, &[("PAYBELL_PRIVATE_CHANNELS", "2")]).contains("PAYBELL_PRIVATE_CHANNELS"));
+    assert!(key(None, &[("PUSHER_HOST", "h")]).contains("PUSHER_APP_ID"));
+    let partial = [("PUSHER_APP_ID", "1"), ("PUSHER_KEY", "k")];
+    assert!(key(None, &partial).contains("PUSHER_SECRET"));
+    let full = [("PUSHER_APP_ID", "1"), ("PUSHER_KEY", "k"), ("PUSHER_SECRET", "s")];
+    let with = |extra: (&'static str, &'static str)| {
+        let mut env = full.to_vec();
+        env.push(extra);
+        env
+    };
+    assert!(key(None, &with(("PUSHER_PORT", "x"))).contains("PUSHER_PORT"));
+    assert!(key(None, &with(("PUSHER_PORT", "0"))).contains("PUSHER_PORT"));
+    let both = [("PUSHER_CLUSTER", "eu"), ("PUSHER_HOST", "h")];
+    let mut env = full.to_vec();
+    env.extend(both);
+    assert!(key(None, &env).contains("PUSHER_CLUSTER"));
+    let err = load(Some("[http]\nadr = 1\n"), &[], None).unwrap_err();
+    assert!(err.to_string().contains("adr"), "{err}");
+}
+
+#[test]
+fn parses_apps_with_defaults_and_numeric_ids() {
+    let file = r#"
+        [realtime]
+        max_frame_bytes = 1000
+        [[realtime.apps]]
+        id = 12345
+        key = "k"
+        secret = "s"
+        subscription_count = true
+    "#;
+    let config = load(Some(file), &[], None).unwrap();
+    let app = &config.realtime().apps[0];
+    assert_eq!(app.id, "12345");
+    assert!(app.client_events);
+    assert!(app.subscription_count);
+    assert_eq!(app.max_presence_members, 100);
+    assert_eq!(app.user_authentication_timeout, Duration::from_secs(30));
+    assert_eq!(config.realtime().max_frame_bytes, 1000);
+    assert_eq!(format!("{:?}", app.secret), "Secret(***)");
+}
+
+#[test]
+fn unknown_app_keys_and_bad_app_values_name_the_key() {
+    let err =
+        load(Some("[[realtime.apps]]\nid='a'\nkey='k'\nsecret='s'\nclient_evnts=true"), &[], None)
+            .unwrap_err();
+    assert!(err.to_string().contains("client_evnts"), "{err}");
+
+    let key = |second: &str| {
+        let file = format!(
+            "[[realtime.apps]]\nid='a'\nkey='k'\nsecret='s'\n[[realtime.apps]]\nsecret='s'\n{second}"
+        );
+        load(Some(&file), &[], None).unwrap_err().key
+    };
+    assert_eq!(key("id='b'\nkey='k'"), "realtime.apps[1].key");
+    assert_eq!(key("id='a'\nkey='k2'"), "realtime.apps[1].id");
+    assert_eq!(key("id='b'\nkey='k2'\nmax_event_bytes=0"), "realtime.apps[1].max_event_bytes");
+    assert_eq!(key("id='bad id'\nkey='k2'"), "realtime.apps[1].id");
+    let hook = "id='b'\nkey='k2'\n[[realtime.apps.webhooks]]\n";
+    assert_eq!(key(&format!("{hook}url='ftp://x'")), "realtime.apps[1].webhooks[0].url");
+    assert_eq!(
+        key(&format!(
+            "{hook}url='http://127.0.0.1:1/hook'\nheaders = {{ X-Pusher-Signature = 'forged' }}"
+        )),
+        "realtime.apps[1].webhooks[0].headers.X-Pusher-Signature"
+    );
+}
+
+#[test]
+fn webhooks_take_their_filters_and_batching_from_the_file() {
+    let file = r#"
+        [[realtime.apps]]
+        id = "a"
+        key = "k"
+        secret = "s"
+        [[realtime.apps.webhooks]]
+        url = "https://example.com/hook"
+        event_types = ["channel_occupied"]
+        channel_prefix = "invoice."
+        channel_suffix = ".live"
+        batch_ms = 250
+    "#;
+    let config = load(Some(file), &[], None).unwrap();
+    let hook = &config.realtime().apps[0].webhooks[0];
+    assert_eq!(hook.batch, Duration::from_millis(250));
+    assert!(hook.wants(realtime::WebhookKind::ChannelOccupied, "invoice.1.live"));
+    assert!(!hook.wants(realtime::WebhookKind::ChannelVacated, "invoice.1.live"));
+    assert!(!hook.wants(realtime::WebhookKind::ChannelOccupied, "user.1.live"));
+}
+
+#[test]
+fn the_environment_table_names_file_keys_and_each_variable_once() {
+    for key in env::KEYS {
+        let (section, field) = key.path.split_once('.').unwrap();
+        assert!(["realtime", "http", "pusher"].contains(&section), "{}", key.path);
+        assert!(!field.is_empty() && key.name.chars().all(|c| c.is_ascii_uppercase() || c == '_'));
+    }
+    let names: std::collections::HashSet<_> = env::KEYS.iter().map(|k| k.name).collect();
+    assert_eq!(names.len(), env::KEYS.len(), "a variable is listed twice");
+}
