@@ -13,7 +13,12 @@ use tokio_util::sync::CancellationToken;
 
 use crate::floor::{self, FloorApp};
 use crate::report::{self, Outcome};
-use crate::scenario::{Ctx, churn, fanout, idle, throughput, trigger};
+use crate::scenario::Ctx;
+use crate::scenario::churn::{self, Churn};
+use crate::scenario::fanout::{self, Fanout};
+use crate::scenario::idle::{self, Idle};
+use crate::scenario::throughput::{self, Throughput};
+use crate::scenario::trigger::{self, Trigger};
 use crate::target::loopback_sources;
 use crate::{Error, Result, Target, procfs};
 
@@ -83,110 +88,15 @@ pub struct Common {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Ramp to N subscribed connections; server memory per connection.
-    Idle {
-        /// Connections.
-        #[arg(long, default_value_t = 10_000)]
-        connections: usize,
-        /// Distinct channels (0: one per connection).
-        #[arg(long, default_value_t = 0)]
-        channels: usize,
-        /// Seconds between the ramp and the measurement.
-        #[arg(long, default_value_t = 2)]
-        settle_secs: u64,
-        /// Seconds to hold the connections afterwards.
-        #[arg(long, default_value_t = 2)]
-        hold_secs: u64,
-    },
+    Idle(Idle),
     /// N subscribers of one channel; trigger → first/last receipt over several runs.
-    Fanout {
-        /// Subscribers.
-        #[arg(long, default_value_t = 5_000)]
-        subscribers: usize,
-        /// Measured runs.
-        #[arg(long, default_value_t = 10)]
-        runs: usize,
-        /// Milliseconds between runs.
-        #[arg(long, default_value_t = 100)]
-        gap_ms: u64,
-        /// Seconds one run may take.
-        #[arg(long, default_value_t = 10)]
-        timeout_secs: u64,
-    },
+    Fanout(Fanout),
     /// M channels × S subscribers at a rising event rate.
-    Throughput {
-        /// Channels.
-        #[arg(long, default_value_t = 100)]
-        channels: usize,
-        /// Subscribers per channel.
-        #[arg(long, default_value_t = 500)]
-        subscribers: usize,
-        /// Deliveries/s of the first step.
-        #[arg(long, default_value_t = 25_000.0)]
-        start_rate: f64,
-        /// Rate factor from one step to the next.
-        #[arg(long, default_value_t = 1.3)]
-        growth: f64,
-        /// Seconds per step.
-        #[arg(long, default_value_t = 3.0)]
-        step_secs: f64,
-        /// Most steps.
-        #[arg(long, default_value_t = 14)]
-        max_steps: usize,
-        /// Seconds of the runs at 50 % and 90 % of the sustained rate.
-        #[arg(long, default_value_t = 5.0)]
-        measure_secs: f64,
-        /// HTTP connections sending triggers.
-        #[arg(long, default_value_t = 4)]
-        http_connections: usize,
-        /// A step with a p99 above this many ms is not keeping up.
-        #[arg(long, default_value_t = 500.0)]
-        max_p99_ms: f64,
-        /// Steps between the last rate that kept up and the first that did not.
-        #[arg(long, default_value_t = 2)]
-        refine_steps: usize,
-    },
+    Throughput(Throughput),
     /// Signed HTTP API triggers per second.
-    Trigger {
-        /// Concurrent keep-alive connections.
-        #[arg(long, default_value_t = 32)]
-        concurrency: usize,
-        /// Seconds of load.
-        #[arg(long, default_value_t = 10.0)]
-        secs: f64,
-        /// Channel triggered (nobody listens).
-        #[arg(long, default_value = "lg-trigger")]
-        channel: String,
-    },
+    Trigger(Trigger),
     /// Connections joining and leaving while events flow; errors and memory afterwards.
-    Churn {
-        /// Connections staying the whole time.
-        #[arg(long, default_value_t = 1_000)]
-        base: usize,
-        /// Joins per second.
-        #[arg(long, default_value_t = 200.0)]
-        rate: f64,
-        /// Seconds of each churn cycle.
-        #[arg(long, default_value_t = 10.0)]
-        secs: f64,
-        /// Churn cycles (memory is read after each: continued growth is a leak).
-        #[arg(long, default_value_t = 2)]
-        cycles: usize,
-        /// Shortest life of a joining connection (ms).
-        #[arg(long, default_value_t = 200)]
-        min_life_ms: u64,
-        /// Longest life (ms).
-        #[arg(long, default_value_t = 2_000)]
-        max_life_ms: u64,
-        /// Events per second meanwhile.
-        #[arg(long, default_value_t = 50.0)]
-        events_per_sec: f64,
-        /// Seconds to wait before the last memory reading.
-        #[arg(long, default_value_t = 3)]
-        settle_secs: u64,
-        /// Channel groups.
-        #[arg(long, default_value_t = 16)]
-        groups: usize,
-    },
+    Churn(Churn),
     /// Serve the floor broadcaster (prints `paybell-loadgen floor listening on ADDR`).
     Floor {
         /// Address to bind (port 0: any free port).
@@ -287,82 +197,11 @@ pub async fn run(cli: Cli) -> Result<()> {
 
 async fn scenario(ctx: &Ctx, command: &Command) -> Result<Outcome> {
     match command {
-        Command::Idle { connections, channels, settle_secs, hold_secs } => {
-            let params = idle::Idle {
-                connections: *connections,
-                channels: *channels,
-                settle_secs: *settle_secs,
-                hold_secs: *hold_secs,
-            };
-            idle::run(ctx, &params).await
-        }
-        Command::Fanout { subscribers, runs, gap_ms, timeout_secs } => {
-            let params = fanout::Fanout {
-                subscribers: *subscribers,
-                runs: *runs,
-                gap_ms: *gap_ms,
-                timeout_secs: *timeout_secs,
-            };
-            fanout::run(ctx, &params).await
-        }
-        Command::Throughput {
-            channels,
-            subscribers,
-            start_rate,
-            growth,
-            step_secs,
-            max_steps,
-            measure_secs,
-            http_connections,
-            max_p99_ms,
-            refine_steps,
-        } => {
-            let params = throughput::Throughput {
-                channels: *channels,
-                subscribers: *subscribers,
-                start_rate: *start_rate,
-                growth: *growth,
-                step_secs: *step_secs,
-                max_steps: *max_steps,
-                measure_secs: *measure_secs,
-                http_connections: *http_connections,
-                max_p99_ms: *max_p99_ms,
-                refine_steps: *refine_steps,
-            };
-            throughput::run(ctx, &params).await
-        }
-        Command::Trigger { concurrency, secs, channel } => {
-            let params = trigger::Trigger {
-                concurrency: *concurrency,
-                secs: *secs,
-                channel: channel.clone(),
-            };
-            trigger::run(ctx, &params).await
-        }
-        Command::Churn {
-            base,
-            rate,
-            secs,
-            cycles,
-            min_life_ms,
-            max_life_ms,
-            events_per_sec,
-            settle_secs,
-            groups,
-        } => {
-            let params = churn::Churn {
-                base: *base,
-                rate: *rate,
-                secs: *secs,
-                cycles: *cycles,
-                min_life_ms: *min_life_ms,
-                max_life_ms: *max_life_ms,
-                events_per_sec: *events_per_sec,
-                settle_secs: *settle_secs,
-                groups: *groups,
-            };
-            churn::run(ctx, &params).await
-        }
+        Command::Idle(params) => idle::run(ctx, params).await,
+        Command::Fanout(params) => fanout::run(ctx, params).await,
+        Command::Throughput(params) => throughput::run(ctx, params).await,
+        Command::Trigger(params) => trigger::run(ctx, params).await,
+        Command::Churn(params) => churn::run(ctx, params).await,
         Command::Floor { .. } | Command::Report { .. } => {
             Err(Error::Refused("not a scenario".to_owned()))
         }

@@ -11,35 +11,48 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::{Ctx, Findings, Triggerer, higher, lower, params, start};
+use super::{
+    Ctx, Findings, Triggerer, aiming, figures, higher, lower, mb, params, start, subscribe_all,
+};
 use crate::clock::now_nanos;
-use crate::fleet::{Fleet, Plan, Sink};
+use crate::fleet::{Plan, Sink};
 use crate::pusher::{Conn, Subscription};
 use crate::report::{Bound, Outcome, Table, thousands};
 use crate::{Error, Result, Target};
 
-/// The `churn` scenario's parameters.
-#[derive(Debug, Clone)]
+/// The `churn` scenario's parameters (the doc comments are the command line's help).
+#[derive(Debug, Clone, clap::Args)]
 pub struct Churn {
-    /// Connections that stay for the whole run (they hear the events too).
+    // They hear the events too.
+    /// Connections staying the whole time.
+    #[arg(long, default_value_t = 1_000)]
     pub base: usize,
-    /// New connections per second.
+    /// Joins per second.
+    #[arg(long, default_value_t = 200.0)]
     pub rate: f64,
     /// Seconds of each churn cycle.
+    #[arg(long, default_value_t = 10.0)]
     pub secs: f64,
-    /// Cycles of churn, memory measured after each: growth that continues from one cycle to
-    /// the next is a leak; growth only in the first is the allocator keeping its peak.
+    // Growth only in the first cycle is the allocator keeping its peak.
+    /// Churn cycles (memory is read after each: continued growth is a leak).
+    #[arg(long, default_value_t = 2)]
     pub cycles: usize,
-    /// Shortest life of a churning connection, milliseconds.
+    /// Shortest life of a joining connection (ms).
+    #[arg(long, default_value_t = 200)]
     pub min_life_ms: u64,
-    /// Longest life, milliseconds.
+    /// Longest life (ms).
+    #[arg(long, default_value_t = 2_000)]
     pub max_life_ms: u64,
-    /// Events triggered per second meanwhile.
+    /// Events per second meanwhile.
+    #[arg(long, default_value_t = 50.0)]
     pub events_per_sec: f64,
-    /// Seconds to wait after the churn before measuring memory.
+    /// Seconds to wait before the last memory reading.
+    #[arg(long, default_value_t = 3)]
     pub settle_secs: u64,
-    /// Channel groups (`lg-churn-{g}`, `private-lg-churn-{g}`, `presence-lg-churn-{g}`);
-    /// presence channels hold at most 100 members.
+    // `lg-churn-{g}`, `private-lg-churn-{g}`, `presence-lg-churn-{g}`; presence channels
+    // hold at most 100 members.
+    /// Channel groups.
+    #[arg(long, default_value_t = 16)]
     pub groups: usize,
 }
 
@@ -71,13 +84,7 @@ pub async fn run(ctx: &Ctx, churn: &Churn) -> Result<Outcome> {
     let sink = Arc::new(Sink::default());
     let plan: Plan =
         Arc::new(move |i| vec![Subscription::new(format!("lg-churn-{}", i % groups), i)]);
-    let fleet = Fleet::spawn(&ctx.target, 0, churn.base, ctx.concurrency, &plan, sink.clone());
-    let ready = fleet.wait_ready(Duration::from_secs(60 + churn.base as u64 / 500)).await;
-    if ready < churn.base as u64 {
-        let error = sink.first_error().unwrap_or_default();
-        fleet.close().await;
-        return Err(Error::Refused(format!("only {ready} of {} subscribed: {error}", churn.base)));
-    }
+    let fleet = subscribe_all(ctx, churn.base, &plan, &sink).await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let rss_start = ctx.server_rss();
     let counts = Arc::new(Counts::default());
@@ -242,6 +249,20 @@ fn percent(value: Option<f64>) -> String {
     value.map_or("?".to_owned(), |v| format!("{v:+.1} %"))
 }
 
+impl Memory {
+    /// After the last cycle vs before, the first cycle vs before, the last cycle vs the one
+    /// before it.
+    fn changes(&self) -> [Option<f64>; 3] {
+        let end = self.after.last().copied().flatten();
+        let first_cycle = change(self.start, self.after.first().copied().flatten());
+        let last_cycle = match self.after.as_slice() {
+            [.., before, last] => change(*before, *last),
+            _ => None,
+        };
+        [change(self.start, end), first_cycle, last_cycle]
+    }
+}
+
 fn report(
     ctx: &Ctx,
     churn: &Churn,
@@ -257,57 +278,16 @@ fn report(
         + load(&sink.errors)
         + dropped
         + load(&counts.trigger_errors);
-    let end = memory.after.last().copied().flatten();
-    let first_cycle = change(memory.start, memory.after.first().copied().flatten());
-    let last_cycle = match memory.after.as_slice() {
-        [.., before, last] => change(*before, *last),
-        _ => None,
-    };
-    let total = change(memory.start, end);
-    let mb = |b: Option<u64>| b.map_or("?".to_owned(), |b| format!("{:.1} MB", b as f64 / 1e6));
-    let title = format!(
-        "churn: {} base + {}/s joining, {} × {:.0} s ({})",
-        churn.base, churn.rate, churn.cycles, churn.secs, ctx.label
-    );
-    let mut table = Table::new(title, &["figure", "value"]);
-    for (figure, value) in [
-        ("joins started", thousands(load(&counts.started))),
-        ("joined (3 channels each)", thousands(load(&counts.joined))),
-        ("failed to join", thousands(load(&counts.failed))),
-        ("broken before leaving", thousands(load(&counts.broken))),
-        ("pusher:error frames", thousands(load(&sink.errors))),
-        ("base connections dropped", thousands(dropped)),
-        ("events triggered", thousands(load(&counts.triggers))),
-        ("trigger errors", thousands(load(&counts.trigger_errors))),
-        ("events received", thousands(load(&sink.received))),
-        ("server RSS before", mb(memory.start)),
-        ("server RSS peak", mb(Some(memory.peak))),
-        (
-            "server RSS after each cycle",
-            memory.after.iter().map(|b| mb(*b)).collect::<Vec<_>>().join(", "),
-        ),
-        ("after vs before", percent(total)),
-        ("first cycle vs before", percent(first_cycle)),
-        ("last cycle vs the one before", percent(last_cycle)),
-    ] {
-        table.row(vec![figure.to_owned(), value]);
-    }
-    let mut notes = Vec::new();
-    if let Some(error) = sink.first_error() {
-        notes.push(format!("first error: {error}"));
-    }
+    let [total, _, last_cycle] = memory.changes();
     let mut headlines = Vec::new();
     if let Some(total) = total {
-        let mut line = lower("RSS after churn vs before (%)", (total * 10.0).round() / 10.0);
-        line.target = Some(Bound::AtMost(10.0));
-        headlines.push(line);
+        let line = lower("RSS after churn vs before (%)", (total * 10.0).round() / 10.0);
+        headlines.push(aiming(line, Bound::AtMost(10.0)));
     }
     if let Some(last) = last_cycle {
         headlines.push(lower("RSS growth in the last cycle (%)", (last * 10.0).round() / 10.0));
     }
-    let mut error_line = lower("churn errors", errors as f64);
-    error_line.target = Some(Bound::AtMost(0.0));
-    headlines.push(error_line);
+    headlines.push(aiming(lower("churn errors", errors as f64), Bound::AtMost(0.0)));
     headlines.push(higher("joins completed", load(&counts.joined) as f64));
     let params = params([
         ("base", json!(churn.base)),
@@ -320,5 +300,46 @@ fn report(
         ("settle_secs", json!(churn.settle_secs)),
         ("groups", json!(churn.groups)),
     ]);
-    ctx.outcome("churn", "churn".to_owned(), started, params, Findings { headlines, table, notes })
+    let table = table(ctx, churn, counts, sink, dropped, &memory);
+    let findings = Findings::new(headlines, table, Vec::new(), sink.first_error());
+    ctx.outcome("churn", "churn".to_owned(), started, params, findings)
+}
+
+fn table(
+    ctx: &Ctx,
+    churn: &Churn,
+    counts: &Counts,
+    sink: &Sink,
+    dropped: u64,
+    memory: &Memory,
+) -> Table {
+    let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
+    let [total, first_cycle, last_cycle] = memory.changes();
+    let title = format!(
+        "churn: {} base + {}/s joining, {} × {:.0} s ({})",
+        churn.base, churn.rate, churn.cycles, churn.secs, ctx.label
+    );
+    figures(
+        title,
+        [
+            ("joins started", thousands(load(&counts.started))),
+            ("joined (3 channels each)", thousands(load(&counts.joined))),
+            ("failed to join", thousands(load(&counts.failed))),
+            ("broken before leaving", thousands(load(&counts.broken))),
+            ("pusher:error frames", thousands(load(&sink.errors))),
+            ("base connections dropped", thousands(dropped)),
+            ("events triggered", thousands(load(&counts.triggers))),
+            ("trigger errors", thousands(load(&counts.trigger_errors))),
+            ("events received", thousands(load(&sink.received))),
+            ("server RSS before", mb(memory.start)),
+            ("server RSS peak", mb(Some(memory.peak))),
+            (
+                "server RSS after each cycle",
+                memory.after.iter().map(|b| mb(*b)).collect::<Vec<_>>().join(", "),
+            ),
+            ("after vs before", percent(total)),
+            ("first cycle vs before", percent(first_cycle)),
+            ("last cycle vs the one before", percent(last_cycle)),
+        ],
+    )
 }

@@ -7,24 +7,30 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::{Ctx, Findings, Triggerer, lower, params, start};
+use super::{Ctx, Findings, Triggerer, aiming, lower, params, start, subscribe_all};
 use crate::clock::now_nanos;
-use crate::fleet::{Fleet, Plan, Sink};
+use crate::fleet::{Plan, Sink};
 use crate::pusher::Subscription;
-use crate::report::{Bound, Outcome, Table, ms, thousands};
+use crate::report::{Bound, Headline, Outcome, Table, ms, thousands};
 use crate::stats::Summary;
 use crate::{Error, Result};
 
-/// The `fanout` scenario's parameters.
-#[derive(Debug, Clone)]
+/// The `fanout` scenario's parameters (the doc comments are the command line's help).
+#[derive(Debug, Clone, clap::Args)]
 pub struct Fanout {
-    /// Subscribers of the channel.
+    /// Subscribers.
+    #[arg(long, default_value_t = 5_000)]
     pub subscribers: usize,
-    /// Measured runs (one event each), after one warm-up run.
+    // One event each, after one warm-up run.
+    /// Measured runs.
+    #[arg(long, default_value_t = 10)]
     pub runs: usize,
-    /// Pause between runs, milliseconds.
+    /// Milliseconds between runs.
+    #[arg(long, default_value_t = 100)]
     pub gap_ms: u64,
-    /// How long one run may take to reach everyone, seconds.
+    // To reach every subscriber.
+    /// Seconds one run may take.
+    #[arg(long, default_value_t = 10)]
     pub timeout_secs: u64,
 }
 
@@ -49,13 +55,8 @@ pub async fn run(ctx: &Ctx, fanout: &Fanout) -> Result<Outcome> {
     let n = fanout.subscribers;
     let plan: Plan = Arc::new(|i| vec![Subscription::new(CHANNEL, i)]);
     let sink = Arc::new(Sink::default());
-    let fleet = Fleet::spawn(&ctx.target, 0, n, ctx.concurrency, &plan, sink.clone());
-    let ready = fleet.wait_ready(Duration::from_secs(60 + n as u64 / 500)).await;
-    if ready < n as u64 {
-        let error = sink.first_error().unwrap_or_default();
-        fleet.close().await;
-        return Err(Error::Refused(format!("only {ready} of {n} subscribed: {error}")));
-    }
+    let fleet = subscribe_all(ctx, n, &plan, &sink).await?;
+    let ready = n as u64;
     let mut triggerer = Triggerer::new(ctx.target.clone(), ctx.payload, n);
     let timeout = Duration::from_secs(fanout.timeout_secs);
     let mut runs = Vec::with_capacity(fanout.runs);
@@ -96,6 +97,27 @@ async fn one_run(
     })
 }
 
+/// The runs' latencies, nanoseconds.
+#[derive(Debug, Clone, Copy)]
+struct Latencies {
+    first: Option<Summary>,
+    last: Option<Summary>,
+    response: Option<Summary>,
+}
+
+impl Latencies {
+    fn of(runs: &[Run]) -> Self {
+        let collect = |f: fn(&Run) -> Option<u64>| -> Option<Summary> {
+            Summary::of(&runs.iter().filter_map(f).collect::<Vec<_>>())
+        };
+        Self {
+            first: collect(|r| r.first),
+            last: collect(|r| r.last),
+            response: collect(|r| Some(r.response)),
+        }
+    }
+}
+
 fn report(
     ctx: &Ctx,
     fanout: &Fanout,
@@ -105,22 +127,38 @@ fn report(
     first_error: Option<String>,
 ) -> Outcome {
     let n = fanout.subscribers as u64;
-    let collect = |f: fn(&Run) -> Option<u64>| -> Option<Summary> {
-        Summary::of(&runs.iter().filter_map(f).collect::<Vec<_>>())
-    };
-    let first = collect(|r| r.first);
-    let last = collect(|r| r.last);
-    let response = collect(|r| Some(r.response));
+    let latencies = Latencies::of(runs);
     let expected = n * runs.len() as u64;
     let delivered: u64 = runs.iter().map(|r| r.delivered).sum();
     let complete = runs.iter().filter(|r| r.delivered == n).count();
     let title =
         format!("fanout: {} subscribers, {} runs ({})", thousands(n), runs.len(), ctx.label);
+    let notes = vec![format!(
+        "delivered {} of {} ({complete} of {} runs complete), {dropped} subscribers dropped",
+        thousands(delivered),
+        thousands(expected),
+        runs.len()
+    )];
+    let mut headlines = latency_headlines(n, latencies);
+    let missing = lower("deliveries missing", (expected - delivered.min(expected)) as f64);
+    headlines.push(aiming(missing, Bound::AtMost(0.0)));
+    headlines.push(aiming(lower("subscribers dropped", dropped as f64), Bound::AtMost(0.0)));
+    let params = params([
+        ("subscribers", json!(n)),
+        ("runs", json!(fanout.runs)),
+        ("gap_ms", json!(fanout.gap_ms)),
+        ("payload", json!(ctx.payload)),
+    ]);
+    let findings = Findings::new(headlines, table(title, latencies), notes, first_error);
+    ctx.outcome("fanout", format!("fanout-{n}"), started, params, findings)
+}
+
+fn table(title: String, latencies: Latencies) -> Table {
     let mut table = Table::new(title, &["figure (ms)", "median", "p99", "min", "max"]);
     for (name, summary) in [
-        ("trigger → first receipt", first),
-        ("trigger → last receipt", last),
-        ("HTTP response", response),
+        ("trigger → first receipt", latencies.first),
+        ("trigger → last receipt", latencies.last),
+        ("HTTP response", latencies.response),
     ] {
         let cells = summary.map_or_else(
             || vec!["?".to_owned(); 4],
@@ -128,17 +166,13 @@ fn report(
         );
         table.row(std::iter::once(name.to_owned()).chain(cells).collect());
     }
-    let mut notes = vec![format!(
-        "delivered {} of {} ({complete} of {} runs complete), {dropped} subscribers dropped",
-        thousands(delivered),
-        thousands(expected),
-        runs.len()
-    )];
-    if let Some(error) = first_error {
-        notes.push(format!("first error: {error}"));
-    }
+    table
+}
+
+/// The latency headlines for `n` subscribers; the median's targets hold up to 5,000.
+fn latency_headlines(n: u64, latencies: Latencies) -> Vec<Headline> {
     let mut headlines = Vec::new();
-    if let Some(last) = last {
+    if let Some(last) = latencies.last {
         let mut median = lower("trigger → last receipt, median (ms)", last.p50 as f64 / 1e6);
         if n <= 5_000 {
             median.target = Some(Bound::AtMost(40.0));
@@ -147,29 +181,11 @@ fn report(
         headlines.push(median);
         headlines.push(lower("trigger → last receipt, p99 (ms)", last.p99 as f64 / 1e6));
     }
-    if let Some(first) = first {
+    if let Some(first) = latencies.first {
         headlines.push(lower("trigger → first receipt, median (ms)", first.p50 as f64 / 1e6));
     }
-    if let Some(response) = response {
+    if let Some(response) = latencies.response {
         headlines.push(lower("HTTP response, median (ms)", response.p50 as f64 / 1e6));
     }
-    let mut missing = lower("deliveries missing", (expected - delivered.min(expected)) as f64);
-    missing.target = Some(Bound::AtMost(0.0));
-    headlines.push(missing);
-    let mut lost = lower("subscribers dropped", dropped as f64);
-    lost.target = Some(Bound::AtMost(0.0));
-    headlines.push(lost);
-    let params = params([
-        ("subscribers", json!(n)),
-        ("runs", json!(fanout.runs)),
-        ("gap_ms", json!(fanout.gap_ms)),
-        ("payload", json!(ctx.payload)),
-    ]);
-    ctx.outcome(
-        "fanout",
-        format!("fanout-{n}"),
-        started,
-        params,
-        Findings { headlines, table, notes },
-    )
+    headlines
 }

@@ -17,10 +17,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
+use std::time::Duration;
+
 use crate::clock::{event_data, now_nanos};
+use crate::fleet::{Fleet, Plan, Sink};
 use crate::http::{HttpConn, signed_post, trigger_body, unix_now};
 use crate::procfs;
-use crate::report::{Headline, Outcome, Table};
+use crate::report::{Bound, Headline, Outcome, Table};
 use crate::{Error, Result, Target};
 
 /// What every scenario needs.
@@ -92,6 +95,61 @@ pub(crate) struct Findings {
     pub(crate) notes: Vec<String>,
 }
 
+impl Findings {
+    /// Findings with `table` and `notes`, the first error seen (if any) appended to them.
+    pub(crate) fn new(
+        headlines: Vec<Headline>,
+        table: Table,
+        mut notes: Vec<String>,
+        first_error: Option<String>,
+    ) -> Self {
+        if let Some(error) = first_error {
+            notes.push(format!("first error: {error}"));
+        }
+        Self { headlines, table, notes }
+    }
+}
+
+/// Opens `n` connections subscribed as `plan` says, or fails when not all could subscribe
+/// within a minute plus a second per 500.
+pub(crate) async fn subscribe_all(
+    ctx: &Ctx,
+    n: usize,
+    plan: &Plan,
+    sink: &Arc<Sink>,
+) -> Result<Fleet> {
+    let fleet = Fleet::spawn(&ctx.target, 0, n, ctx.concurrency, plan, sink.clone());
+    let ready = fleet.wait_ready(ramp_timeout(n)).await;
+    if ready < n as u64 {
+        let error = sink.first_error().unwrap_or_default();
+        fleet.close().await;
+        return Err(Error::Refused(format!("only {ready} of {n} subscribed: {error}")));
+    }
+    Ok(fleet)
+}
+
+/// How long `n` connections may take to subscribe.
+pub(crate) fn ramp_timeout(n: usize) -> Duration {
+    Duration::from_secs(60 + n as u64 / 500)
+}
+
+/// A two-column `figure | value` table.
+pub(crate) fn figures<'a>(
+    title: String,
+    rows: impl IntoIterator<Item = (&'a str, String)>,
+) -> Table {
+    let mut table = Table::new(title, &["figure", "value"]);
+    for (figure, value) in rows {
+        table.row(vec![figure.to_owned(), value]);
+    }
+    table
+}
+
+/// Bytes as megabytes with one decimal, `?` when unknown.
+pub(crate) fn mb(bytes: Option<u64>) -> String {
+    bytes.map_or("?".to_owned(), |b| format!("{:.1} MB", b as f64 / 1e6))
+}
+
 /// The wall-clock and monotonic start of a run.
 pub(crate) fn start() -> (u64, Instant) {
     (unix_now(), Instant::now())
@@ -111,6 +169,11 @@ pub(crate) fn lower(label: &str, value: f64) -> Headline {
 /// A headline where higher is better.
 pub(crate) fn higher(label: &str, value: f64) -> Headline {
     Headline { lower_is_better: false, ..lower(label, value) }
+}
+
+/// `headline` with an absolute target.
+pub(crate) fn aiming(headline: Headline, target: Bound) -> Headline {
+    Headline { target: Some(target), ..headline }
 }
 
 /// Sends stamped events through the HTTP API on one keep-alive connection.

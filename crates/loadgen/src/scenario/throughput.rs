@@ -8,36 +8,46 @@ use std::time::Duration;
 use serde_json::json;
 use tokio::time::Instant;
 
-use super::{Ctx, Findings, Triggerer, higher, lower, params, start};
+use super::{Ctx, Findings, Triggerer, aiming, higher, lower, params, start, subscribe_all};
+use crate::Result;
 use crate::clock::now_nanos;
-use crate::fleet::{Fleet, Plan, Sink};
+use crate::fleet::{Plan, Sink};
 use crate::pusher::Subscription;
-use crate::report::{Bound, Outcome, Table, thousands, us_as_ms};
+use crate::report::{Bound, Headline, Outcome, Table, thousands, us_as_ms};
 use crate::stats::Summary;
-use crate::{Error, Result};
 
-/// The `throughput` scenario's parameters.
-#[derive(Debug, Clone)]
+/// The `throughput` scenario's parameters (the doc comments are the command line's help).
+#[derive(Debug, Clone, clap::Args)]
 pub struct Throughput {
     /// Channels.
+    #[arg(long, default_value_t = 100)]
     pub channels: usize,
-    /// Subscribers of each channel.
+    /// Subscribers per channel.
+    #[arg(long, default_value_t = 500)]
     pub subscribers: usize,
-    /// Deliveries per second of the first step.
+    /// Deliveries/s of the first step.
+    #[arg(long, default_value_t = 25_000.0)]
     pub start_rate: f64,
-    /// Each step's rate is the previous one's times this.
+    /// Rate factor from one step to the next.
+    #[arg(long, default_value_t = 1.3)]
     pub growth: f64,
-    /// Seconds of each step.
+    /// Seconds per step.
+    #[arg(long, default_value_t = 3.0)]
     pub step_secs: f64,
-    /// Most steps of the ramp.
+    /// Most steps.
+    #[arg(long, default_value_t = 14)]
     pub max_steps: usize,
-    /// Seconds of each of the 50 % and 90 % runs.
+    /// Seconds of the runs at 50 % and 90 % of the sustained rate.
+    #[arg(long, default_value_t = 5.0)]
     pub measure_secs: f64,
-    /// Concurrent HTTP connections sending the triggers.
+    /// HTTP connections sending triggers.
+    #[arg(long, default_value_t = 4)]
     pub http_connections: usize,
-    /// A step whose p99 latency is above this (ms) is not keeping up.
+    /// A step with a p99 above this many ms is not keeping up.
+    #[arg(long, default_value_t = 500.0)]
     pub max_p99_ms: f64,
     /// Steps between the last rate that kept up and the first that did not.
+    #[arg(long, default_value_t = 2)]
     pub refine_steps: usize,
 }
 
@@ -76,13 +86,7 @@ pub async fn run(ctx: &Ctx, tp: &Throughput) -> Result<Outcome> {
     let channels = tp.channels.max(1);
     let plan: Plan = Arc::new(move |i| vec![Subscription::new(channel(i % channels), i)]);
     let sink = Arc::new(Sink::default());
-    let fleet = Fleet::spawn(&ctx.target, 0, n, ctx.concurrency, &plan, sink.clone());
-    let ready = fleet.wait_ready(Duration::from_secs(60 + n as u64 / 500)).await;
-    if ready < n as u64 {
-        let error = sink.first_error().unwrap_or_default();
-        fleet.close().await;
-        return Err(Error::Refused(format!("only {ready} of {n} subscribed: {error}")));
-    }
+    let fleet = subscribe_all(ctx, n, &plan, &sink).await?;
     let mut seq = 0;
     let mut ramp = Vec::new();
     let mut rate = tp.start_rate;
@@ -117,9 +121,27 @@ pub async fn run(ctx: &Ctx, tp: &Throughput) -> Result<Outcome> {
             at.push((share, step(ctx, tp, &sink, seq, sustained * share, tp.measure_secs).await));
         }
     }
-    let dropped = sink.dropped.load(Ordering::SeqCst);
+    let measured = Measured {
+        ramp,
+        sustained,
+        at,
+        dropped: sink.dropped.load(Ordering::SeqCst),
+        first_error: sink.first_error(),
+    };
     fleet.close().await;
-    Ok(report(ctx, tp, started, &ramp, sustained, &at, dropped, sink.first_error()))
+    Ok(report(ctx, tp, started, &measured))
+}
+
+/// What the whole run measured.
+#[derive(Debug)]
+struct Measured {
+    ramp: Vec<Step>,
+    /// The best delivery rate of a step that kept up.
+    sustained: f64,
+    /// The runs at a share of `sustained`.
+    at: Vec<(f64, Step)>,
+    dropped: u64,
+    first_error: Option<String>,
 }
 
 /// Sends events for `secs` at `rate` deliveries per second, then waits for the stragglers.
@@ -133,42 +155,9 @@ async fn step(
 ) -> Step {
     sink.start_run(seq);
     let dropped_before = sink.dropped.load(Ordering::SeqCst);
-    let workers = tp.http_connections.max(1);
     let triggers_per_sec = rate / tp.subscribers as f64;
-    let interval = Duration::from_secs_f64(workers as f64 / triggers_per_sec);
-    let t0 = Instant::now();
     let started_at = now_nanos();
-    let end = t0 + Duration::from_secs_f64(secs);
-    let tasks: Vec<_> = (0..workers)
-        .map(|w| {
-            let mut triggerer = Triggerer::new(ctx.target.clone(), ctx.payload, w);
-            let channels = tp.channels;
-            tokio::spawn(async move {
-                let (mut sent, mut errors) = (0u64, 0u64);
-                let mut next = t0 + interval.mul_f64(w as f64 / workers as f64);
-                let mut k = w;
-                // A worker that falls behind stops at the end of the step anyway: fewer
-                // triggers than planned then marks the step as not keeping up.
-                while next < end && Instant::now() < end + SEND_SLACK {
-                    tokio::time::sleep_until(next).await;
-                    let channel = channel(k % channels);
-                    match triggerer.trigger(&[&channel], seq).await {
-                        Ok(s) if s.status == 200 => sent += 1,
-                        Ok(_) | Err(_) => errors += 1,
-                    }
-                    k += workers;
-                    next += interval;
-                }
-                (sent, errors)
-            })
-        })
-        .collect();
-    let (mut sent, mut trigger_errors) = (0, 0);
-    for task in tasks {
-        let (s, e) = task.await.unwrap_or((0, 0));
-        sent += s;
-        trigger_errors += e;
-    }
+    let (sent, trigger_errors) = send(ctx, tp, seq, triggers_per_sec, secs).await;
     let expected = sent * tp.subscribers as u64;
     let grace = Instant::now()
         + Duration::from_secs(3).max(Duration::from_secs_f64(tp.max_p99_ms / 1e3 * 2.0));
@@ -199,6 +188,52 @@ async fn step(
     }
 }
 
+/// Triggers `triggers_per_sec` for `secs` over the HTTP connections, the channels in turn;
+/// returns the triggers accepted and those that failed.
+async fn send(
+    ctx: &Ctx,
+    tp: &Throughput,
+    seq: u64,
+    triggers_per_sec: f64,
+    secs: f64,
+) -> (u64, u64) {
+    let workers = tp.http_connections.max(1);
+    let interval = Duration::from_secs_f64(workers as f64 / triggers_per_sec);
+    let t0 = Instant::now();
+    let end = t0 + Duration::from_secs_f64(secs);
+    let tasks: Vec<_> = (0..workers)
+        .map(|w| {
+            let mut triggerer = Triggerer::new(ctx.target.clone(), ctx.payload, w);
+            let channels = tp.channels;
+            tokio::spawn(async move {
+                let (mut sent, mut errors) = (0u64, 0u64);
+                let mut next = t0 + interval.mul_f64(w as f64 / workers as f64);
+                let mut k = w;
+                // A worker that falls behind stops at the end of the step anyway: fewer
+                // triggers than planned then marks the step as not keeping up.
+                while next < end && Instant::now() < end + SEND_SLACK {
+                    tokio::time::sleep_until(next).await;
+                    let channel = channel(k % channels);
+                    match triggerer.trigger(&[&channel], seq).await {
+                        Ok(s) if s.status == 200 => sent += 1,
+                        Ok(_) | Err(_) => errors += 1,
+                    }
+                    k += workers;
+                    next += interval;
+                }
+                (sent, errors)
+            })
+        })
+        .collect();
+    let (mut sent, mut errors) = (0, 0);
+    for task in tasks {
+        let (s, e) = task.await.unwrap_or((0, 0));
+        sent += s;
+        errors += e;
+    }
+    (sent, errors)
+}
+
 fn step_row(name: String, step: &Step) -> Vec<String> {
     let latency =
         |f: fn(&Summary) -> u64| step.latency.as_ref().map_or("?".to_owned(), |l| us_as_ms(f(l)));
@@ -216,17 +251,7 @@ fn step_row(name: String, step: &Step) -> Vec<String> {
     ]
 }
 
-#[allow(clippy::too_many_arguments)]
-fn report(
-    ctx: &Ctx,
-    tp: &Throughput,
-    started: (u64, std::time::Instant),
-    ramp: &[Step],
-    sustained: f64,
-    at: &[(f64, Step)],
-    dropped: u64,
-    first_error: Option<String>,
-) -> Outcome {
+fn report(ctx: &Ctx, tp: &Throughput, started: (u64, std::time::Instant), m: &Measured) -> Outcome {
     let title = format!(
         "throughput: {} channels × {} subscribers ({})",
         tp.channels, tp.subscribers, ctx.label
@@ -244,25 +269,27 @@ fn report(
         "kept up",
     ];
     let mut table = Table::new(title, &headers);
-    for (i, step) in ramp.iter().enumerate() {
+    for (i, step) in m.ramp.iter().enumerate() {
         table.row(step_row(format!("ramp {}", i + 1), step));
     }
-    for (share, step) in at {
+    for (share, step) in &m.at {
         table.row(step_row(format!("at {:.0}%", share * 100.0), step));
     }
-    let mut notes = vec![format!("sustained: {} deliveries/s", thousands(sustained as u64))];
-    let errors: u64 = ramp.iter().chain(at.iter().map(|(_, s)| s)).map(|s| s.trigger_errors).sum();
-    if errors > 0 || dropped > 0 {
-        notes.push(format!("{errors} trigger errors, {dropped} subscribers dropped"));
+    let mut notes = vec![format!("sustained: {} deliveries/s", thousands(m.sustained as u64))];
+    let steps = m.ramp.iter().chain(m.at.iter().map(|(_, s)| s));
+    let errors: u64 = steps.map(|s| s.trigger_errors).sum();
+    if errors > 0 || m.dropped > 0 {
+        notes.push(format!("{errors} trigger errors, {} subscribers dropped", m.dropped));
     }
-    if let Some(error) = first_error {
-        notes.push(format!("first error: {error}"));
-    }
-    let mut headlines = Vec::new();
-    let mut best = higher("sustained deliveries/s", sustained.round());
-    best.target = Some(Bound::AtLeast(300_000.0));
-    headlines.push(best);
-    for (share, step) in at {
+    let findings = Findings::new(headlines(m), table, notes, m.first_error.clone());
+    let name = format!("throughput-{}x{}", tp.channels, tp.subscribers);
+    ctx.outcome("throughput", name, started, report_params(ctx, tp), findings)
+}
+
+fn headlines(m: &Measured) -> Vec<Headline> {
+    let best = higher("sustained deliveries/s", m.sustained.round());
+    let mut headlines = vec![aiming(best, Bound::AtLeast(300_000.0))];
+    for (share, step) in &m.at {
         let Some(latency) = step.latency else { continue };
         let pct = share * 100.0;
         let mut p99 = lower(&format!("p99 at {pct:.0}% (ms)"), latency.p99 as f64 / 1e3);
@@ -272,7 +299,14 @@ fn report(
         headlines.push(lower(&format!("p50 at {pct:.0}% (ms)"), latency.p50 as f64 / 1e3));
         headlines.push(p99);
     }
-    let params = params([
+    headlines
+}
+
+fn report_params(
+    ctx: &Ctx,
+    tp: &Throughput,
+) -> std::collections::BTreeMap<String, serde_json::Value> {
+    params([
         ("channels", json!(tp.channels)),
         ("subscribers", json!(tp.subscribers)),
         ("start_rate", json!(tp.start_rate)),
@@ -283,7 +317,5 @@ fn report(
         ("max_p99_ms", json!(tp.max_p99_ms)),
         ("refine_steps", json!(tp.refine_steps)),
         ("payload", json!(ctx.payload)),
-    ]);
-    let name = format!("throughput-{}x{}", tp.channels, tp.subscribers);
-    ctx.outcome("throughput", name, started, params, Findings { headlines, table, notes })
+    ])
 }

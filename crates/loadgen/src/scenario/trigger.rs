@@ -8,19 +8,24 @@ use std::time::Duration;
 use serde_json::json;
 use tokio::time::Instant;
 
-use super::{Ctx, Findings, Triggerer, higher, lower, params, start};
+use super::{Ctx, Findings, Triggerer, aiming, figures, higher, lower, params, start};
 use crate::Result;
-use crate::report::{Bound, Outcome, Table, thousands, us_as_ms};
+use crate::report::{Bound, Outcome, thousands, us_as_ms};
 use crate::stats::Histogram;
 
-/// The `trigger` scenario's parameters.
-#[derive(Debug, Clone)]
+/// The `trigger` scenario's parameters (the doc comments are the command line's help).
+#[derive(Debug, Clone, clap::Args)]
 pub struct Trigger {
-    /// Concurrent connections, one request in flight on each.
+    // One request in flight on each.
+    /// Concurrent keep-alive connections.
+    #[arg(long, default_value_t = 32)]
     pub concurrency: usize,
     /// Seconds of load.
+    #[arg(long, default_value_t = 10.0)]
     pub secs: f64,
-    /// The channel triggered (nobody subscribes: this measures the API alone).
+    // Nobody subscribes: this measures the API alone.
+    /// Channel triggered (nobody listens).
+    #[arg(long, default_value = "lg-trigger")]
     pub channel: String,
 }
 
@@ -40,7 +45,13 @@ pub async fn run(ctx: &Ctx, trigger: &Trigger) -> Result<Outcome> {
     let started = start();
     let counts = Arc::new(Counts::default());
     let t0 = Instant::now();
-    let end = t0 + Duration::from_secs_f64(trigger.secs);
+    load(ctx, trigger, &counts, t0 + Duration::from_secs_f64(trigger.secs)).await;
+    let elapsed = t0.elapsed().as_secs_f64();
+    Ok(report(ctx, trigger, started, &counts, elapsed))
+}
+
+/// Triggers on every connection, one request after the other, until `end`.
+async fn load(ctx: &Ctx, trigger: &Trigger, counts: &Arc<Counts>, end: Instant) {
     let tasks: Vec<_> = (0..trigger.concurrency)
         .map(|i| {
             let mut triggerer = Triggerer::new(ctx.target.clone(), ctx.payload, i);
@@ -64,7 +75,15 @@ pub async fn run(ctx: &Ctx, trigger: &Trigger) -> Result<Outcome> {
     for task in tasks {
         let _ = task.await;
     }
-    let elapsed = t0.elapsed().as_secs_f64();
+}
+
+fn report(
+    ctx: &Ctx,
+    trigger: &Trigger,
+    started: (u64, std::time::Instant),
+    counts: &Counts,
+    elapsed: f64,
+) -> Outcome {
     let ok = counts.ok.load(Ordering::Relaxed);
     let failed = counts.failed.load(Ordering::Relaxed);
     let per_sec = ok as f64 / elapsed;
@@ -73,29 +92,26 @@ pub async fn run(ctx: &Ctx, trigger: &Trigger) -> Result<Outcome> {
         "trigger: {} connections for {:.0} s ({})",
         trigger.concurrency, trigger.secs, ctx.label
     );
-    let mut table = Table::new(title, &["figure", "value"]);
     let ms = |f: fn(&crate::stats::Summary) -> u64| {
         latency.as_ref().map_or("?".to_owned(), |l| us_as_ms(f(l)))
     };
-    for (figure, value) in [
-        ("triggers accepted (200)", thousands(ok)),
-        ("failed", thousands(failed)),
-        ("triggers/s", thousands(per_sec as u64)),
-        ("latency p50 (ms)", ms(|l| l.p50)),
-        ("latency p99 (ms)", ms(|l| l.p99)),
-        ("latency max (ms)", ms(|l| l.max)),
-    ] {
-        table.row(vec![figure.to_owned(), value]);
-    }
-    let mut rate = higher("signed triggers/s", per_sec.round());
-    rate.target = Some(Bound::AtLeast(20_000.0));
-    let mut headlines = vec![rate];
+    let table = figures(
+        title,
+        [
+            ("triggers accepted (200)", thousands(ok)),
+            ("failed", thousands(failed)),
+            ("triggers/s", thousands(per_sec as u64)),
+            ("latency p50 (ms)", ms(|l| l.p50)),
+            ("latency p99 (ms)", ms(|l| l.p99)),
+            ("latency max (ms)", ms(|l| l.max)),
+        ],
+    );
+    let mut headlines =
+        vec![aiming(higher("signed triggers/s", per_sec.round()), Bound::AtLeast(20_000.0))];
     if let Some(latency) = latency {
         headlines.push(lower("trigger latency p99 (ms)", latency.p99 as f64 / 1e3));
     }
-    let mut failures = lower("failed triggers", failed as f64);
-    failures.target = Some(Bound::AtMost(0.0));
-    headlines.push(failures);
+    headlines.push(aiming(lower("failed triggers", failed as f64), Bound::AtMost(0.0)));
     let params = params([
         ("concurrency", json!(trigger.concurrency)),
         ("secs", json!(trigger.secs)),
@@ -103,11 +119,6 @@ pub async fn run(ctx: &Ctx, trigger: &Trigger) -> Result<Outcome> {
         ("payload", json!(ctx.payload)),
     ]);
     let name = format!("trigger-c{}", trigger.concurrency);
-    Ok(ctx.outcome(
-        "trigger",
-        name,
-        started,
-        params,
-        Findings { headlines, table, notes: Vec::new() },
-    ))
+    let findings = Findings::new(headlines, table, Vec::new(), None);
+    ctx.outcome("trigger", name, started, params, findings)
 }
