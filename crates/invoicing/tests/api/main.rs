@@ -6,6 +6,7 @@
 
 mod auth;
 mod claims;
+mod db;
 mod durable;
 mod events;
 mod helpers;
