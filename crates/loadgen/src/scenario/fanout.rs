@@ -56,12 +56,11 @@ pub async fn run(ctx: &Ctx, fanout: &Fanout) -> Result<Outcome> {
     let plan: Plan = Arc::new(|i| vec![Subscription::new(CHANNEL, i)]);
     let sink = Arc::new(Sink::default());
     let fleet = subscribe_all(ctx, n, &plan, &sink).await?;
-    let ready = n as u64;
     let mut triggerer = Triggerer::new(ctx.target.clone(), ctx.payload, n);
     let timeout = Duration::from_secs(fanout.timeout_secs);
     let mut runs = Vec::with_capacity(fanout.runs);
     for seq in 0..=fanout.runs as u64 {
-        let run = one_run(&sink, &mut triggerer, seq, ready, timeout).await?;
+        let run = one_run(&sink, &mut triggerer, seq, n as u64, timeout).await?;
         if seq > 0 {
             runs.push(run);
         }
