@@ -11,8 +11,8 @@
 //!   [`PusherClient::send_raw`] for tests that forge requests.
 //! - [`auth`]: what a backend returns to authorise channels ([`ChannelAuth`]) and users
 //!   ([`UserAuth`]).
-//! - [`ws`] and [`frame`]: [`Connection`], a small WebSocket client that answers pings and
-//!   decodes each [`Frame`]'s `data` once.
+//! - `ws` (feature `ws`, on by default) and [`frame`]: `Connection`, a small WebSocket client
+//!   that answers pings and decodes each [`Frame`]'s `data` once.
 //! - [`error`]: [`Error`], why an HTTP API call failed.
 //!
 //! # Example
@@ -35,6 +35,7 @@ pub mod client;
 pub mod error;
 pub mod frame;
 pub mod target;
+#[cfg(feature = "ws")]
 pub mod ws;
 
 pub use auth::{AuthorizeError, ChannelAuth, UserAuth, presence_channel_data};
@@ -43,4 +44,5 @@ pub use error::Error;
 pub use frame::Frame;
 pub use reqwest::Method;
 pub use target::{EncryptionMasterKey, Endpoint, Secret, Target, TargetError};
+#[cfg(feature = "ws")]
 pub use ws::{CloseInfo, Connection, WsError};
