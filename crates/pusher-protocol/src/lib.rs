@@ -1,6 +1,7 @@
 //! The Pusher Channels protocol as types. No I/O.
 //!
 //! # Layout
+//! - [`app`]: [`AppId`] and [`AppKey`], the names an app is found by.
 //! - [`channel`]: [`ChannelName`] and [`ChannelKind`], the one place prefixes are interpreted.
 //! - [`client`]: frames from clients, decoded once into [`ClientMessage`].
 //! - [`server`]: frames to clients, [`ServerMessage`], with golden tests of their exact JSON.
@@ -16,6 +17,7 @@
 #![deny(missing_docs)]
 
 pub mod api;
+pub mod app;
 pub mod auth_data;
 pub mod channel;
 pub mod client;
@@ -27,6 +29,7 @@ pub mod server;
 pub mod sign;
 pub mod socket_id;
 
+pub use app::{AppCredentialError, AppId, AppKey};
 pub use auth_data::{PresenceData, PresenceDataError, UserData, UserDataError};
 pub use channel::{ChannelKind, ChannelName, ChannelNameError};
 pub use client::{ClientMessage, DecodeError, Subscribe};
