@@ -8,19 +8,21 @@ use invoicing::store::PendingEvent;
 #[derive(Debug, Clone)]
 pub struct BuiltInSink {
     publisher: realtime::Publisher,
-    app_id: String,
+    app_id: realtime::AppId,
 }
 
 impl BuiltInSink {
     /// A sink for `app_id` of the server behind `publisher`.
-    pub fn new(publisher: realtime::Publisher, app_id: String) -> Self {
+    pub fn new(publisher: realtime::Publisher, app_id: realtime::AppId) -> Self {
         Self { publisher, app_id }
     }
 
     async fn trigger(&self, event: &PendingEvent) -> Result<(), PublishError> {
         let channels = [event.channel.clone()];
-        let published =
-            self.publisher.trigger(&self.app_id, &channels, &event.event, &event.payload).await;
+        let published = self
+            .publisher
+            .trigger(self.app_id.as_str(), &channels, &event.event, &event.payload)
+            .await;
         published.map_err(classify)
     }
 }

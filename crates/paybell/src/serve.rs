@@ -100,11 +100,8 @@ async fn built_in(
     let sink = Arc::new(BuiltInSink::new(server.publisher(), app.id.clone()));
     // With a certificate the realtime port speaks only wss://, so browsers must be told so.
     let tls = config.realtime().tls.is_some();
-    let target = Target::new(&app.id, &app.key, app.secret.clone())?.with_endpoint(Endpoint::host(
-        &browser_host(bound),
-        bound.port(),
-        tls,
-    )?);
+    let target = Target::new(app.id.as_str(), app.key.as_str(), app.secret.clone())?
+        .with_endpoint(Endpoint::host(&browser_host(bound), bound.port(), tls)?);
     let ws_host = if bound.ip().is_unspecified() {
         WsHost::FromRequest
     } else {

@@ -6,14 +6,15 @@ use std::sync::Arc;
 
 use crate::app::App;
 use crate::cluster::{Backend, Connections, Inbound, Notice};
-use crate::config::AppConfig;
+use crate::config::{AppConfig, AppId, AppKey};
 use crate::webhooks::Webhooks;
 
-/// Every app, by key and by id. Cheap to clone.
+/// Every app, by key and by id. Cheap to clone. Keyed by the parsed names, which borrow as
+/// `str`, so the text from a request path is looked up without allocating.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Apps {
-    by_key: Arc<HashMap<String, Arc<App>>>,
-    by_id: Arc<HashMap<String, Arc<App>>>,
+    by_key: Arc<HashMap<AppKey, Arc<App>>>,
+    by_id: Arc<HashMap<AppId, Arc<App>>>,
 }
 
 impl Apps {

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use pusher_protocol::Secret;
 use pusher_protocol::limits;
+pub use pusher_protocol::{AppCredentialError, AppId, AppKey, Secret};
 use serde::Deserialize;
 use url::Url;
 
@@ -86,10 +86,10 @@ impl RedisConfig {
 /// One app: its credentials, switches and limits. Every limit is more than 0.
 #[derive(Debug, Clone)]
 pub struct AppConfig {
-    /// The app id in `/apps/{id}`: letters, digits, `-`, `_` or `.` (numeric ids too).
-    pub id: String,
-    /// The public key clients connect with (same characters as the id).
-    pub key: String,
+    /// The app id in `/apps/{id}`.
+    pub id: AppId,
+    /// The public key clients connect with.
+    pub key: AppKey,
     /// The secret that signs everything (not empty).
     pub secret: Secret,
     /// A disabled app refuses connections (4003) and API calls (403).
@@ -207,10 +207,10 @@ impl AppConfig {
     pub const DEFAULT_USER_AUTHENTICATION_TIMEOUT: Duration = Duration::from_secs(30);
 
     /// An app with the given credentials and every default.
-    pub fn new(id: impl Into<String>, key: impl Into<String>, secret: impl Into<String>) -> Self {
+    pub fn new(id: AppId, key: AppKey, secret: impl Into<String>) -> Self {
         Self {
-            id: id.into(),
-            key: key.into(),
+            id,
+            key,
             secret: Secret::new(secret),
             enabled: true,
             client_events: true,

@@ -43,7 +43,8 @@ mod ws;
 
 pub use cluster::ClusterError;
 pub use config::{
-    AppConfig, RealtimeConfig, RedisConfig, Secret, TlsFiles, WebhookConfig, WebhookKind,
+    AppConfig, AppCredentialError, AppId, AppKey, RealtimeConfig, RedisConfig, Secret, TlsFiles,
+    WebhookConfig, WebhookKind,
 };
 pub use server::{Server, ServerError};
 pub use tls::TlsError;

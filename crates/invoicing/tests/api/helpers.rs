@@ -12,7 +12,7 @@ use invoicing::{
     Application, BrowserEndpoint, DatabaseUrl, RealtimeAccess, Settings, Store, WsHost,
 };
 use pusher_client::{Connection, Secret, Target};
-use realtime::{AppConfig, RealtimeConfig, Server};
+use realtime::{AppConfig, AppId, AppKey, RealtimeConfig, Server};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
@@ -55,8 +55,10 @@ pub(crate) struct TestRealtime {
 impl TestRealtime {
     pub(crate) async fn spawn() -> Arc<Self> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let id = AppId::parse("app-id").expect("app id");
+        let key = AppKey::parse("app-key").expect("app key");
         let config = RealtimeConfig {
-            apps: vec![AppConfig::new("app-id", "app-key", "app-secret")],
+            apps: vec![AppConfig::new(id, key, "app-secret")],
             ..RealtimeConfig::default()
         };
         let server = Server::build(config, listener).expect("realtime server");

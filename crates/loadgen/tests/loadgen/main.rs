@@ -8,7 +8,7 @@ use loadgen::Target;
 use loadgen::floor::{self, FloorApp};
 use loadgen::scenario::{Ctx, churn, fanout, idle, trigger};
 use loadgen::target::loopback_sources;
-use realtime::{AppConfig, RealtimeConfig, Server};
+use realtime::{AppConfig, AppId, AppKey, RealtimeConfig, Server};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -38,8 +38,8 @@ fn ctx(port: u16, label: &str) -> Ctx {
 }
 
 async fn realtime_server() -> (u16, CancellationToken) {
-    let config =
-        RealtimeConfig { apps: vec![AppConfig::new(ID, KEY, SECRET)], ..RealtimeConfig::default() };
+    let app = AppConfig::new(AppId::parse(ID).unwrap(), AppKey::parse(KEY).unwrap(), SECRET);
+    let config = RealtimeConfig { apps: vec![app], ..RealtimeConfig::default() };
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let server = Server::build(config, listener).unwrap();
     let port = server.port();

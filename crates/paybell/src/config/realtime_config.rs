@@ -4,7 +4,10 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use realtime::{AppConfig, RealtimeConfig, RedisConfig, TlsFiles, WebhookConfig, WebhookKind};
+use realtime::{
+    AppConfig, AppCredentialError, AppId, AppKey, RealtimeConfig, RedisConfig, TlsFiles,
+    WebhookConfig, WebhookKind,
+};
 use url::Url;
 
 use super::ConfigError;
@@ -141,13 +144,13 @@ fn parse_apps(raw: Vec<RawApp>) -> Result<Vec<AppConfig>, ConfigError> {
         if let Some(earlier) = apps.iter().find(|a| a.id == app.id) {
             return Err(ConfigError::new(
                 format!("realtime.apps[{i}].id"),
-                format!("duplicate app id {:?}", earlier.id),
+                format!("duplicate app id {:?}", earlier.id.as_str()),
             ));
         }
         if let Some(earlier) = apps.iter().find(|a| a.key == app.key) {
             return Err(ConfigError::new(
                 format!("realtime.apps[{i}].key"),
-                format!("duplicate app key {:?}", earlier.key),
+                format!("duplicate app key {:?}", earlier.key.as_str()),
             ));
         }
         apps.push(app);
@@ -157,12 +160,12 @@ fn parse_apps(raw: Vec<RawApp>) -> Result<Vec<AppConfig>, ConfigError> {
 
 fn parse_app(raw: RawApp, at: &str) -> Result<AppConfig, ConfigError> {
     let name = |field: &str| format!("{at}.{field}");
-    credential(&name("id"), &raw.id)?;
-    credential(&name("key"), &raw.key)?;
+    let id = AppId::parse(raw.id).map_err(|e| credential_error(at, &e))?;
+    let key = AppKey::parse(raw.key).map_err(|e| credential_error(at, &e))?;
     if raw.secret.expose().is_empty() {
         return Err(ConfigError::new(name("secret"), "must not be empty"));
     }
-    let mut app = AppConfig::new(raw.id, raw.key, raw.secret.expose());
+    let mut app = AppConfig::new(id, key, raw.secret.expose());
     let limit = |field: &str, value: Option<usize>, default: usize| {
         positive(&name(field), value.unwrap_or(default))
     };
@@ -211,15 +214,13 @@ fn parse_app(raw: RawApp, at: &str) -> Result<AppConfig, ConfigError> {
     Ok(app)
 }
 
-/// An app id or key: non-empty letters, digits, `-`, `_` or `.`.
-fn credential(key: &str, value: &str) -> Result<(), ConfigError> {
-    let ok =
-        !value.is_empty() && value.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-    if ok {
-        Ok(())
-    } else {
-        Err(ConfigError::new(key, "must be non-empty letters, digits, '-', '_' or '.'"))
-    }
+/// The app id or key at `at` that [`AppId::parse`] or [`AppKey::parse`] refused.
+fn credential_error(at: &str, error: &AppCredentialError) -> ConfigError {
+    let field = match error {
+        AppCredentialError::Id(_) => "id",
+        AppCredentialError::Key(_) => "key",
+    };
+    ConfigError::new(format!("{at}.{field}"), "must be non-empty letters, digits, '-', '_' or '.'")
 }
 
 fn parse_webhook(raw: RawWebhook, at: &str) -> Result<WebhookConfig, ConfigError> {

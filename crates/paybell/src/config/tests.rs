@@ -234,6 +234,7 @@ fn unknown_app_keys_and_bad_app_values_name_the_key() {
     assert_eq!(key("id='a'\nkey='k2'"), "realtime.apps[1].id");
     assert_eq!(key("id='b'\nkey='k2'\nmax_event_bytes=0"), "realtime.apps[1].max_event_bytes");
     assert_eq!(key("id='bad id'\nkey='k2'"), "realtime.apps[1].id");
+    assert_eq!(key("id='b'\nkey=''"), "realtime.apps[1].key");
     let hook = "id='b'\nkey='k2'\n[[realtime.apps.webhooks]]\n";
     assert_eq!(key(&format!("{hook}url='ftp://x'")), "realtime.apps[1].webhooks[0].url");
     assert_eq!(
@@ -275,4 +276,16 @@ fn the_environment_table_names_file_keys_and_each_variable_once() {
     }
     let names: std::collections::HashSet<_> = env::KEYS.iter().map(|k| k.name).collect();
     assert_eq!(names.len(), env::KEYS.len(), "a variable is listed twice");
+}
+
+#[test]
+fn a_bad_app_id_or_key_says_which_characters_are_allowed() {
+    let err = |app: &str| {
+        load(Some(&format!("[[realtime.apps]]\nsecret='s'\n{app}")), &[], None).unwrap_err()
+    };
+    let problem = "must be non-empty letters, digits, '-', '_' or '.'";
+    assert_eq!(err("id='a b'\nkey='k'"), ConfigError::new("realtime.apps[0].id", problem));
+    assert_eq!(err("id='a'\nkey='k/1'"), ConfigError::new("realtime.apps[0].key", problem));
+    let duplicate = err("id='a'\nkey='k'\n[[realtime.apps]]\nid='a'\nkey='k2'\nsecret='s'");
+    assert_eq!(duplicate, ConfigError::new("realtime.apps[1].id", "duplicate app id \"a\""));
 }

@@ -39,7 +39,7 @@ impl App {
     /// This node's connections of the app, for the cluster to register anew.
     pub(crate) fn connections(&self) -> Connections {
         Connections {
-            app: self.config.id.clone(),
+            app: self.config.id.to_string(),
             subscriptions: self.hub.subscriptions(),
             users: self.hub.users.signed_in(),
         }

@@ -37,7 +37,9 @@ impl App {
         // Joined here first, so a reconciliation running meanwhile sees the subscription;
         // the cluster's limit on members decides, not this node's share.
         let local = self.hub.join(conn, channel, member.clone(), usize::MAX, Announce::Cluster)?;
-        match cluster.join(&self.config.id, channel, socket_id, member.as_ref(), max_members).await
+        match cluster
+            .join(self.config.id.as_str(), channel, socket_id, member.as_ref(), max_members)
+            .await
         {
             Ok(Some(joined)) => {
                 self.hub.member_list_seen(channel, socket_id, joined.version);
@@ -130,7 +132,7 @@ impl App {
                 app.leave_cluster(&cluster, socket_id, &channel, change).await;
             }
             let Some((user_id, _)) = user else { return };
-            let last = match cluster.sign_out(&app.config.id, socket_id).await {
+            let last = match cluster.sign_out(app.config.id.as_str(), socket_id).await {
                 Ok(last) => last.is_some(),
                 Err(error) => {
                     cluster.failed("sign-out", &error);
@@ -168,7 +170,7 @@ impl App {
         channel: &ChannelName,
         local: Change,
     ) {
-        match cluster.leave(&self.config.id, channel, socket_id).await {
+        match cluster.leave(self.config.id.as_str(), channel, socket_id).await {
             Ok(Some(left)) => self.left(channel, left.into()),
             // Already gone from the cluster's view (a reconciliation removed it).
             Ok(None) => {}
@@ -211,7 +213,7 @@ impl App {
         match (how, &self.cluster) {
             (News::Told, _) => {}
             (News::Versioned(version), Some(cluster)) => {
-                let id = &self.config.id;
+                let id = self.config.id.as_str();
                 if !cluster.publish_member_news(id, channel, news, except, version) {
                     self.hub.publish_member_news(channel, news, except, version);
                 }

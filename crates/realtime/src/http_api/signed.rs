@@ -63,7 +63,7 @@ impl FromRequest<AppState> for Signed {
             params: &params,
             body: &body,
         };
-        request.verify(&app.config().key, app.config().secret.expose(), now)?;
+        request.verify(app.config().key.as_str(), app.config().secret.expose(), now)?;
         if !app.config().enabled {
             return Err(ApiError::AppDisabled);
         }

@@ -62,7 +62,7 @@ async fn attempt_once(
     }
     let response = request
         .header("Content-Type", "application/json")
-        .header("X-Pusher-Key", &app.key)
+        .header("X-Pusher-Key", app.key.as_str())
         .header("X-Pusher-Signature", signature)
         .body(body.to_owned())
         .send()

@@ -14,7 +14,7 @@ use tokio_util::task::TaskTracker;
 
 use super::deliver::{ATTEMPT_TIMEOUT, deliver};
 use super::{Job, WebhookEvent};
-use crate::config::{AppConfig, WebhookKind};
+use crate::config::{AppConfig, AppId, WebhookKind};
 use crate::metrics::Metrics;
 
 /// How long `channel_vacated` and `member_removed` wait for the channel or member to return.
@@ -23,7 +23,7 @@ pub(crate) const LEAVE_DELAY: Duration = Duration::from_secs(3);
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// `(app id, channel, user id)`: what a delayed leave is cancelled by.
-type LeaveKey = (String, ChannelName, Option<Arc<str>>);
+type LeaveKey = (AppId, ChannelName, Option<Arc<str>>);
 
 /// Events collected for one webhook of one app.
 #[derive(Debug)]
@@ -42,7 +42,7 @@ pub(crate) struct Dispatcher {
     metrics: Metrics,
     deliveries: TaskTracker,
     delayed: HashMap<LeaveKey, (Job, Instant)>,
-    batches: HashMap<(String, usize), Batch>,
+    batches: HashMap<(AppId, usize), Batch>,
 }
 
 impl Dispatcher {
@@ -119,7 +119,7 @@ impl Dispatcher {
                 self.route(&job, now);
             }
         }
-        let ready: Vec<(String, usize)> =
+        let ready: Vec<(AppId, usize)> =
             self.batches.iter().filter(|(_, b)| b.due <= now).map(|(k, _)| k.clone()).collect();
         for key in ready {
             if let Some(batch) = self.batches.remove(&key) {

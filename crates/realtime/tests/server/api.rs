@@ -4,10 +4,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use pusher_client::{Method, PusherClient};
 use pusher_protocol::api::BatchEvent;
-use realtime::AppConfig;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, ID, app, next, on_both, spawn, subscribe, subscribed};
+use crate::helpers::{Backend, ID, app, app_config, next, on_both, spawn, subscribe, subscribed};
 
 on_both!(
     trigger_answers_exactly_an_empty_object,
@@ -120,7 +119,7 @@ async fn limits_are_4xx_with_a_json_error(backend: Backend) {
 
 async fn signatures_are_checked(backend: Backend) {
     let server =
-        spawn(backend, vec![app(), AppConfig::new("other", "other-key", "other-secret")]).await;
+        spawn(backend, vec![app(), app_config("other", "other-key", "other-secret")]).await;
     let api = server.api();
     let body = json!({"name": "e", "channel": "a", "data": "{}"});
     let (status, response) = raw(&api, Method::POST, "/events", &[], &body, now() - 601).await;
@@ -148,7 +147,7 @@ async fn signatures_are_checked(backend: Backend) {
 }
 
 async fn a_disabled_app_gets_403(backend: Backend) {
-    let mut off = AppConfig::new("off", "off-key", "off-secret");
+    let mut off = app_config("off", "off-key", "off-secret");
     off.enabled = false;
     let server = spawn(backend, vec![off]).await;
     let api = PusherClient::new(server.target_for("off", "off-key", "off-secret")).unwrap();

@@ -3,11 +3,11 @@
 use std::time::Duration;
 
 use pusher_protocol::sign;
-use realtime::AppConfig;
 use serde_json::json;
 
 use crate::helpers::{
-    Backend, KEY, SECRET, WAIT, app, assert_silent, next, on_both, spawn, subscribe, subscribed,
+    Backend, KEY, SECRET, WAIT, app, app_config, assert_silent, next, on_both, spawn, subscribe,
+    subscribed,
 };
 
 on_both!(
@@ -200,7 +200,7 @@ async fn client_events_reach_the_others_but_not_the_sender(backend: Backend) {
 }
 
 async fn client_events_are_refused_where_they_do_not_belong(backend: Backend) {
-    let mut no_client_events = AppConfig::new("quiet", "quiet-key", "quiet-secret");
+    let mut no_client_events = app_config("quiet", "quiet-key", "quiet-secret");
     no_client_events.client_events = false;
     let server = spawn(backend, vec![app(), no_client_events]).await;
     let mut conn = subscribed(&server, "public").await;

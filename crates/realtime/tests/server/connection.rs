@@ -5,10 +5,10 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use pusher_client::{Connection, WsError};
 use pusher_protocol::api::BatchEvent;
-use realtime::{AppConfig, RealtimeConfig};
+use realtime::RealtimeConfig;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::helpers::{self, Backend, KEY, WAIT, app, next, on_both, spawn};
+use crate::helpers::{self, Backend, KEY, WAIT, app, app_config, next, on_both, spawn};
 
 on_both!(
     connection_established_has_the_exact_shape,
@@ -48,7 +48,7 @@ async fn connection_established_has_the_exact_shape(backend: Backend) {
 }
 
 async fn bad_keys_protocols_and_paths_get_their_close_codes(backend: Backend) {
-    let mut disabled = AppConfig::new("off", "off-key", "s");
+    let mut disabled = app_config("off", "off-key", "s");
     disabled.enabled = false;
     let server = spawn(backend, vec![app(), disabled]).await;
     let base = format!("ws://127.0.0.1:{}", server.port);

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use pusher_client::{Connection, Endpoint, Frame, PusherClient, Secret, Target};
-use realtime::{AppConfig, RealtimeConfig, RedisConfig, Server};
+use realtime::{AppConfig, AppId, AppKey, RealtimeConfig, RedisConfig, Server};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
@@ -19,9 +19,14 @@ pub(crate) struct TestServer {
     task: tokio::task::JoinHandle<()>,
 }
 
+/// An app with these credentials and every default.
+pub(crate) fn app_config(id: &str, key: &str, secret: &str) -> AppConfig {
+    AppConfig::new(AppId::parse(id).unwrap(), AppKey::parse(key).unwrap(), secret)
+}
+
 /// The default test app: everything enabled.
 pub(crate) fn app() -> AppConfig {
-    let mut app = AppConfig::new(ID, KEY, SECRET);
+    let mut app = app_config(ID, KEY, SECRET);
     app.subscription_count = false;
     app
 }
