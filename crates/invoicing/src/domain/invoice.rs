@@ -5,9 +5,10 @@ use time::format_description::FormatItem;
 use time::macros::format_description;
 
 use super::money::checked_sum;
+use super::text::{multi_line, single_line};
 use super::{
     Action, Amount, Checks, Currency, DomainError, Email, InvoiceId, InvoiceStatus, PaymentId,
-    Timestamp, UserId, ValidationError, text,
+    Timestamp, UserId, ValidationError,
 };
 
 /// Longest line item description, customer name and payment method.
@@ -51,7 +52,7 @@ impl Customer {
     /// [`ValidationError`] on `customer.name` and/or `customer.email`.
     pub fn parse(name: &str, email: &str) -> Result<Self, ValidationError> {
         let mut checks = Checks::default();
-        let name = checks.take(text("customer.name", name, MAX_TEXT));
+        let name = checks.take(single_line("customer.name", name, MAX_TEXT));
         let email = checks.take(Email::parse(email).map_err(|e| rename(e, "customer.email")));
         checks.finish()?;
         match (name, email) {
@@ -84,7 +85,8 @@ impl LineItem {
     ///
     /// # Errors
     /// [`ValidationError`] for an empty description, a quantity outside 1..=1,000,000, a
-    /// price of zero or less, or an amount that does not fit in `i64`.
+    /// price of zero or less, text with control or text-direction characters, or an amount
+    /// above [`MAX_MINOR`](super::money::MAX_MINOR).
     pub fn parse(
         at: &str,
         description: &str,
@@ -92,7 +94,8 @@ impl LineItem {
         unit_price: i64,
     ) -> Result<Self, ValidationError> {
         let mut checks = Checks::default();
-        let description = checks.take(text(&format!("{at}.description"), description, MAX_TEXT));
+        let description =
+            checks.take(single_line(&format!("{at}.description"), description, MAX_TEXT));
         if !(1..=MAX_QUANTITY).contains(&quantity) {
             checks.fail(format!("{at}.quantity"), format!("must be between 1 and {MAX_QUANTITY}"));
         }
@@ -131,8 +134,8 @@ impl InvoiceContent {
     /// Checks the lines and computes the total.
     ///
     /// # Errors
-    /// [`ValidationError`] for no items, too many items, too long notes, or a total that does
-    /// not fit in `i64`.
+    /// [`ValidationError`] for no items, too many items, too long notes or notes with control
+    /// or text-direction characters, or a total above [`MAX_MINOR`](super::money::MAX_MINOR).
     pub fn new(
         customer: Customer,
         currency: Currency,
@@ -146,15 +149,9 @@ impl InvoiceContent {
         if items.len() > MAX_ITEMS {
             return Err(ValidationError::field("items", format!("at most {MAX_ITEMS} items")));
         }
-        let notes = notes.trim();
-        if notes.chars().count() > MAX_NOTES {
-            return Err(ValidationError::field(
-                "notes",
-                format!("must be at most {MAX_NOTES} characters"),
-            ));
-        }
+        let notes = multi_line("notes", notes, MAX_NOTES)?;
         let total = checked_sum("total", items.iter().map(|item| item.amount))?;
-        Ok(Self { customer, currency, due_date, items, notes: notes.to_owned(), total })
+        Ok(Self { customer, currency, due_date, items, notes, total })
     }
 }
 
@@ -185,9 +182,9 @@ impl Payment {
         now: Timestamp,
     ) -> Result<Self, ValidationError> {
         let mut checks = Checks::default();
-        let method = checks.take(text("method", method, 50));
+        let method = checks.take(single_line("method", method, 50));
         let reference = match reference.map(str::trim).filter(|r| !r.is_empty()) {
-            Some(r) => checks.take(text("reference", r, MAX_TEXT)),
+            Some(r) => checks.take(single_line("reference", r, MAX_TEXT)),
             None => None,
         };
         checks.finish()?;

@@ -7,12 +7,14 @@
 //! - [`user`]: [`Email`], [`Password`], [`UserName`], [`User`].
 //! - [`events`]: what each change publishes, as outbox rows.
 //! - [`ids`]: random ids and timestamps.
+//! - [`text`]: free text without control or text-direction characters.
 
 pub mod events;
 pub mod ids;
 pub mod invoice;
 pub mod money;
 pub mod status;
+pub mod text;
 pub mod user;
 
 use std::collections::BTreeMap;
@@ -111,19 +113,4 @@ pub enum DomainError {
     /// The invoice's status does not allow it (409).
     #[error(transparent)]
     Illegal(#[from] IllegalTransition),
-}
-
-/// Trims `text` and checks it is non-empty and at most `max` characters.
-///
-/// # Errors
-/// [`ValidationError`] on `field`.
-pub fn text(field: &str, text: &str, max: usize) -> Result<String, ValidationError> {
-    let trimmed = text.trim();
-    if trimmed.is_empty() {
-        Err(ValidationError::field(field, "must not be empty"))
-    } else if trimmed.chars().count() > max {
-        Err(ValidationError::field(field, format!("must be at most {max} characters")))
-    } else {
-        Ok(trimmed.to_owned())
-    }
 }

@@ -81,20 +81,27 @@ impl fmt::Display for Currency {
     }
 }
 
-/// A strictly positive amount in minor units (a unit price, a payment, a line's amount).
+/// The largest amount, in minor units: 2^53 − 1, the largest integer a JSON number read by a
+/// browser (an IEEE double) holds exactly. Every amount and total stays at or below it.
+pub const MAX_MINOR: i64 = (1 << 53) - 1;
+
+/// A positive amount in minor units, at most [`MAX_MINOR`] (a unit price, a payment, a line's
+/// amount, a total).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Amount(i64);
 
 impl Amount {
-    /// Accepts values above zero.
+    /// Accepts values from 1 to [`MAX_MINOR`].
     ///
     /// # Errors
-    /// [`ValidationError`] on `field` for zero or negative values.
+    /// [`ValidationError`] on `field` for zero, negative or too large values.
     pub fn parse(field: &str, minor: i64) -> Result<Self, ValidationError> {
-        if minor > 0 {
-            Ok(Self(minor))
-        } else {
+        if minor <= 0 {
             Err(ValidationError::field(field, "must be greater than zero"))
+        } else if minor > MAX_MINOR {
+            Err(ValidationError::field(field, format!("must be at most {MAX_MINOR} minor units")))
+        } else {
+            Ok(Self(minor))
         }
     }
 
@@ -104,7 +111,7 @@ impl Amount {
     }
 }
 
-/// Sums amounts, refusing an overflow of `i64` instead of wrapping.
+/// Sums amounts, refusing a total above [`MAX_MINOR`] (and so never overflowing `i64`).
 ///
 /// # Errors
 /// [`ValidationError`] on `field` when the sum does not fit.
@@ -145,9 +152,12 @@ mod tests {
     fn amounts_are_positive_and_sums_do_not_overflow() {
         assert!(Amount::parse("amount", 0).is_err());
         assert!(Amount::parse("amount", -1).is_err());
-        let big = Amount::parse("a", i64::MAX).unwrap();
+        let big = Amount::parse("a", MAX_MINOR).unwrap();
         let one = Amount::parse("a", 1).unwrap();
         assert!(checked_sum("total", [big, one]).is_err());
+        assert!(Amount::parse("a", MAX_MINOR + 1).is_err());
+        let half = Amount::parse("a", MAX_MINOR / 2 + 1).unwrap();
+        assert!(checked_sum("total", [half, half]).is_err());
         assert_eq!(checked_sum("total", [one, one]).unwrap().minor(), 2);
     }
 }

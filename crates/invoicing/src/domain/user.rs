@@ -2,14 +2,16 @@
 
 use std::fmt;
 
-use super::{Timestamp, UserId, ValidationError, text};
+use super::text::{has_unsafe, single_line};
+use super::{Timestamp, UserId, ValidationError};
 
 /// An e-mail address, trimmed and lower-cased.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
 
 impl Email {
-    /// A light check: one `@` with text on both sides, a dot in the domain, no spaces.
+    /// A light check: one `@` with text on both sides, a dot in the domain, no spaces, no
+    /// control or text-direction characters.
     ///
     /// # Errors
     /// [`ValidationError`] on `email`.
@@ -17,6 +19,7 @@ impl Email {
         let value = value.trim().to_lowercase();
         let valid = value.len() <= 254
             && !value.chars().any(char::is_whitespace)
+            && !has_unsafe(&value)
             && value.split_once('@').is_some_and(|(local, domain)| {
                 !local.is_empty()
                     && !domain.contains('@')
@@ -52,7 +55,7 @@ impl UserName {
     /// # Errors
     /// [`ValidationError`] on `name`.
     pub fn parse(value: &str) -> Result<Self, ValidationError> {
-        text("name", value, 100).map(Self)
+        single_line("name", value, 100).map(Self)
     }
 
     /// The name.

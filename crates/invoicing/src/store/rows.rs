@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use crate::domain::invoice::parse_date;
+use crate::domain::text::strip_unsafe;
 use crate::domain::{
     Amount, Currency, Customer, Email, Invoice, InvoiceContent, InvoiceId, InvoiceStatus, LineItem,
     Payment, PaymentId, Timestamp, User, UserId,
@@ -102,18 +103,20 @@ fn invoice(
         .map(|(i, item)| {
             LineItem::parse(
                 &format!("items[{i}]"),
-                &item.description,
+                &strip_unsafe(&item.description),
                 item.quantity,
                 item.unit_price,
             )
         })
         .collect::<Result<Vec<_>, _>>()
         .map_err(corrupt)?;
-    let customer = Customer::parse(&row.customer_name, &row.customer_email).map_err(corrupt)?;
+    let name = strip_unsafe(&row.customer_name);
+    let customer = Customer::parse(&name, &row.customer_email).map_err(corrupt)?;
     let currency = Currency::parse(&row.currency).map_err(corrupt)?;
     let due_date = parse_date(&row.due_date).map_err(corrupt)?;
     let content =
-        InvoiceContent::new(customer, currency, due_date, items, &row.notes).map_err(corrupt)?;
+        InvoiceContent::new(customer, currency, due_date, items, &strip_unsafe(&row.notes))
+            .map_err(corrupt)?;
     let payments = payments
         .into_iter()
         .map(|p| {

@@ -94,16 +94,7 @@ async fn bad_invoices_are_422(db: Db) {
         (with(|b| b["items"][0]["unitPrice"] = json!(12.5)), &["items[0].unitPrice"]),
         (with(|b| b["items"][0]["unitPrice"] = json!(u64::MAX)), &["items[0].unitPrice"]),
         (with(|b| b["items"][0]["unitPrice"] = json!("12")), &["items[0].unitPrice"]),
-        (with(|b| b["items"][0]["unitPrice"] = json!(i64::MAX)), &["items[0].amount"]),
-        (
-            with(|b| {
-                b["items"] = json!([
-                    {"description": "a", "quantity": 1, "unitPrice": i64::MAX},
-                    {"description": "b", "quantity": 1, "unitPrice": 1}
-                ]);
-            }),
-            &["total"],
-        ),
+        (with(|b| b["items"][0]["unitPrice"] = json!(i64::MAX)), &["items[0].unitPrice"]),
         (with(|b| b["items"][0]["description"] = json!("  ")), &["items[0].description"]),
         (with(|b| b["currency"] = json!("EURO")), &["currency"]),
         (with(|b| b["currency"] = json!("XXX")), &["currency"]),

@@ -10,6 +10,7 @@ mod db;
 mod durable;
 mod events;
 mod helpers;
+mod hygiene;
 mod invoices;
 mod nodes;
 mod ops;
