@@ -1,5 +1,12 @@
 //! Passwords (argon2id, hashed off the async threads) and session tokens (random, stored
 //! only as their SHA-256).
+//!
+//! Each argon2 computation holds 19 MiB and a blocking thread for tens of milliseconds, so
+//! sign-ins go through a [`HashGate`]: at most one computation per core at a time, the others
+//! wait their turn for a bounded time and are then refused ([`HashError::Busy`], HTTP 503).
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
@@ -8,6 +15,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore as _;
 use sha2::{Digest as _, Sha256};
+use tokio::sync::Semaphore;
 
 use crate::domain::Password;
 
@@ -20,6 +28,67 @@ pub enum HashError {
     /// The blocking task died.
     #[error("password hashing task failed")]
     Task(#[from] tokio::task::JoinError),
+    /// Every hashing slot stayed busy for the whole wait.
+    #[error("too many sign-ins at once")]
+    Busy,
+}
+
+/// How many password checks run at once and how long a sign-in waits for a slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashingLimits {
+    /// Computations at once; at least 1.
+    pub concurrent: usize,
+    /// How long a sign-in waits for a slot before it is refused.
+    pub wait: Duration,
+}
+
+impl HashingLimits {
+    /// The default wait for a slot.
+    pub const DEFAULT_WAIT: Duration = Duration::from_secs(5);
+}
+
+impl Default for HashingLimits {
+    /// One computation per core (`available_parallelism`), a 5-second wait.
+    fn default() -> Self {
+        let concurrent = std::thread::available_parallelism().map_or(1, usize::from);
+        Self { concurrent, wait: Self::DEFAULT_WAIT }
+    }
+}
+
+/// Checks passwords, never more than [`HashingLimits::concurrent`] at a time. Cheap to clone;
+/// clones share their slots.
+#[derive(Debug, Clone)]
+pub struct HashGate {
+    slots: Arc<Semaphore>,
+    wait: Duration,
+}
+
+impl HashGate {
+    /// A gate with `limits`.
+    pub fn new(limits: HashingLimits) -> Self {
+        Self { slots: Arc::new(Semaphore::new(limits.concurrent.max(1))), wait: limits.wait }
+    }
+
+    /// Checks `password` against `hash`. `None` checks against a fixed dummy hash so an
+    /// unknown e-mail address takes as long as a wrong password. The slot is held until the
+    /// computation ends, even when the caller has gone.
+    ///
+    /// # Errors
+    /// [`HashError::Busy`] when no slot freed up within the wait; [`HashError::Task`].
+    pub async fn verify(&self, password: String, hash: Option<String>) -> Result<bool, HashError> {
+        let slot = tokio::time::timeout(self.wait, Arc::clone(&self.slots).acquire_owned())
+            .await
+            .map_err(|_| HashError::Busy)?
+            .map_err(|_| HashError::Busy)?;
+        tokio::task::spawn_blocking(move || {
+            let _slot = slot;
+            let hash = hash.unwrap_or_else(|| DUMMY_HASH.to_owned());
+            let Ok(parsed) = PasswordHash::new(&hash) else { return false };
+            Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()
+        })
+        .await
+        .map_err(HashError::from)
+    }
 }
 
 /// Hashes a password (argon2id with a random salt), in PHC string form.
@@ -36,21 +105,6 @@ pub async fn hash_password(password: &Password) -> Result<String, HashError> {
             .map_err(|e| HashError::Argon2(e.to_string()))
     })
     .await?
-}
-
-/// Checks `password` against `hash`. `None` checks against a fixed dummy hash so an unknown
-/// e-mail address takes as long as a wrong password.
-///
-/// # Errors
-/// [`HashError::Task`].
-pub async fn verify_password(password: String, hash: Option<String>) -> Result<bool, HashError> {
-    tokio::task::spawn_blocking(move || {
-        let hash = hash.unwrap_or_else(|| DUMMY_HASH.to_owned());
-        let Ok(parsed) = PasswordHash::new(&hash) else { return false };
-        Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()
-    })
-    .await
-    .map_err(HashError::from)
 }
 
 /// argon2id of a random password nobody knows, with the default parameters.
@@ -78,11 +132,22 @@ mod tests {
         let password = Password::parse("correct horse").unwrap();
         let hash = hash_password(&password).await.unwrap();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse".to_owned(), Some(hash.clone())).await.unwrap());
-        assert!(!verify_password("wrong horse".to_owned(), Some(hash)).await.unwrap());
-        assert!(!verify_password("anything".to_owned(), None).await.unwrap());
+        let gate = HashGate::new(HashingLimits::default());
+        assert!(gate.verify("correct horse".to_owned(), Some(hash.clone())).await.unwrap());
+        assert!(!gate.verify("wrong horse".to_owned(), Some(hash)).await.unwrap());
+        assert!(!gate.verify("anything".to_owned(), None).await.unwrap());
         assert!(PasswordHash::new(DUMMY_HASH).is_ok());
         assert_ne!(new_session_token(), new_session_token());
         assert_eq!(token_hash("a").len(), 64);
+    }
+
+    #[tokio::test]
+    async fn a_full_gate_refuses_after_its_wait() {
+        let gate = HashGate::new(HashingLimits { concurrent: 1, wait: Duration::from_millis(1) });
+        let held = Arc::clone(&gate.slots).acquire_owned().await.unwrap();
+        let refused = gate.verify("x".to_owned(), None).await;
+        assert!(matches!(refused, Err(HashError::Busy)), "{refused:?}");
+        drop(held);
+        assert!(!gate.verify("x".to_owned(), None).await.unwrap());
     }
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use pusher_client::Target;
 use url::Url;
 
+use crate::auth::HashingLimits;
 use crate::relay::RelayOptions;
 
 /// Everything [`crate::Application::build`] needs.
@@ -25,10 +26,13 @@ pub struct Settings {
     pub relay: RelayOptions,
     /// How long a session lasts.
     pub session_ttl: Duration,
+    /// How many sign-ins hash at once, and how long the others wait.
+    pub hashing: HashingLimits,
 }
 
 impl Settings {
-    /// Settings with the defaults: public channels, checks every minute, 30-day sessions.
+    /// Settings with the defaults: public channels, checks every minute, 30-day sessions, one
+    /// password check per core.
     pub fn new(database_url: DatabaseUrl, realtime: RealtimeAccess) -> Self {
         Self {
             database_url,
@@ -38,6 +42,7 @@ impl Settings {
             overdue_interval: Duration::from_secs(60),
             relay: RelayOptions::default(),
             session_ttl: Duration::from_secs(30 * 24 * 3600),
+            hashing: HashingLimits::default(),
         }
     }
 }

@@ -12,10 +12,11 @@ use super::extract::{CurrentUser, JsonBody, SESSION_COOKIE, session_token};
 use super::input::LoginInput;
 use super::views::UserView;
 use super::{ApiError, AppState};
-use crate::auth::{new_session_token, token_hash, verify_password};
+use crate::auth::{new_session_token, token_hash};
 use crate::domain::{Email, Timestamp};
 
-/// `POST /api/auth/login {email, password}` → `{user}` and the cookie; 401 otherwise.
+/// `POST /api/auth/login {email, password}` → `{user}` and the cookie; 401 otherwise; 503
+/// with `Retry-After` when every password-hashing slot stayed busy.
 pub(crate) async fn login(
     State(state): State<AppState>,
     JsonBody(input): JsonBody<LoginInput>,
@@ -25,7 +26,7 @@ pub(crate) async fn login(
         Err(_) => None,
     };
     let (user, hash) = found.map_or((None, None), |(user, hash)| (Some(user), Some(hash)));
-    let matches = verify_password(input.password, hash).await?;
+    let matches = state.hashing.verify(input.password, hash).await?;
     let Some(user) = user.filter(|_| matches) else {
         return Err(ApiError::InvalidCredentials);
     };

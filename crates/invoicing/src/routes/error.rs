@@ -1,7 +1,8 @@
 //! [`ApiError`]: every way a request fails, mapped to a status and `{error:{code,message,fields?}}`.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -10,6 +11,9 @@ use crate::domain::{DomainError, IllegalTransition, ValidationError};
 use crate::provider::ChargeError;
 use crate::store::StoreError;
 use crate::usecases::UseCaseError;
+
+/// Seconds a client is asked to wait after a 503 `busy`: a sign-in takes well under one.
+const BUSY_RETRY_AFTER: &str = "1";
 
 /// Why a request failed.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +51,9 @@ pub enum ApiError {
     /// The card was declined (402).
     #[error("{0}")]
     CardDeclined(String),
+    /// Too many sign-ins at once; try again shortly (503 with `Retry-After`).
+    #[error("the server is busy, try again in a moment")]
+    Busy,
     /// Something on our side (500); the cause is logged, never shown.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -70,6 +77,7 @@ impl ApiError {
             }
             Self::EmailTaken => (StatusCode::CONFLICT, "email_taken"),
             Self::CardDeclined(_) => (StatusCode::PAYMENT_REQUIRED, "card_declined"),
+            Self::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -92,7 +100,11 @@ impl IntoResponse for ApiError {
         if let Self::Validation(validation) = &self {
             error["fields"] = json!(validation.fields);
         }
-        (status, Json(json!({ "error": error }))).into_response()
+        let mut response = (status, Json(json!({ "error": error }))).into_response();
+        if let Self::Busy = self {
+            response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static(BUSY_RETRY_AFTER));
+        }
+        response
     }
 }
 
@@ -129,7 +141,10 @@ impl From<StoreError> for ApiError {
 
 impl From<HashError> for ApiError {
     fn from(error: HashError) -> Self {
-        Self::Internal(Box::new(error))
+        match error {
+            HashError::Busy => Self::Busy,
+            error @ (HashError::Argon2(_) | HashError::Task(_)) => Self::Internal(Box::new(error)),
+        }
     }
 }
 

@@ -28,6 +28,7 @@ use url::Url;
 
 pub use error::ApiError;
 
+use crate::auth::HashGate;
 use crate::domain::ChannelNames;
 use crate::provider::Provider;
 use crate::settings::Settings;
@@ -41,6 +42,8 @@ pub(crate) struct AppState {
     pub(crate) settings: Arc<Settings>,
     pub(crate) public_url: Url,
     pub(crate) usecases: UseCases,
+    /// Bounds the password checks of sign-ins.
+    pub(crate) hashing: HashGate,
     /// Cancelled when shutdown starts: `/ready` turns 503.
     pub(crate) draining: CancellationToken,
 }
@@ -50,7 +53,8 @@ impl AppState {
         let draining = CancellationToken::new();
         let channels = ChannelNames { private: settings.private_channels };
         let usecases = UseCases::new(store.clone(), Provider::Test, channels);
-        Self { store, settings, public_url, usecases, draining }
+        let hashing = HashGate::new(settings.hashing);
+        Self { store, settings, public_url, usecases, hashing, draining }
     }
 }
 

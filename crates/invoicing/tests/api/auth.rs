@@ -3,10 +3,16 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{Db, PASSWORD, on_both, spawn_app};
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use invoicing::auth::HashingLimits;
+
+use crate::helpers::{Db, Options, PASSWORD, on_both, spawn_app, spawn_app_with};
 
 on_both!(
     login_sets_a_session_cookie,
+    sign_ins_beyond_the_hashing_slots_get_503,
     bad_logins_are_401,
     logout_ends_the_session,
     owner_routes_need_a_session
@@ -78,4 +84,26 @@ async fn owner_routes_need_a_session(db: Db) {
         .await;
     answer.assert_error(401, "unauthenticated", &[]);
     app.get("/api/nothing-here").await.assert_error(404, "not_found", &[]);
+}
+
+async fn sign_ins_beyond_the_hashing_slots_get_503(db: Db) {
+    let hashing = HashingLimits { concurrent: 1, wait: Duration::ZERO };
+    let app = spawn_app_with(db, Options { hashing: Some(hashing), ..Options::default() }).await;
+    let body = json!({"email": "owner@example.com", "password": PASSWORD});
+    let clients: Vec<reqwest::Client> = (0..16).map(|_| reqwest::Client::new()).collect();
+    let answers = join_all(
+        clients
+            .iter()
+            .map(|client| app.request(client, Method::POST, "/api/auth/login", Some(&body), &[])),
+    )
+    .await;
+    let busy: Vec<_> = answers.iter().filter(|a| a.status == 503).collect();
+    assert!(!busy.is_empty(), "16 sign-ins at once and a single slot: some must wait");
+    assert!(answers.iter().all(|a| a.status == 200 || a.status == 503));
+    for answer in busy {
+        answer.assert_error(503, "busy", &[]);
+        assert_eq!(answer.headers["retry-after"], "1");
+    }
+    let later = app.post("/api/auth/login", &body).await;
+    assert_eq!(later.status, 200, "a sign-in alone still works: {:#}", later.body);
 }

@@ -167,7 +167,7 @@ async fn subscribers_receive_them_in_order(db: Db) {
 }
 
 async fn private_mode_prefixes_channels(db: Db) {
-    let app = spawn_app_with(db, Options { private_channels: true }).await;
+    let app = spawn_app_with(db, Options { private_channels: true, ..Options::default() }).await;
     app.login().await;
     let id = id_of(&app.sent_invoice().await);
     let channels: Vec<String> =

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use invoicing::auth::HashingLimits;
 use invoicing::domain::{Email, Password, Timestamp, User, UserName};
 use invoicing::relay::RelayOptions;
 use invoicing::sink::{Cause, EventSink, PublishError, SinkFuture};
@@ -26,6 +27,8 @@ pub(crate) use crate::db::{Db, TestDb, on_both};
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Options {
     pub(crate) private_channels: bool,
+    /// Password-hashing slots and wait; the default when `None`.
+    pub(crate) hashing: Option<HashingLimits>,
 }
 
 pub(crate) struct TestApp {
@@ -131,6 +134,9 @@ pub(crate) async fn spawn_node(node: Node) -> TestApp {
     };
     let mut settings = Settings::new(DatabaseUrl::new(&db.url), RealtimeAccess { signer, browser });
     settings.private_channels = options.private_channels;
+    if let Some(hashing) = options.hashing {
+        settings.hashing = hashing;
+    }
     settings.overdue_interval = Duration::from_millis(100);
     // A lease far beyond WAIT: a test that waits for a claim to expire times out instead.
     settings.relay = RelayOptions {

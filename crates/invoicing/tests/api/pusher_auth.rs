@@ -44,7 +44,7 @@ async fn auth(
 }
 
 async fn pusher_auth_in_private_mode(db: Db) {
-    let app = spawn_app_with(db, Options { private_channels: true }).await;
+    let app = spawn_app_with(db, Options { private_channels: true, ..Options::default() }).await;
     assert_eq!(app.get("/api/config").await.body["privateChannels"], true);
     app.login().await;
     let draft = id_of(&app.create_invoice().await);
