@@ -34,7 +34,7 @@ pub mod store;
 pub mod usecases;
 
 pub use routes::ApiError;
-pub use settings::{BrowserEndpoint, DatabaseUrl, RealtimeAccess, Settings, WsHost};
+pub use settings::{BrowserEndpoint, DEMO_EMAIL, DatabaseUrl, RealtimeAccess, Settings, WsHost};
 pub use sink::{EventSink, PublishError};
 pub use startup::{Application, StartupError};
 pub use store::{Store, StoreError};

@@ -7,6 +7,7 @@ use pusher_client::Target;
 use url::Url;
 
 use crate::auth::HashingLimits;
+use crate::domain::Email;
 use crate::relay::RelayOptions;
 
 /// Everything [`crate::Application::build`] needs.
@@ -28,11 +29,17 @@ pub struct Settings {
     pub session_ttl: Duration,
     /// How many sign-ins hash at once, and how long the others wait.
     pub hashing: HashingLimits,
+    /// Whether the demo owner ([`DEMO_EMAIL`]) may sign in (`paybell serve --demo`).
+    pub demo_mode: bool,
 }
+
+/// The demo owner's address. Its password is published, so outside demo mode the account
+/// signs in like an unknown address (401) and its sessions count as signed out.
+pub const DEMO_EMAIL: &str = "demo@paybell.local";
 
 impl Settings {
     /// Settings with the defaults: public channels, checks every minute, 30-day sessions, one
-    /// password check per core.
+    /// password check per core, no demo mode.
     pub fn new(database_url: DatabaseUrl, realtime: RealtimeAccess) -> Self {
         Self {
             database_url,
@@ -43,7 +50,13 @@ impl Settings {
             relay: RelayOptions::default(),
             session_ttl: Duration::from_secs(30 * 24 * 3600),
             hashing: HashingLimits::default(),
+            demo_mode: false,
         }
+    }
+
+    /// Whether the owner with `email` may sign in, or use a session, now.
+    pub fn may_sign_in(&self, email: &Email) -> bool {
+        self.demo_mode || email.as_str() != DEMO_EMAIL
     }
 }
 

@@ -9,10 +9,22 @@ use invoicing::domain::{
     LineItem, Password, Payment, Timestamp, User, UserName,
 };
 
-/// The demo login.
-pub const EMAIL: &str = "demo@paybell.local";
+/// The demo login; it signs in only while `serve` runs with `--demo`.
+pub const EMAIL: &str = invoicing::DEMO_EMAIL;
 /// The demo password (demo mode only).
 pub const PASSWORD: &str = "paybell-demo";
+
+/// Says at start-up, when the demo owner exists but `--demo` is off, that it cannot sign in.
+///
+/// # Errors
+/// A database failure.
+pub async fn note_disabled(store: &Store) -> anyhow::Result<()> {
+    if store.user_with_password(&Email::parse(EMAIL)?).await?.is_some() {
+        tracing::info!(email = EMAIL, "demo owner present but sign-in disabled: start with --demo");
+        println!("demo login {EMAIL} disabled (not started with --demo)");
+    }
+    Ok(())
+}
 
 /// Creates the demo owner and invoices unless the owner exists; returns the invoices.
 ///

@@ -43,7 +43,8 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
         access.browser.ws_port = public.port;
         access.browser.force_tls = public.tls;
     }
-    let settings = config.serve().settings(access);
+    let mut settings = config.serve().settings(access);
+    settings.demo_mode = with_demo;
     let app = Application::build(settings, http, sink)
         .await
         .context("starting the web application")?
@@ -62,8 +63,9 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
         ),
         (None, None) => {}
     }
-    if let Some(invoices) = demo_invoices {
-        print_demo(app.public_url(), &invoices);
+    match demo_invoices {
+        Some(invoices) => print_demo(app.public_url(), &invoices),
+        None => demo::note_disabled(app.store()).await?,
     }
 
     let stop = CancellationToken::new();

@@ -22,8 +22,11 @@ pub(crate) async fn login(
     JsonBody(input): JsonBody<LoginInput>,
 ) -> Result<Response, ApiError> {
     let found = match Email::parse(&input.email) {
-        Ok(email) => state.store.user_with_password(&email).await?,
-        Err(_) => None,
+        Ok(email) if state.settings.may_sign_in(&email) => {
+            state.store.user_with_password(&email).await?
+        }
+        // Checked against the dummy hash like any unknown address: same time, same 401.
+        Ok(_) | Err(_) => None,
     };
     let (user, hash) = found.map_or((None, None), |(user, hash)| (Some(user), Some(hash)));
     let matches = state.hashing.verify(input.password, hash).await?;

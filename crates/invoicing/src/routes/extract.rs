@@ -77,7 +77,7 @@ impl FromRequestParts<AppState> for MaybeUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let Some(token) = session_token(&parts.headers) else { return Ok(Self(None)) };
         let user = state.store.session_user(&token_hash(&token), Timestamp::now()).await?;
-        Ok(Self(user))
+        Ok(Self(user.filter(|user| state.settings.may_sign_in(&user.email))))
     }
 }
 

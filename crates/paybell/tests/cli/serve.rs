@@ -76,6 +76,42 @@ async fn serve_with_demo_then_users_and_migrate() {
 }
 
 #[tokio::test]
+async fn the_demo_owner_signs_in_only_in_demo_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let sign_in = |web: u16, client: reqwest::Client| async move {
+        let body = json!({"email": "demo@paybell.local", "password": "paybell-demo"});
+        let url = format!("http://127.0.0.1:{web}/api/auth/login");
+        client.post(url).json(&body).send().await.unwrap()
+    };
+    let me = |web: u16, client: reqwest::Client| async move {
+        client.get(format!("http://127.0.0.1:{web}/api/me")).send().await.unwrap().status()
+    };
+
+    let demo = serve(&data, &["--demo"], &[]);
+    let web = demo.port("paybell web listening on http://127.0.0.1:").await;
+    let earlier = cookie_client();
+    assert_eq!(sign_in(web, earlier.clone()).await.status(), 200);
+    assert!(demo.terminate().await);
+
+    let plain = serve(&data, &[], &[]);
+    let web = plain.port("paybell web listening on http://127.0.0.1:").await;
+    plain.line("demo login demo@paybell.local disabled").await;
+    let refused = sign_in(web, cookie_client()).await;
+    assert_eq!(refused.status(), 401, "like a wrong password");
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_credentials");
+    assert_eq!(me(web, earlier.clone()).await, 401, "an earlier demo session is signed out");
+    assert!(plain.terminate().await);
+
+    let demo = serve(&data, &["--demo"], &[]);
+    let web = demo.port("paybell web listening on http://127.0.0.1:").await;
+    assert_eq!(sign_in(web, cookie_client()).await.status(), 200);
+    assert_eq!(me(web, earlier).await, 200, "the session is back in demo mode");
+    assert!(demo.terminate().await);
+}
+
+#[tokio::test]
 async fn bad_configuration_names_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();
