@@ -9,6 +9,9 @@ on_both!(amounts_stop_at_2_pow_53_minus_1, text_refuses_controls_and_direction_o
 
 const MAX: i64 = (1 << 53) - 1;
 
+/// Puts a text into one field of an invoice body.
+type SetText = fn(&mut Value, &str);
+
 fn with(change: impl FnOnce(&mut Value)) -> Value {
     let mut body = invoice_body();
     change(&mut body);
@@ -49,7 +52,7 @@ async fn amounts_stop_at_2_pow_53_minus_1(db: Db) {
 async fn text_refuses_controls_and_direction_overrides(db: Db) {
     let app = spawn_app(db).await;
     app.login().await;
-    let bad_text: [(&str, fn(&mut Value, &str)); 4] = [
+    let bad_text: [(&str, SetText); 4] = [
         ("customer.name", |b, t| b["customer"]["name"] = json!(t)),
         ("customer.email", |b, t| b["customer"]["email"] = json!(format!("a{t}@example.com"))),
         ("items[1].description", |b, t| b["items"][1]["description"] = json!(t)),
