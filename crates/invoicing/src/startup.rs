@@ -122,11 +122,14 @@ impl Application {
             settings.overdue_interval,
             stop.clone(),
         ));
+        let state = self.state.clone();
         let mut app = routes::router(self.state);
         if let Some(fallback) = self.fallback {
             app = app.fallback_service(fallback);
         }
-        let app = app.layer(axum::middleware::from_fn(routes::with_request_id));
+        let app = app
+            .layer(axum::middleware::from_fn_with_state(state, routes::security_headers))
+            .layer(axum::middleware::from_fn(routes::with_request_id));
         let on_signal = stop.clone();
         tokio::spawn(async move {
             signal.await;

@@ -7,13 +7,17 @@
 //! - [`pay`]: the public payment page API, `GET /api/pay/{id}`, `POST /api/pay/{id}/checkout`.
 //! - [`pusher_auth`]: `GET /api/config`, `POST /pusher/auth`.
 //! - [`ops`]: `GET /health`, `GET /ready`, and the request id every response carries.
+//! - [`origin`]: unsafe requests from another origin refused (CSRF).
+//! - [`headers`]: security headers on every response, the web app's CSP among them.
 
 mod auth;
 mod error;
 mod extract;
+mod headers;
 mod input;
 mod invoices;
 mod ops;
+mod origin;
 mod pay;
 mod payments;
 mod pusher_auth;
@@ -75,13 +79,17 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/{*rest}", axum::routing::any(not_found))
         .route("/pusher/{*rest}", axum::routing::any(not_found))
         .route("/health", get(ops::health))
-        .route("/ready", get(ops::ready));
+        .route("/ready", get(ops::ready))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), origin::same_origin_only));
     api.with_state(state)
 }
 
 /// Gives every request an id (the client's `X-Request-Id`, or a new one), logs the request
 /// in a span carrying it, and returns it on the response.
 pub(crate) use ops::with_request_id;
+
+/// Sets the security headers on every response, the fallback's (the web app) included.
+pub(crate) use headers::security_headers;
 
 /// For checks that passed yet left a value missing, which they never do.
 fn incomplete() -> ApiError {

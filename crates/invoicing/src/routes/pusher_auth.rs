@@ -34,7 +34,7 @@ pub(crate) async fn config(State(state): State<AppState>, headers: HeaderMap) ->
 }
 
 /// The host name of the `Host` header, without its port.
-fn request_host(headers: &HeaderMap) -> Option<String> {
+pub(super) fn request_host(headers: &HeaderMap) -> Option<String> {
     let host = headers.get(HOST)?.to_str().ok()?.trim();
     let name = if let Some(rest) = host.strip_prefix('[') {
         rest.split_once(']').map(|(ip, _)| ip)?

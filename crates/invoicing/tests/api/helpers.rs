@@ -29,6 +29,8 @@ pub(crate) struct Options {
     pub(crate) private_channels: bool,
     /// Password-hashing slots and wait; the default when `None`.
     pub(crate) hashing: Option<HashingLimits>,
+    /// `PAYBELL_PUBLIC_URL`; none derives it from the bound address.
+    pub(crate) public_url: Option<&'static str>,
 }
 
 pub(crate) struct TestApp {
@@ -137,6 +139,7 @@ pub(crate) async fn spawn_node(node: Node) -> TestApp {
     if let Some(hashing) = options.hashing {
         settings.hashing = hashing;
     }
+    settings.public_url = options.public_url.map(|url| url.parse().expect("public URL"));
     settings.overdue_interval = Duration::from_millis(100);
     // A lease far beyond WAIT: a test that waits for a claim to expire times out instead.
     settings.relay = RelayOptions {

@@ -18,4 +18,5 @@ mod pay;
 mod payments;
 mod pusher_auth;
 mod relay;
+mod security;
 mod store;
