@@ -36,6 +36,8 @@ afterEach(cleanupClients);
 after(cleanupAll);
 
 const REDIS_URL = process.env.PAYBELL_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
+/** The bearer token the nodes serve `/metrics` to. */
+const METRICS_TOKEN = randomBytes(16).toString('hex');
 /** How long to keep listening after the expected events, to catch duplicates. */
 const SETTLE_MS = 400;
 
@@ -81,7 +83,7 @@ before(async () => {
  */
 async function withCluster(n, { lease } = {}, use) {
   const prefix = `paybell-js-${process.pid}-${randomBytes(6).toString('hex')}`;
-  const env = { REDIS_URL, PAYBELL_REDIS_PREFIX: prefix };
+  const env = { REDIS_URL, PAYBELL_REDIS_PREFIX: prefix, PAYBELL_METRICS_TOKEN: METRICS_TOKEN };
   if (lease !== undefined) env.PAYBELL_REDIS_NODE_LEASE_SECS = String(lease);
   const nodes = [];
   try {
@@ -98,7 +100,11 @@ async function withCluster(n, { lease } = {}, use) {
 
 /** A metric's value from the node's `/metrics`, or undefined when it is not there. */
 async function metric(node, name) {
-  const res = await fetch(`http://${node.host}:${node.port}/metrics`, { signal: AbortSignal.timeout(WAIT_MS) });
+  const res = await fetch(`http://${node.host}:${node.port}/metrics`, {
+    headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+    signal: AbortSignal.timeout(WAIT_MS),
+  });
+  assert.equal(res.status, 200, `GET /metrics on ${node.port}`);
   const line = (await res.text()).split('\n').find((l) => l.startsWith(`${name} `));
   return line === undefined ? undefined : Number(line.slice(name.length + 1));
 }

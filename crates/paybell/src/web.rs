@@ -4,6 +4,8 @@
 //!
 //! Any GET path without a file serves `index.html` (the app routes on the client); Vite's
 //! hashed files under `assets/` are cached for a year, everything else is revalidated.
+//! The security headers (CSP, `nosniff`, `Referrer-Policy`) come from the invoicing router's
+//! middleware, which wraps this fallback: the CSP names the realtime server it configures.
 
 use axum::Router;
 use axum::body::Body;

@@ -32,6 +32,8 @@ pub struct RealtimeConfig {
     pub tls: Option<TlsFiles>,
     /// Share channels, presence, counts and cache channels with the other nodes on one Redis.
     pub redis: Option<RedisConfig>,
+    /// The bearer token `GET /metrics` requires; without one, `/metrics` is not served.
+    pub metrics_token: Option<Secret>,
 }
 
 impl Default for RealtimeConfig {
@@ -46,6 +48,7 @@ impl Default for RealtimeConfig {
             shutdown_jitter: Duration::from_secs(1),
             tls: None,
             redis: None,
+            metrics_token: None,
         }
     }
 }

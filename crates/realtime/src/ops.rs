@@ -1,12 +1,14 @@
 //! Operations endpoints: `/health` (alive), `/ready` (accepting work; 503 while stopping)
-//! and `/metrics` (Prometheus text).
+//! and `/metrics` (Prometheus text, only with the configured bearer token: the counters name
+//! every app and are nobody else's business).
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
+use subtle::ConstantTimeEq as _;
 
 use crate::state::AppState;
 
@@ -34,11 +36,27 @@ async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// 404 without a configured token (as if there were no such endpoint), 401 without the
+/// right `Authorization: Bearer` token.
+async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(token) = &state.config.metrics_token else {
+        let body = axum::Json(json!({ "error": "No route for /metrics" }));
+        return (StatusCode::NOT_FOUND, body).into_response();
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !bool::from(given.as_bytes().ct_eq(token.expose().as_bytes())) {
+        let challenge = [(header::WWW_AUTHENTICATE, "Bearer")];
+        let body = axum::Json(json!({ "error": "a valid bearer token is required" }));
+        return (StatusCode::UNAUTHORIZED, challenge, body).into_response();
+    }
     let apps = state
         .apps
         .iter()
         .map(|app| (app.config().id.as_str(), app.connection_count(), app.usage()));
     let text = state.metrics.render(apps);
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }

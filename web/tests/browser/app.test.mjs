@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import {
+  assertNoCspViolations,
   eventually,
   launchBrowser,
   login,
@@ -36,6 +37,7 @@ after(async () => {
 async function withShots(name, contexts, body) {
   try {
     await body();
+    await assertNoCspViolations(contexts);
   } catch (error) {
     await screenshotAll(contexts, `failed-${name}`);
     error.message += `\n${server.output().slice(-3000)}`;

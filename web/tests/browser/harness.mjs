@@ -3,8 +3,9 @@
 //
 //   window.__pb.notifications  every `new Notification(title, options)` ({title, body, tag})
 //   window.__pb.tones          every OscillatorNode.start() ({frequency, when})
-//   window.__pb.dropRealtime() closes the page's WebSockets and refuses new ones (port 9)
+//   window.__pb.dropRealtime() closes the page's WebSockets and has the server refuse new ones
 //   window.__pb.restoreRealtime() lets them through again and fires `online`
+//   window.__pb.cspViolations  every `securitypolicyviolation` ({directive, blocked}); see assertNoCspViolations
 //
 // Screenshots go to tests/browser/artifacts/ (gitignored).
 
@@ -112,8 +113,12 @@ function observers(forcedPermission) {
     audioContexts: 0,
     sockets: new Set(),
     wsBlocked: false,
+    cspViolations: [],
   };
   window.__pb = pb;
+  document.addEventListener('securitypolicyviolation', (event) => {
+    pb.cspViolations.push({ directive: event.effectiveDirective, blocked: event.blockedURI });
+  });
 
   const NativeNotification = window.Notification;
   class ObservedNotification {
@@ -162,8 +167,17 @@ function observers(forcedPermission) {
   }
 
   const NativeWebSocket = window.WebSocket;
+  // A blocked socket asks the realtime server for `/health`, which answers 200 instead of
+  // upgrading: a failed handshake pusher-js retries, as after an outage. (The page's CSP
+  // allows that server only, so a closed port elsewhere would be a CSP violation.)
+  const refused = (url) => {
+    const target = new URL(url);
+    target.pathname = '/health';
+    target.search = '';
+    return target.href;
+  };
   function ControlledWebSocket(url, protocols) {
-    const target = pb.wsBlocked ? 'ws://127.0.0.1:9/' : url;
+    const target = pb.wsBlocked ? refused(url) : url;
     const ws = protocols === undefined ? new NativeWebSocket(target) : new NativeWebSocket(target, protocols);
     pb.sockets.add(ws);
     ws.addEventListener('close', () => pb.sockets.delete(ws));
@@ -192,6 +206,16 @@ export async function newObservedContext(browser, { baseUrl, notifications = 'de
   if (notifications === 'granted') await context.grantPermissions(['notifications'], { origin: baseUrl });
   await context.addInitScript(observers, notifications === 'denied' ? 'denied' : null);
   return context;
+}
+
+/** Fails when a page of the contexts reported a Content-Security-Policy violation. */
+export async function assertNoCspViolations(contexts) {
+  for (const context of contexts) {
+    for (const page of context.pages()) {
+      const seen = await page.evaluate(() => window.__pb?.cspViolations ?? []).catch(() => []);
+      if (seen.length > 0) throw new Error(`CSP violations on ${page.url()}: ${JSON.stringify(seen)}`);
+    }
+  }
 }
 
 export async function screenshot(page, name) {

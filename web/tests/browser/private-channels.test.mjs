@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
+  assertNoCspViolations,
   eventually,
   launchBrowser,
   login,
@@ -84,6 +85,7 @@ test('private channels: both sides authorise and follow a payment live', async (
       { message: 'a Notification through the private channel' },
     );
     assert.equal(await detail.locator('.alert-info', { hasText: /live updates/i }).count(), 0);
+    await assertNoCspViolations([owner, customer]);
   } catch (error) {
     await screenshotAll([owner, customer], 'failed-private');
     error.message += `\n${server.output().slice(-3000)}`;

@@ -46,6 +46,7 @@ pub(crate) const KEYS: &[EnvKey] = &[
         realtime.redis_node_lease_secs,
         seconds
     ),
+    key!("PAYBELL_METRICS_TOKEN", "realtime.metrics_token", realtime.metrics_token, text),
     key!("PAYBELL_APP_ID", "realtime.apps", realtime.env_app.id, text),
     key!("PAYBELL_APP_KEY", "realtime.apps", realtime.env_app.key, text),
     key!("PAYBELL_APP_SECRET", "realtime.apps", realtime.env_app.secret, text),

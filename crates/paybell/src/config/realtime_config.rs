@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use realtime::{
-    AppConfig, AppCredentialError, AppId, AppKey, RealtimeConfig, RedisConfig, TlsFiles,
+    AppConfig, AppCredentialError, AppId, AppKey, RealtimeConfig, RedisConfig, Secret, TlsFiles,
     WebhookConfig, WebhookKind,
 };
 use url::Url;
@@ -82,8 +82,21 @@ pub(crate) fn parse(raw: RawRealtime) -> Result<Realtime, ConfigError> {
         shutdown_jitter: raw.shutdown_jitter_ms.map_or(d.shutdown_jitter, Duration::from_millis),
         tls,
         redis,
+        metrics_token: metrics_token(raw.metrics_token)?,
     };
     Ok(Realtime { addr, config, uses_dev_app })
+}
+
+/// A token of at least 16 visible characters (it guards the only copy of the counters).
+fn metrics_token(token: Option<String>) -> Result<Option<Secret>, ConfigError> {
+    let Some(token) = token else { return Ok(None) };
+    if token.len() < 16 || !token.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(ConfigError::new(
+            "realtime.metrics_token",
+            "must be at least 16 visible ASCII characters, without spaces",
+        ));
+    }
+    Ok(Some(Secret::new(token)))
 }
 
 fn redis_prefix(prefix: Option<String>) -> Result<String, ConfigError> {

@@ -98,6 +98,22 @@ fn redis_settings_come_from_env_or_file() {
 }
 
 #[test]
+fn the_metrics_token_comes_from_env_or_file_and_is_long_enough() {
+    assert!(load(None, &[], None).unwrap().realtime().metrics_token.is_none());
+    let file = "[realtime]\nmetrics_token = \"file-token-0123456789\"\n";
+    let config = load(Some(file), &[], None).unwrap();
+    let token = config.realtime().metrics_token.clone().unwrap();
+    assert_eq!(token.expose(), "file-token-0123456789");
+    let env = [("PAYBELL_METRICS_TOKEN", "env-token-0123456789")];
+    let config = load(Some(file), &env, None).unwrap();
+    assert_eq!(config.realtime().metrics_token.clone().unwrap().expose(), "env-token-0123456789");
+    for bad in ["short", "has a space in it, long enough"] {
+        let err = load(None, &[("PAYBELL_METRICS_TOKEN", bad)], None).unwrap_err();
+        assert_eq!(err.key, "realtime.metrics_token");
+    }
+}
+
+#[test]
 fn bad_values_name_their_key() {
     let err = load(None, &[("PAYBELL_APP_ID", "1")], None).unwrap_err();
     assert_eq!(err.key, "PAYBELL_APP_KEY");

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use pusher_client::{Connection, WsError};
-use realtime::RealtimeConfig;
+use realtime::{RealtimeConfig, Secret};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::helpers::{
@@ -13,6 +13,7 @@ use crate::helpers::{
 on_both!(
     health_and_readiness,
     metrics_move_with_connections_and_events,
+    metrics_are_served_only_with_the_token,
     over_node_capacity_is_4100,
     only_allowed_origins_connect,
     connections_that_never_sign_in_are_closed_with_4009,
@@ -21,6 +22,29 @@ on_both!(
 
 async fn get(server: &TestServer, path: &str) -> (u16, String) {
     let response = reqwest::get(format!("http://127.0.0.1:{}{path}", server.port)).await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+const METRICS_TOKEN: &str = "scrape-token-0123456789";
+
+/// A server whose `/metrics` answers to [`METRICS_TOKEN`].
+async fn spawn_scrapable(backend: Backend) -> TestServer {
+    let token = Some(Secret::new(METRICS_TOKEN));
+    spawn_with(
+        backend,
+        RealtimeConfig { apps: vec![app()], metrics_token: token, ..Default::default() },
+    )
+    .await
+}
+
+/// `/metrics` with `Authorization: Bearer {token}` when given.
+async fn scrape(server: &TestServer, token: Option<&str>) -> (u16, String) {
+    let mut request =
+        reqwest::Client::new().get(format!("http://127.0.0.1:{}/metrics", server.port));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
     (response.status().as_u16(), response.text().await.unwrap())
 }
 
@@ -50,14 +74,14 @@ async fn health_and_readiness(backend: Backend) {
 }
 
 async fn metrics_move_with_connections_and_events(backend: Backend) {
-    let server = spawn(backend, vec![app()]).await;
-    let (_, before) = get(&server, "/metrics").await;
+    let server = spawn_scrapable(backend).await;
+    let (_, before) = scrape(&server, Some(METRICS_TOKEN)).await;
     assert_eq!(metric(&before, "paybell_connections{app_id=\"app-id\"}"), 0);
     let mut conn = subscribed(&server, "m").await;
     server.api().trigger(&["m"], "e", "{}", None, None).await.unwrap();
     next(&mut conn).await;
     let _ = server.api().channel("bad name", None).await;
-    let (_, after) = get(&server, "/metrics").await;
+    let (_, after) = scrape(&server, Some(METRICS_TOKEN)).await;
     assert_eq!(metric(&after, "paybell_connections{app_id=\"app-id\"}"), 1);
     assert_eq!(metric(&after, "paybell_connections_total{app_id=\"app-id\"}"), 1);
     assert_eq!(metric(&after, "paybell_api_events_total{app_id=\"app-id\"}"), 1);
@@ -68,6 +92,21 @@ async fn metrics_move_with_connections_and_events(backend: Backend) {
     assert_eq!(metric(&after, "paybell_http_api_requests_total{status=\"400\"}"), 1);
     assert_eq!(metric(&after, "paybell_http_api_seconds_count"), 2);
     assert_eq!(metric(&after, "paybell_publish_seconds_count{app_id=\"app-id\"}"), 1);
+    server.stop().await;
+}
+
+async fn metrics_are_served_only_with_the_token(backend: Backend) {
+    let public = spawn(backend, vec![app()]).await;
+    assert_eq!(scrape(&public, None).await.0, 404, "no token configured: not served");
+    assert_eq!(scrape(&public, Some("")).await.0, 404);
+    public.stop().await;
+
+    let server = spawn_scrapable(backend).await;
+    assert_eq!(scrape(&server, None).await.0, 401);
+    assert_eq!(scrape(&server, Some("scrape-token-wrong")).await.0, 401);
+    let (status, text) = scrape(&server, Some(METRICS_TOKEN)).await;
+    assert_eq!(status, 200);
+    assert!(text.contains("paybell_connections{app_id=\"app-id\"}"), "{text}");
     server.stop().await;
 }
 
