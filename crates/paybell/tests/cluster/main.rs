@@ -21,6 +21,8 @@ use helpers::{Process, WAIT};
 const ID: &str = "cluster-app";
 const KEY: &str = "cluster-key";
 const SECRET: &str = "cluster-secret";
+/// The bearer token the nodes serve `/metrics` to.
+const METRICS_TOKEN: &str = "cluster-metrics-token";
 /// Short, so a dead node is noticed quickly.
 const LEASE_SECS: u64 = 2;
 
@@ -46,6 +48,7 @@ async fn node_with_lease(redis: &str, prefix: &str, lease_secs: u64) -> (Process
         ("REDIS_URL", redis),
         ("PAYBELL_REDIS_PREFIX", prefix),
         ("PAYBELL_REDIS_NODE_LEASE_SECS", &lease),
+        ("PAYBELL_METRICS_TOKEN", METRICS_TOKEN),
     ];
     let process = Process::spawn(&["realtime", "--addr", "127.0.0.1:0"], &env);
     let port = process.port("paybell realtime listening on 127.0.0.1:").await;
@@ -168,7 +171,10 @@ async fn deliver_eventually(port: u16, conn: &mut Connection, within: Duration) 
 }
 
 async fn metric(port: u16, name: &str) -> f64 {
-    let body = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
+    let body = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{port}/metrics"))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
         .await
         .unwrap()
         .text()
