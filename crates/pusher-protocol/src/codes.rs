@@ -33,8 +33,9 @@ pub enum ErrorCode {
     PongNotReceived = 4201,
     /// Closed after inactivity.
     ClosedAfterInactivity = 4202,
-    /// A client event was rejected (rate limit); the connection stays open.
-    ClientEventRejected = 4301,
+    /// A client event or a subscription was rejected for going over the connection's rate
+    /// (Pusher uses it for client events); the connection stays open.
+    RateLimited = 4301,
     /// The watchlist is over its limit; the connection stays open.
     WatchlistOverLimit = 4302,
 }
@@ -47,7 +48,7 @@ impl ErrorCode {
 
     /// Whether the connection is closed after this error.
     pub fn is_fatal(self) -> bool {
-        !matches!(self, Self::ClientEventRejected | Self::WatchlistOverLimit)
+        !matches!(self, Self::RateLimited | Self::WatchlistOverLimit)
     }
 }
 
@@ -61,7 +62,7 @@ mod tests {
         assert_eq!(ErrorCode::OverCapacity.code(), 4100);
         assert_eq!(ErrorCode::ReconnectImmediately.code(), 4200);
         assert_eq!(ErrorCode::WatchlistOverLimit.code(), 4302);
-        assert!(!ErrorCode::ClientEventRejected.is_fatal());
+        assert!(!ErrorCode::RateLimited.is_fatal());
         assert!(ErrorCode::Unauthorized.is_fatal());
     }
 }

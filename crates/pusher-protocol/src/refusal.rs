@@ -1,10 +1,12 @@
 //! Why a subscription was refused, and the exact `pusher:error` that tells the client.
 //!
-//! A refusal is not fatal: the frame has `"code":null`, names the channel, and the connection
-//! stays open, as pusher-js expects.
+//! A refusal is not fatal: the frame names the channel and the connection stays open, as
+//! pusher-js expects. Its code is `null` like Pusher's own subscribe errors, except 4301 for
+//! a subscription over the connection's rate (Pusher's "rate limited" code).
 
 use crate::auth_data::PresenceDataError;
 use crate::channel::ChannelName;
+use crate::codes::ErrorCode;
 use crate::server::ServerMessage;
 use crate::sign::AuthError;
 
@@ -38,6 +40,16 @@ pub enum SubscribeRefused {
         /// The app's limit, in bytes of JSON.
         max: usize,
     },
+    /// The connection already holds as many channels as the app allows.
+    TooManyChannels {
+        /// The app's limit of channels per connection.
+        max: usize,
+    },
+    /// The connection subscribes faster than the app allows.
+    RateLimited {
+        /// The app's limit of subscriptions per second, once the burst is spent.
+        per_second: u32,
+    },
 }
 
 impl SubscribeRefused {
@@ -59,13 +71,37 @@ impl SubscribeRefused {
             Self::UserInfoTooLarge { max } => {
                 format!("Presence user_info is larger than {max} bytes")
             }
+            Self::TooManyChannels { max } => format!(
+                "Subscription to {channel} refused - this connection is over its limit of {max} channels"
+            ),
+            Self::RateLimited { per_second } => format!(
+                "Subscription to {channel} refused - no more than {per_second} subscriptions per second"
+            ),
+        }
+    }
+
+    /// The error code sent with the refusal: 4301 over the rate, `None` (`null`) otherwise.
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            Self::RateLimited { .. } => Some(ErrorCode::RateLimited),
+            Self::AlreadySubscribed
+            | Self::PresenceFull { .. }
+            | Self::NotThatUser
+            | Self::MissingAuth
+            | Self::MissingChannelData
+            | Self::Auth(_)
+            | Self::ChannelData(_)
+            | Self::UserIdTooLong { .. }
+            | Self::UserInfoTooLarge { .. }
+            | Self::TooManyChannels { .. } => None,
         }
     }
 
     /// The `pusher:error` frame refusing `channel`, as exact JSON.
     pub fn to_json(&self, channel: &ChannelName) -> String {
         let message = self.message(channel);
-        ServerMessage::Error { code: None, message: &message, channel: Some(channel) }.to_json()
+        ServerMessage::Error { code: self.code(), message: &message, channel: Some(channel) }
+            .to_json()
     }
 }
 
@@ -143,6 +179,18 @@ mod tests {
         assert_eq!(
             refused(SubscribeRefused::UserInfoTooLarge { max: 1024 }, "presence-a"),
             r#"{"event":"pusher:error","channel":"presence-a","data":{"code":null,"message":"Presence user_info is larger than 1024 bytes"}}"#
+        );
+    }
+
+    #[test]
+    fn connection_limits() {
+        assert_eq!(
+            refused(SubscribeRefused::TooManyChannels { max: 1000 }, "a"),
+            r#"{"event":"pusher:error","channel":"a","data":{"code":null,"message":"Subscription to a refused - this connection is over its limit of 1000 channels"}}"#
+        );
+        assert_eq!(
+            refused(SubscribeRefused::RateLimited { per_second: 50 }, "a"),
+            r#"{"event":"pusher:error","channel":"a","data":{"code":4301,"message":"Subscription to a refused - no more than 50 subscriptions per second"}}"#
         );
     }
 }

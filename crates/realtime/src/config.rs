@@ -111,6 +111,12 @@ pub struct AppConfig {
     pub max_presence_user_id_len: usize,
     /// Client events one connection may send per second (excess: 4301).
     pub max_client_events_per_second: u32,
+    /// Most channels one connection may hold at once (over it: a refusal with code `null`).
+    pub max_channels_per_connection: usize,
+    /// Subscriptions one connection may ask for per second once its burst is spent (over
+    /// it: a refusal with 4301). The burst is `max_channels_per_connection`, so a client
+    /// resubscribing all its channels after a reconnect is never refused.
+    pub max_subscriptions_per_second: u32,
     /// Largest event `data`, in bytes (HTTP API: 413; client events: refused).
     pub max_event_bytes: usize,
     /// Most channels one HTTP trigger may name.
@@ -209,6 +215,14 @@ impl AppConfig {
     /// How long a connection has to sign in unless told otherwise.
     pub const DEFAULT_USER_AUTHENTICATION_TIMEOUT: Duration = Duration::from_secs(30);
 
+    /// Channels per connection unless told otherwise: far above what a page subscribes to
+    /// (Paybell's pages hold one or two), and it bounds a connection's channel memory
+    /// (about 600 bytes each) to well under a megabyte.
+    pub const DEFAULT_MAX_CHANNELS_PER_CONNECTION: usize = 1_000;
+
+    /// Subscriptions per second per connection unless told otherwise.
+    pub const DEFAULT_MAX_SUBSCRIPTIONS_PER_SECOND: u32 = 50;
+
     /// An app with the given credentials and every default.
     pub fn new(id: AppId, key: AppKey, secret: impl Into<String>) -> Self {
         Self {
@@ -223,6 +237,8 @@ impl AppConfig {
             max_presence_user_info_bytes: limits::MAX_PRESENCE_USER_INFO_BYTES,
             max_presence_user_id_len: limits::MAX_PRESENCE_USER_ID_LEN,
             max_client_events_per_second: limits::MAX_CLIENT_EVENTS_PER_SECOND,
+            max_channels_per_connection: Self::DEFAULT_MAX_CHANNELS_PER_CONNECTION,
+            max_subscriptions_per_second: Self::DEFAULT_MAX_SUBSCRIPTIONS_PER_SECOND,
             max_event_bytes: limits::MAX_EVENT_DATA_BYTES,
             max_channels_per_event: limits::MAX_CHANNELS_PER_EVENT,
             max_batch_events: limits::MAX_BATCH_EVENTS,

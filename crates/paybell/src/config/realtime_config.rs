@@ -202,6 +202,15 @@ fn parse_app(raw: RawApp, at: &str) -> Result<AppConfig, ConfigError> {
         &name("max_client_events_per_second"),
         raw.max_client_events_per_second.unwrap_or(app.max_client_events_per_second),
     )?;
+    app.max_channels_per_connection = limit(
+        "max_channels_per_connection",
+        raw.max_channels_per_connection,
+        app.max_channels_per_connection,
+    )?;
+    app.max_subscriptions_per_second = positive(
+        &name("max_subscriptions_per_second"),
+        raw.max_subscriptions_per_second.unwrap_or(app.max_subscriptions_per_second),
+    )?;
     app.max_event_bytes = limit("max_event_bytes", raw.max_event_bytes, app.max_event_bytes)?;
     app.max_channels_per_event =
         limit("max_channels_per_event", raw.max_channels_per_event, app.max_channels_per_event)?;

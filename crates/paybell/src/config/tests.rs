@@ -221,10 +221,13 @@ fn parses_apps_with_defaults_and_numeric_ids() {
         key = "k"
         secret = "s"
         subscription_count = true
+        max_channels_per_connection = 20
+        max_subscriptions_per_second = 5
     "#;
     let config = load(Some(file), &[], None).unwrap();
     let app = &config.realtime().apps[0];
     assert_eq!(app.id, "12345");
+    assert_eq!((app.max_channels_per_connection, app.max_subscriptions_per_second), (20, 5));
     assert!(app.client_events);
     assert!(app.subscription_count);
     assert_eq!(app.max_presence_members, 100);
@@ -251,6 +254,14 @@ fn unknown_app_keys_and_bad_app_values_name_the_key() {
     assert_eq!(key("id='b'\nkey='k2'\nmax_event_bytes=0"), "realtime.apps[1].max_event_bytes");
     assert_eq!(key("id='bad id'\nkey='k2'"), "realtime.apps[1].id");
     assert_eq!(key("id='b'\nkey=''"), "realtime.apps[1].key");
+    assert_eq!(
+        key("id='b'\nkey='k2'\nmax_channels_per_connection=0"),
+        "realtime.apps[1].max_channels_per_connection"
+    );
+    assert_eq!(
+        key("id='b'\nkey='k2'\nmax_subscriptions_per_second=0"),
+        "realtime.apps[1].max_subscriptions_per_second"
+    );
     let hook = "id='b'\nkey='k2'\n[[realtime.apps.webhooks]]\n";
     assert_eq!(key(&format!("{hook}url='ftp://x'")), "realtime.apps[1].webhooks[0].url");
     assert_eq!(

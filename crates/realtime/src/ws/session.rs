@@ -15,6 +15,7 @@ use pusher_protocol::{
 
 use crate::app::{App, JoinRefused};
 use crate::conn::{ConnHandle, frame};
+use crate::rate::TokenBucket;
 use crate::small_map::SmallMap;
 use crate::webhooks::WebhookEvent;
 
@@ -47,13 +48,17 @@ pub(crate) struct Session {
     subscriptions: SmallMap<ChannelName, Option<Arc<str>>>,
     user: Option<SignedIn>,
     client_events: RateWindow,
+    /// Subscriptions asked for: bursts up to the channel limit, then the app's rate.
+    subscribes: TokenBucket,
     /// Frames for this client, in order.
     pub(crate) replies: Vec<String>,
 }
 
 impl Session {
     pub(crate) fn new(app: Arc<App>, conn: ConnHandle) -> Self {
+        let burst = app.config().max_channels_per_connection as f64;
         Self {
+            subscribes: TokenBucket::full(burst, Instant::now()),
             app,
             conn,
             subscriptions: SmallMap::default(),
@@ -122,8 +127,8 @@ impl Session {
 
     async fn subscribe(&mut self, request: Subscribe) {
         let channel = request.channel.clone();
-        if self.subscriptions.contains_key(&channel) {
-            return self.refuse(&channel, &SubscribeRefused::AlreadySubscribed);
+        if let Err(reason) = self.within_limits(&channel) {
+            return self.refuse(&channel, &reason);
         }
         let member = match self.authorize(&request) {
             Ok(member) => member,
@@ -150,6 +155,25 @@ impl Session {
         if kind.is_cache() {
             self.replay_cache(&channel).await;
         }
+    }
+
+    /// The connection's own limits, checked before any work. A request that would do work
+    /// takes from the rate even if its signature then fails, so a flood of bad requests is
+    /// slowed too; one answered from the session alone (already there, over the channel
+    /// limit) costs nothing and takes nothing.
+    fn within_limits(&mut self, channel: &ChannelName) -> Result<(), SubscribeRefused> {
+        let config = self.app.config();
+        let (rate, max) = (config.max_subscriptions_per_second, config.max_channels_per_connection);
+        if self.subscriptions.contains_key(channel) {
+            return Err(SubscribeRefused::AlreadySubscribed);
+        }
+        if self.subscriptions.len() >= max {
+            return Err(SubscribeRefused::TooManyChannels { max });
+        }
+        if !self.subscribes.take(Instant::now(), f64::from(rate), max as f64) {
+            return Err(SubscribeRefused::RateLimited { per_second: rate });
+        }
+        Ok(())
     }
 
     /// Checks the signature a channel kind needs; on presence channels returns the member.
@@ -275,7 +299,7 @@ impl Session {
                 "Client event rejected - no more than {} per second",
                 self.app.config().max_client_events_per_second
             );
-            return self.reply_error(Some(ErrorCode::ClientEventRejected), &message, Some(channel));
+            return self.reply_error(Some(ErrorCode::RateLimited), &message, Some(channel));
         }
         let user_id = self.subscriptions.get(channel).cloned().flatten();
         let relayed =

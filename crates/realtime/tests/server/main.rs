@@ -9,6 +9,7 @@ mod api;
 mod channels;
 mod connection;
 mod helpers;
+mod limits;
 mod nodes;
 mod ops;
 mod presence;
