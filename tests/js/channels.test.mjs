@@ -29,9 +29,10 @@ const MASTER_KEY = 'nxzvbGF+f8FGhk/jOaZvgMle1tqxzF/VfUZLBLhhaH0=';
 const app = makeApp();
 const other = makeApp();
 const counted = makeApp({ subscription_count: true });
+const limited = makeApp({ max_channels_per_connection: 2, max_subscriptions_per_second: 1 });
 let server;
 before(async () => {
-  server = await startServer({ apps: [app, other, counted] });
+  server = await startServer({ apps: [app, other, counted, limited] });
 });
 
 /** Assert that `frame` is a non-fatal subscribe refusal for `channel`, and the socket lives on. */
@@ -274,6 +275,44 @@ describe('channel kinds by prefix', () => {
       assert.equal(m.event, 'pusher_internal:subscription_succeeded', JSON.stringify(m));
     });
   }
+});
+
+describe('per-connection limits (README: max_channels_per_connection, max_subscriptions_per_second)', () => {
+  test('pusher-js over the channel limit: a pusher:error with code null on the connection and the channel', async () => {
+    const p = await connectedPusher(server, limited);
+    await subscribed(p, 'limit-a');
+    await subscribed(p, 'limit-b');
+    const err = waitEvent(p.connection, 'error', { filter: (e) => e.type === 'PusherError' });
+    const ch = p.subscribe('limit-c');
+    const onChannel = waitEvent(ch, 'pusher:error');
+    const e = await err;
+    assert.deepEqual(e.data, {
+      code: null,
+      message: 'Subscription to limit-c refused - this connection is over its limit of 2 channels',
+    });
+    assert.deepEqual(await onChannel, e.data);
+    await sleep(300);
+    assert.equal(ch.subscribed, false);
+    assert.equal(p.connection.state, 'connected');
+    const { channels } = (await api(server, limited, { method: 'GET', path: '/channels' })).json;
+    assert.deepEqual(Object.keys(channels).sort(), ['limit-a', 'limit-b']);
+  });
+
+  test('raw frames over the subscription rate: pusher:error 4301 naming the channel, the socket lives on', async () => {
+    const c = await rawConnect(server, limited);
+    await c.mustSubscribe('rate-a', { auth: '' });
+    await c.mustSubscribe('rate-b', { auth: '' });
+    c.send({ event: 'pusher:unsubscribe', data: { channel: 'rate-b' } });
+    const frame = await c.subscribe('rate-b', { auth: '' });
+    assert.deepEqual(frame, {
+      event: 'pusher:error',
+      channel: 'rate-b',
+      data: { code: 4301, message: 'Subscription to rate-b refused - no more than 1 subscriptions per second' },
+    });
+    await assertRefused(c, frame, 'rate-b');
+    await sleep(1100);
+    await c.mustSubscribe('rate-b', { auth: '' });
+  });
 });
 
 describe('encrypted channels', () => {

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use http_serve::Timeouts;
 use pusher_client::Target;
 use url::Url;
 
@@ -31,6 +32,8 @@ pub struct Settings {
     pub hashing: HashingLimits,
     /// Whether the demo owner ([`DEMO_EMAIL`]) may sign in (`paybell serve --demo`).
     pub demo_mode: bool,
+    /// How long the web port waits for a request head, first and between requests.
+    pub http_timeouts: Timeouts,
 }
 
 /// The demo owner's address. Its password is published, so outside demo mode the account
@@ -51,6 +54,7 @@ impl Settings {
             session_ttl: Duration::from_secs(30 * 24 * 3600),
             hashing: HashingLimits::default(),
             demo_mode: false,
+            http_timeouts: Timeouts::default(),
         }
     }
 

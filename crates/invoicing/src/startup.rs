@@ -135,14 +135,13 @@ impl Application {
             signal.await;
             on_signal.cancel();
         });
-        let served = axum::serve(self.listener, app)
-            .with_graceful_shutdown(stop.clone().cancelled_owned())
-            .await;
+        let timeouts = settings.http_timeouts;
+        http_serve::serve(self.listener, app, timeouts, stop.clone().cancelled_owned()).await;
         stop.cancel();
         tasks.close();
         tasks.wait().await;
         store.close().await;
-        Ok(served?)
+        Ok(())
     }
 }
 

@@ -22,6 +22,7 @@ mod realtime_config;
 mod serve;
 #[cfg(test)]
 mod tests;
+mod timeouts;
 
 pub use error::ConfigError;
 pub use realtime_config::{DEFAULT_REALTIME_ADDR, DEFAULT_REDIS_PREFIX, DEV_APP};

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use http_serve::Timeouts;
 use pusher_protocol::limits;
 pub use pusher_protocol::{AppCredentialError, AppId, AppKey, Secret};
 use serde::Deserialize;
@@ -28,6 +29,9 @@ pub struct RealtimeConfig {
     /// On shutdown, clients are told to reconnect (4200) at random moments over this window,
     /// so they do not all come back at once.
     pub shutdown_jitter: Duration,
+    /// How long a connection may take to send its first request head (a WebSocket upgrade
+    /// too), and may sit idle between requests.
+    pub timeouts: Timeouts,
     /// Serve `wss://` and `https://` directly.
     pub tls: Option<TlsFiles>,
     /// Share channels, presence, counts and cache channels with the other nodes on one Redis.
@@ -46,6 +50,7 @@ impl Default for RealtimeConfig {
             outbound_queue: 1024,
             max_connections: None,
             shutdown_jitter: Duration::from_secs(1),
+            timeouts: Timeouts::default(),
             tls: None,
             redis: None,
             metrics_token: None,

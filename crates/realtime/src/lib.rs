@@ -46,6 +46,7 @@ pub use config::{
     AppConfig, AppCredentialError, AppId, AppKey, RealtimeConfig, RedisConfig, Secret, TlsFiles,
     WebhookConfig, WebhookKind,
 };
+pub use http_serve::Timeouts;
 pub use server::{Server, ServerError};
 pub use tls::TlsError;
 pub use trigger::{Publisher, TriggerError};

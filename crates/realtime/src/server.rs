@@ -107,8 +107,11 @@ impl Server {
     /// `shutdown_jitter`); HTTP requests finish; connections get up to 10 s to close;
     /// webhooks still held back are sent and given 5 s to be delivered.
     ///
+    /// Connections are served by `http_serve` with `config.timeouts`: a socket that has not
+    /// sent its first request head (or WebSocket upgrade) in time is closed.
+    ///
     /// # Errors
-    /// When accepting connections fails.
+    /// When the TLS listener cannot start.
     pub async fn run_until_stopped(
         self,
         signal: impl Future<Output = ()> + Send + 'static,
@@ -137,19 +140,15 @@ impl Server {
             stop.cancel();
         });
         let app = router(state.clone());
-        let served = match tls {
-            None => {
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(stop_accepting.cancelled_owned())
-                    .await
-            }
+        let timeouts = state.config.timeouts;
+        let stopped = stop_accepting.clone().cancelled_owned();
+        match tls {
+            None => http_serve::serve(listener, app, timeouts, stopped).await,
             Some(acceptor) => {
-                let listener = TlsListener::spawn(listener, acceptor, stop_accepting.clone())?;
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(stop_accepting.cancelled_owned())
-                    .await
+                let listener = TlsListener::spawn(listener, acceptor, stop_accepting)?;
+                http_serve::serve(listener, app, timeouts, stopped).await;
             }
-        };
+        }
         state.shutdown.cancel();
         state.connections.close();
         if tokio::time::timeout(DRAIN_TIMEOUT, state.connections.wait()).await.is_err() {
@@ -163,7 +162,7 @@ impl Server {
         if let Err(error) = dispatcher.await {
             tracing::error!(%error, "webhook dispatcher failed");
         }
-        Ok(served?)
+        Ok(())
     }
 }
 

@@ -47,6 +47,18 @@ pub(crate) const KEYS: &[EnvKey] = &[
         seconds
     ),
     key!("PAYBELL_METRICS_TOKEN", "realtime.metrics_token", realtime.metrics_token, text),
+    key!(
+        "PAYBELL_REALTIME_HEADER_READ_TIMEOUT_SECS",
+        "realtime.header_read_timeout",
+        realtime.header_read_timeout,
+        seconds
+    ),
+    key!(
+        "PAYBELL_REALTIME_KEEP_ALIVE_TIMEOUT_SECS",
+        "realtime.keep_alive_timeout",
+        realtime.keep_alive_timeout,
+        seconds
+    ),
     key!("PAYBELL_APP_ID", "realtime.apps", realtime.env_app.id, text),
     key!("PAYBELL_APP_KEY", "realtime.apps", realtime.env_app.key, text),
     key!("PAYBELL_APP_SECRET", "realtime.apps", realtime.env_app.secret, text),
@@ -56,6 +68,18 @@ pub(crate) const KEYS: &[EnvKey] = &[
     key!("PAYBELL_PUBLIC_URL", "http.public_url", http.public_url, text),
     key!("PAYBELL_PUBLIC_WS_URL", "http.public_ws_url", http.public_ws_url, text),
     key!("PAYBELL_PRIVATE_CHANNELS", "http.private_channels", http.private_channels, boolean),
+    key!(
+        "PAYBELL_HTTP_HEADER_READ_TIMEOUT_SECS",
+        "http.header_read_timeout",
+        http.header_read_timeout,
+        seconds
+    ),
+    key!(
+        "PAYBELL_HTTP_KEEP_ALIVE_TIMEOUT_SECS",
+        "http.keep_alive_timeout",
+        http.keep_alive_timeout,
+        seconds
+    ),
     key!("PUSHER_APP_ID", "pusher.app_id", pusher.app_id, text),
     key!("PUSHER_KEY", "pusher.key", pusher.key, text),
     key!("PUSHER_SECRET", "pusher.secret", pusher.secret, text),

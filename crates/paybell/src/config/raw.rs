@@ -32,6 +32,8 @@ pub(crate) struct RawRealtime {
     pub(crate) outbound_queue: Option<usize>,
     pub(crate) max_connections: Option<usize>,
     pub(crate) shutdown_jitter_ms: Option<u64>,
+    pub(crate) header_read_timeout: Option<u64>,
+    pub(crate) keep_alive_timeout: Option<u64>,
     pub(crate) tls_cert: Option<PathBuf>,
     pub(crate) tls_key: Option<PathBuf>,
     pub(crate) redis_url: Option<String>,
@@ -134,6 +136,8 @@ pub(crate) struct RawHttp {
     pub(crate) public_url: Option<String>,
     pub(crate) public_ws_url: Option<String>,
     pub(crate) private_channels: Option<bool>,
+    pub(crate) header_read_timeout: Option<u64>,
+    pub(crate) keep_alive_timeout: Option<u64>,
 }
 
 /// The `[pusher]` section: a remote publishing target.

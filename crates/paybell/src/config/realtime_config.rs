@@ -80,6 +80,11 @@ pub(crate) fn parse(raw: RawRealtime) -> Result<Realtime, ConfigError> {
         outbound_queue,
         max_connections: raw.max_connections,
         shutdown_jitter: raw.shutdown_jitter_ms.map_or(d.shutdown_jitter, Duration::from_millis),
+        timeouts: super::timeouts::parse(
+            "realtime",
+            raw.header_read_timeout,
+            raw.keep_alive_timeout,
+        )?,
         tls,
         redis,
         metrics_token: metrics_token(raw.metrics_token)?,

@@ -30,6 +30,7 @@ pub struct ServeConfig {
     public_ws: Option<PublicWs>,
     private_channels: bool,
     pusher: Option<RemotePusher>,
+    timeouts: http_serve::Timeouts,
 }
 
 impl ServeConfig {
@@ -64,6 +65,11 @@ impl ServeConfig {
         self.private_channels
     }
 
+    /// How long the web port waits for request heads.
+    pub fn timeouts(&self) -> http_serve::Timeouts {
+        self.timeouts
+    }
+
     /// A remote Pusher-compatible server to publish to; `None` is the built-in one.
     pub fn pusher(&self) -> Option<&RemotePusher> {
         self.pusher.as_ref()
@@ -74,6 +80,7 @@ impl ServeConfig {
         let mut settings = Settings::new(self.database_url.clone(), realtime);
         settings.public_url = self.public_url.clone();
         settings.private_channels = self.private_channels;
+        settings.http_timeouts = self.timeouts;
         settings
     }
 }
@@ -119,6 +126,8 @@ pub(crate) fn parse(http: RawHttp, pusher: RawPusher) -> Result<ServeConfig, Con
     let public_ws = http.public_ws_url.map(|text| public_ws(&text)).transpose()?;
     let private_channels = http.private_channels.unwrap_or(false);
     let pusher = remote_pusher(pusher)?;
+    let timeouts =
+        super::timeouts::parse("http", http.header_read_timeout, http.keep_alive_timeout)?;
     Ok(ServeConfig {
         http_addr,
         data_dir,
@@ -127,6 +136,7 @@ pub(crate) fn parse(http: RawHttp, pusher: RawPusher) -> Result<ServeConfig, Con
         public_ws,
         private_channels,
         pusher,
+        timeouts,
     })
 }
 

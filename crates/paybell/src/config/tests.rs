@@ -125,6 +125,33 @@ fn bad_values_name_their_key() {
     assert!(err.to_string().contains("realtim"), "{err}");
     let err = load(Some("[realtime]\nmax_frame_bytes = 0"), &[], None).unwrap_err();
     assert_eq!(err.key, "realtime.max_frame_bytes");
+    let err = load(Some("[http]\nheader_read_timeout = 0"), &[], None).unwrap_err();
+    assert_eq!(err.key, "http.header_read_timeout");
+    let err = load(None, &[("PAYBELL_REALTIME_KEEP_ALIVE_TIMEOUT_SECS", "soon")], None);
+    assert!(err.unwrap_err().key.contains("realtime.keep_alive_timeout"));
+}
+
+#[test]
+fn timeouts_of_both_ports_come_from_file_or_env() {
+    let config = load(None, &[], None).unwrap();
+    assert_eq!(config.realtime().timeouts, http_serve::Timeouts::default());
+    assert_eq!(config.serve().timeouts().header_read, Duration::from_secs(10));
+    assert_eq!(config.serve().timeouts().keep_alive, Duration::from_secs(60));
+
+    let file = "[realtime]\nheader_read_timeout = 3\n[http]\nkeep_alive_timeout = 7\n";
+    let env = [
+        ("PAYBELL_REALTIME_KEEP_ALIVE_TIMEOUT_SECS", "20"),
+        ("PAYBELL_HTTP_HEADER_READ_TIMEOUT_SECS", "4"),
+    ];
+    let config = load(Some(file), &env, None).unwrap();
+    let realtime = config.realtime().timeouts;
+    assert_eq!((realtime.header_read, realtime.keep_alive), (secs(3), secs(20)));
+    let http = config.serve().timeouts();
+    assert_eq!((http.header_read, http.keep_alive), (secs(4), secs(7)));
+}
+
+fn secs(secs: u64) -> Duration {
+    Duration::from_secs(secs)
 }
 
 #[test]

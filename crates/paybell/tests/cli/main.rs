@@ -10,3 +10,4 @@ mod helpers;
 mod nodes;
 mod remote;
 mod serve;
+mod timeouts;

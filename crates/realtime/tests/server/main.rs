@@ -15,6 +15,7 @@ mod ops;
 mod presence;
 mod publisher;
 mod sink;
+mod timeouts;
 mod tls;
 mod users;
 mod webhooks;

@@ -1,0 +1,158 @@
+//! Serves an axum `Router` on a listener the way a public address needs: HTTP/1.1 with
+//! WebSocket upgrades, a socket closed when its first request head is late or when it sits
+//! idle between requests, and graceful shutdown. The web port (`invoicing`) and the realtime
+//! port (`realtime`, plain or TLS) both serve through [`serve`].
+//!
+//! `axum::serve` has no timer, so a client sending half a request head held its socket
+//! forever. Here the first head must arrive within [`Timeouts::header_read`] of the
+//! connection being handed over (after the TLS handshake, which has its own limit); after
+//! a response, the next head must arrive within [`Timeouts::keep_alive`] (hyper's
+//! header-read timer, which starts when it waits for a head). A WebSocket upgrade is a
+//! request like any other, so a socket that has not become a WebSocket within
+//! `header_read` is closed; once upgraded, the connection is its handler's, and this
+//! module adds nothing to its frames.
+//!
+//! HTTP/2 is not offered: no listener here negotiates it (no ALPN), and HTTP/1.1's timers
+//! are the ones this module relies on.
+#![deny(missing_docs)]
+
+use std::convert::Infallible;
+use std::pin::pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::response::Response;
+use axum::serve::Listener;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// How long a connection may take before and between its requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// The first request head (a WebSocket upgrade too) must arrive within this.
+    pub header_read: Duration,
+    /// After a response, the next request head must arrive within this, or the idle
+    /// connection is closed.
+    pub keep_alive: Duration,
+}
+
+impl Timeouts {
+    /// The first request head within 10 s, like nginx's `client_header_timeout` (60 s)
+    /// but tighter, since every real client sends its head at once.
+    pub const DEFAULT_HEADER_READ: Duration = Duration::from_secs(10);
+    /// Idle keep-alive connections closed after 60 s, beyond browsers' own reuse window.
+    pub const DEFAULT_KEEP_ALIVE: Duration = Duration::from_secs(60);
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self { header_read: Self::DEFAULT_HEADER_READ, keep_alive: Self::DEFAULT_KEEP_ALIVE }
+    }
+}
+
+/// Serves `router` on `listener` until `signal` completes, then stops accepting, lets each
+/// connection finish the request it is serving (connections still waiting for their first
+/// request are dropped), and returns once they are done. Upgraded connections are their
+/// handlers' to close.
+pub async fn serve<L>(
+    mut listener: L,
+    router: Router,
+    timeouts: Timeouts,
+    signal: impl Future<Output = ()> + Send,
+) where
+    L: Listener,
+{
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(timeouts.keep_alive);
+    let http = Arc::new(http);
+    let stop = CancellationToken::new();
+    let connections = TaskTracker::new();
+    let mut signal = pin!(signal);
+    loop {
+        let (io, _) = tokio::select! {
+            () = &mut signal => break,
+            accepted = listener.accept() => accepted,
+        };
+        let service = FirstRequest::new(router.clone());
+        let conn = Conn { http: http.clone(), timeouts, stop: stop.clone() };
+        connections.spawn(conn.serve(TokioIo::new(io), service));
+    }
+    drop(listener);
+    stop.cancel();
+    connections.close();
+    connections.wait().await;
+}
+
+/// What one connection's task needs besides its socket.
+struct Conn {
+    http: Arc<http1::Builder>,
+    timeouts: Timeouts,
+    stop: CancellationToken,
+}
+
+impl Conn {
+    async fn serve<I>(self, io: I, service: FirstRequest)
+    where
+        I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    {
+        let arrived = service.arrived.clone();
+        let mut conn = pin!(self.http.serve_connection(io, service).with_upgrades());
+        // Until the first head arrives, the connection has cost the client nothing to open
+        // and is dropped on its deadline or on shutdown.
+        tokio::select! {
+            biased;
+            done = conn.as_mut() => return report(done),
+            () = arrived.notified() => {}
+            () = tokio::time::sleep(self.timeouts.header_read) => {
+                tracing::debug!("no request head within the header-read timeout: closed");
+                return;
+            }
+            () = self.stop.cancelled() => return,
+        }
+        tokio::select! {
+            done = conn.as_mut() => return report(done),
+            () = self.stop.cancelled() => conn.as_mut().graceful_shutdown(),
+        }
+        report(conn.await);
+    }
+}
+
+fn report(done: Result<(), hyper::Error>) {
+    if let Err(error) = done {
+        // Clients that vanish or time out are routine on a public address.
+        tracing::debug!(%error, "connection ended with an error");
+    }
+}
+
+/// The router, telling its connection when a request head has arrived.
+#[derive(Clone)]
+struct FirstRequest {
+    router: TowerToHyperService<Router>,
+    arrived: Arc<Notify>,
+}
+
+impl FirstRequest {
+    fn new(router: Router) -> Self {
+        Self { router: TowerToHyperService::new(router), arrived: Arc::new(Notify::new()) }
+    }
+}
+
+impl hyper::service::Service<Request<Incoming>> for FirstRequest {
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future =
+        <TowerToHyperService<Router> as hyper::service::Service<Request<Incoming>>>::Future;
+
+    fn call(&self, request: Request<Incoming>) -> Self::Future {
+        self.arrived.notify_one();
+        self.router.call(request)
+    }
+}
