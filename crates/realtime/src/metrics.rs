@@ -28,7 +28,7 @@ struct Inner {
     redis: RedisFigures,
 }
 
-/// The Redis adapter's health, shown only when it is configured.
+/// The Redis cluster backend's health, shown only when it is configured.
 #[derive(Debug, Default)]
 struct RedisFigures {
     enabled: AtomicBool,
@@ -115,7 +115,7 @@ impl Metrics {
         self.0.redis.up.store(up, Ordering::Relaxed);
     }
 
-    /// Whether Redis answered the last call; `None` without the Redis adapter.
+    /// Whether Redis answered the last call; `None` without a Redis cluster backend.
     pub(crate) fn redis_is_up(&self) -> Option<bool> {
         let redis = &self.0.redis;
         redis.enabled.load(Ordering::Relaxed).then(|| redis.up.load(Ordering::Relaxed))
