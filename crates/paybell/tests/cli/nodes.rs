@@ -38,7 +38,7 @@ impl TestDb {
         Self { url: format!("{base}/{name}"), name }
     }
 
-    async fn query_count(&self, sql: &str) -> i64 {
+    pub(crate) async fn query_count(&self, sql: &str) -> i64 {
         let mut conn = sqlx::PgConnection::connect(&self.url).await.unwrap();
         sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
     }
