@@ -25,6 +25,8 @@ pub struct RealtimeConfig {
     /// (more than 0).
     pub outbound_queue: usize,
     /// Most connections this node holds, all apps together; over it new ones get 4100.
+    /// `None`: the process's open-file limit (raised to its hard limit at start) less a
+    /// reserve for the node's other files.
     pub max_connections: Option<usize>,
     /// On shutdown, clients are told to reconnect (4200) at random moments over this window,
     /// so they do not all come back at once.

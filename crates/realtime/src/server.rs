@@ -65,7 +65,12 @@ impl Server {
     /// # Errors
     /// [`ServerError::Tls`] when the certificate files cannot be read or do not match,
     /// [`ServerError::Redis`] when the Redis client cannot be set up.
-    pub fn build(config: RealtimeConfig, listener: TcpListener) -> Result<Self, ServerError> {
+    pub fn build(mut config: RealtimeConfig, listener: TcpListener) -> Result<Self, ServerError> {
+        if config.max_connections.is_none() {
+            let limit = crate::limits::default_max_connections();
+            tracing::info!(limit, "max_connections not set: derived from the open-file limit");
+            config.max_connections = Some(limit);
+        }
         let tls = config.tls.as_ref().map(tls::acceptor).transpose()?;
         let metrics = Metrics::default();
         let (webhooks, webhook_jobs) = Webhooks::new(metrics.clone());

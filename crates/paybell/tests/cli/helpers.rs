@@ -30,7 +30,12 @@ pub(crate) fn paybell(args: &[&str], env: &[(&str, &str)]) -> Command {
 
 impl Process {
     pub(crate) fn spawn(args: &[&str], env: &[(&str, &str)]) -> Self {
-        let mut child = paybell(args, env)
+        Self::start(paybell(args, env))
+    }
+
+    /// Starts `command` (a `paybell` one, perhaps behind a wrapper such as `prlimit`).
+    pub(crate) fn start(mut command: Command) -> Self {
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true)

@@ -10,6 +10,7 @@ mod cluster_serve;
 mod crash;
 mod helpers;
 mod nodes;
+mod open_files;
 mod remote;
 mod serve;
 mod timeouts;

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Process, WAIT, cookie_client, serve};
 
-const APP: [(&str, &str); 3] = [
+pub(crate) const APP: [(&str, &str); 3] = [
     ("PAYBELL_APP_ID", "remote-app"),
     ("PAYBELL_APP_KEY", "remote-key"),
     ("PAYBELL_APP_SECRET", "remote-secret"),
