@@ -1,10 +1,12 @@
-//! The `paybell` binary: `serve` (built-in and remote realtime), `user add`, `migrate`, the
+//! The `paybell` binary: `serve` (built-in and remote realtime), its generated app and
+//! `app show`, `user add`, `migrate`, the
 //! outbox surviving a realtime server that goes away and comes back, two `serve` nodes
 //! sharing one PostgreSQL database, and two sharing PostgreSQL and Redis.
 // Test bodies live in plain async fns run by generated #[tokio::test]s, where clippy's
 // allow-unwrap-in-tests does not reach; a failed unwrap is a failed test here.
 #![allow(clippy::unwrap_used)]
 
+mod app;
 mod cluster_serve;
 mod helpers;
 mod nodes;
