@@ -128,7 +128,7 @@ pub fn load_or_create(data_dir: &Path) -> Result<(StoredApp, bool), AppFileError
         Ok(()) => Ok((app, true)),
         Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
             let existing = load(data_dir)?;
-            existing.map(|app| (app, false)).ok_or_else(|| AppFileError::Io { path, source: error })
+            existing.map(|app| (app, false)).ok_or(AppFileError::Io { path, source: error })
         }
         Err(source) => Err(AppFileError::Io { path, source }),
     }
