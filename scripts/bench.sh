@@ -25,9 +25,10 @@ CHURN_SECS=${BENCH_CHURN_SECS:-10}
 # Which servers: `paybell floor` by default; `paybell` alone skips the floor.
 LABELS=${BENCH_LABELS:-paybell floor}
 
+# Explicit credentials, a fresh secret each run: no server here runs on a published one.
 APP_ID=bench
 APP_KEY=bench-key
-APP_SECRET=bench-secret
+APP_SECRET=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
 
 # Both the server and the load generator hold one socket per connection.
 ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true

@@ -108,6 +108,14 @@ describe('paybell trigger', () => {
     assert.notEqual(r.code, 0, `stdout: ${r.stdout}`);
   });
 
+  test('without --secret or PUSHER_SECRET it refuses to run (there is no default secret)', async () => {
+    const r = await runCli([
+      'trigger', ...conn(), '--app-id', app.id, '--key', app.key, '--channel', 'x', '--event', 'e', '--data', '{}',
+    ]);
+    assert.notEqual(r.code, 0, `stdout: ${r.stdout}`);
+    assert.match(r.stderr, /--secret \(PUSHER_SECRET\) is needed/);
+  });
+
   test('an unreachable server makes it exit non-zero', async () => {
     const r = await runCli([
       'trigger', '--host', '127.0.0.1', '--port', '1', ...creds(),

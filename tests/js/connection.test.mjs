@@ -1,4 +1,6 @@
 // PROTOCOL.md §1 (connection, handshake frame, liveness, proper close) and §2 (close codes).
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
@@ -181,22 +183,38 @@ describe('connection configuration (§1)', () => {
     await server.stop();
   });
 
-  test('without any configured app the dev app app-id/app-key/app-secret exists', async () => {
+  test('without any configured app the data directory generates one, never the dev app', async () => {
     const server = await startServer({ apps: [] });
+    const file = path.join(server.dir, 'paybell-data', 'app.toml');
+    const text = readFileSync(file, 'utf8');
+    const field = (name) => text.match(new RegExp(`^${name} = "([^"]+)"$`, 'm'))[1];
+    const generated = { id: field('id'), key: field('key'), secret: field('secret') };
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.match(generated.secret, /^[0-9a-f]{64}$/);
+    assert.ok(!server.output().includes(generated.secret), 'the secret is never printed');
+    assert.match(server.output(), new RegExp(`paybell realtime app: key ${generated.key} \\(id ${generated.id}\\), generated in`));
+    const c = await rawConnect(server, generated);
+    await c.mustSubscribe('gen-channel', { auth: '' });
+    const res = await serverSdk(server, generated).trigger('gen-channel', 'hello', { n: 1 });
+    assert.equal(res.status, 200);
+    assert.deepEqual(decodeString(await c.next('hello')), { n: 1 });
+    await assert.rejects(
+      serverSdk(server, { id: 'app-id', key: 'app-key', secret: 'app-secret' }).trigger('gen-channel', 'x', {}),
+      'the development secret signs nothing',
+    );
+    const dev = rawSocket(server, 'app-key');
+    assert.equal((await dev.waitClose()).code, 4001, 'the development key is unknown');
+    await server.stop();
+  });
+
+  test('--dev-credentials gives the development app, on loopback', async () => {
+    const server = await startServer({ config: false, extraArgs: ['--dev-credentials'] });
     const dev = { id: 'app-id', key: 'app-key', secret: 'app-secret' };
     const c = await rawConnect(server, dev);
     await c.mustSubscribe('dev-channel', { auth: '' });
     const res = await serverSdk(server, dev).trigger('dev-channel', 'hello', { n: 1 });
     assert.equal(res.status, 200);
-    const ev = await c.next('hello');
-    assert.deepEqual(decodeString(ev), { n: 1 });
-    await server.stop();
-  });
-
-  test('without --config the dev app exists too', async () => {
-    const server = await startServer({ config: false });
-    const c = await rawConnect(server, { key: 'app-key' });
-    await c.ping();
+    assert.deepEqual(decodeString(await c.next('hello')), { n: 1 });
     await server.stop();
   });
 

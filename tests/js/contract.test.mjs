@@ -1,6 +1,8 @@
 // The realtime contract of DESIGN.md ("Which change publishes what", "Event payload"), checked
 // with unmodified pusher-js against `paybell serve`: for create, edit, send, partial payment,
 // settling payment and void, exactly the events of the table, with exactly its payload fields.
+// Once with the default private channels (authorised by POST /pusher/auth), once with the
+// integration guide's public names (PAYBELL_PRIVATE_CHANNELS=false).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
@@ -16,14 +18,17 @@ let server;
 let api;
 let pusher;
 let userId;
+/** `''` or `'private-'`: the prefix of the channel names in the mode under test. */
+let prefix;
 
-before(async () => {
-  server = await startServe();
+/** Starts `paybell serve` (with `env`), signs in as the demo owner, connects pusher-js. */
+async function setUp(env) {
+  server = await startServe({ env });
   api = new ApiClient(server.webUrl);
   const login = await api.ok('POST', '/api/auth/login', server.demo);
   userId = login.user.id;
   const config = await api.ok('GET', '/api/config');
-  assert.equal(config.privateChannels, false);
+  prefix = config.privateChannels ? 'private-' : '';
   assert.equal(config.pusher.wsPort, server.realtimePort);
   pusher = new PusherClient(config.pusher.key, {
     cluster: config.pusher.cluster,
@@ -32,14 +37,24 @@ before(async () => {
     forceTLS: config.pusher.forceTLS,
     enabledTransports: ['ws'],
     disableStats: true,
+    // What the web app's authoriser does, with the owner's session cookie.
+    channelAuthorization: {
+      customHandler: ({ socketId, channelName }, callback) => {
+        api
+          .form('/pusher/auth', { socket_id: socketId, channel_name: channelName })
+          .then((res) => (res.status === 200 ? callback(null, res.json) : callback(new Error(`/pusher/auth answered ${res.status}`), null)))
+          .catch((error) => callback(error, null));
+      },
+    },
   });
   await waitState(pusher, 'connected');
-});
+  return config;
+}
 
-after(async () => {
+async function tearDown() {
   pusher?.disconnect();
   await server?.stop();
-});
+}
 
 /** Subscribes and records every application event of the channel, in arrival order. */
 async function record(channelName) {
@@ -92,15 +107,15 @@ async function expectEvents(change, expectations) {
   return result;
 }
 
-describe('DESIGN.md event table with pusher-js', () => {
+function contract() {
   test('create, edit, send, partial payment, settling payment, void', async () => {
-    const userEvents = await record(`user.${userId}.invoices`);
+    const userEvents = await record(`${prefix}user.${userId}.invoices`);
 
     const invoice = await expectEvents(() => api.ok('POST', '/api/invoices', invoiceBody), [
       { recorder: userEvents, events: ['invoice.created'], type: 'invoice_created', status: 'draft', body: /^Invoice #\d+ has been created$/ },
     ]);
     const n = invoice.number;
-    const invoiceEvents = await record(`invoice.${invoice.id}`);
+    const invoiceEvents = await record(`${prefix}invoice.${invoice.id}`);
 
     await expectEvents(() => api.ok('PATCH', `/api/invoices/${invoice.id}`, { notes: 'Net 30' }), [
       { recorder: invoiceEvents, events: ['invoice.updated'], type: 'invoice_updated', status: 'draft', title: 'Invoice Updated', body: new RegExp(`^Invoice #${n} has been updated$`) },
@@ -130,7 +145,7 @@ describe('DESIGN.md event table with pusher-js', () => {
     const other = await expectEvents(() => api.ok('POST', '/api/invoices', invoiceBody), [
       { recorder: userEvents, events: ['invoice.created'], type: 'invoice_created', status: 'draft' },
     ]);
-    const otherEvents = await record(`invoice.${other.id}`);
+    const otherEvents = await record(`${prefix}invoice.${other.id}`);
     await expectEvents(() => api.ok('POST', `/api/invoices/${other.id}/void`), [
       { recorder: otherEvents, events: ['invoice.status.changed'], type: 'invoice_void', status: 'void', title: 'Invoice Status: void' },
       { recorder: userEvents, events: ['invoice.updated'], type: 'invoice_void', status: 'void' },
@@ -140,7 +155,7 @@ describe('DESIGN.md event table with pusher-js', () => {
 
   test('the payer checks out through the test provider', async () => {
     const invoice = await api.ok('POST', '/api/invoices', invoiceBody);
-    const invoiceEvents = await record(`invoice.${invoice.id}`);
+    const invoiceEvents = await record(`${prefix}invoice.${invoice.id}`);
     // Subscribed before sending, so the relay's delivery of this event cannot race the
     // checkout's.
     await expectEvents(() => api.ok('POST', `/api/invoices/${invoice.id}/send`), [
@@ -154,4 +169,22 @@ describe('DESIGN.md event table with pusher-js', () => {
       { recorder: invoiceEvents, events: ['payment.received', 'invoice.status.changed'], type: 'invoice_completed', status: 'paid' },
     ]);
   });
+}
+
+describe('DESIGN.md event table with pusher-js, private channels (the default)', () => {
+  before(async () => {
+    const config = await setUp({});
+    assert.equal(config.privateChannels, true);
+  });
+  after(tearDown);
+  contract();
+});
+
+describe('DESIGN.md event table with pusher-js, public names (PAYBELL_PRIVATE_CHANNELS=false)', () => {
+  before(async () => {
+    const config = await setUp({ PAYBELL_PRIVATE_CHANNELS: 'false' });
+    assert.equal(config.privateChannels, false);
+  });
+  after(tearDown);
+  contract();
 });

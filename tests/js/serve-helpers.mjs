@@ -121,6 +121,20 @@ export class ApiClient {
     return { status: res.status, json: text ? JSON.parse(text) : null };
   }
 
+  /** A form POST, as pusher-js's authoriser sends to `/pusher/auth`. */
+  async form(path, fields) {
+    const headers = { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' };
+    if (this.cookie) headers.cookie = this.cookie;
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method: 'POST',
+      headers,
+      body: new URLSearchParams(fields).toString(),
+      signal: AbortSignal.timeout(WAIT_MS),
+    });
+    const text = await res.text();
+    return { status: res.status, json: text ? JSON.parse(text) : null };
+  }
+
   async ok(method, path, body) {
     const res = await this.request(method, path, body);
     if (res.status < 200 || res.status > 299) {

@@ -18,7 +18,8 @@ pub struct Settings {
     pub database_url: DatabaseUrl,
     /// Base of payment links; `None` derives `http://{bound address}` (localhost for 0.0.0.0).
     pub public_url: Option<Url>,
-    /// Whether channels are `private-` and authorised by `POST /pusher/auth`.
+    /// Whether channels are `private-` and authorised by `POST /pusher/auth` (the default);
+    /// `false` gives the integration guide's public names.
     pub private_channels: bool,
     /// What browsers are told by `GET /api/config`, and the credentials signing their auth.
     pub realtime: RealtimeAccess,
@@ -41,13 +42,13 @@ pub struct Settings {
 pub const DEMO_EMAIL: &str = "demo@paybell.local";
 
 impl Settings {
-    /// Settings with the defaults: public channels, checks every minute, 30-day sessions, one
+    /// Settings with the defaults: private channels, checks every minute, 30-day sessions, one
     /// password check per core, no demo mode.
     pub fn new(database_url: DatabaseUrl, realtime: RealtimeAccess) -> Self {
         Self {
             database_url,
             public_url: None,
-            private_channels: false,
+            private_channels: true,
             realtime,
             overdue_interval: Duration::from_secs(60),
             relay: RelayOptions::default(),

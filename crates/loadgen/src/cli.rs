@@ -48,7 +48,8 @@ pub struct Common {
     /// cluster, to measure delivery across nodes.
     #[arg(long, global = true)]
     pub api_port: Option<u16>,
-    /// App id (`/apps/{id}`).
+    /// App id (`/apps/{id}`). The defaults are the development app of `paybell realtime
+    /// --dev-credentials` (loopback only); `scripts/bench.sh` passes its own.
     #[arg(long, global = true, default_value = "app-id")]
     pub app_id: String,
     /// App key (`/app/{key}`).

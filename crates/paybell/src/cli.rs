@@ -42,6 +42,27 @@ pub enum Command {
     User(UserCommand),
     /// Create or update the database schema, then exit.
     Migrate(DataArgs),
+    /// The realtime app's credentials.
+    #[command(subcommand)]
+    App(AppCommand),
+}
+
+/// `paybell app …`.
+#[derive(Debug, Subcommand)]
+pub enum AppCommand {
+    /// Print the app `serve` and `realtime` use (id, key, secret) and the PUSHER_* lines
+    /// another service would set to publish to this server.
+    Show(DataArgs),
+}
+
+/// Use the development app when none is configured; shared by `serve` and `realtime`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DevArgs {
+    /// Without a configured app, use the development credentials app-id/app-key/app-secret
+    /// (published: loopback addresses only, for tests and benchmarks) instead of the data
+    /// directory's generated app [env: PAYBELL_DEV_CREDENTIALS].
+    #[arg(long)]
+    pub dev_credentials: bool,
 }
 
 /// Flags of `paybell serve`.
@@ -64,16 +85,20 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub tls: TlsArgs,
 
+    /// Development credentials.
+    #[command(flatten)]
+    pub dev: DevArgs,
+
     /// Add a demo owner with a few invoices, and print the login and URLs.
     #[arg(long)]
     pub demo: bool,
 }
 
-/// Where data lives; shared by `serve`, `user add` and `migrate`.
+/// Where data lives; shared by `serve`, `realtime`, `user add`, `migrate` and `app show`.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct DataArgs {
-    /// Directory of the SQLite database, unless DATABASE_URL names another database
-    /// [env: PAYBELL_DATA_DIR] [default: ./paybell-data].
+    /// Directory of the SQLite database (unless DATABASE_URL names another database) and of
+    /// the generated realtime app (app.toml) [env: PAYBELL_DATA_DIR] [default: ./paybell-data].
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 }
@@ -113,6 +138,14 @@ pub struct RealtimeArgs {
     #[arg(long, env = "PAYBELL_REALTIME_ADDR", value_name = "HOST:PORT")]
     pub addr: Option<String>,
 
+    /// Data (the generated app's file).
+    #[command(flatten)]
+    pub data: DataArgs,
+
+    /// Development credentials.
+    #[command(flatten)]
+    pub dev: DevArgs,
+
     /// TLS.
     #[command(flatten)]
     pub tls: TlsArgs,
@@ -139,6 +172,7 @@ impl ServeArgs {
             tls_key: self.tls.tls_key.clone(),
             http_addr: self.http_addr.clone(),
             data_dir: self.data.data_dir.clone(),
+            dev_credentials: self.dev.dev_credentials,
         }
     }
 }
@@ -157,6 +191,8 @@ impl RealtimeArgs {
             realtime_addr: self.addr.clone(),
             tls_cert: self.tls.tls_cert.clone(),
             tls_key: self.tls.tls_key.clone(),
+            data_dir: self.data.data_dir.clone(),
+            dev_credentials: self.dev.dev_credentials,
             ..Flags::default()
         }
     }

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use realtime::RealtimeConfig;
+use realtime::{AppConfig, RealtimeConfig};
 
 mod env;
 mod error;
@@ -39,7 +39,8 @@ pub struct Config {
     serve: ServeConfig,
     realtime_addr: SocketAddr,
     realtime: RealtimeConfig,
-    uses_dev_app: bool,
+    dev_credentials: bool,
+    first_app_client_events: Option<bool>,
 }
 
 /// The flags that override configuration (clap may have folded a variable into one).
@@ -55,6 +56,8 @@ pub struct Flags {
     pub http_addr: Option<String>,
     /// `--data-dir`.
     pub data_dir: Option<PathBuf>,
+    /// `--dev-credentials`.
+    pub dev_credentials: bool,
 }
 
 impl Flags {
@@ -70,6 +73,9 @@ impl Flags {
         set(self.tls_key, &mut raw.realtime.tls_key);
         set(self.http_addr, &mut raw.http.addr);
         set(self.data_dir, &mut raw.http.data_dir);
+        if self.dev_credentials {
+            raw.realtime.dev_credentials = Some(true);
+        }
     }
 }
 
@@ -124,7 +130,8 @@ impl Config {
             serve,
             realtime_addr: realtime.addr,
             realtime: realtime.config,
-            uses_dev_app: realtime.uses_dev_app,
+            dev_credentials: realtime.dev_credentials,
+            first_app_client_events: realtime.first_app_client_events,
         })
     }
 
@@ -143,20 +150,32 @@ impl Config {
         &self.realtime
     }
 
-    /// Whether the development app was added because none was configured.
-    pub fn uses_dev_app(&self) -> bool {
-        self.uses_dev_app
+    /// Whether the development app may stand in when no app is configured
+    /// (`--dev-credentials`, `PAYBELL_DEV_CREDENTIALS`).
+    pub fn dev_credentials(&self) -> bool {
+        self.dev_credentials
     }
 
-    /// Warns that the realtime server runs with the well-known development credentials,
-    /// with which anyone who reaches its port can sign API calls.
-    pub fn warn_if_dev_app(&self) {
-        if self.uses_dev_app {
-            tracing::warn!(
-                "no app configured: using the development app app-id/app-key/app-secret, whose \
-                 secret is public; set PAYBELL_APP_ID, PAYBELL_APP_KEY and PAYBELL_APP_SECRET \
-                 for anything reachable from other machines"
-            );
+    /// Whether an app is configured (file or `PAYBELL_APP_*`).
+    pub fn has_app(&self) -> bool {
+        !self.realtime.apps.is_empty()
+    }
+
+    /// Adds the app to use when none is configured (the data directory's, or the development
+    /// one), before anything starts.
+    pub fn add_app(&mut self, app: AppConfig) {
+        self.realtime.apps.push(app);
+    }
+
+    /// The realtime configuration as `paybell serve` runs it: client events are off for the
+    /// app it publishes to (the first: payers and owners share its invoice channels, so a
+    /// payer must not be able to send the owner's page events), unless the file turns them
+    /// on for that app with `client_events = true`.
+    pub fn serve_realtime(&self) -> RealtimeConfig {
+        let mut realtime = self.realtime.clone();
+        if let Some(app) = realtime.apps.first_mut() {
+            app.client_events = self.first_app_client_events.unwrap_or(false);
         }
+        realtime
     }
 }

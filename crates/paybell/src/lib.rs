@@ -6,11 +6,15 @@
 //! - [`serve`]: `paybell serve`, the web app and API with the realtime server; [`web`] the
 //!   embedded web app; [`demo`] the `--demo` data; [`builtin_sink`] publishes the outbox to
 //!   the built-in server.
+//! - [`app`]: the realtime app used when none is configured (kept in the data directory by
+//!   [`app_file`]) and `paybell app show`.
 //! - [`user`]: `paybell user add` and `paybell migrate`.
 //! - [`trigger`], [`listen`]: client commands against any Pusher-compatible server.
 //! - [`telemetry`]: logging set-up.
 #![deny(missing_docs)]
 
+pub mod app;
+pub mod app_file;
 pub mod builtin_sink;
 pub mod cli;
 pub mod config;

@@ -55,8 +55,12 @@ struct Line<'a> {
 /// Invalid flags or channel names, a failed connection, a close by the server (with its
 /// code), or a `--timeout` before `--count` events arrived.
 pub async fn run(args: ListenArgs) -> anyhow::Result<()> {
-    let target = args.target.target()?;
     let channels = parse_channels(&args.channels)?;
+    let target = if channels.iter().any(|channel| channel.kind().needs_signature()) {
+        args.target.target()?
+    } else {
+        args.target.unsigned_target()?
+    };
     let deadline = args.timeout.map(|secs| Instant::now() + Duration::from_secs(secs));
     let url = target.ws_url();
     let mut connection = tokio::select! {

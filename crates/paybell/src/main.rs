@@ -4,9 +4,9 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser as _;
-use paybell::cli::{Cli, Command, RealtimeArgs, UserCommand};
+use paybell::cli::{AppCommand, Cli, Command, RealtimeArgs, UserCommand};
 use paybell::config::Config;
-use paybell::{listen, serve, telemetry, trigger, user};
+use paybell::{app, listen, serve, telemetry, trigger, user};
 use tokio::net::TcpListener;
 
 /// jemalloc gives memory back after a burst of connections where glibc keeps it
@@ -43,18 +43,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate(args) => {
             user::migrate(Config::from_process(path, args.flags())?.serve()).await
         }
+        Command::App(AppCommand::Show(args)) => {
+            app::show(&Config::from_process(path, args.flags())?)
+        }
     }
 }
 
 async fn realtime(config_path: Option<&std::path::Path>, args: RealtimeArgs) -> anyhow::Result<()> {
-    let config = Config::from_process(config_path, args.flags())?;
-    config.warn_if_dev_app();
+    let mut config = Config::from_process(config_path, args.flags())?;
     let addr = config.realtime_addr();
+    let source = app::ensure(&mut config, &[addr])?;
     let listener = TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding the realtime address {addr}"))?;
     let server = realtime::Server::build(config.realtime().clone(), listener)?;
     let addr = server.local_addr()?;
+    app::announce(&config, &source);
     println!("paybell realtime listening on {addr}");
     server.run_until_stopped(paybell::shutdown_signal()).await?;
     tracing::info!("realtime server stopped");

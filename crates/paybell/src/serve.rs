@@ -22,7 +22,7 @@ use crate::{demo, web};
 ///
 /// # Errors
 /// A listener that cannot bind, a database that cannot be opened, a server failure.
-pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
+pub async fn run(mut config: Config, with_demo: bool) -> anyhow::Result<()> {
     let http_addr = config.serve().http_addr();
     let http = TcpListener::bind(http_addr)
         .await
@@ -33,7 +33,9 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
             (Arc::new(PusherSink::new(client)) as Arc<dyn EventSink>, None, remote_access(remote))
         }
         None => {
-            config.warn_if_dev_app();
+            let listening = [http_addr, config.realtime_addr()];
+            let source = crate::app::ensure(&mut config, &listening)?;
+            crate::app::announce(&config, &source);
             let (server, sink, access) = built_in(&config).await?;
             (sink, Some(server), access)
         }
@@ -97,7 +99,7 @@ async fn built_in(
         .await
         .with_context(|| format!("binding the realtime address {addr}"))?;
     let app = config.realtime().apps.first().context("no realtime app is configured")?.clone();
-    let server = realtime::Server::build(config.realtime().clone(), listener)?;
+    let server = realtime::Server::build(config.serve_realtime(), listener)?;
     let bound = server.local_addr()?;
     let sink = Arc::new(BuiltInSink::new(server.publisher(), app.id.clone()));
     // With a certificate the realtime port speaks only wss://, so browsers must be told so.

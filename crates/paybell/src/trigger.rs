@@ -21,15 +21,10 @@ pub struct TargetArgs {
     #[arg(long, env = "PUSHER_KEY", default_value = "app-key", value_name = "KEY")]
     pub key: String,
 
-    /// App secret, used to sign HTTP requests and private/presence subscriptions.
-    #[arg(
-        long,
-        env = "PUSHER_SECRET",
-        default_value = "app-secret",
-        hide_env_values = true,
-        value_name = "SECRET"
-    )]
-    pub secret: Secret,
+    /// App secret, used to sign HTTP requests and private/presence subscriptions; no
+    /// default (`paybell app show` prints the one of this server).
+    #[arg(long, env = "PUSHER_SECRET", hide_env_values = true, value_name = "SECRET")]
+    pub secret: Option<Secret>,
 
     /// Pusher Cloud cluster (e.g. eu, mt1, us2): use api-/ws-{cluster}.pusher.com over TLS
     /// instead of --host.
@@ -50,16 +45,33 @@ pub struct TargetArgs {
 }
 
 impl TargetArgs {
-    /// Validates the flags into a [`Target`].
+    /// Validates the flags into a [`Target`] that can sign.
     ///
     /// # Errors
-    /// A message naming the flag (and its environment variable) that is wrong.
+    /// A message naming the flag (and its environment variable) that is wrong or missing.
     pub fn target(&self) -> anyhow::Result<Target> {
-        let target =
-            Target::new(&self.app_id, &self.key, self.secret.clone()).map_err(|err| match err {
-                TargetError::AppId(_) => flag_error("--app-id (PUSHER_APP_ID)", &err),
-                other => flag_error("--key (PUSHER_KEY)", &other),
-            })?;
+        let Some(secret) = &self.secret else {
+            bail!(
+                "--secret (PUSHER_SECRET) is needed to sign; `paybell app show` prints the app \
+                 of a Paybell server"
+            );
+        };
+        self.target_with(secret.clone())
+    }
+
+    /// A [`Target`] for what needs no signature (public channels): the secret is optional.
+    ///
+    /// # Errors
+    /// As [`TargetArgs::target`], but a missing secret is no error.
+    pub fn unsigned_target(&self) -> anyhow::Result<Target> {
+        self.target_with(self.secret.clone().unwrap_or_else(|| Secret::new("")))
+    }
+
+    fn target_with(&self, secret: Secret) -> anyhow::Result<Target> {
+        let target = Target::new(&self.app_id, &self.key, secret).map_err(|err| match err {
+            TargetError::AppId(_) => flag_error("--app-id (PUSHER_APP_ID)", &err),
+            other => flag_error("--key (PUSHER_KEY)", &other),
+        })?;
         Ok(target.with_endpoint(self.endpoint()?))
     }
 
@@ -186,7 +198,7 @@ mod tests {
         TargetArgs {
             app_id: "app-id".to_owned(),
             key: "app-key".to_owned(),
-            secret: Secret::new("app-secret"),
+            secret: Some(Secret::new("test-secret")),
             cluster: None,
             host: None,
             port: None,
@@ -225,7 +237,14 @@ mod tests {
     #[test]
     fn the_secret_never_prints() {
         let debug = format!("{:?}", args());
-        assert!(!debug.contains("app-secret"), "{debug}");
+        assert!(!debug.contains("test-secret"), "{debug}");
+    }
+
+    #[test]
+    fn signing_needs_a_secret() {
+        let error = TargetArgs { secret: None, ..args() }.target().unwrap_err().to_string();
+        assert!(error.starts_with("--secret (PUSHER_SECRET) is needed"), "{error}");
+        assert!(TargetArgs { secret: None, ..args() }.unsigned_target().is_ok());
     }
 
     #[test]

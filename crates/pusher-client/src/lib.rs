@@ -20,7 +20,9 @@
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use pusher_client::{PusherClient, Secret, Target};
 //!
-//! let target = Target::new("app-id", "app-key", Secret::new("app-secret"))?;
+//! // The app's credentials (`paybell app show` prints a Paybell server's).
+//! let secret = Secret::new(std::env::var("PUSHER_SECRET")?);
+//! let target = Target::new("12345", "my-key", secret)?;
 //! let client = PusherClient::new(target)?;
 //! client
 //!     .trigger(&["invoice.123"], "payment.received", r#"{"amount":500}"#, None, None)

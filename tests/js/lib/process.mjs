@@ -42,7 +42,7 @@ function cleanEnv(extra = {}) {
  * @param {boolean}  [opts.config=true] false: pass no --config at all
  * @param {object}   [opts.env]     extra environment (PAYBELL_* from the parent env are removed)
  * @param {string[]} [opts.extraArgs]
- * @returns {Promise<{host:string, port:number, stop():Promise<{code:number|null, signal:string|null}>, child, output():string}>}
+ * @returns {Promise<{host:string, port:number, dir:string, stop():Promise<{code:number|null, signal:string|null}>, child, output():string}>}
  */
 export async function startServer({ apps, realtime, config = true, env = {}, extraArgs = [] } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'paybell-e2e-'));
@@ -67,6 +67,8 @@ export async function startServer({ apps, realtime, config = true, env = {}, ext
   const server = {
     host: HOST,
     port: 0,
+    /** The working directory: `./paybell-data` (the generated app without a config) is in it. */
+    dir,
     child,
     output: () => `--- stdout ---\n${stdout}\n--- stderr ---\n${stderr.slice(-4000)}`,
     async stop() {

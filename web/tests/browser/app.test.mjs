@@ -1,6 +1,7 @@
 // End-to-end: the web app served by the real `paybell serve`, driven in Chromium.
 // The owner and the customer use separate browser contexts (separate cookies), as two
-// people on two machines would.
+// people on two machines would. The server runs with its defaults (private channels, its
+// generated realtime app); channel-modes.test.mjs covers both channel modes.
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';

@@ -10,7 +10,7 @@ use crate::helpers::{Db, Options, WAIT, id_of, on_both, spawn_app, spawn_app_wit
 on_both!(
     each_change_writes_the_table_rows,
     subscribers_receive_them_in_order,
-    private_mode_prefixes_channels
+    channels_are_private_unless_public_names_are_asked_for
 );
 
 /// `(channel kind, event, type, status)` of one outbox row.
@@ -26,7 +26,8 @@ async fn rows_since(
     let mut payloads = Vec::new();
     for event in &events[from..] {
         let payload: Value = serde_json::from_str(&event.payload).unwrap();
-        let kind = if event.channel.starts_with("invoice.") { "invoice" } else { "user" };
+        let name = event.channel.strip_prefix("private-").unwrap_or(&event.channel);
+        let kind = if name.starts_with("invoice.") { "invoice" } else { "user" };
         rows.push((
             kind.to_owned(),
             event.event.clone(),
@@ -142,7 +143,8 @@ async fn subscribers_receive_them_in_order(db: Db) {
     app.login().await;
     let id = id_of(&app.sent_invoice().await);
     app.relayed().await;
-    let channels = [format!("invoice.{id}"), format!("user.{}.invoices", app.user.id)];
+    let channels =
+        [format!("private-invoice.{id}"), format!("private-user.{}.invoices", app.user.id)];
     let mut connection = app.listen(&channels).await;
     app.pay(&id, 5000).await;
     let mut seen = Vec::new();
@@ -166,12 +168,20 @@ async fn subscribers_receive_them_in_order(db: Db) {
     app.relayed().await;
 }
 
-async fn private_mode_prefixes_channels(db: Db) {
-    let app = spawn_app_with(db, Options { private_channels: true, ..Options::default() }).await;
+async fn channels_are_private_unless_public_names_are_asked_for(db: Db) {
+    let app = spawn_app(db).await;
     app.login().await;
     let id = id_of(&app.sent_invoice().await);
     let channels: Vec<String> =
         app.store.all_events().await.unwrap().into_iter().map(|e| e.channel).collect();
     let user = format!("private-user.{}.invoices", app.user.id);
     assert_eq!(channels, [user.clone(), format!("private-invoice.{id}"), user]);
+
+    let app = spawn_app_with(db, Options { public_channels: true, ..Options::default() }).await;
+    app.login().await;
+    let id = id_of(&app.sent_invoice().await);
+    let channels: Vec<String> =
+        app.store.all_events().await.unwrap().into_iter().map(|e| e.channel).collect();
+    let user = format!("user.{}.invoices", app.user.id);
+    assert_eq!(channels, [user.clone(), format!("invoice.{id}"), user]);
 }

@@ -26,7 +26,9 @@ pub(crate) use crate::db::{Db, TestDb, on_both};
 /// How the app is set up.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Options {
-    pub(crate) private_channels: bool,
+    /// The integration guide's public channel names (`PAYBELL_PRIVATE_CHANNELS=false`)
+    /// instead of the default `private-` ones.
+    pub(crate) public_channels: bool,
     /// Password-hashing slots and wait; the default when `None`.
     pub(crate) hashing: Option<HashingLimits>,
     /// `PAYBELL_PUBLIC_URL`; none derives it from the bound address.
@@ -135,7 +137,7 @@ pub(crate) async fn spawn_node(node: Node) -> TestApp {
         force_tls: false,
     };
     let mut settings = Settings::new(DatabaseUrl::new(&db.url), RealtimeAccess { signer, browser });
-    settings.private_channels = options.private_channels;
+    settings.private_channels = !options.public_channels;
     if let Some(hashing) = options.hashing {
         settings.hashing = hashing;
     }
@@ -294,14 +296,26 @@ impl TestApp {
     }
 
     /// A WebSocket client of the in-process realtime server, subscribed to `channels`.
+    /// A WebSocket client subscribed to `channels` (`private-` ones signed).
     pub(crate) async fn listen(&self, channels: &[String]) -> Connection {
         let url = format!(
             "ws://127.0.0.1:{}/app/app-key?protocol=7&client=test&version=1",
             self.realtime_port
         );
         let mut connection = Connection::connect(&url).await.expect("connect");
+        let socket_id = connection.socket_id().to_string();
         for channel in channels {
-            connection.subscribe(channel, None, None).await.expect("subscribe");
+            // Signed with the app secret, as `POST /pusher/auth` would for its owner.
+            let auth = channel.starts_with("private-").then(|| {
+                pusher_protocol::sign::channel_auth(
+                    "app-key",
+                    "app-secret",
+                    &socket_id,
+                    channel,
+                    None,
+                )
+            });
+            connection.subscribe(channel, auth.as_deref(), None).await.expect("subscribe");
             connection
                 .expect_event("pusher_internal:subscription_succeeded", WAIT)
                 .await

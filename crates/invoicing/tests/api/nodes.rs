@@ -83,7 +83,7 @@ async fn two_nodes_publish_every_event_once_in_invoice_order() {
     let b = second_node(&a, &db, &realtime).await;
     a.login().await;
     b.login().await;
-    let channel = format!("user.{}.invoices", a.user.id);
+    let channel = format!("private-user.{}.invoices", a.user.id);
     let mut listener = a.listen(std::slice::from_ref(&channel)).await;
 
     // Eight invoices at once, each step on the other node than the one before.
@@ -107,7 +107,7 @@ async fn a_node_that_cannot_publish_gives_its_claims_back() {
     let realtime = TestRealtime::spawn().await;
     let broken = node(&db, &realtime, unreachable().await).await;
     broken.login().await;
-    let channel = format!("user.{}.invoices", broken.user.id);
+    let channel = format!("private-user.{}.invoices", broken.user.id);
     let mut listener = broken.listen(std::slice::from_ref(&channel)).await;
     for _ in 0..3 {
         broken.sent_invoice().await;

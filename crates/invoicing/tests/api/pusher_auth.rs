@@ -19,7 +19,7 @@ async fn config_points_browsers_at_the_realtime_server(db: Db) {
         answer.body,
         json!({
             "pusher": {"key": "app-key", "cluster": "mt1", "wsHost": "127.0.0.1", "wsPort": app.realtime_port, "forceTLS": false},
-            "privateChannels": false
+            "privateChannels": true
         })
     );
     let named = app
@@ -44,7 +44,7 @@ async fn auth(
 }
 
 async fn pusher_auth_in_private_mode(db: Db) {
-    let app = spawn_app_with(db, Options { private_channels: true, ..Options::default() }).await;
+    let app = spawn_app(db).await;
     assert_eq!(app.get("/api/config").await.body["privateChannels"], true);
     app.login().await;
     let draft = id_of(&app.create_invoice().await);
@@ -95,7 +95,8 @@ async fn pusher_auth_in_private_mode(db: Db) {
 }
 
 async fn pusher_auth_is_off_in_public_mode(db: Db) {
-    let app = spawn_app(db).await;
+    let app = spawn_app_with(db, Options { public_channels: true, ..Options::default() }).await;
+    assert_eq!(app.get("/api/config").await.body["privateChannels"], false);
     app.login().await;
     let channel = format!("private-user.{}.invoices", app.user.id);
     assert_eq!(auth(&app, &app.client, &channel).await.0, 403);

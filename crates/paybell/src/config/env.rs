@@ -59,6 +59,7 @@ pub(crate) const KEYS: &[EnvKey] = &[
         realtime.keep_alive_timeout,
         seconds
     ),
+    key!("PAYBELL_DEV_CREDENTIALS", "realtime.dev_credentials", realtime.dev_credentials, boolean),
     key!("PAYBELL_APP_ID", "realtime.apps", realtime.env_app.id, text),
     key!("PAYBELL_APP_KEY", "realtime.apps", realtime.env_app.key, text),
     key!("PAYBELL_APP_SECRET", "realtime.apps", realtime.env_app.secret, text),

@@ -40,6 +40,9 @@ pub(crate) struct RawRealtime {
     pub(crate) redis_prefix: Option<String>,
     pub(crate) redis_node_lease_secs: Option<u64>,
     pub(crate) metrics_token: Option<String>,
+    /// Use the development app (`app-id`/`app-key`/`app-secret`) when none is configured,
+    /// on loopback addresses only.
+    pub(crate) dev_credentials: Option<bool>,
     /// `PAYBELL_APP_ID`, `PAYBELL_APP_KEY`, `PAYBELL_APP_SECRET`: the environment's app,
     /// which replaces the file's app with the same id.
     #[serde(skip)]

@@ -16,7 +16,8 @@ use super::raw::{RawApp, RawEnvApp, RawRealtime, RawWebhook};
 /// Where the realtime server listens unless told otherwise.
 pub const DEFAULT_REALTIME_ADDR: &str = "0.0.0.0:6001";
 
-/// The development app used when no app is configured.
+/// The development app, whose secret is public: used only when asked for
+/// (`--dev-credentials`) on loopback addresses, for tests and benchmarks.
 pub const DEV_APP: (&str, &str, &str) = ("app-id", "app-key", "app-secret");
 
 /// The Redis key prefix unless told otherwise.
@@ -27,7 +28,10 @@ pub const DEFAULT_REDIS_PREFIX: &str = "paybell";
 pub(crate) struct Realtime {
     pub(crate) addr: SocketAddr,
     pub(crate) config: RealtimeConfig,
-    pub(crate) uses_dev_app: bool,
+    /// `realtime.dev_credentials`.
+    pub(crate) dev_credentials: bool,
+    /// `client_events` as said for the first app (the one `paybell serve` publishes to).
+    pub(crate) first_app_client_events: Option<bool>,
 }
 
 /// Parses and checks `[realtime]` with the environment's app.
@@ -47,11 +51,9 @@ pub(crate) fn parse(raw: RawRealtime) -> Result<Realtime, ConfigError> {
         apps.retain(|a| a.id != app.id);
         apps.insert(0, app);
     }
-    let uses_dev_app = apps.is_empty();
-    if uses_dev_app {
-        let (id, key, secret) = DEV_APP;
-        apps.push(RawApp::new(id.to_owned(), key.to_owned(), secret.to_owned()));
-    }
+    // No app configured: the data directory's app (or the development one) is added
+    // before anything starts, since that reads and writes files.
+    let first_app_client_events = apps.first().and_then(|app| app.client_events);
 
     let d = RealtimeConfig::default();
     let max_frame_bytes =
@@ -89,7 +91,12 @@ pub(crate) fn parse(raw: RawRealtime) -> Result<Realtime, ConfigError> {
         redis,
         metrics_token: metrics_token(raw.metrics_token)?,
     };
-    Ok(Realtime { addr, config, uses_dev_app })
+    Ok(Realtime {
+        addr,
+        config,
+        dev_credentials: raw.dev_credentials.unwrap_or(false),
+        first_app_client_events,
+    })
 }
 
 /// A token of at least 16 visible characters (it guards the only copy of the counters).

@@ -124,7 +124,7 @@ pub(crate) fn parse(http: RawHttp, pusher: RawPusher) -> Result<ServeConfig, Con
     };
     let public_url = http.public_url.map(|text| public_url(&text)).transpose()?;
     let public_ws = http.public_ws_url.map(|text| public_ws(&text)).transpose()?;
-    let private_channels = http.private_channels.unwrap_or(false);
+    let private_channels = http.private_channels.unwrap_or(true);
     let pusher = remote_pusher(pusher)?;
     let timeouts =
         super::timeouts::parse("http", http.header_read_timeout, http.keep_alive_timeout)?;

@@ -18,11 +18,38 @@ fn load(
 }
 
 #[test]
-fn defaults_give_the_dev_app() {
+fn defaults_configure_no_app_and_no_dev_credentials() {
     let config = load(None, &[], None).unwrap();
-    assert!(config.uses_dev_app());
-    assert_eq!(config.realtime().apps[0].key, "app-key");
+    assert!(!config.has_app(), "the data directory's app is added at start");
+    assert!(!config.dev_credentials());
     assert_eq!(config.realtime_addr().to_string(), DEFAULT_REALTIME_ADDR);
+    for (env, flag) in [(Some("true"), false), (None, true)] {
+        let env: Vec<_> = env.map(|v| ("PAYBELL_DEV_CREDENTIALS", v)).into_iter().collect();
+        let config = Config::load(Sources {
+            file: None,
+            env: env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            flags: Flags { dev_credentials: flag, ..Flags::default() },
+        })
+        .unwrap();
+        assert!(config.dev_credentials(), "{env:?} {flag}");
+    }
+}
+
+#[test]
+fn serve_turns_client_events_off_for_its_app_unless_the_file_says_otherwise() {
+    let env = [("PAYBELL_APP_ID", "1"), ("PAYBELL_APP_KEY", "k"), ("PAYBELL_APP_SECRET", "s")];
+    let config = load(None, &env, None).unwrap();
+    assert!(config.realtime().apps[0].client_events, "paybell realtime keeps the default");
+    assert!(!config.serve_realtime().apps[0].client_events);
+    let file = "[[realtime.apps]]\nid = 1\nkey = \"k\"\nsecret = \"s\"\nclient_events = true\n\
+                [[realtime.apps]]\nid = 2\nkey = \"two\"\nsecret = \"s\"\n";
+    let config = load(Some(file), &[], None).unwrap();
+    let apps = config.serve_realtime().apps;
+    assert!(apps[0].client_events && apps[1].client_events, "explicit, and not serve's app");
+    let config = load(Some(&file.replace("client_events = true\n", "")), &[], None).unwrap();
+    assert!(!config.serve_realtime().apps[0].client_events);
+    let config = load(Some(file), &env, None).unwrap();
+    assert!(!config.serve_realtime().apps[0].client_events, "the environment's app replaced it");
 }
 
 #[test]
@@ -44,7 +71,7 @@ fn env_app_replaces_the_file_app_with_its_id() {
     let config = load(Some(file), &env, None).unwrap();
     let keys: Vec<&str> = config.realtime().apps.iter().map(|a| a.key.as_str()).collect();
     assert_eq!(keys, ["env", "two"]);
-    assert!(!config.uses_dev_app());
+    assert!(config.has_app());
 }
 
 #[test]
@@ -161,26 +188,26 @@ fn serve_defaults_and_layers() {
     assert_eq!(config.data_dir(), std::path::PathBuf::from(DEFAULT_DATA_DIR));
     assert_eq!(config.database_url().expose(), "sqlite://./paybell-data/paybell.db");
     assert!(
-        config.pusher().is_none() && !config.private_channels() && config.public_url().is_none()
+        config.pusher().is_none() && config.private_channels() && config.public_url().is_none()
     );
 
-    let file = "[http]\naddr = \"127.0.0.1:9000\"\ndata_dir = \"/srv/pb\"\nprivate_channels = true\npublic_url = \"https://pay.example.com\"\n";
+    let file = "[http]\naddr = \"127.0.0.1:9000\"\ndata_dir = \"/srv/pb\"\nprivate_channels = false\npublic_url = \"https://pay.example.com\"\n";
     let config = load(Some(file), &[], None).unwrap().serve().clone();
     assert_eq!(config.http_addr().port(), 9000);
     assert_eq!(config.database_url().expose(), "sqlite:///srv/pb/paybell.db");
-    assert!(config.private_channels());
+    assert!(!config.private_channels());
     assert_eq!(config.public_url().unwrap().as_str(), "https://pay.example.com/");
 
     let env = [
         ("PAYBELL_HTTP_ADDR", "127.0.0.1:9001"),
         ("DATABASE_URL", "postgres://u:pw@db/paybell"),
-        ("PAYBELL_PRIVATE_CHANNELS", "false"),
+        ("PAYBELL_PRIVATE_CHANNELS", "true"),
     ];
     let config = load(Some(file), &env, None).unwrap().serve().clone();
     assert_eq!(config.http_addr().port(), 9001);
     assert_eq!(config.database_url().expose(), "postgres://u:pw@db/paybell");
     assert!(!format!("{:?}", config.database_url()).contains("pw"));
-    assert!(!config.private_channels());
+    assert!(config.private_channels());
 
     let flags = Flags { http_addr: Some("127.0.0.1:9002".to_owned()), ..Flags::default() };
     let config = Config::load(Sources {

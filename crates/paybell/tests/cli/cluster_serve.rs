@@ -132,7 +132,6 @@ async fn two_serve_nodes_on_one_postgres_and_one_redis_deliver_each_event_once_e
         ("PAYBELL_APP_ID", APP.0),
         ("PAYBELL_APP_KEY", APP.1),
         ("PAYBELL_APP_SECRET", APP.2),
-        ("PAYBELL_PRIVATE_CHANNELS", "true"),
     ];
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     // Both start on the empty database at once, so both migrate at once.

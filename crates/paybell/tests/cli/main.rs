@@ -1,4 +1,5 @@
-//! The `paybell` binary: `serve` (built-in and remote realtime), `user add`, `migrate`, the
+//! The `paybell` binary: `serve` (built-in and remote realtime), its generated app and
+//! `app show`, `user add`, `migrate`, the
 //! outbox surviving a realtime server that goes away and comes back, two `serve` nodes
 //! sharing one PostgreSQL database, and two sharing PostgreSQL and Redis; a node killed
 //! mid-run and its claimed events.
@@ -6,6 +7,7 @@
 // allow-unwrap-in-tests does not reach; a failed unwrap is a failed test here.
 #![allow(clippy::unwrap_used)]
 
+mod app;
 mod cluster_serve;
 mod crash;
 mod helpers;

@@ -118,7 +118,7 @@ async fn two_serve_nodes_on_one_postgres_publish_each_event_once() {
     let added = paybell(&args, &env).output().await.unwrap();
     assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
     let ((a, me), (b, _)) = (login(port_a).await, login(port_b).await);
-    let channel = format!("user.{}.invoices", me["user"]["id"].as_str().unwrap());
+    let channel = format!("private-user.{}.invoices", me["user"]["id"].as_str().unwrap());
     let mut listener = subscribe(port, &channel).await;
 
     const INVOICES: usize = 6;

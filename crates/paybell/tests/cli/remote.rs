@@ -21,10 +21,22 @@ pub(crate) async fn realtime(addr: &str) -> (Process, u16) {
     (process, port)
 }
 
+/// A client of the remote server in `channel`; a `private-` one signed with the app secret,
+/// as the backend's `POST /pusher/auth` would for its owner.
 pub(crate) async fn subscribe(port: u16, channel: &str) -> Connection {
     let url = format!("ws://127.0.0.1:{port}/app/remote-key?protocol=7&client=test&version=1");
     let mut connection = Connection::connect(&url).await.expect("connect");
-    connection.subscribe(channel, None, None).await.expect("subscribe");
+    let socket_id = connection.socket_id().to_string();
+    let auth = channel.starts_with("private-").then(|| {
+        pusher_protocol::sign::channel_auth(
+            "remote-key",
+            "remote-secret",
+            &socket_id,
+            channel,
+            None,
+        )
+    });
+    connection.subscribe(channel, auth.as_deref(), None).await.expect("subscribe");
     connection
         .expect_event("pusher_internal:subscription_succeeded", WAIT)
         .await
@@ -89,7 +101,7 @@ async fn remote_publishing_survives_a_realtime_restart() {
     };
     let api = Api { base: format!("http://127.0.0.1:{web_port}"), client: cookie_client() };
     let me = api.post("/api/auth/login", &json!({"email": email, "password": password})).await;
-    let channel = format!("user.{}.invoices", me["user"]["id"].as_str().unwrap());
+    let channel = format!("private-user.{}.invoices", me["user"]["id"].as_str().unwrap());
     let config: Value = api
         .client
         .get(format!("{}/api/config", api.base))

@@ -28,7 +28,10 @@ async fn serve_with_demo_then_users_and_migrate() {
     let config: Value =
         client.get(format!("{base}/api/config")).send().await.unwrap().json().await.unwrap();
     assert_eq!(config["pusher"]["wsPort"], realtime);
-    assert_eq!(config["pusher"]["key"], "app-key");
+    let announced = process.line("paybell realtime app: key ").await;
+    let key = announced.split_whitespace().next().unwrap();
+    assert_eq!(config["pusher"]["key"], key, "the data directory's generated app");
+    assert_eq!(config["privateChannels"], true, "private channels by default");
 
     // The web app (or the page explaining how to build it) answers every other GET path.
     for path in ["/", "/app/invoices", "/pay/anything"] {
