@@ -21,6 +21,7 @@
 #![deny(missing_docs)]
 
 pub mod auth;
+pub mod data_dir;
 pub mod domain;
 pub mod durable;
 pub mod provider;

@@ -118,7 +118,7 @@ pub fn load_or_create(data_dir: &Path) -> Result<(StoredApp, bool), AppFileError
         let path = path.to_owned();
         move |source| AppFileError::Io { path, source }
     };
-    std::fs::create_dir_all(data_dir).map_err(io(data_dir))?;
+    invoicing::data_dir::create(data_dir).map_err(io(data_dir))?;
     let aside = data_dir.join(format!(".{APP_FILE}.{}.tmp", std::process::id()));
     write_private(&aside, &render(&app)).map_err(io(&aside))?;
     let linked = std::fs::hard_link(&aside, &path);

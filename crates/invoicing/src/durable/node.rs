@@ -57,7 +57,7 @@ impl NodeId {
                 .ok_or_else(|| NodeIdError::Invalid { path: path.display().to_string() }),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 let id = Self::random();
-                std::fs::create_dir_all(dir).map_err(io)?;
+                crate::data_dir::create(dir).map_err(io)?;
                 std::fs::write(&path, format!("{}\n", id.0)).map_err(io)?;
                 Ok(id)
             }

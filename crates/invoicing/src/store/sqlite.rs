@@ -33,7 +33,7 @@ pub(super) fn prepare_url(url: &str) -> Result<String, StoreError> {
         );
     if path != ":memory:" {
         if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(StoreError::DataDir)?;
+            crate::data_dir::create(dir).map_err(StoreError::DataDir)?;
         }
     }
     Ok(match query {

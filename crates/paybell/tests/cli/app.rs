@@ -52,6 +52,8 @@ async fn serve_generates_its_app_once_keeps_it_private_and_never_prints_the_secr
     assert!(id.bytes().all(|b| b.is_ascii_digit()), "{id}");
     #[cfg(unix)]
     assert_eq!(mode(&data.join("app.toml")), 0o600);
+    #[cfg(unix)]
+    assert_eq!(mode(&data), 0o700, "the data dir holds the database and the node id too");
     assert!(announced.starts_with(&format!("{key} (id {id}), generated in ")), "{announced}");
     assert!(announced.contains("app.toml"), "{announced}");
     assert_eq!(browser_key(web).await, key.as_str());
