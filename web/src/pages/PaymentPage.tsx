@@ -91,7 +91,9 @@ function SoundSwitch() {
         checked={sounds}
         onChange={(e) => settings.update({ sounds: e.target.checked })}
       />
-      <span>Sound when paid</span>
+      <span>
+        Sound<span className="wide-only"> when paid</span>
+      </span>
     </label>
   );
 }
