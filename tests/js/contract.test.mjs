@@ -162,10 +162,15 @@ describe('DESIGN.md event table with pusher-js', () => {
   });
 
   test('the owner removes a payment recorded by mistake', async () => {
-    const invoice = await api.ok('POST', '/api/invoices', invoiceBody);
-    await api.ok('POST', `/api/invoices/${invoice.id}/send`);
     const userEvents = await record(`user.${userId}.invoices`);
+    const invoice = await expectEvents(() => api.ok('POST', '/api/invoices', invoiceBody), [
+      { recorder: userEvents, events: ['invoice.created'], type: 'invoice_created', status: 'draft' },
+    ]);
     const invoiceEvents = await record(`invoice.${invoice.id}`);
+    await expectEvents(() => api.ok('POST', `/api/invoices/${invoice.id}/send`), [
+      { recorder: invoiceEvents, events: ['invoice.status.changed'], type: 'invoice_sent', status: 'sent' },
+      { recorder: userEvents, events: ['invoice.updated'], type: 'invoice_sent', status: 'sent' },
+    ]);
     const paid = await expectEvents(() => api.ok('POST', `/api/invoices/${invoice.id}/payments`, { amount: 10000, method: 'cash' }), [
       { recorder: invoiceEvents, events: ['payment.received', 'invoice.status.changed'], type: 'invoice_completed', status: 'paid', amount: 10000 },
       { recorder: userEvents, events: ['payment.received'], type: 'invoice_completed', status: 'paid', amount: 10000 },

@@ -112,11 +112,12 @@ describe('page fixes', () => {
     await withShots('record-remove', [owner], async () => {
       const page = await owner.newPage();
       await login(page, server);
-      assert.equal(await page.title(), 'Invoices — Paybell');
+      await eventually(async () => (await page.title()) === 'Invoices — Paybell', { message: 'list title' });
       const invoice = await createInvoice(page, { customer: 'Grace Hopper', amount: 10000 });
       await page.goto(`/app/invoices/${invoice.id}`);
       await waitLive(page);
-      assert.equal(await page.title(), `Invoice #${invoice.number} — Grace Hopper — Paybell`);
+      const title = `Invoice #${invoice.number} — Grace Hopper — Paybell`;
+      await eventually(async () => (await page.title()) === title, { message: title });
 
       // A card payment from elsewhere: the toast writes money as the page does and names the customer.
       await payByCard(invoice.id, 1000);
@@ -178,7 +179,8 @@ describe('page fixes', () => {
       const page = await payer.newPage();
       await page.goto(`/pay/${invoice.id}`);
       await waitLive(page);
-      assert.equal(await page.title(), `Invoice #${invoice.number} from ${business}`);
+      const title = `Invoice #${invoice.number} from ${business}`;
+      await eventually(async () => (await page.title()) === title, { message: title });
       const lines = page.getByTestId('lines');
       assert.ok(await lines.isVisible(), 'lines shown, not folded');
       assert.match(await lines.textContent(), /Sourdough loaves.*3 × \$6\.50.*\$19\.50/);
@@ -308,7 +310,7 @@ describe('page fixes', () => {
       await page.getByText('Menu', { exact: true }).click();
       await newInvoice.click();
       await page.waitForURL('**/app/invoices/new');
-      assert.equal(await page.title(), 'New invoice — Paybell');
+      await eventually(async () => (await page.title()) === 'New invoice — Paybell', { message: 'new invoice title' });
       await assertPhoneLayout(page, 'new invoice');
 
       await page.goto(`/app/invoices/${invoice.id}`);
