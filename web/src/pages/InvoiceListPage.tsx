@@ -81,22 +81,24 @@ export function InvoiceListPage() {
 function Totals({ invoices }: { invoices: Invoice[] }) {
   const totals = totalsByCurrency(invoices);
   if (totals.length === 0) return null;
+  // With several currencies, each figure says which.
+  const of = (currency: string) => (totals.length > 1 ? ` · ${currency}` : '');
   return (
     <section className="totals" aria-label="Totals">
       {totals.map((t) => (
         <dl key={t.currency} className="totals-row" data-currency={t.currency}>
           <div>
-            <dt>Outstanding</dt>
+            <dt>Outstanding{of(t.currency)}</dt>
             <dd data-testid={`outstanding-${t.currency}`}>{formatMoney(t.outstanding, t.currency)}</dd>
           </div>
           <div>
-            <dt>Overdue</dt>
+            <dt>Overdue{of(t.currency)}</dt>
             <dd data-testid={`overdue-${t.currency}`} className={t.overdue > 0 ? 'overdue' : undefined}>
               {formatMoney(t.overdue, t.currency)}
             </dd>
           </div>
           <div>
-            <dt>Paid this month</dt>
+            <dt>Paid this month{of(t.currency)}</dt>
             <dd data-testid={`paid-month-${t.currency}`}>{formatMoney(t.paidThisMonth, t.currency)}</dd>
           </div>
         </dl>
