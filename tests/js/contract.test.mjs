@@ -12,6 +12,8 @@ import { sleep, waitFor, waitState } from './helpers.mjs';
 import { ApiClient, startServe } from './serve-helpers.mjs';
 
 const PAYLOAD_KEYS = ['body', 'eventId', 'invoiceId', 'sentAt', 'status', 'title', 'type'];
+// Payment events (and the removal of a payment) also carry the amount and its currency.
+const PAYMENT_KEYS = [...PAYLOAD_KEYS, 'amount', 'currency'].sort();
 const SENT_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 let server;
@@ -88,11 +90,15 @@ async function expectEvents(change, expectations) {
     await waitFor(() => recorder.length >= starts[i] + events.length, 5000, () => `${events.join(', ')}; got ${JSON.stringify(recorder.slice(starts[i]))}`);
   }
   await sleep(300);
-  for (const [i, { recorder, events, type, status, title, body }] of expectations.entries()) {
+  for (const [i, { recorder, events, type, status, title, body, amount }] of expectations.entries()) {
     const got = recorder.slice(starts[i]);
     assert.deepEqual(got.map((e) => e.event), events);
     for (const { data } of got) {
-      assert.deepEqual(Object.keys(data).sort(), PAYLOAD_KEYS, JSON.stringify(data));
+      assert.deepEqual(Object.keys(data).sort(), amount === undefined ? PAYLOAD_KEYS : PAYMENT_KEYS, JSON.stringify(data));
+      if (amount !== undefined) {
+        assert.equal(data.amount, amount);
+        assert.equal(data.currency, 'EUR');
+      }
       assert.equal(data.type, type);
       assert.equal(data.status, status);
       assert.equal(data.invoiceId, invoiceId);
@@ -128,18 +134,18 @@ function contract() {
     ]);
 
     await expectEvents(() => api.ok('POST', `/api/invoices/${invoice.id}/payments`, { amount: 2500, method: 'bank_transfer' }), [
-      { recorder: invoiceEvents, events: ['payment.received', 'invoice.status.changed'], type: 'payment_received', status: 'partially_paid' },
-      { recorder: userEvents, events: ['payment.received'], type: 'payment_received', status: 'partially_paid' },
+      { recorder: invoiceEvents, events: ['payment.received', 'invoice.status.changed'], type: 'payment_received', status: 'partially_paid', amount: 2500 },
+      { recorder: userEvents, events: ['payment.received'], type: 'payment_received', status: 'partially_paid', amount: 2500 },
     ]);
 
     await expectEvents(() => api.ok('POST', `/api/invoices/${invoice.id}/payments`, { amount: 2500, method: 'cash' }), [
-      { recorder: invoiceEvents, events: ['payment.received'], type: 'payment_received', status: 'partially_paid' },
-      { recorder: userEvents, events: ['payment.received'], type: 'payment_received', status: 'partially_paid' },
+      { recorder: invoiceEvents, events: ['payment.received'], type: 'payment_received', status: 'partially_paid', amount: 2500 },
+      { recorder: userEvents, events: ['payment.received'], type: 'payment_received', status: 'partially_paid', amount: 2500 },
     ]);
 
     await expectEvents(() => api.ok('POST', `/api/invoices/${invoice.id}/payments`, { amount: 5000, method: 'cash' }), [
-      { recorder: invoiceEvents, events: ['payment.received', 'invoice.status.changed'], type: 'invoice_completed', status: 'paid', title: '✅ Invoice Paid', body: new RegExp(`^Invoice #${n} has been paid successfully$`) },
-      { recorder: userEvents, events: ['payment.received'], type: 'invoice_completed', status: 'paid', title: '✅ Invoice Paid' },
+      { recorder: invoiceEvents, events: ['payment.received', 'invoice.status.changed'], type: 'invoice_completed', status: 'paid', title: '✅ Invoice Paid', body: new RegExp(`^Invoice #${n} has been paid successfully$`), amount: 5000 },
+      { recorder: userEvents, events: ['payment.received'], type: 'invoice_completed', status: 'paid', title: '✅ Invoice Paid', amount: 5000 },
     ]);
 
     const other = await expectEvents(() => api.ok('POST', '/api/invoices', invoiceBody), [
@@ -166,7 +172,28 @@ function contract() {
     assert.equal(declined.status, 402);
     assert.equal(declined.json.error.code, 'card_declined');
     await expectEvents(() => payer.ok('POST', `/api/pay/${invoice.id}/checkout`, { card: { number: '4242 4242 4242 4242', expiry: '12/40', cvc: '123' } }), [
-      { recorder: invoiceEvents, events: ['payment.received', 'invoice.status.changed'], type: 'invoice_completed', status: 'paid' },
+      { recorder: invoiceEvents, events: ['payment.received', 'invoice.status.changed'], type: 'invoice_completed', status: 'paid', amount: 10000 },
+    ]);
+  });
+
+  test('the owner removes a payment recorded by mistake', async () => {
+    const userEvents = await record(`user.${userId}.invoices`);
+    const invoice = await expectEvents(() => api.ok('POST', '/api/invoices', invoiceBody), [
+      { recorder: userEvents, events: ['invoice.created'], type: 'invoice_created', status: 'draft' },
+    ]);
+    const invoiceEvents = await record(`invoice.${invoice.id}`);
+    await expectEvents(() => api.ok('POST', `/api/invoices/${invoice.id}/send`), [
+      { recorder: invoiceEvents, events: ['invoice.status.changed'], type: 'invoice_sent', status: 'sent' },
+      { recorder: userEvents, events: ['invoice.updated'], type: 'invoice_sent', status: 'sent' },
+    ]);
+    const paid = await expectEvents(() => api.ok('POST', `/api/invoices/${invoice.id}/payments`, { amount: 10000, method: 'cash' }), [
+      { recorder: invoiceEvents, events: ['payment.received', 'invoice.status.changed'], type: 'invoice_completed', status: 'paid', amount: 10000 },
+      { recorder: userEvents, events: ['payment.received'], type: 'invoice_completed', status: 'paid', amount: 10000 },
+    ]);
+    assert.equal(paid.invoice.payments[0].removable, true);
+    await expectEvents(() => api.ok('DELETE', `/api/invoices/${invoice.id}/payments/${paid.payment.id}`), [
+      { recorder: invoiceEvents, events: ['invoice.updated', 'invoice.status.changed'], type: 'payment_removed', status: 'sent', title: 'Payment Removed', body: /^A payment of 100\.00 EUR was removed from Invoice #\d+$/, amount: 10000 },
+      { recorder: userEvents, events: ['invoice.updated'], type: 'payment_removed', status: 'sent', amount: 10000 },
     ]);
   });
 }

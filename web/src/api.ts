@@ -23,7 +23,7 @@ export const INVOICE_STATUSES = ['draft', 'sent', 'partially_paid', 'paid', 'ove
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 
 /** What the owner may do to an invoice; the server decides which apply, from its status machine. */
-export const INVOICE_ACTIONS = ['edit', 'send', 'record_payment', 'void'] as const;
+export const INVOICE_ACTIONS = ['edit', 'send', 'record_payment', 'void', 'remove_payment'] as const;
 export type InvoiceAction = (typeof INVOICE_ACTIONS)[number];
 
 export interface User {
@@ -45,6 +45,10 @@ export interface Payment {
   method: string;
   reference?: string;
   createdAt: string;
+  /** `owner` (recorded by hand) or `provider` (paid by card on the payment page). */
+  source: string;
+  /** Whether the owner may remove it now (a correction); decided by the server. */
+  removable: boolean;
 }
 
 export interface Invoice {
@@ -78,6 +82,7 @@ export interface PublicInvoice {
   amountPaid: number;
   balanceDue: number;
   dueDate: string;
+  notes: string;
   customer: { name: string };
   businessName?: string;
 }
@@ -130,6 +135,8 @@ const payment: Decoder<Payment> = object({
   method: withDefault(str, 'other'),
   reference: optional(str),
   createdAt: str,
+  source: withDefault(str, 'owner'),
+  removable: withDefault(bool, false),
 });
 
 export const decodeUser: Decoder<User> = object({ id: str, email: str, name: withDefault(str, '') });
@@ -163,6 +170,7 @@ export const decodePublicInvoice: Decoder<PublicInvoice> = object({
   amountPaid: withDefault(int, 0),
   balanceDue: int,
   dueDate: str,
+  notes: withDefault(str, ''),
   customer: object({ name: withDefault(str, '') }),
   businessName: optional(str),
 });
@@ -309,6 +317,9 @@ export const api = {
   async recordPayment(id: string, input: PaymentInput, idempotencyKey: string) {
     const body = await request('POST', `/api/invoices/${enc(id)}/payments`, { body: input, idempotencyKey });
     return invoiceAndPayment(decodeInvoice)(body);
+  },
+  async removePayment(id: string, paymentId: string): Promise<Invoice> {
+    return decodeInvoice(await request('DELETE', `/api/invoices/${enc(id)}/payments/${enc(paymentId)}`));
   },
   async getPublicInvoice(id: string, signal?: AbortSignal): Promise<PublicInvoice> {
     return decodePublicInvoice(await request('GET', `/api/pay/${enc(id)}`, signal ? { signal } : {}));

@@ -12,10 +12,12 @@ import { InvoiceListPage } from './pages/InvoiceListPage';
 import { LoginPage } from './pages/LoginPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { PaymentPage } from './pages/PaymentPage';
+import { applyDebugParam } from './debug';
 import { installAudioUnlock } from './sounds';
 import './styles.css';
 
 installAudioUnlock(window);
+applyDebugParam(window.location.search);
 
 function App() {
   return (

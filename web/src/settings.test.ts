@@ -18,9 +18,9 @@ describe('SettingsStore', () => {
     first.subscribe(listener);
     first.update({ sounds: false });
     expect(listener).toHaveBeenCalledOnce();
-    expect(new SettingsStore(storage).get()).toEqual({ sounds: false, notifications: true });
+    expect(new SettingsStore(storage).get()).toEqual({ sounds: false, notifications: true, debug: false });
     first.update({ notifications: false });
-    expect(new SettingsStore(storage).get()).toEqual({ sounds: false, notifications: false });
+    expect(new SettingsStore(storage).get()).toEqual({ sounds: false, notifications: false, debug: false });
   });
 
   it('ignores garbage in storage', () => {

@@ -8,9 +8,11 @@ export interface Settings {
   sounds: boolean;
   /** Raise desktop notifications (in-page toasts are always shown). */
   notifications: boolean;
+  /** Log connection changes, subscriptions and received events to the console (`?debug=1`). */
+  debug: boolean;
 }
 
-export const DEFAULT_SETTINGS: Settings = { sounds: true, notifications: true };
+export const DEFAULT_SETTINGS: Settings = { sounds: true, notifications: true, debug: false };
 export const SETTINGS_KEY = 'paybell.settings';
 
 /** The part of `Storage` the store needs, so tests can pass a Map-backed fake. */
@@ -38,6 +40,7 @@ export class SettingsStore {
         sounds: typeof record.sounds === 'boolean' ? record.sounds : DEFAULT_SETTINGS.sounds,
         notifications:
           typeof record.notifications === 'boolean' ? record.notifications : DEFAULT_SETTINGS.notifications,
+        debug: typeof record.debug === 'boolean' ? record.debug : DEFAULT_SETTINGS.debug,
       };
     } catch {
       return { ...DEFAULT_SETTINGS };

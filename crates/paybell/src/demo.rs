@@ -6,7 +6,7 @@ use invoicing::StoreError;
 use invoicing::domain::events::outbox_events;
 use invoicing::domain::{
     Action, Amount, Change, ChannelNames, Currency, Customer, Email, Invoice, InvoiceContent,
-    LineItem, Password, Payment, Timestamp, User, UserName,
+    LineItem, Password, Payment, PaymentSource, Timestamp, User, UserName,
 };
 
 /// The demo login; it signs in only while `serve` runs with `--demo`.
@@ -102,7 +102,8 @@ async fn create(
     }
     if progress >= 2 {
         let amount = Amount::parse("amount", invoice.balance_due() / 4)?;
-        let payment = Payment::new(amount, "bank_transfer", Some("DEMO-DEPOSIT"), now)?;
+        let payment =
+            Payment::new(PaymentSource::Owner, amount, "bank_transfer", Some("DEMO-DEPOSIT"), now)?;
         let request = invoicing::store::PaymentRequest { payment, idempotency: None };
         invoice = store
             .record_payment(&invoice.id, None, request, |i, effect| {

@@ -1,9 +1,10 @@
-//! Sound and notification preferences, and the one place that asks the browser
-//! for notification permission (from the user's click, never on load).
+//! Sound and notification preferences, the debug switch, and the one place that asks the
+//! browser for notification permission (from the user's click, never on load).
 import { useState } from 'react';
 import { requestNotificationPermission, useNotificationPermission } from '../notifications';
 import { settings, useSettings } from '../settings';
 import { playNotificationSound } from '../sounds';
+import { Dropdown } from './Dropdown';
 
 const PERMISSION_TEXT = {
   granted: 'Desktop notifications are allowed.',
@@ -27,8 +28,7 @@ export function SettingsMenu() {
   };
 
   return (
-    <details className="settings">
-      <summary>Settings</summary>
+    <Dropdown label="Settings" className="settings">
       <div className="settings-panel">
         <label className="switch">
           <input
@@ -55,7 +55,15 @@ export function SettingsMenu() {
             Allow desktop notifications
           </button>
         )}
+        <label className="switch">
+          <input
+            type="checkbox"
+            checked={current.debug}
+            onChange={(e) => settings.update({ debug: e.target.checked })}
+          />
+          Debug: log live updates to the browser console
+        </label>
       </div>
-    </details>
+    </Dropdown>
   );
 }

@@ -1,10 +1,13 @@
 //! The signed-in owner's frame: navigation, live-connection state, settings, sign-out.
+//! On a phone the header stays one row: the navigation, the name and sign-out move into a
+//! menu.
 import { useEffect, useState } from 'react';
 import { Link, NavLink, Outlet, useNavigate } from 'react-router';
 import { api } from '../api';
 import { useAuth, useUser } from '../auth';
 import { getRealtime } from '../realtime';
 import { ConnectionIndicator } from '../components/ConnectionIndicator';
+import { Dropdown } from '../components/Dropdown';
 import { SettingsMenu } from '../components/SettingsMenu';
 
 export function AppLayout() {
@@ -29,6 +32,20 @@ export function AppLayout() {
     navigate('/login', { replace: true });
   };
 
+  const links = (
+    <>
+      <NavLink to="/app/invoices" end>
+        Invoices
+      </NavLink>
+      <NavLink to="/app/invoices/new">New invoice</NavLink>
+    </>
+  );
+  const signOutButton = (
+    <button type="button" className="button ghost small" onClick={signOut} disabled={signingOut}>
+      Sign out
+    </button>
+  );
+
   return (
     <>
       <a className="skip-link" href="#main">
@@ -39,21 +56,25 @@ export function AppLayout() {
           <span className="brand-mark" aria-hidden="true" />
           Paybell
         </Link>
-        <nav aria-label="Main" className="topnav">
-          <NavLink to="/app/invoices" end>
-            Invoices
-          </NavLink>
-          <NavLink to="/app/invoices/new">New invoice</NavLink>
+        <nav aria-label="Main" className="topnav wide-only">
+          {links}
         </nav>
         <div className="topbar-right">
           <ConnectionIndicator />
           <SettingsMenu />
-          <span className="who" title={user.email}>
+          <span className="who wide-only" title={user.email}>
             {user.name || user.email}
           </span>
-          <button type="button" className="button ghost small" onClick={signOut} disabled={signingOut}>
-            Sign out
-          </button>
+          <span className="wide-only">{signOutButton}</span>
+          <Dropdown label="Menu" className="menu narrow-only">
+            <nav aria-label="Main" className="menu-links">
+              {links}
+            </nav>
+            <p className="who" title={user.email}>
+              {user.name || user.email}
+            </p>
+            {signOutButton}
+          </Dropdown>
         </div>
       </header>
       <Outlet />

@@ -5,6 +5,8 @@ import { useCallback } from 'react';
 import { Link, useParams } from 'react-router';
 import { ApiError, api, type Invoice } from '../api';
 import { EmptyState, ErrorMessage, Loading } from '../components/Messages';
+import { invoiceLabel } from '../format';
+import { appTitle, useTitle } from '../title';
 import { toasts } from '../toasts';
 import { useResource } from '../useResource';
 import { InvoiceDetail } from './invoiceDetail/InvoiceDetail';
@@ -13,7 +15,9 @@ import { useInvoiceUpdates } from './invoiceDetail/useInvoiceUpdates';
 export function InvoiceDetailPage() {
   const { id = '' } = useParams();
   const invoice = useResource(useCallback((signal: AbortSignal) => api.getInvoice(id, signal), [id]), id);
-  const { liveError, markOwn } = useInvoiceUpdates(id, invoice.refresh);
+  const { liveError, markOwn } = useInvoiceUpdates(id, invoice.refresh, invoice.data);
+  const data = invoice.data;
+  useTitle(data ? appTitle(`Invoice ${invoiceLabel(data.number)}`, data.customer.name) : undefined);
 
   const act = async (action: () => Promise<Invoice>, done: string) => {
     markOwn('status');
@@ -49,6 +53,7 @@ export function InvoiceDetailPage() {
         markOwn('payment');
         invoice.replace(updated);
       }}
+      onRemovePayment={(paymentId) => act(() => api.removePayment(inv.id, paymentId), 'Payment removed')}
     />
   );
 }

@@ -5,6 +5,7 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError, api, type Invoice } from '../api';
 import { ErrorMessage, Loading } from '../components/Messages';
 import { invoiceLabel } from '../format';
+import { appTitle, useTitle } from '../title';
 import { draftFrom, newDraft, validateDraft, type Draft, type Errors } from './invoiceForm/draft';
 import { CustomerFields, LineFields, NotesField, TermsFields, otherErrors } from './invoiceForm/fields';
 
@@ -12,6 +13,7 @@ export function InvoiceFormPage() {
   const { id } = useParams();
   const { draft, setDraft, original, loadError } = useDraft(id);
   const { errors, submitError, busy, save } = useSave(id);
+  useTitle(id ? appTitle(original ? `Edit invoice ${invoiceLabel(original.number)}` : 'Edit invoice') : appTitle('New invoice'));
 
   if (loadError !== null) {
     return (

@@ -1,20 +1,35 @@
-//! All of the owner's invoices, newest first, kept current by the user channel.
-import { useCallback } from 'react';
-import { Link } from 'react-router';
-import { api, type Invoice } from '../api';
+//! All of the owner's invoices, kept current by the user channel: totals per currency at the
+//! top, then search (number, customer), a status filter and a sort, kept in the address.
+import { useCallback, useRef } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { INVOICE_STATUSES, api, type Invoice } from '../api';
 import { useUser } from '../auth';
 import { EmptyState, ErrorMessage, Loading } from '../components/Messages';
-import { StatusBadge } from '../components/StatusBadge';
+import { StatusBadge, statusLabel } from '../components/StatusBadge';
 import { isSettlement, USER_CHANNEL_EVENTS, userChannel, type InvoiceEvent } from '../events';
+import { withPageText } from '../eventText';
 import { formatDate, formatMoney, invoiceLabel } from '../format';
 import { notifyPaymentReceived } from '../notifications';
 import { useChannel } from '../realtime';
 import { playNotificationSound } from '../sounds';
+import { appTitle, useTitle } from '../title';
 import { useResource } from '../useResource';
+import {
+  SORT_LABELS,
+  SORTS,
+  applyView,
+  totalsByCurrency,
+  viewFromParams,
+  viewToParams,
+  type ListView,
+} from './invoiceList/listView';
 
 export function InvoiceListPage() {
   const user = useUser();
+  useTitle(appTitle('Invoices'));
   const invoices = useResource(useCallback((signal: AbortSignal) => api.listInvoices(signal), []), 'list');
+  const latest = useRef(invoices.data);
+  latest.current = invoices.data;
 
   useChannel(
     { name: (priv) => userChannel(user.id, priv), events: USER_CHANNEL_EVENTS },
@@ -22,7 +37,8 @@ export function InvoiceListPage() {
       onEvent: (name: string, event: InvoiceEvent) => {
         invoices.refresh();
         if (name === 'payment.received') {
-          notifyPaymentReceived(event);
+          const invoice = latest.current?.find((i) => i.id === event.invoiceId);
+          notifyPaymentReceived(withPageText(event, { customerName: invoice?.customer.name, number: invoice?.number }));
           playNotificationSound(isSettlement(event) ? 'success' : 'info');
         }
       },
@@ -53,17 +69,107 @@ export function InvoiceListPage() {
           </Link>
         </EmptyState>
       ) : (
-        <InvoiceTable invoices={invoices.data} />
+        <>
+          <Totals invoices={invoices.data} />
+          <FilteredList invoices={invoices.data} />
+        </>
       )}
     </main>
   );
 }
 
-function InvoiceTable({ invoices }: { invoices: Invoice[] }) {
+function Totals({ invoices }: { invoices: Invoice[] }) {
+  const totals = totalsByCurrency(invoices);
+  if (totals.length === 0) return null;
+  // With several currencies, each figure says which.
+  const of = (currency: string) => (totals.length > 1 ? ` · ${currency}` : '');
+  return (
+    <section className="totals" aria-label="Totals">
+      {totals.map((t) => (
+        <dl key={t.currency} className="totals-row" data-currency={t.currency}>
+          <div>
+            <dt>Outstanding{of(t.currency)}</dt>
+            <dd data-testid={`outstanding-${t.currency}`}>{formatMoney(t.outstanding, t.currency)}</dd>
+          </div>
+          <div>
+            <dt>Overdue{of(t.currency)}</dt>
+            <dd data-testid={`overdue-${t.currency}`} className={t.overdue > 0 ? 'overdue' : undefined}>
+              {formatMoney(t.overdue, t.currency)}
+            </dd>
+          </div>
+          <div>
+            <dt>Paid this month{of(t.currency)}</dt>
+            <dd data-testid={`paid-month-${t.currency}`}>{formatMoney(t.paidThisMonth, t.currency)}</dd>
+          </div>
+        </dl>
+      ))}
+    </section>
+  );
+}
+
+function FilteredList({ invoices }: { invoices: Invoice[] }) {
+  const [params, setParams] = useSearchParams();
+  const view = viewFromParams(params);
+  const change = (patch: Partial<ListView>) =>
+    setParams((current) => viewToParams({ ...viewFromParams(current), ...patch }, current), { replace: true });
+  const shown = applyView(invoices, view);
+  const filtered = view.query !== '' || view.status !== 'all';
+  return (
+    <>
+      <form className="list-controls" role="search" aria-label="Find invoices" onSubmit={(e) => e.preventDefault()}>
+        <label className="field">
+          <span>Search</span>
+          <input
+            type="search"
+            name="q"
+            placeholder="Number or customer"
+            value={view.query}
+            onChange={(e) => change({ query: e.target.value })}
+          />
+        </label>
+        <label className="field">
+          <span>Status</span>
+          <select name="status" value={view.status} onChange={(e) => change({ status: e.target.value as ListView['status'] })}>
+            <option value="all">All statuses</option>
+            {INVOICE_STATUSES.map((status) => (
+              <option key={status} value={status}>
+                {statusLabel(status)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>Sort by</span>
+          <select name="sort" value={view.sort} onChange={(e) => change({ sort: e.target.value as ListView['sort'] })}>
+            {SORTS.map((sort) => (
+              <option key={sort} value={sort}>
+                {SORT_LABELS[sort]}
+              </option>
+            ))}
+          </select>
+        </label>
+      </form>
+      <p className="visually-hidden" role="status" aria-live="polite">
+        {filtered ? `${shown.length} of ${invoices.length} invoices shown` : ''}
+      </p>
+      {shown.length === 0 ? (
+        <EmptyState title="No invoices match">
+          <button type="button" className="button" onClick={() => change({ query: '', status: 'all' })}>
+            Show all invoices
+          </button>
+        </EmptyState>
+      ) : (
+        <InvoiceTable invoices={shown} caption={`Your invoices, ${SORT_LABELS[view.sort].toLowerCase()}`} />
+      )}
+    </>
+  );
+}
+
+function InvoiceTable({ invoices, caption }: { invoices: Invoice[]; caption: string }) {
   return (
     <div className="table-wrap">
-      <table className="table invoice-table">
-        <caption className="visually-hidden">Your invoices, newest first</caption>
+      <table className="table stack invoice-table">
+        <caption className="visually-hidden">{caption}</caption>
         <thead>
           <tr>
             <th scope="col">Invoice</th>
@@ -93,7 +199,11 @@ function InvoiceTable({ invoices }: { invoices: Invoice[] }) {
                 {formatMoney(invoice.total, invoice.currency)}
               </td>
               <td data-label="Balance due" className="num">
-                {formatMoney(invoice.balanceDue, invoice.currency)}
+                {invoice.status === 'void' ? (
+                  <span aria-label="None: void">—</span>
+                ) : (
+                  formatMoney(invoice.balanceDue, invoice.currency)
+                )}
               </td>
             </tr>
           ))}

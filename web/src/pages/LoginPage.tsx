@@ -4,6 +4,7 @@ import { useNavigate, useSearchParams } from 'react-router';
 import { api } from '../api';
 import { useAuth } from '../auth';
 import { ErrorMessage } from '../components/Messages';
+import { appTitle, useTitle } from '../title';
 
 /** Only same-site paths, so `?next=` cannot send anyone elsewhere. */
 function safeNext(next: string | null): string {
@@ -11,6 +12,7 @@ function safeNext(next: string | null): string {
 }
 
 export function LoginPage() {
+  useTitle(appTitle('Sign in'));
   const { setUser } = useAuth();
   const navigate = useNavigate();
   const [params] = useSearchParams();

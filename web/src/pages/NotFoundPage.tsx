@@ -1,6 +1,8 @@
 import { Link } from 'react-router';
+import { appTitle, useTitle } from '../title';
 
 export function NotFoundPage() {
+  useTitle(appTitle('Page not found'));
   return (
     <main className="page narrow" id="main">
       <h1>Page not found</h1>

@@ -11,6 +11,7 @@ import { INVOICE_CHANNEL_EVENTS, invoiceChannel } from '../events';
 import { useChannel } from '../realtime';
 import { settings, useSettings } from '../settings';
 import { playNotificationSound } from '../sounds';
+import { paymentTitle, useTitle } from '../title';
 import { useResource } from '../useResource';
 import { PaymentView } from './payment/PaymentView';
 
@@ -18,6 +19,7 @@ export function PaymentPage() {
   const { id = '' } = useParams();
   const invoice = useResource(useCallback((signal: AbortSignal) => api.getPublicInvoice(id, signal), [id]), id);
   const [liveError, setLiveError] = useState<string | null>(null);
+  useTitle(invoice.data ? paymentTitle(invoice.data.number, invoice.data.businessName) : undefined);
 
   useChannel(
     { name: (priv) => invoiceChannel(id, priv), events: INVOICE_CHANNEL_EVENTS },
@@ -56,8 +58,8 @@ export function PaymentPage() {
           {invoice.data?.businessName ?? 'Paybell'}
         </span>
         <div className="topbar-right">
-          <ConnectionIndicator />
-          <SoundToggle />
+          <ConnectionIndicator audience="payer" />
+          <SoundSwitch />
         </div>
       </header>
       <main className="page narrow" id="main">
@@ -78,16 +80,20 @@ function LoadFailed({ error }: { error: unknown }) {
   );
 }
 
-function SoundToggle() {
+/** Whether the page plays a sound when the invoice is paid: a labelled switch. */
+function SoundSwitch() {
   const { sounds } = useSettings();
   return (
-    <button
-      type="button"
-      className="button ghost small"
-      aria-pressed={sounds}
-      onClick={() => settings.update({ sounds: !sounds })}
-    >
-      {sounds ? 'Sound on' : 'Sound off'}
-    </button>
+    <label className="switch sound-switch">
+      <input
+        type="checkbox"
+        role="switch"
+        checked={sounds}
+        onChange={(e) => settings.update({ sounds: e.target.checked })}
+      />
+      <span>
+        Sound<span className="wide-only"> when paid</span>
+      </span>
+    </label>
   );
 }

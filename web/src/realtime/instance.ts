@@ -2,6 +2,7 @@
 //! settings, and the connection store the indicator reads.
 
 import { api, errorMessage } from '../api';
+import { instrument } from '../debug';
 import { RealtimeClient } from './client';
 import { ConnectionStore } from './connection';
 import { pusherOptions, resolveRealtimeSettings } from './settings';
@@ -16,7 +17,8 @@ async function createClient(): Promise<RealtimeClient> {
   const settings = await resolveRealtimeSettings(import.meta.env, api.config, window.location);
   // Loaded on demand: pages without live updates (login) do not pay for it.
   const { default: Pusher } = await import('pusher-js');
-  const pusher = new Pusher(settings.key, pusherOptions(settings));
+  // The debug switch's observer (see debug.ts); silent unless the switch is on.
+  const pusher = instrument(new Pusher(settings.key, pusherOptions(settings)));
   return new RealtimeClient(pusher, settings.privateChannels, connectionStore);
 }
 

@@ -199,10 +199,10 @@ function observers(forcedPermission) {
 /**
  * A fresh browser context (its own cookies and storage) with the observers installed.
  * @param {import('playwright-core').Browser} browser
- * @param {{baseUrl: string, notifications?: 'granted'|'denied'|'default'}} opts
+ * @param {{baseUrl: string, notifications?: 'granted'|'denied'|'default', viewport?: {width: number, height: number}}} opts
  */
-export async function newObservedContext(browser, { baseUrl, notifications = 'default' }) {
-  const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1200, height: 860 }, locale: 'en-US' });
+export async function newObservedContext(browser, { baseUrl, notifications = 'default', viewport = { width: 1200, height: 860 } }) {
+  const context = await browser.newContext({ baseURL: baseUrl, viewport, locale: 'en-US' });
   if (notifications === 'granted') await context.grantPermissions(['notifications'], { origin: baseUrl });
   await context.addInitScript(observers, notifications === 'denied' ? 'denied' : null);
   return context;

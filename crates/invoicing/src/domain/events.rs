@@ -1,12 +1,13 @@
 //! What each change publishes (DESIGN.md, "Which change publishes what"), as outbox rows.
 //!
-//! A change yields one payload (`title`, `body`, `type`, `invoiceId`, `status`, `sentAt`) and
-//! one row per channel and event; each row gets its own `eventId`, stable across retries
+//! A change yields one payload (`title`, `body`, `type`, `invoiceId`, `status`, `sentAt`, and
+//! for a payment or its removal the `amount` in minor units and the `currency`) and one row
+//! per channel and event; each row gets its own `eventId`, stable across retries
 //! because it is written once, with the payload, in the change's transaction.
 
 use serde::Serialize;
 
-use super::{Amount, Invoice, InvoiceStatus, PaymentEffect, Timestamp};
+use super::{Amount, Invoice, InvoiceStatus, PaymentEffect, RemovalEffect, Timestamp};
 
 /// Event names.
 pub mod names {
@@ -59,6 +60,25 @@ pub enum Change {
         /// The status before the payment.
         previous: InvoiceStatus,
     },
+    /// A manually recorded payment taken back (a correction); `previous` is the status before.
+    PaymentRemoved {
+        /// The removed payment's amount.
+        amount: Amount,
+        /// The status before the removal.
+        previous: InvoiceStatus,
+    },
+}
+
+impl Change {
+    /// The money this change is about, for the payload's `amount`.
+    fn amount(self) -> Option<Amount> {
+        match self {
+            Self::Created | Self::Edited | Self::StatusChanged => None,
+            Self::PaymentReceived { amount, .. } | Self::PaymentRemoved { amount, .. } => {
+                Some(amount)
+            }
+        }
+    }
 }
 
 /// One row of the outbox: an event for one channel.
@@ -87,6 +107,10 @@ struct Payload<'a> {
     status: &'a str,
     sent_at: &'a str,
     event_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    amount: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    currency: Option<&'a str>,
 }
 
 /// The rows `change` (already applied to `invoice`) publishes.
@@ -135,7 +159,18 @@ pub fn outbox_events(
             "payment_received".to_owned(),
             status_moved(previous, status, on_invoice, on_user),
         ),
+        Change::PaymentRemoved { amount, previous } => (
+            "Payment Removed".to_owned(),
+            format!(
+                "A payment of {} was removed from Invoice #{number}",
+                invoice.content.currency.format(amount.minor())
+            ),
+            "payment_removed".to_owned(),
+            updated_and_moved(previous, status, on_invoice, on_user),
+        ),
     };
+    let amount = change.amount().map(Amount::minor);
+    let currency = amount.map(|_| invoice.content.currency.code());
     let sent_at = now.to_iso();
     targets
         .into_iter()
@@ -149,6 +184,8 @@ pub fn outbox_events(
                 status: status.as_str(),
                 sent_at: &sent_at,
                 event_id: &event_id,
+                amount,
+                currency,
             };
             // A struct of strings always serialises.
             let payload = serde_json::to_string(&payload).unwrap_or_default();
@@ -168,6 +205,35 @@ pub fn payment_events(
         let change = Change::PaymentReceived { amount, previous: effect.previous };
         outbox_events(change, invoice, channels, now)
     }
+}
+
+/// The rows of the removal of a payment, once applied to the invoice, in the shape the
+/// store's `update_invoice` takes.
+pub fn removal_events(
+    channels: ChannelNames,
+    now: Timestamp,
+) -> impl FnOnce(&Invoice, &RemovalEffect) -> Vec<OutboxEvent> {
+    move |invoice, effect| {
+        let change =
+            Change::PaymentRemoved { amount: effect.removed.amount, previous: effect.previous };
+        outbox_events(change, invoice, channels, now)
+    }
+}
+
+/// `invoice.updated` on the invoice channel, `invoice.status.changed` there too when the
+/// status moved, then `invoice.updated` on the user channel.
+fn updated_and_moved(
+    previous: InvoiceStatus,
+    now: InvoiceStatus,
+    on_invoice: String,
+    on_user: String,
+) -> Vec<(String, &'static str)> {
+    let mut targets = vec![(on_invoice.clone(), names::INVOICE_UPDATED)];
+    if previous != now {
+        targets.push((on_invoice, names::STATUS_CHANGED));
+    }
+    targets.push((on_user, names::INVOICE_UPDATED));
+    targets
 }
 
 /// `payment.received` on the invoice channel, `invoice.status.changed` there too when the
@@ -190,7 +256,9 @@ fn status_moved(
 mod tests {
     use super::*;
     use crate::domain::invoice::parse_date;
-    use crate::domain::{Action, Currency, Customer, InvoiceContent, LineItem, Payment, UserId};
+    use crate::domain::{
+        Action, Currency, Customer, InvoiceContent, LineItem, Payment, PaymentSource, UserId,
+    };
 
     #[test]
     fn a_settling_payment_publishes_three_rows_with_one_payload_shape() {
@@ -206,7 +274,9 @@ mod tests {
         let mut invoice = Invoice::draft(UserId::new(), 7, content, now);
         invoice.transition(Action::Send, now).unwrap();
         let amount = Amount::parse("amount", 500).unwrap();
-        let effect = invoice.pay(Payment::new(amount, "cash", None, now).unwrap()).unwrap();
+        let effect = invoice
+            .pay(Payment::new(PaymentSource::Owner, amount, "cash", None, now).unwrap())
+            .unwrap();
         let change = Change::PaymentReceived { amount, previous: effect.previous };
         let rows = outbox_events(change, &invoice, ChannelNames { private: true }, now);
         let targets: Vec<(&str, &str)> =
@@ -232,8 +302,60 @@ mod tests {
                 "status": "paid",
                 "sentAt": "2025-10-12T18:40:12.153Z",
                 "eventId": rows[0].event_id,
+                "amount": 500,
+                "currency": "EUR",
             })
         );
         assert_ne!(rows[0].event_id, rows[1].event_id);
+
+        let removed = invoice.payments[0].id.clone();
+        let effect = invoice.remove_payment(&removed, now.date(), now).unwrap();
+        let rows = removal_events(ChannelNames { private: false }, now)(&invoice, &effect);
+        let targets: Vec<(&str, &str)> =
+            rows.iter().map(|r| (r.channel.as_str(), r.event)).collect();
+        let (on_invoice, on_user) = (on_invoice.trim_start_matches("private-"), &on_user[8..]);
+        assert_eq!(
+            targets,
+            [
+                (on_invoice, names::INVOICE_UPDATED),
+                (on_invoice, names::STATUS_CHANGED),
+                (on_user, names::INVOICE_UPDATED),
+            ]
+        );
+        let payload: serde_json::Value = serde_json::from_str(&rows[2].payload).unwrap();
+        assert_eq!(
+            payload,
+            serde_json::json!({
+                "title": "Payment Removed",
+                "body": "A payment of 5.00 EUR was removed from Invoice #7",
+                "type": "payment_removed",
+                "invoiceId": invoice.id.as_str(),
+                "status": "sent",
+                "sentAt": "2025-10-12T18:40:12.153Z",
+                "eventId": rows[2].event_id,
+                "amount": 500,
+                "currency": "EUR",
+            })
+        );
+    }
+
+    #[test]
+    fn only_payment_changes_carry_an_amount() {
+        let content = InvoiceContent::new(
+            Customer::parse("Ada", "ada@example.com").unwrap(),
+            Currency::parse("EUR").unwrap(),
+            parse_date("2099-01-01").unwrap(),
+            vec![LineItem::parse("items[0]", "Work", 1, 500).unwrap()],
+            "",
+        )
+        .unwrap();
+        let now = Timestamp::from_millis(0);
+        let invoice = Invoice::draft(UserId::new(), 1, content, now);
+        for change in [Change::Created, Change::Edited, Change::StatusChanged] {
+            for row in outbox_events(change, &invoice, ChannelNames::default(), now) {
+                let payload: serde_json::Value = serde_json::from_str(&row.payload).unwrap();
+                assert!(payload.get("amount").is_none() && payload.get("currency").is_none());
+            }
+        }
     }
 }

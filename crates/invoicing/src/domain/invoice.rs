@@ -155,6 +155,31 @@ impl InvoiceContent {
     }
 }
 
+/// Who recorded a payment: only the owner's own records can be corrected by removing them;
+/// a provider's (card) payment is money that moved and needs a refund instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentSource {
+    /// Recorded by the owner (bank transfer, cash…).
+    Owner,
+    /// Paid by the customer through the payment provider.
+    Provider,
+}
+
+impl PaymentSource {
+    /// The wire and database name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Owner => "owner",
+            Self::Provider => "provider",
+        }
+    }
+
+    /// Parses the name written by [`PaymentSource::as_str`].
+    pub fn parse(name: &str) -> Option<Self> {
+        [Self::Owner, Self::Provider].into_iter().find(|source| source.as_str() == name)
+    }
+}
+
 /// Money received for an invoice.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Payment {
@@ -168,14 +193,17 @@ pub struct Payment {
     pub reference: Option<String>,
     /// When it was recorded.
     pub created_at: Timestamp,
+    /// Who recorded it.
+    pub source: PaymentSource,
 }
 
 impl Payment {
-    /// A new payment, validating the method and reference.
+    /// A new payment recorded by `source`, validating the method and reference.
     ///
     /// # Errors
     /// [`ValidationError`] on `method` or `reference`.
     pub fn new(
+        source: PaymentSource,
         amount: Amount,
         method: &str,
         reference: Option<&str>,
@@ -189,7 +217,7 @@ impl Payment {
         };
         checks.finish()?;
         let method = method.unwrap_or_default();
-        Ok(Self { id: PaymentId::new(), amount, method, reference, created_at: now })
+        Ok(Self { id: PaymentId::new(), amount, method, reference, created_at: now, source })
     }
 }
 
@@ -214,6 +242,15 @@ pub struct Invoice {
     pub updated_at: Timestamp,
     /// Oldest first.
     pub payments: Vec<Payment>,
+}
+
+/// What the removal of a payment did to its invoice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemovalEffect {
+    /// The status before.
+    pub previous: InvoiceStatus,
+    /// The payment taken back.
+    pub removed: Payment,
 }
 
 /// What a payment did to its invoice.
@@ -296,6 +333,35 @@ impl Invoice {
         self.payments.push(payment);
         Ok(PaymentEffect { previous, settled: amount == balance })
     }
+
+    /// Takes back the payment `id`, recorded by the owner, as a correction: the amount paid
+    /// and the status move back (`today` tells whether the due date has passed).
+    ///
+    /// # Errors
+    /// [`DomainError::NoSuchPayment`] (404); [`DomainError::Illegal`] (409) when the status
+    /// refuses it (void); [`DomainError::NotRemovable`] (409) for a provider's payment.
+    pub fn remove_payment(
+        &mut self,
+        id: &PaymentId,
+        today: Date,
+        now: Timestamp,
+    ) -> Result<RemovalEffect, DomainError> {
+        let at =
+            self.payments.iter().position(|p| p.id == *id).ok_or(DomainError::NoSuchPayment)?;
+        let amount = self.payments[at].amount.minor();
+        let paid_left = self.amount_paid - amount > 0;
+        let past_due = self.content.due_date < today;
+        let previous = self.status;
+        let next = previous.apply(Action::RemovePayment { paid_left, past_due })?;
+        if self.payments[at].source != PaymentSource::Owner {
+            return Err(DomainError::NotRemovable);
+        }
+        let removed = self.payments.remove(at);
+        self.status = next;
+        self.amount_paid -= amount;
+        self.updated_at = now;
+        Ok(RemovalEffect { previous, removed })
+    }
 }
 
 #[cfg(test)]
@@ -315,8 +381,42 @@ mod tests {
     }
 
     fn payment(amount: i64) -> Payment {
-        Payment::new(Amount::parse("amount", amount).unwrap(), "cash", None, Timestamp::now())
-            .unwrap()
+        let amount = Amount::parse("amount", amount).unwrap();
+        Payment::new(PaymentSource::Owner, amount, "cash", None, Timestamp::now()).unwrap()
+    }
+
+    #[test]
+    fn removing_a_payment_moves_the_status_back() {
+        let today = parse_date("2098-06-01").unwrap();
+        let late = parse_date("2099-06-01").unwrap();
+        let now = Timestamp::now();
+        let mut invoice = invoice(1000);
+        invoice.transition(Action::Send, now).unwrap();
+        let first = payment(400);
+        let first_id = first.id.clone();
+        invoice.pay(first).unwrap();
+        let second = payment(600);
+        let second_id = second.id.clone();
+        invoice.pay(second).unwrap();
+        assert_eq!(invoice.status, InvoiceStatus::Paid);
+
+        let effect = invoice.remove_payment(&second_id, today, now).unwrap();
+        assert_eq!((effect.previous, effect.removed.amount.minor()), (InvoiceStatus::Paid, 600));
+        assert_eq!((invoice.status, invoice.amount_paid), (InvoiceStatus::PartiallyPaid, 400));
+        let again = invoice.remove_payment(&second_id, today, now);
+        assert_eq!(again, Err(DomainError::NoSuchPayment));
+        let mut overdue = invoice.clone();
+        overdue.remove_payment(&first_id, late, now).unwrap();
+        assert_eq!((overdue.status, overdue.amount_paid), (InvoiceStatus::Overdue, 0));
+        invoice.remove_payment(&first_id, today, now).unwrap();
+        assert_eq!((invoice.status, invoice.balance_due()), (InvoiceStatus::Sent, 1000));
+
+        let amount = Amount::parse("amount", 100).unwrap();
+        let card = Payment::new(PaymentSource::Provider, amount, "card", None, now).unwrap();
+        let card_id = card.id.clone();
+        invoice.pay(card).unwrap();
+        assert_eq!(invoice.remove_payment(&card_id, today, now), Err(DomainError::NotRemovable));
+        assert_eq!(invoice.amount_paid, 100);
     }
 
     #[test]

@@ -22,7 +22,10 @@ use std::fmt;
 
 pub use events::{Change, ChannelNames, OutboxEvent};
 pub use ids::{InvoiceId, PaymentId, Timestamp, UserId};
-pub use invoice::{Customer, Invoice, InvoiceContent, LineItem, Payment, PaymentEffect};
+pub use invoice::{
+    Customer, Invoice, InvoiceContent, LineItem, Payment, PaymentEffect, PaymentSource,
+    RemovalEffect,
+};
 pub use money::{Amount, Currency};
 pub use status::{Action, IllegalTransition, InvoiceStatus};
 pub use user::{Email, Password, User, UserName};
@@ -113,4 +116,10 @@ pub enum DomainError {
     /// The invoice's status does not allow it (409).
     #[error(transparent)]
     Illegal(#[from] IllegalTransition),
+    /// The invoice has no such payment (404).
+    #[error("no such payment")]
+    NoSuchPayment,
+    /// The payment came through the payment provider: only a refund can take it back (409).
+    #[error("a payment made by card through the payment provider cannot be removed")]
+    NotRemovable,
 }

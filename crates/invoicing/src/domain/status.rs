@@ -1,7 +1,9 @@
 //! The invoice status machine: one `match` decides every transition.
 //!
 //! `draft → sent → partially_paid → paid`; `sent | partially_paid → overdue` once the due date
-//! has passed; `draft | sent | overdue → void`. `paid` and `void` are final.
+//! has passed; `draft | sent | overdue → void`. `void` is final; `paid` is final but for the
+//! removal of a wrongly recorded manual payment, which moves it back
+//! (`paid → partially_paid → sent`, or `overdue` once the due date has passed).
 //!
 //! [`InvoiceStatus::allowed_actions`] derives from the same `match` what the owner may do next,
 //! so the web app shows buttons from the server's answer instead of copying these rules.
@@ -41,6 +43,13 @@ pub enum Action {
     MarkOverdue,
     /// Cancel it.
     Void,
+    /// Take back a payment the owner recorded by mistake (a correction).
+    RemovePayment {
+        /// Whether some money is still paid afterwards.
+        paid_left: bool,
+        /// Whether the due date has passed.
+        past_due: bool,
+    },
 }
 
 /// What the owner can ask for from the invoice page: the `actions` of the owner's invoice JSON.
@@ -54,11 +63,14 @@ pub enum OwnerAction {
     RecordPayment,
     /// `void`: cancel it.
     Void,
+    /// `remove_payment`: take back a payment the owner recorded (a correction).
+    RemovePayment,
 }
 
 impl OwnerAction {
     /// Every owner action, in the order the wire lists them.
-    pub const ALL: [Self; 4] = [Self::Edit, Self::Send, Self::RecordPayment, Self::Void];
+    pub const ALL: [Self; 5] =
+        [Self::Edit, Self::Send, Self::RecordPayment, Self::Void, Self::RemovePayment];
 
     /// The wire name, e.g. `record_payment`.
     pub fn as_str(self) -> &'static str {
@@ -67,6 +79,7 @@ impl OwnerAction {
             Self::Send => "send",
             Self::RecordPayment => "record_payment",
             Self::Void => "void",
+            Self::RemovePayment => "remove_payment",
         }
     }
 
@@ -78,6 +91,12 @@ impl OwnerAction {
             Self::Send => &[Action::Send],
             Self::RecordPayment => &[Action::Pay { settles: false }, Action::Pay { settles: true }],
             Self::Void => &[Action::Void],
+            Self::RemovePayment => &[
+                Action::RemovePayment { paid_left: false, past_due: false },
+                Action::RemovePayment { paid_left: true, past_due: false },
+                Action::RemovePayment { paid_left: false, past_due: true },
+                Action::RemovePayment { paid_left: true, past_due: true },
+            ],
         }
     }
 }
@@ -107,6 +126,13 @@ impl InvoiceStatus {
             (Overdue, Action::Pay { settles: false }) => Some(Overdue),
             (Sent | PartiallyPaid, Action::MarkOverdue) => Some(Overdue),
             (Draft | Sent | Overdue, Action::Void) => Some(Void),
+            (Paid | PartiallyPaid | Overdue, Action::RemovePayment { past_due: true, .. }) => {
+                Some(Overdue)
+            }
+            (Overdue, Action::RemovePayment { past_due: false, .. }) => Some(Overdue),
+            (Paid | PartiallyPaid, Action::RemovePayment { paid_left, past_due: false }) => {
+                Some(if paid_left { PartiallyPaid } else { Sent })
+            }
             (
                 Draft | Sent | PartiallyPaid | Paid | Overdue | Void,
                 Action::Edit
@@ -114,7 +140,8 @@ impl InvoiceStatus {
                 | Action::Pay { .. }
                 | Action::MarkOverdue
                 | Action::Void,
-            ) => None,
+            )
+            | (Draft | Sent | Void, Action::RemovePayment { .. }) => None,
         };
         next.ok_or(IllegalTransition { from: self, action })
     }
@@ -162,6 +189,7 @@ impl fmt::Display for Action {
             Self::Pay { .. } => "pay",
             Self::MarkOverdue => "mark overdue",
             Self::Void => "void",
+            Self::RemovePayment { .. } => "remove a payment from",
         })
     }
 }
@@ -173,6 +201,9 @@ mod tests {
 
     const PART: Action = Action::Pay { settles: false };
     const FULL: Action = Action::Pay { settles: true };
+    const fn remove(paid_left: bool, past_due: bool) -> Action {
+        Action::RemovePayment { paid_left, past_due }
+    }
 
     #[test]
     fn the_whole_table() {
@@ -191,9 +222,32 @@ mod tests {
             (Draft, Action::Void, Void),
             (Sent, Action::Void, Void),
             (Overdue, Action::Void, Void),
+            (Paid, remove(true, false), PartiallyPaid),
+            (Paid, remove(false, false), Sent),
+            (Paid, remove(true, true), Overdue),
+            (Paid, remove(false, true), Overdue),
+            (PartiallyPaid, remove(true, false), PartiallyPaid),
+            (PartiallyPaid, remove(false, false), Sent),
+            (PartiallyPaid, remove(true, true), Overdue),
+            (PartiallyPaid, remove(false, true), Overdue),
+            (Overdue, remove(true, false), Overdue),
+            (Overdue, remove(false, false), Overdue),
+            (Overdue, remove(true, true), Overdue),
+            (Overdue, remove(false, true), Overdue),
         ];
         let statuses = [Draft, Sent, PartiallyPaid, Paid, Overdue, Void];
-        let actions = [Action::Edit, Action::Send, PART, FULL, Action::MarkOverdue, Action::Void];
+        let actions = [
+            Action::Edit,
+            Action::Send,
+            PART,
+            FULL,
+            Action::MarkOverdue,
+            Action::Void,
+            remove(false, false),
+            remove(true, false),
+            remove(false, true),
+            remove(true, true),
+        ];
         for from in statuses {
             for action in actions {
                 let expected = allowed
@@ -212,16 +266,16 @@ mod tests {
         let expected: [(InvoiceStatus, &[OwnerAction]); 6] = [
             (Draft, &[Do::Edit, Do::Send, Do::Void]),
             (Sent, &[Do::Edit, Do::RecordPayment, Do::Void]),
-            (PartiallyPaid, &[Do::RecordPayment]),
-            (Paid, &[]),
-            (Overdue, &[Do::RecordPayment, Do::Void]),
+            (PartiallyPaid, &[Do::RecordPayment, Do::RemovePayment]),
+            (Paid, &[Do::RemovePayment]),
+            (Overdue, &[Do::RecordPayment, Do::Void, Do::RemovePayment]),
             (Void, &[]),
         ];
         for (status, actions) in expected {
             assert_eq!(status.allowed_actions(), actions, "{status}");
         }
         let names: Vec<_> = OwnerAction::ALL.iter().map(|action| action.as_str()).collect();
-        assert_eq!(names, ["edit", "send", "record_payment", "void"]);
+        assert_eq!(names, ["edit", "send", "record_payment", "void", "remove_payment"]);
     }
 
     #[test]

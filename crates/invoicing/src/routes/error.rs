@@ -45,6 +45,12 @@ pub enum ApiError {
     /// An `Idempotency-Key` reused for a different request (422).
     #[error("this Idempotency-Key was already used for a different payment")]
     IdempotencyKeyReused,
+    /// A retried payment whose first answer the owner has removed since (409).
+    #[error("the payment made with this Idempotency-Key was removed")]
+    PaymentRemoved,
+    /// A payment that cannot be removed: the provider's, paid by card (409).
+    #[error("a card payment made through the payment provider cannot be removed")]
+    PaymentNotRemovable,
     /// An e-mail address already in use (409).
     #[error("a user with this e-mail address exists")]
     EmailTaken,
@@ -75,6 +81,8 @@ impl ApiError {
             Self::IdempotencyKeyReused => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
             }
+            Self::PaymentRemoved => (StatusCode::CONFLICT, "payment_removed"),
+            Self::PaymentNotRemovable => (StatusCode::CONFLICT, "payment_not_removable"),
             Self::EmailTaken => (StatusCode::CONFLICT, "email_taken"),
             Self::CardDeclined(_) => (StatusCode::PAYMENT_REQUIRED, "card_declined"),
             Self::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
@@ -119,6 +127,8 @@ impl From<DomainError> for ApiError {
         match error {
             DomainError::Invalid(validation) => Self::Validation(validation),
             DomainError::Illegal(transition) => Self::IllegalTransition(transition),
+            DomainError::NoSuchPayment => Self::NotFound,
+            DomainError::NotRemovable => Self::PaymentNotRemovable,
         }
     }
 }
@@ -130,6 +140,7 @@ impl From<StoreError> for ApiError {
             StoreError::Rejected(domain) => domain.into(),
             StoreError::EmailTaken => Self::EmailTaken,
             StoreError::IdempotencyKeyReused => Self::IdempotencyKeyReused,
+            StoreError::PaymentRemoved => Self::PaymentRemoved,
             error @ (StoreError::UnsupportedUrl
             | StoreError::DataDir(_)
             | StoreError::Database(_)

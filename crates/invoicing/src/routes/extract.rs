@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 
 use super::{ApiError, AppState};
 use crate::auth::token_hash;
-use crate::domain::{InvoiceId, Timestamp, User, ValidationError};
+use crate::domain::{InvoiceId, PaymentId, Timestamp, User, ValidationError};
 
 /// The session cookie's name.
 pub(crate) const SESSION_COOKIE: &str = "paybell_session";
@@ -114,5 +114,23 @@ impl<S: Send + Sync> FromRequestParts<S> for InvoicePath {
             .await
             .map_err(IntoResponse::into_response)?;
         InvoiceId::parse(&text).map(Self).ok_or_else(|| ApiError::NotFound.into_response())
+    }
+}
+
+/// `{id}/payments/{paymentId}`: a payment of an invoice; a malformed id is a 404 as well.
+#[derive(Debug)]
+pub(crate) struct PaymentPath(pub(crate) InvoiceId, pub(crate) PaymentId);
+
+impl<S: Send + Sync> FromRequestParts<S> for PaymentPath {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let Path((invoice, payment)) = Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        match (InvoiceId::parse(&invoice), PaymentId::parse(&payment)) {
+            (Some(invoice), Some(payment)) => Ok(Self(invoice, payment)),
+            _ => Err(ApiError::NotFound.into_response()),
+        }
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! - [`auth`]: `POST /api/auth/login`, `POST /api/auth/logout`, `GET /api/me`.
 //! - [`invoices`]: `GET|POST /api/invoices`, `GET|PATCH /api/invoices/{id}`, `…/send`, `…/void`.
-//! - [`payments`]: `POST /api/invoices/{id}/payments`.
+//! - [`payments`]: `POST /api/invoices/{id}/payments`,
+//!   `DELETE /api/invoices/{id}/payments/{paymentId}`.
 //! - [`pay`]: the public payment page API, `GET /api/pay/{id}`, `POST /api/pay/{id}/checkout`.
 //! - [`pusher_auth`]: `GET /api/config`, `POST /pusher/auth`.
 //! - [`ops`]: `GET /health`, `GET /ready`, and the request id every response carries.
@@ -26,7 +27,7 @@ mod views;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
@@ -72,6 +73,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/invoices/{id}/send", post(invoices::send))
         .route("/api/invoices/{id}/void", post(invoices::void))
         .route("/api/invoices/{id}/payments", post(payments::record))
+        .route("/api/invoices/{id}/payments/{payment_id}", delete(payments::remove))
         .route("/api/pay/{id}", get(pay::show))
         .route("/api/pay/{id}/checkout", post(pay::checkout))
         .route("/api/config", get(pusher_auth::config))

@@ -1,5 +1,5 @@
 //! The public payment page API: no session, the invoice id is the capability. Drafts are not
-//! visible; owner data (e-mail addresses, notes, payment details) never is.
+//! visible; the bill and its notes are, owner data (e-mail addresses, payment details) never is.
 
 use axum::Json;
 use axum::extract::State;
@@ -51,7 +51,7 @@ pub(crate) async fn checkout(
     let checkout = Checkout { card, amount, idempotency_key: key };
     let outcome = state.usecases.checkout(&invoice, checkout).await?;
     let body = json!({
-        "payment": PaymentView::from(&outcome.payment),
+        "payment": PaymentView::of(&outcome.payment, &outcome.invoice),
         "invoice": public_view(&state, &outcome.invoice).await?,
     });
     Ok((StatusCode::CREATED, Json(body)))

@@ -1,15 +1,16 @@
-//! Payments the owner records (bank transfer, cash…), with `Idempotency-Key`.
+//! Payments the owner records (bank transfer, cash…), with `Idempotency-Key`, and removes
+//! again when recorded by mistake.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::extract::{CurrentUser, IdempotencyKey, InvoicePath, JsonBody};
+use super::extract::{CurrentUser, IdempotencyKey, InvoicePath, JsonBody, PaymentPath};
 use super::input::{PaymentInput, integer};
 use super::views::{InvoiceView, PaymentView};
 use super::{ApiError, AppState, incomplete};
-use crate::domain::{Amount, Checks, Payment, Timestamp};
+use crate::domain::{Amount, Checks, Payment, PaymentSource, Timestamp};
 
 /// `POST /api/invoices/{id}/payments {amount, method, reference?}` → 201 `{payment, invoice}`.
 pub(crate) async fn record(
@@ -26,11 +27,23 @@ pub(crate) async fn record(
     let method = input.method.unwrap_or_default();
     checks.finish()?;
     let Some(amount) = amount else { return Err(incomplete()) };
-    let payment = Payment::new(amount, &method, input.reference.as_deref(), Timestamp::now())?;
+    let (source, now) = (PaymentSource::Owner, Timestamp::now());
+    let payment = Payment::new(source, amount, &method, input.reference.as_deref(), now)?;
     let outcome = state.usecases.record_payment(&user.id, &id, payment, key).await?;
     let body = json!({
-        "payment": PaymentView::from(&outcome.payment),
+        "payment": PaymentView::of(&outcome.payment, &outcome.invoice),
         "invoice": InvoiceView::new(&outcome.invoice, &state.public_url),
     });
     Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// `DELETE /api/invoices/{id}/payments/{paymentId}` → 200 with the invoice after the removal.
+/// Only payments the owner recorded; a card payment, or any on a void invoice, is a 409.
+pub(crate) async fn remove(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    PaymentPath(id, payment): PaymentPath,
+) -> Result<Json<InvoiceView>, ApiError> {
+    let invoice = state.usecases.remove_payment(&user.id, &id, &payment).await?;
+    Ok(Json(InvoiceView::new(&invoice, &state.public_url)))
 }

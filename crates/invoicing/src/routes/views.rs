@@ -5,7 +5,7 @@ use url::Url;
 
 use crate::domain::invoice::format_date;
 use crate::domain::status::OwnerAction;
-use crate::domain::{Invoice, LineItem, Payment, User};
+use crate::domain::{Invoice, LineItem, Payment, PaymentSource, User};
 
 #[derive(Debug, Serialize)]
 pub(crate) struct UserView {
@@ -49,17 +49,32 @@ pub(crate) struct PaymentView {
     #[serde(skip_serializing_if = "Option::is_none")]
     reference: Option<String>,
     created_at: String,
+    /// `owner` (recorded by hand) or `provider` (paid by card).
+    source: &'static str,
+    /// Whether the owner may remove it now: recorded by the owner, and the invoice's status
+    /// allows `remove_payment`.
+    removable: bool,
 }
 
-impl From<&Payment> for PaymentView {
-    fn from(payment: &Payment) -> Self {
+impl PaymentView {
+    /// `payment` of an invoice whose allowed actions are `actions`.
+    fn new(payment: &Payment, actions: &[OwnerAction]) -> Self {
+        let removable =
+            payment.source == PaymentSource::Owner && actions.contains(&OwnerAction::RemovePayment);
         Self {
             id: payment.id.to_string(),
             amount: payment.amount.minor(),
             method: payment.method.clone(),
             reference: payment.reference.clone(),
             created_at: payment.created_at.to_iso(),
+            source: payment.source.as_str(),
+            removable,
         }
+    }
+
+    /// `payment` as recorded into `invoice`.
+    pub(crate) fn of(payment: &Payment, invoice: &Invoice) -> Self {
+        Self::new(payment, &invoice.status.allowed_actions())
     }
 }
 
@@ -101,6 +116,7 @@ pub(crate) fn pay_url(base: &Url, invoice: &Invoice) -> String {
 impl InvoiceView {
     pub(crate) fn new(invoice: &Invoice, public_url: &Url) -> Self {
         let content = &invoice.content;
+        let actions = invoice.status.allowed_actions();
         Self {
             id: invoice.id.to_string(),
             number: invoice.number,
@@ -118,19 +134,14 @@ impl InvoiceView {
             notes: content.notes.clone(),
             created_at: invoice.created_at.to_iso(),
             updated_at: invoice.updated_at.to_iso(),
-            payments: invoice.payments.iter().map(PaymentView::from).collect(),
+            payments: invoice.payments.iter().map(|p| PaymentView::new(p, &actions)).collect(),
             pay_url: pay_url(public_url, invoice),
-            actions: invoice
-                .status
-                .allowed_actions()
-                .into_iter()
-                .map(OwnerAction::as_str)
-                .collect(),
+            actions: actions.into_iter().map(OwnerAction::as_str).collect(),
         }
     }
 }
 
-/// What the payer may see: no e-mail address, no notes, no payments list.
+/// What the payer may see: the bill and its notes; no e-mail address, no payments list.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct PublicInvoiceView {
@@ -143,6 +154,8 @@ pub(crate) struct PublicInvoiceView {
     amount_paid: i64,
     balance_due: i64,
     due_date: String,
+    /// The owner's notes to the customer (terms, bank details, thanks).
+    notes: String,
     customer: CustomerView,
     business_name: String,
 }
@@ -160,6 +173,7 @@ impl PublicInvoiceView {
             amount_paid: invoice.amount_paid,
             balance_due: invoice.balance_due(),
             due_date: format_date(content.due_date),
+            notes: content.notes.clone(),
             customer: CustomerView { name: content.customer.name.clone(), email: None },
             business_name: business_name.to_owned(),
         }

@@ -14,6 +14,9 @@ use super::{Store, StoreError, outbox};
 
 type Tx = Transaction<'static, Any>;
 
+/// Removed payments (`removed_at` set) stay in the table for the record but are never loaded.
+const PAYMENT_COLUMNS: &str = "id, invoice_id, amount, method, reference, created_at, source";
+
 const INVOICE_COLUMNS: &str = "id, user_id, number, status, customer_name, customer_email, \
                                currency, amount_paid, due_date, notes, created_at, updated_at";
 
@@ -107,8 +110,8 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let payments: Vec<PaymentRow> = sqlx::query_as(&format!(
-            "SELECT id, invoice_id, amount, method, reference, created_at FROM payments \
-             WHERE invoice_id IN ({owned}) ORDER BY created_at, id"
+            "SELECT {PAYMENT_COLUMNS} FROM payments \
+             WHERE invoice_id IN ({owned}) AND removed_at IS NULL ORDER BY created_at, id"
         ))
         .bind(user_id.as_str())
         .fetch_all(&self.pool)
@@ -256,10 +259,10 @@ async fn load(
     .bind(id.as_str())
     .fetch_all(&mut *conn)
     .await?;
-    let payments: Vec<PaymentRow> = sqlx::query_as(
-        "SELECT id, invoice_id, amount, method, reference, created_at FROM payments \
-         WHERE invoice_id = $1 ORDER BY created_at, id",
-    )
+    let payments: Vec<PaymentRow> = sqlx::query_as(&format!(
+        "SELECT {PAYMENT_COLUMNS} FROM payments \
+         WHERE invoice_id = $1 AND removed_at IS NULL ORDER BY created_at, id"
+    ))
     .bind(id.as_str())
     .fetch_all(&mut *conn)
     .await?;
@@ -284,12 +287,11 @@ async fn replay(
     if stored_fingerprint != fingerprint {
         return Err(StoreError::IdempotencyKeyReused);
     }
-    let payment = invoice
-        .payments
-        .iter()
-        .find(|p| p.id.as_str() == payment_id)
-        .cloned()
-        .ok_or_else(|| StoreError::Corrupt(format!("payment {payment_id} is missing")))?;
+    let Some(payment) = invoice.payments.iter().find(|p| p.id.as_str() == payment_id).cloned()
+    else {
+        // Not among the live payments: the owner removed it since.
+        return Err(StoreError::PaymentRemoved);
+    };
     Ok(Some(PaymentOutcome { invoice, payment, replayed: true }))
 }
 
@@ -319,10 +321,24 @@ async fn write_back(tx: &mut Tx, before: &Invoice, after: &Invoice) -> Result<()
             .await?;
         insert_items(tx, after).await?;
     }
-    for payment in after.payments.iter().skip(before.payments.len()) {
+    write_payments(tx, before, after).await
+}
+
+/// Inserts the payments `after` has and `before` had not; marks removed those it dropped.
+async fn write_payments(tx: &mut Tx, before: &Invoice, after: &Invoice) -> Result<(), StoreError> {
+    let has =
+        |invoice: &Invoice, payment: &Payment| invoice.payments.iter().any(|p| p.id == payment.id);
+    for payment in before.payments.iter().filter(|p| !has(after, p)) {
+        sqlx::query("UPDATE payments SET removed_at = $2 WHERE id = $1")
+            .bind(payment.id.as_str())
+            .bind(after.updated_at.millis())
+            .execute(&mut **tx)
+            .await?;
+    }
+    for payment in after.payments.iter().filter(|p| !has(before, p)) {
         sqlx::query(
-            "INSERT INTO payments (id, invoice_id, amount, method, reference, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO payments (id, invoice_id, amount, method, reference, created_at, source) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(payment.id.as_str())
         .bind(after.id.as_str())
@@ -330,6 +346,7 @@ async fn write_back(tx: &mut Tx, before: &Invoice, after: &Invoice) -> Result<()
         .bind(&payment.method)
         .bind(payment.reference.as_deref())
         .bind(payment.created_at.millis())
+        .bind(payment.source.as_str())
         .execute(&mut **tx)
         .await?;
     }

@@ -54,6 +54,9 @@ pub enum StoreError {
     /// The `Idempotency-Key` was used before for a different request.
     #[error("this Idempotency-Key was used for a different payment")]
     IdempotencyKeyReused,
+    /// The `Idempotency-Key`'s payment was removed by the owner since.
+    #[error("the payment made with this Idempotency-Key was removed")]
+    PaymentRemoved,
     /// The database URL is neither `sqlite:` nor `postgres:`.
     #[error("unsupported database URL (use sqlite://… or postgres://…)")]
     UnsupportedUrl,

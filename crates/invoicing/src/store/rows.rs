@@ -6,7 +6,7 @@ use crate::domain::invoice::parse_date;
 use crate::domain::text::strip_unsafe;
 use crate::domain::{
     Amount, Currency, Customer, Email, Invoice, InvoiceContent, InvoiceId, InvoiceStatus, LineItem,
-    Payment, PaymentId, Timestamp, User, UserId,
+    Payment, PaymentId, PaymentSource, Timestamp, User, UserId,
 };
 
 use super::StoreError;
@@ -62,6 +62,7 @@ pub(super) struct PaymentRow {
     pub(super) method: String,
     pub(super) reference: Option<String>,
     pub(super) created_at: i64,
+    pub(super) source: String,
 }
 
 pub(super) fn corrupt(error: impl std::fmt::Display) -> StoreError {
@@ -126,6 +127,8 @@ fn invoice(
                 method: p.method,
                 reference: p.reference,
                 created_at: Timestamp::from_millis(p.created_at),
+                source: PaymentSource::parse(&p.source)
+                    .ok_or_else(|| corrupt(format!("unknown payment source {:?}", p.source)))?,
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;

@@ -3,9 +3,10 @@
 //! key is stored with a fingerprint of the request, a retry with the same fingerprint gets
 //! the first outcome back, another request under the same key is refused.
 
-use crate::domain::events::payment_events;
+use crate::domain::events::{payment_events, removal_events};
 use crate::domain::{
-    Action, Amount, DomainError, Invoice, InvoiceId, InvoiceStatus, Payment, Timestamp, UserId,
+    Action, Amount, DomainError, Invoice, InvoiceId, InvoiceStatus, Payment, PaymentId,
+    PaymentSource, Timestamp, UserId,
 };
 use crate::provider::Card;
 use crate::store::{PaymentOutcome, PaymentRequest};
@@ -55,6 +56,25 @@ impl UseCases {
         Ok(self.store.record_payment(id, Some(owner), request, events).await?)
     }
 
+    /// Takes back a payment the owner recorded on one of their invoices (a correction): the
+    /// amount paid and the status move back, and the change publishes `payment_removed`.
+    ///
+    /// # Errors
+    /// [`UseCaseError::Store`]: not found (the invoice is not theirs, or has no such payment),
+    /// refused by the domain (void invoice, a provider's card payment).
+    pub async fn remove_payment(
+        &self,
+        owner: &UserId,
+        id: &InvoiceId,
+        payment: &PaymentId,
+    ) -> Result<Invoice, UseCaseError> {
+        let now = Timestamp::now();
+        let change = |invoice: &mut Invoice| invoice.remove_payment(payment, now.date(), now);
+        let events = removal_events(self.channels, now);
+        let (invoice, _) = self.store.update_invoice(id, Some(owner), change, events).await?;
+        Ok(invoice)
+    }
+
     /// An invoice as the payer may see it: any but a draft.
     ///
     /// # Errors
@@ -94,7 +114,8 @@ impl UseCases {
         let now = Timestamp::now();
         let amount = chargeable(invoice, checkout.amount, now)?;
         let charge = self.provider.charge(&checkout.card, amount)?;
-        let payment = Payment::new(amount, "card", Some(&charge.reference), now)?;
+        let payment =
+            Payment::new(PaymentSource::Provider, amount, "card", Some(&charge.reference), now)?;
         let idempotency = checkout.idempotency_key.map(|key| (key, fingerprint));
         let request = PaymentRequest { payment, idempotency };
         let events = payment_events(self.channels, amount, now);
@@ -111,7 +132,7 @@ fn chargeable(
 ) -> Result<Amount, UseCaseError> {
     invoice.status.apply(Action::Pay { settles: true }).map_err(DomainError::from)?;
     let amount = Amount::parse("amount", requested.unwrap_or_else(|| invoice.balance_due()))?;
-    let trial = Payment::new(amount, "card", None, now)?;
+    let trial = Payment::new(PaymentSource::Provider, amount, "card", None, now)?;
     invoice.clone().pay(trial)?;
     Ok(amount)
 }

@@ -109,6 +109,15 @@ async fn each_change_writes_the_table_rows(db: Db) {
         assert!(answer.status.is_success(), "{step}: {:#}", answer.body);
         let (rows, payloads) = rows_since(&app, before).await;
         assert_eq!(rows, expected, "{step}");
+        if let Some(amount) = step.strip_prefix("pay ") {
+            // Payment events carry the amount (minor units) and currency, on every row.
+            for payload in &payloads {
+                assert_eq!(payload["amount"], amount.parse::<i64>().unwrap(), "{step}");
+                assert_eq!(payload["currency"], "EUR", "{step}");
+            }
+        } else {
+            assert!(payloads.iter().all(|p| p.get("amount").is_none()), "{step}");
+        }
         if step == "pay 3000" {
             assert_eq!(payloads[0]["title"], "✅ Invoice Paid");
             assert_eq!(payloads[0]["body"], "Invoice #1 has been paid successfully");

@@ -28,6 +28,7 @@ async fn payers_see_no_owner_data(db: Db) {
         "dueDate",
         "id",
         "items",
+        "notes",
         "number",
         "status",
         "total",
@@ -36,6 +37,7 @@ async fn payers_see_no_owner_data(db: Db) {
     assert_eq!(keys, expected);
     assert_eq!(answer.body["customer"], json!({"name": "Ada Lovelace"}));
     assert_eq!(answer.body["businessName"], "Acme Ltd");
+    assert_eq!(answer.body["notes"], "Thank you", "the owner's notes to the customer");
     assert!(!answer.body.to_string().contains("example.com"), "no e-mail addresses");
 
     let draft = id_of(&app.create_invoice().await);

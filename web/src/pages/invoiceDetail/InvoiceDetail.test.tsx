@@ -25,18 +25,29 @@ function invoice(status: InvoiceStatus, actions: InvoiceAction[]): Invoice {
 
 const noop = async () => undefined;
 
-/** The page as HTML: which controls it offers. */
-function controls(inv: Invoice) {
-  const html = renderToStaticMarkup(
+function html(inv: Invoice): string {
+  return renderToStaticMarkup(
     <MemoryRouter>
-      <InvoiceDetail invoice={inv} onSend={noop} onVoid={noop} onPaymentSubmitting={noop} onPaymentRecorded={noop} />
+      <InvoiceDetail
+        invoice={inv}
+        onSend={noop}
+        onVoid={noop}
+        onPaymentSubmitting={noop}
+        onPaymentRecorded={noop}
+        onRemovePayment={noop}
+      />
     </MemoryRouter>,
   );
+}
+
+/** The page as HTML: which controls it offers. */
+function controls(inv: Invoice) {
+  const page = html(inv);
   return {
-    edit: html.includes('href="/app/invoices/inv_1/edit"'),
-    send: html.includes('Send invoice'),
-    void: html.includes('Void…'),
-    recordPayment: html.includes('Record a payment'),
+    edit: page.includes('href="/app/invoices/inv_1/edit"'),
+    send: page.includes('Send invoice'),
+    void: page.includes('Void…'),
+    recordPayment: page.includes('Record a payment'),
   };
 }
 
@@ -72,5 +83,28 @@ describe('InvoiceDetail offers what the server allows', () => {
       void: false,
       recordPayment: true,
     });
+  });
+});
+
+describe('InvoiceDetail payments and balance', () => {
+  const payment = (id: string, removable: boolean) => ({
+    id,
+    amount: 1000,
+    method: removable ? 'cash' : 'card',
+    createdAt: '2025-10-02T10:00:00.000Z',
+    source: removable ? 'owner' : 'provider',
+    removable,
+  });
+
+  it('offers removal for the payments the server marks removable', () => {
+    const paid = { ...invoice('partially_paid', ['record_payment', 'remove_payment']), payments: [payment('p1', true), payment('p2', false)] };
+    const page = html(paid);
+    expect(page.match(/Remove…/g)?.length).toBe(1);
+    expect(page).toContain('aria-label="Remove the €10.00 payment"');
+  });
+
+  it('a void invoice shows no balance due', () => {
+    expect(html(invoice('sent', []))).toContain('data-testid="balance-due"');
+    expect(html(invoice('void', []))).not.toContain('Balance due');
   });
 });

@@ -1,12 +1,13 @@
 //! One invoice as its owner sees it, drawn from the data alone: the heading with
 //! the actions the server allows (`invoice.actions`), the summary and payment
-//! link, the payment form, the lines and the payments.
+//! link, the payment form, the lines and the payments (a manual one can be removed, after a
+//! confirmation). A void invoice shows no balance due.
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import type { Invoice, InvoiceAction } from '../../api';
 import { StatusBadge } from '../../components/StatusBadge';
 import { formatDate, formatDateTime, formatMoney, invoiceLabel } from '../../format';
-import { ActionButton, CopyButton, VoidButton } from './buttons';
+import { ActionButton, CopyButton, RemoveButton, VoidButton } from './buttons';
 import { RecordPaymentForm, methodLabel } from './RecordPaymentForm';
 
 export interface InvoiceDetailProps {
@@ -17,6 +18,8 @@ export interface InvoiceDetailProps {
   onVoid(): Promise<void>;
   onPaymentSubmitting(): void;
   onPaymentRecorded(invoice: Invoice): void;
+  /** Removes a payment the owner recorded by mistake. */
+  onRemovePayment(paymentId: string): Promise<void>;
 }
 
 export function InvoiceDetail(props: InvoiceDetailProps) {
@@ -47,7 +50,7 @@ export function InvoiceDetail(props: InvoiceDetailProps) {
       </div>
 
       <LinesCard invoice={inv} />
-      <PaymentsCard invoice={inv} />
+      <PaymentsCard invoice={inv} onRemove={props.onRemovePayment} />
     </main>
   );
 }
@@ -87,10 +90,14 @@ function SummaryCard({ invoice: inv }: { invoice: Invoice }) {
         <dd data-testid="total">{money(inv.total)}</dd>
         <dt>Paid</dt>
         <dd data-testid="amount-paid">{money(inv.amountPaid)}</dd>
-        <dt>Balance due</dt>
-        <dd data-testid="balance-due">
-          <strong>{money(inv.balanceDue)}</strong>
-        </dd>
+        {inv.status !== 'void' && (
+          <>
+            <dt>Balance due</dt>
+            <dd data-testid="balance-due">
+              <strong>{money(inv.balanceDue)}</strong>
+            </dd>
+          </>
+        )}
       </dl>
       {inv.status !== 'draft' && inv.status !== 'void' && (
         <p className="paylink">
@@ -116,7 +123,7 @@ function LinesCard({ invoice: inv }: { invoice: Invoice }) {
     <section className="card" aria-labelledby="items-h">
       <h2 id="items-h">Lines</h2>
       <div className="table-wrap">
-        <table className="table">
+        <table className="table stack lines-table">
           <thead>
             <tr>
               <th scope="col">Description</th>
@@ -152,7 +159,9 @@ function LinesCard({ invoice: inv }: { invoice: Invoice }) {
               <th scope="row" colSpan={3} className="num">
                 Total
               </th>
-              <td className="num">{money(inv.total)}</td>
+              <td className="num" data-label="Total">
+                {money(inv.total)}
+              </td>
             </tr>
           </tfoot>
         </table>
@@ -162,7 +171,7 @@ function LinesCard({ invoice: inv }: { invoice: Invoice }) {
   );
 }
 
-function PaymentsCard({ invoice: inv }: { invoice: Invoice }) {
+function PaymentsCard({ invoice: inv, onRemove }: { invoice: Invoice; onRemove(paymentId: string): Promise<void> }) {
   return (
     <section className="card" aria-labelledby="payments-h">
       <h2 id="payments-h">Payments</h2>
@@ -170,13 +179,25 @@ function PaymentsCard({ invoice: inv }: { invoice: Invoice }) {
         <p className="muted">No payments yet.</p>
       ) : (
         <ul className="payments" data-testid="payments">
-          {inv.payments.map((payment) => (
-            <li key={payment.id}>
-              <strong>{formatMoney(payment.amount, inv.currency)}</strong> · {methodLabel(payment.method)}
-              {payment.reference && <> · {payment.reference}</>}
-              <span className="muted"> · {formatDateTime(payment.createdAt)}</span>
-            </li>
-          ))}
+          {inv.payments.map((payment) => {
+            const amount = formatMoney(payment.amount, inv.currency);
+            return (
+              <li key={payment.id} data-payment-id={payment.id}>
+                <span>
+                  <strong>{amount}</strong> · {methodLabel(payment.method)}
+                  {payment.reference && <> · {payment.reference}</>}
+                  <span className="muted"> · {formatDateTime(payment.createdAt)}</span>
+                </span>
+                {payment.removable && (
+                  <RemoveButton
+                    label={`Remove the ${amount} payment`}
+                    question={`Remove this ${amount} payment? Use this to correct a payment recorded by mistake.`}
+                    onConfirm={() => onRemove(payment.id)}
+                  />
+                )}
+              </li>
+            );
+          })}
         </ul>
       )}
     </section>

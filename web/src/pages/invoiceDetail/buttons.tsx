@@ -1,5 +1,5 @@
 //! The invoice page's small buttons: an action with a busy state and its own
-//! error, a void that asks first, and copying the payment link.
+//! error, a void and a payment removal that ask first, and copying the payment link.
 import { useState } from 'react';
 import { ErrorMessage } from '../../components/Messages';
 
@@ -40,6 +40,27 @@ export function VoidButton({ onConfirm }: { onConfirm: () => Promise<void> }) {
     <span className="confirm" role="group" aria-label="Confirm voiding">
       <span>Void this invoice? This cannot be undone.</span>
       <ActionButton label="Yes, void it" busyLabel="Voiding…" onClick={onConfirm} />
+      <button type="button" className="button ghost" onClick={() => setConfirming(false)}>
+        Keep it
+      </button>
+    </span>
+  );
+}
+
+/** "Remove…", then the question with "Yes, remove it" and "Keep it". */
+export function RemoveButton({ label, question, onConfirm }: { label: string; question: string; onConfirm: () => Promise<void> }) {
+  const [confirming, setConfirming] = useState(false);
+  if (!confirming) {
+    return (
+      <button type="button" className="button ghost small danger-text" aria-label={label} onClick={() => setConfirming(true)}>
+        Remove…
+      </button>
+    );
+  }
+  return (
+    <span className="confirm" role="group" aria-label="Confirm removing the payment">
+      <span>{question}</span>
+      <ActionButton label="Yes, remove it" busyLabel="Removing…" onClick={onConfirm} />
       <button type="button" className="button ghost" onClick={() => setConfirming(false)}>
         Keep it
       </button>

@@ -3,6 +3,8 @@
 //! notification and a tone), while the page's own clicks stay quiet.
 import { useCallback, useRef, useState } from 'react';
 import { INVOICE_CHANNEL_EVENTS, invoiceChannel, isSettlement, type InvoiceEvent } from '../../events';
+import type { Invoice } from '../../api';
+import { withPageText } from '../../eventText';
 import { notifyInvoiceUpdated, notifyPaymentReceived } from '../../notifications';
 import { useChannel } from '../../realtime';
 import { playNotificationSound, type SoundType } from '../../sounds';
@@ -24,7 +26,12 @@ function statusSound(status: string | undefined): SoundType {
   return status === 'overdue' ? 'warning' : status === 'void' ? 'error' : 'info';
 }
 
-export function useInvoiceUpdates(id: string, refresh: () => void): InvoiceUpdates {
+/** `invoice`, when loaded, names the customer in the announcements. */
+export function useInvoiceUpdates(id: string, refresh: () => void, invoice?: Invoice): InvoiceUpdates {
+  const known = useRef(invoice);
+  known.current = invoice;
+  const text = (event: InvoiceEvent) =>
+    withPageText(event, { customerName: known.current?.customer.name, number: known.current?.number });
   const lastOwnAction = useRef<{ kind: OwnActionKind; at: number }>({ kind: 'status', at: 0 });
   const ownRecently = (kind: OwnActionKind) =>
     lastOwnAction.current.kind === kind && Date.now() - lastOwnAction.current.at < OWN_ACTION_MS;
@@ -36,13 +43,13 @@ export function useInvoiceUpdates(id: string, refresh: () => void): InvoiceUpdat
       onEvent: (name: string, event: InvoiceEvent) => {
         refresh();
         if (name === 'payment.received' && !ownRecently('payment')) {
-          notifyPaymentReceived(event);
+          notifyPaymentReceived(text(event));
           playNotificationSound(isSettlement(event) ? 'success' : 'info');
         } else if (name === 'invoice.status.changed') {
           // Payments announce themselves above; own clicks need no announcement.
           const paymentDriven = event.status === 'paid' || event.status === 'partially_paid';
           if (!paymentDriven && !ownRecently('status')) {
-            notifyInvoiceUpdated(event);
+            notifyInvoiceUpdated(text(event));
             playNotificationSound(statusSound(event.status));
           }
         }

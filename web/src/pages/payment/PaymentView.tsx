@@ -1,5 +1,5 @@
 //! What the payer sees of one invoice: its status (a paid banner, a void
-//! notice), the amounts and lines, and the checkout while something is due.
+//! notice), the amounts, lines and notes, and the checkout while something is due.
 import { ErrorMessage } from '../../components/Messages';
 import { StatusBadge } from '../../components/StatusBadge';
 import type { PublicInvoice } from '../../api';
@@ -62,8 +62,12 @@ function StatusNotice({ invoice }: { invoice: PublicInvoice }) {
   return null;
 }
 
+/** Up to this many lines are listed open; more fold behind a summary. */
+const OPEN_LINES = 6;
+
 function BillCard({ invoice }: { invoice: PublicInvoice }) {
   const money = (minor: number) => formatMoney(minor, invoice.currency);
+  const voided = invoice.status === 'void';
   return (
     <section className="card" aria-labelledby="bill-h">
       <h2 id="bill-h" className="visually-hidden">
@@ -82,23 +86,51 @@ function BillCard({ invoice }: { invoice: PublicInvoice }) {
         <dd data-testid="total">{money(invoice.total)}</dd>
         <dt>Paid</dt>
         <dd data-testid="amount-paid">{money(invoice.amountPaid)}</dd>
-        <dt>Balance due</dt>
-        <dd data-testid="balance-due">
-          <strong>{money(invoice.balanceDue)}</strong>
-        </dd>
+        {!voided && (
+          <>
+            <dt>Balance due</dt>
+            <dd data-testid="balance-due">
+              <strong>{money(invoice.balanceDue)}</strong>
+            </dd>
+          </>
+        )}
       </dl>
-      <details className="lines">
-        <summary>
-          {invoice.items.length} {invoice.items.length === 1 ? 'line' : 'lines'}
-        </summary>
-        <ul>
-          {invoice.items.map((item, index) => (
-            <li key={index}>
-              {item.description} · {item.quantity} × {money(item.unitPrice)} = <strong>{money(item.amount)}</strong>
-            </li>
-          ))}
-        </ul>
-      </details>
+      {invoice.items.length > OPEN_LINES ? (
+        <details className="lines">
+          <summary>{invoice.items.length} lines</summary>
+          <Lines invoice={invoice} />
+        </details>
+      ) : (
+        <Lines invoice={invoice} />
+      )}
+      {invoice.notes && (
+        <div className="notes-block">
+          <h3>Notes</h3>
+          <p className="notes" data-testid="notes">
+            {invoice.notes}
+          </p>
+        </div>
+      )}
     </section>
+  );
+}
+
+function Lines({ invoice }: { invoice: PublicInvoice }) {
+  const money = (minor: number) => formatMoney(minor, invoice.currency);
+  return (
+    <ul className="bill-lines" aria-label="Lines" data-testid="lines">
+      {invoice.items.map((item, index) => (
+        <li key={index}>
+          <span className="bill-line-what">
+            {item.description}
+            <span className="muted">
+              {' '}
+              · {item.quantity} × {money(item.unitPrice)}
+            </span>
+          </span>
+          <strong className="bill-line-amount">{money(item.amount)}</strong>
+        </li>
+      ))}
+    </ul>
   );
 }
