@@ -30,6 +30,9 @@ export interface InvoiceEvent {
   sentAt: string;
   /** Unique and stable across retries; absent only from hand-made test events. */
   eventId?: string;
+  /** Payment events: the amount in minor units, and its currency. */
+  amount?: number;
+  currency?: string;
 }
 
 export function invoiceChannel(invoiceId: string, privateChannels: boolean): string {
@@ -55,7 +58,7 @@ export function parseInvoiceEvent(raw: unknown): InvoiceEvent | null {
     }
   }
   if (!isRecord(value)) return null;
-  const { title, body, type, invoiceId, status, sentAt, eventId } = value;
+  const { title, body, type, invoiceId, status, sentAt, eventId, amount, currency } = value;
   if (typeof title !== 'string' || typeof body !== 'string' || typeof type !== 'string') return null;
   if (typeof invoiceId !== 'string' || invoiceId === '' || typeof sentAt !== 'string') return null;
   if (status !== undefined && status !== null && typeof status !== 'string') return null;
@@ -63,12 +66,25 @@ export function parseInvoiceEvent(raw: unknown): InvoiceEvent | null {
   const event: InvoiceEvent = { title, body, type, invoiceId, sentAt };
   if (typeof status === 'string') event.status = status;
   if (typeof eventId === 'string' && eventId !== '') event.eventId = eventId;
+  if (typeof amount === 'number' && Number.isSafeInteger(amount) && typeof currency === 'string') {
+    event.amount = amount;
+    event.currency = currency;
+  }
   return event;
 }
 
 /** True when the event is about a payment that settled the invoice. */
 export function isSettlement(event: InvoiceEvent): boolean {
   return event.type === 'invoice_completed' || event.status === 'paid';
+}
+
+/**
+ * What an alert is about: one change. A change publishes one row per channel, each with
+ * its own `eventId` but the same `invoiceId`, `type` and `sentAt`; so a tab on the list
+ * (user channel) and a tab on the invoice (invoice channel) name the same alert.
+ */
+export function alertKey(event: InvoiceEvent): string {
+  return `${event.invoiceId}|${event.type}|${event.sentAt}`;
 }
 
 /**

@@ -2,6 +2,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
+import { joinAlerts } from './alerts';
 import { AuthProvider, RequireUser } from './auth';
 import { AppLayout } from './layout/AppLayout';
 import { ErrorBoundary } from './components/ErrorBoundary';
@@ -16,6 +17,7 @@ import { installAudioUnlock } from './sounds';
 import './styles.css';
 
 installAudioUnlock(window);
+joinAlerts();
 
 function App() {
   return (

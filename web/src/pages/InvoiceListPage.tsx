@@ -5,30 +5,15 @@ import { api, type Invoice } from '../api';
 import { useUser } from '../auth';
 import { EmptyState, ErrorMessage, Loading } from '../components/Messages';
 import { StatusBadge } from '../components/StatusBadge';
-import { isSettlement, USER_CHANNEL_EVENTS, userChannel, type InvoiceEvent } from '../events';
 import { formatDate, formatMoney, invoiceLabel } from '../format';
-import { notifyPaymentReceived } from '../notifications';
-import { useChannel } from '../realtime';
-import { playNotificationSound } from '../sounds';
 import { useResource } from '../useResource';
+import { useInvoiceListUpdates } from './invoiceList/useInvoiceListUpdates';
 
 export function InvoiceListPage() {
   const user = useUser();
   const invoices = useResource(useCallback((signal: AbortSignal) => api.listInvoices(signal), []), 'list');
 
-  useChannel(
-    { name: (priv) => userChannel(user.id, priv), events: USER_CHANNEL_EVENTS },
-    {
-      onEvent: (name: string, event: InvoiceEvent) => {
-        invoices.refresh();
-        if (name === 'payment.received') {
-          notifyPaymentReceived(event);
-          playNotificationSound(isSettlement(event) ? 'success' : 'info');
-        }
-      },
-      onResync: invoices.refresh,
-    },
-  );
+  useInvoiceListUpdates(user.id, invoices.refresh);
 
   return (
     <main className="page" id="main">

@@ -1,9 +1,10 @@
 //! The app's one realtime client, created on first use from the resolved
 //! settings, and the connection store the indicator reads.
-
 import { api, errorMessage } from '../api';
 import { RealtimeClient } from './client';
 import { ConnectionStore } from './connection';
+import { CursorBook } from './cursors';
+import { healthProbe, ReconnectNudger } from './nudge';
 import { pusherOptions, resolveRealtimeSettings } from './settings';
 
 /** The connection state shown by the indicator. */
@@ -17,7 +18,9 @@ async function createClient(): Promise<RealtimeClient> {
   // Loaded on demand: pages without live updates (login) do not pay for it.
   const { default: Pusher } = await import('pusher-js');
   const pusher = new Pusher(settings.key, pusherOptions(settings));
-  return new RealtimeClient(pusher, settings.privateChannels, connectionStore);
+  const client = new RealtimeClient(pusher, settings.privateChannels, connectionStore, new CursorBook());
+  client.useNudger(new ReconnectNudger(pusher, healthProbe));
+  return client;
 }
 
 /** The app's one realtime client, created on first use. */
