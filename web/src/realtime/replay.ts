@@ -12,7 +12,7 @@ export type LogReader = (after?: string) => Promise<EventPage>;
 /** Events read from the log, in order, as `[event name, payload]`. */
 export type Replayed = [string, InvoiceEvent][];
 
-/** Pages read in one catch-up at most (500 events each): enough for any outage a page survives. */
+/** Pages read in one catch-up at most (100 events each): past that the re-fetch alone brings the page up to date. */
 const MAX_PAGES = 20;
 
 export class ChannelLog {
