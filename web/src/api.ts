@@ -186,6 +186,36 @@ export const decodeRuntimeConfig: Decoder<RuntimeConfig> = object({
   privateChannels: withDefault(bool, false),
 });
 
+/** One event of the event log, as it was published. */
+export interface LoggedEvent {
+  channel: string;
+  event: string;
+  eventId: string;
+  /** The payload, validated by the caller (`parseInvoiceEvent`). */
+  data: unknown;
+}
+
+/** A page of `GET /api/events` or `GET /api/pay/{id}/events`. */
+export interface EventPage {
+  events: LoggedEvent[];
+  /** Where to read on from: pass it back as `after`. */
+  cursor: string;
+  hasMore: boolean;
+}
+
+const anything: Decoder<unknown> = (value) => value;
+
+export const decodeEventPage: Decoder<EventPage> = object({
+  events: array(object({ channel: str, event: str, eventId: str, data: anything })),
+  cursor: str,
+  hasMore: bool,
+});
+
+/** `?after=…` (omitted: the current cursor only). */
+function eventsQuery(after: string | undefined): string {
+  return after === undefined ? '' : `?after=${encodeURIComponent(after)}`;
+}
+
 /** A failed request: HTTP status, the server's error code and message, per-field messages. */
 export class ApiError extends Error {
   constructor(
@@ -327,6 +357,14 @@ export const api = {
   async checkout(id: string, input: CheckoutInput, idempotencyKey: string) {
     const body = await request('POST', `/api/pay/${enc(id)}/checkout`, { body: input, idempotencyKey });
     return invoiceAndPayment(decodePublicInvoice)(body);
+  },
+  /** The owner's user-channel events after `after`; a 410 `ApiError` when it is too old. */
+  async ownerEvents(after?: string): Promise<EventPage> {
+    return decodeEventPage(await request('GET', `/api/events${eventsQuery(after)}`));
+  },
+  /** A sent invoice's channel events after `after` (payment page and invoice page). */
+  async invoiceEvents(id: string, after?: string): Promise<EventPage> {
+    return decodeEventPage(await request('GET', `/api/pay/${enc(id)}/events${eventsQuery(after)}`));
   },
   async config(): Promise<RuntimeConfig> {
     return decodeRuntimeConfig(await request('GET', '/api/config'));

@@ -79,6 +79,15 @@ export function isSettlement(event: InvoiceEvent): boolean {
 }
 
 /**
+ * What an alert is about: one change. A change publishes one row per channel, each with
+ * its own `eventId` but the same `invoiceId`, `type` and `sentAt`; so a tab on the list
+ * (user channel) and a tab on the invoice (invoice channel) name the same alert.
+ */
+export function alertKey(event: InvoiceEvent): string {
+  return `${event.invoiceId}|${event.type}|${event.sentAt}`;
+}
+
+/**
  * Remembers the last `capacity` event ids and says whether an id was seen.
  * Events without an id are never treated as duplicates.
  */

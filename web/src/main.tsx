@@ -2,6 +2,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
+import { joinAlerts } from './alerts';
 import { AuthProvider, RequireUser } from './auth';
 import { AppLayout } from './layout/AppLayout';
 import { ErrorBoundary } from './components/ErrorBoundary';
@@ -18,6 +19,7 @@ import './styles.css';
 
 installAudioUnlock(window);
 applyDebugParam(window.location.search);
+joinAlerts();
 
 function App() {
   return (

@@ -10,6 +10,18 @@ import { isSettlement } from './events';
 import { settings } from './settings';
 import { toasts, type ToastInput, type ToastTone } from './toasts';
 
+/** One announcement standing for several events (see `alerts/summary`). */
+export interface SummaryNotice {
+  title: string;
+  body: string;
+  tone: ToastTone;
+  /** When all are about one invoice: its tag and click target. */
+  invoiceId?: string;
+}
+
+/** The tag of a summary about several invoices: a newer one replaces it. */
+export const SUMMARY_TAG = 'paybell-offline-summary';
+
 export type PermissionState = NotificationPermission | 'unsupported';
 
 /** The static side of `Notification` that is used here. */
@@ -61,35 +73,45 @@ export async function requestNotificationPermission(env: NotifyEnv = browserEnv)
   }
 }
 
-function deliver(data: InvoiceEvent, tone: ToastTone, env: NotifyEnv): Delivery {
+function deliver(data: SummaryNotice, env: NotifyEnv): Delivery {
   let desktop = false;
+  const { invoiceId } = data;
   if (env.enabled() && env.Notification?.permission === 'granted') {
     try {
       const notification = new env.Notification(data.title, {
         body: data.body,
-        tag: notificationTag(data.invoiceId),
-        data: { invoiceId: data.invoiceId },
+        tag: invoiceId === undefined ? SUMMARY_TAG : notificationTag(invoiceId),
+        data: { invoiceId },
       });
-      notification.onclick = () => env.open(data.invoiceId);
+      if (invoiceId !== undefined) notification.onclick = () => env.open(invoiceId);
       desktop = true;
     } catch {
       // Some platforms only allow notifications from a service worker.
     }
   }
   const toast = !desktop || env.isVisible();
-  if (toast) env.toast({ title: data.title, body: data.body, tone, key: data.invoiceId });
+  if (toast) env.toast({ title: data.title, body: data.body, tone: data.tone, key: invoiceId ?? SUMMARY_TAG });
   return { desktop, toast };
+}
+
+function notice(data: InvoiceEvent, tone: ToastTone): SummaryNotice {
+  return { title: data.title, body: data.body, tone, invoiceId: data.invoiceId };
+}
+
+/** Announces several events at once (missed while offline), same rules as one. */
+export function notifySummary(summary: SummaryNotice, env: NotifyEnv = browserEnv): Delivery {
+  return deliver(summary, env);
 }
 
 /** Announces a payment: desktop notification if allowed, toast otherwise or when visible. */
 export function notifyPaymentReceived(data: InvoiceEvent, env: NotifyEnv = browserEnv): Delivery {
-  return deliver(data, isSettlement(data) ? 'success' : 'info', env);
+  return deliver(notice(data, isSettlement(data) ? 'success' : 'info'), env);
 }
 
 /** Announces an invoice change (status or edit), same rules as payments. */
 export function notifyInvoiceUpdated(data: InvoiceEvent, env: NotifyEnv = browserEnv): Delivery {
   const tone: ToastTone = data.status === 'overdue' ? 'warning' : data.status === 'void' ? 'error' : 'info';
-  return deliver(data, tone, env);
+  return deliver(notice(data, tone), env);
 }
 
 function browserNotification(): NotificationApi | undefined {

@@ -6,12 +6,7 @@ import { INVOICE_STATUSES, api, type Invoice } from '../api';
 import { useUser } from '../auth';
 import { EmptyState, ErrorMessage, Loading } from '../components/Messages';
 import { StatusBadge, statusLabel } from '../components/StatusBadge';
-import { isSettlement, USER_CHANNEL_EVENTS, userChannel, type InvoiceEvent } from '../events';
-import { withPageText } from '../eventText';
 import { formatDate, formatMoney, invoiceLabel } from '../format';
-import { notifyPaymentReceived } from '../notifications';
-import { useChannel } from '../realtime';
-import { playNotificationSound } from '../sounds';
 import { appTitle, useTitle } from '../title';
 import { useResource } from '../useResource';
 import {
@@ -23,6 +18,7 @@ import {
   viewToParams,
   type ListView,
 } from './invoiceList/listView';
+import { useInvoiceListUpdates } from './invoiceList/useInvoiceListUpdates';
 
 export function InvoiceListPage() {
   const user = useUser();
@@ -31,20 +27,10 @@ export function InvoiceListPage() {
   const latest = useRef(invoices.data);
   latest.current = invoices.data;
 
-  useChannel(
-    { name: (priv) => userChannel(user.id, priv), events: USER_CHANNEL_EVENTS },
-    {
-      onEvent: (name: string, event: InvoiceEvent) => {
-        invoices.refresh();
-        if (name === 'payment.received') {
-          const invoice = latest.current?.find((i) => i.id === event.invoiceId);
-          notifyPaymentReceived(withPageText(event, { customerName: invoice?.customer.name, number: invoice?.number }));
-          playNotificationSound(isSettlement(event) ? 'success' : 'info');
-        }
-      },
-      onResync: invoices.refresh,
-    },
-  );
+  useInvoiceListUpdates(user.id, invoices.refresh, (invoiceId) => {
+    const invoice = latest.current?.find((i) => i.id === invoiceId);
+    return invoice && { customerName: invoice.customer.name, number: invoice.number };
+  });
 
   return (
     <main className="page" id="main">

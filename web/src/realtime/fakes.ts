@@ -25,6 +25,8 @@ export class FakeChannel implements ChannelLike {
 export class FakePusher implements PusherLike {
   channels = new Map<string, FakeChannel>();
   unsubscribed: string[] = [];
+  /** `connect`/`disconnect` calls, in order. */
+  calls: string[] = [];
   private stateHandlers: Cb[] = [];
   connection = {
     state: 'connecting',
@@ -39,6 +41,14 @@ export class FakePusher implements PusherLike {
   unsubscribe(name: string) {
     this.unsubscribed.push(name);
     this.channels.delete(name);
+  }
+  connect() {
+    this.calls.push('connect');
+    this.setState('connecting');
+  }
+  disconnect() {
+    this.calls.push('disconnect');
+    this.setState('disconnected');
   }
   setState(current: string) {
     const previous = this.connection.state;

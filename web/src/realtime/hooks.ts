@@ -3,6 +3,7 @@
 
 import { useEffect, useRef, useSyncExternalStore } from 'react';
 import type { WatchHandlers } from './client';
+import type { LogReader } from './replay';
 import type { ConnectionSnapshot } from './connection';
 import { connectionStore, getRealtime } from './instance';
 
@@ -17,6 +18,8 @@ export interface ChannelSpec {
   /** The channel's name given whether the server uses `private-` channels. */
   name(privateChannels: boolean): string;
   events: readonly string[];
+  /** The channel's event log, so what was missed while cut off is replayed. */
+  log?: LogReader;
 }
 
 /**
@@ -41,11 +44,19 @@ export function useChannel(spec: ChannelSpec | null, handlers: WatchHandlers): v
       getRealtime()
         .then((client) => {
           if (cancelled) return;
-          stop = client.watch(current.name(client.privateChannels), current.events, {
+          const handlers: WatchHandlers = {
             onEvent: (name, event) => latest.current.onEvent(name, event),
             onResync: () => latest.current.onResync(),
             onError: (message) => latest.current.onError?.(message),
-          });
+          };
+          if (latest.current.onReplay) {
+            handlers.onReplay = (events) => {
+              const onReplay = latest.current.onReplay;
+              if (onReplay) onReplay(events);
+              else events.forEach(([name, event]) => latest.current.onEvent(name, event));
+            };
+          }
+          stop = client.watch(current.name(client.privateChannels), current.events, handlers, current.log);
         })
         .catch(() => {
           // Shown by the connection indicator; try again while the page is open.

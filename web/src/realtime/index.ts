@@ -6,9 +6,12 @@
 //! - `instance`: the app's single client, created on first use.
 //! - `hooks`: `useConnection`, `useChannel`.
 //! - `refetcher`: re-fetches coalesced so a burst of events costs one request.
+//! - `cursors`, `replay`: each channel's event-log cursor, and catching up from it.
+//! - `nudge`: a fresh connection attempt as soon as the server answers again.
 
 export type { WatchHandlers } from './client';
 export type { ConnectionSnapshot, ConnectionStatus } from './connection';
 export { useChannel, useConnection, type ChannelSpec } from './hooks';
 export { getRealtime } from './instance';
 export { Refetcher } from './refetcher';
+export type { LogReader, Replayed } from './replay';

@@ -1,10 +1,11 @@
 //! The app's one realtime client, created on first use from the resolved
 //! settings, and the connection store the indicator reads.
-
 import { api, errorMessage } from '../api';
 import { instrument } from '../debug';
 import { RealtimeClient } from './client';
 import { ConnectionStore } from './connection';
+import { CursorBook } from './cursors';
+import { healthProbe, ReconnectNudger } from './nudge';
 import { pusherOptions, resolveRealtimeSettings } from './settings';
 
 /** The connection state shown by the indicator. */
@@ -19,7 +20,9 @@ async function createClient(): Promise<RealtimeClient> {
   const { default: Pusher } = await import('pusher-js');
   // The debug switch's observer (see debug.ts); silent unless the switch is on.
   const pusher = instrument(new Pusher(settings.key, pusherOptions(settings)));
-  return new RealtimeClient(pusher, settings.privateChannels, connectionStore);
+  const client = new RealtimeClient(pusher, settings.privateChannels, connectionStore, new CursorBook());
+  client.useNudger(new ReconnectNudger(pusher, healthProbe));
+  return client;
 }
 
 /** The app's one realtime client, created on first use. */

@@ -7,9 +7,14 @@
 //   window.__pb.restoreRealtime() lets them through again and fires `online`
 //   window.__pb.cspViolations  every `securitypolicyviolation` ({directive, blocked}); see assertNoCspViolations
 //
+// startTcpProxy() puts a TCP proxy in front of the realtime port that can cut every connection and refuse
+// new ones (the browser is told to use it through PAYBELL_PUBLIC_WS_URL): an outage as the network sees it,
+// which Chromium's offline emulation does not give (it leaves open WebSockets open).
+//
 // Screenshots go to tests/browser/artifacts/ (gitignored).
 
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -264,4 +269,48 @@ export async function login(page, { email, password }) {
 /** Waits for the connection indicator to say Live. */
 export async function waitLive(page, timeout = 15000) {
   await page.locator('.connection[data-state="connected"]').first().waitFor({ timeout });
+}
+
+/**
+ * A TCP proxy on 127.0.0.1: listens at once (so its port can go into PAYBELL_PUBLIC_WS_URL), forwards to
+ * `proxy.target` once set. `cut()` closes every connection and resets new ones until `restore()`.
+ */
+export async function startTcpProxy() {
+  const sockets = new Set();
+  const proxy = { target: 0, refusing: false, port: 0, connections: 0 };
+  const server = net.createServer((client) => {
+    if (proxy.refusing || !proxy.target) {
+      client.resetAndDestroy();
+      return;
+    }
+    proxy.connections += 1;
+    const upstream = net.connect(proxy.target, '127.0.0.1');
+    for (const [a, b] of [
+      [client, upstream],
+      [upstream, client],
+    ]) {
+      sockets.add(a);
+      a.on('error', () => b.destroy());
+      a.on('close', () => {
+        sockets.delete(a);
+        b.destroy();
+      });
+      a.pipe(b);
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  proxy.port = server.address().port;
+  proxy.cut = () => {
+    proxy.refusing = true;
+    for (const socket of sockets) socket.resetAndDestroy();
+  };
+  proxy.restore = () => {
+    proxy.refusing = false;
+  };
+  proxy.close = () =>
+    new Promise((resolve) => {
+      proxy.cut();
+      server.close(() => resolve());
+    });
+  return proxy;
 }

@@ -36,6 +36,9 @@ pub enum ApiError {
     /// The body is not declared as JSON (415).
     #[error("send the body as application/json")]
     UnsupportedMediaType,
+    /// What was asked for is no longer kept, e.g. an event-log cursor (410).
+    #[error("{0}")]
+    Gone(&'static str),
     /// Input that is not acceptable (422).
     #[error("{0}")]
     Validation(ValidationError),
@@ -73,6 +76,7 @@ impl ApiError {
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            Self::Gone(_) => (StatusCode::GONE, "cursor_gone"),
             Self::UnsupportedMediaType => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }

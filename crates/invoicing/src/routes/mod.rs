@@ -6,6 +6,8 @@
 //! - [`payments`]: `POST /api/invoices/{id}/payments`,
 //!   `DELETE /api/invoices/{id}/payments/{paymentId}`.
 //! - [`pay`]: the public payment page API, `GET /api/pay/{id}`, `POST /api/pay/{id}/checkout`.
+//! - [`events`]: the event log for pages that were disconnected, `GET /api/events`,
+//!   `GET /api/pay/{id}/events`.
 //! - [`pusher_auth`]: `GET /api/config`, `POST /pusher/auth`.
 //! - [`ops`]: `GET /health`, `GET /ready`, and the request id every response carries.
 //! - [`origin`]: unsafe requests from another origin refused (CSRF).
@@ -13,6 +15,7 @@
 
 mod auth;
 mod error;
+mod events;
 mod extract;
 mod headers;
 mod input;
@@ -76,6 +79,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/invoices/{id}/payments/{payment_id}", delete(payments::remove))
         .route("/api/pay/{id}", get(pay::show))
         .route("/api/pay/{id}/checkout", post(pay::checkout))
+        .route("/api/events", get(events::owner))
+        .route("/api/pay/{id}/events", get(events::invoice))
         .route("/api/config", get(pusher_auth::config))
         .route("/pusher/auth", post(pusher_auth::authorize))
         .route("/api/{*rest}", axum::routing::any(not_found))

@@ -8,9 +8,11 @@
 //! `FOR UPDATE`; SQLite has one writer connection), applies a domain function to the loaded
 //! invoice, writes it back and inserts its outbox rows. So two concurrent payments that would
 //! together overpay cannot both succeed, and an event exists exactly when its change does.
-//! Relays on several nodes share the outbox through claims ([`claims`], [`outbox`]).
+//! Relays on several nodes share the outbox through claims ([`claims`], [`outbox`]); pages
+//! that were disconnected read it back per channel ([`event_log`]).
 
 pub mod claims;
+pub mod event_log;
 mod invoices;
 pub mod outbox;
 pub mod postgres;
@@ -27,6 +29,7 @@ use tokio::sync::Notify;
 use crate::domain::DomainError;
 
 pub use claims::{Claimed, WorkQueue, WorkTable};
+pub use event_log::{Cursor, LogRead, LoggedEvent};
 pub use invoices::{PaymentOutcome, PaymentRequest};
 pub use outbox::{OUTBOX, PendingEvent};
 

@@ -55,9 +55,20 @@ pub(super) async fn insert(
     now: Timestamp,
 ) -> Result<(), StoreError> {
     for event in events {
+        // Locks the channel's position row until the transaction ends (see the migration
+        // 0004): positions become visible in the order they were taken, none skipped.
+        let position: i64 = sqlx::query_scalar(
+            "INSERT INTO channel_positions (channel, last_seq) VALUES ($1, 1) \
+             ON CONFLICT (channel) DO UPDATE SET last_seq = channel_positions.last_seq + 1 \
+             RETURNING last_seq",
+        )
+        .bind(&event.channel)
+        .fetch_one(&mut **tx)
+        .await?;
         sqlx::query(
-            "INSERT INTO outbox (event_id, invoice_id, channel, event, payload, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO outbox \
+             (event_id, invoice_id, channel, event, payload, created_at, channel_seq) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&event.event_id)
         .bind(&event.invoice_id)
@@ -65,6 +76,7 @@ pub(super) async fn insert(
         .bind(event.event)
         .bind(&event.payload)
         .bind(now.millis())
+        .bind(position)
         .execute(&mut **tx)
         .await?;
     }

@@ -295,6 +295,19 @@ impl TestApp {
         }
     }
 
+    /// Deletes one outbox row, as the outbox purge does.
+    pub(crate) async fn delete_event(&self, event_id: &str) {
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&self._db.url)
+            .await
+            .expect("connect");
+        let deleted = sqlx::query("DELETE FROM outbox WHERE event_id = $1")
+            .bind(event_id)
+            .execute(&mut conn)
+            .await
+            .expect("delete");
+        assert_eq!(deleted.rows_affected(), 1);
+    }
+
     /// A WebSocket client of the in-process realtime server, subscribed to `channels`.
     /// A WebSocket client subscribed to `channels` (`private-` ones signed).
     pub(crate) async fn listen(&self, channels: &[String]) -> Connection {

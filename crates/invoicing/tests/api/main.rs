@@ -18,5 +18,6 @@ mod pay;
 mod payments;
 mod pusher_auth;
 mod relay;
+mod replay;
 mod security;
 mod store;

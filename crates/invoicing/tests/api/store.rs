@@ -8,6 +8,7 @@ use invoicing::domain::{
     Action, Change, ChannelNames, Currency, Customer, DomainError, Email, InvoiceContent,
     InvoiceStatus, LineItem, Timestamp, UserName,
 };
+use invoicing::store::{Cursor, LogRead};
 
 use crate::helpers::{Db, TestDb, create_user, on_both};
 
@@ -18,6 +19,7 @@ on_both!(
     the_outbox_is_ordered_and_marked,
     overdue_candidates_are_past_due_and_unpaid,
     migrations_are_idempotent,
+    each_channel_counts_its_events_from_one,
 );
 
 pub(crate) async fn store(db: Db) -> (Store, TestDb) {
@@ -164,4 +166,94 @@ async fn migrations_are_idempotent(db: Db) {
     let (store, _db) = store(db).await;
     store.migrate().await.unwrap();
     store.close().await;
+}
+
+async fn each_channel_counts_its_events_from_one(db: Db) {
+    let (store, _db) = store(db).await;
+    let id = crate::claims::sent_invoice(&store).await;
+    let user = store.invoice(&id).await.unwrap().unwrap().user_id;
+    let read = |channel: String, after: Cursor| {
+        let store = store.clone();
+        async move { store.channel_events(&channel, &after, 10).await.unwrap() }
+    };
+    let LogRead::Events { events, cursor, has_more } =
+        read(CHANNELS.user(user.as_str()), Cursor::Position(0)).await
+    else {
+        panic!("gone")
+    };
+    assert_eq!(events.iter().map(|e| e.channel_seq).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(cursor, Cursor::Event(events[1].event_id.clone()));
+    assert!(!has_more);
+    let on_invoice = read(CHANNELS.invoice(id.as_str()), Cursor::Position(0)).await;
+    let LogRead::Events { events, .. } = on_invoice else { panic!("gone") };
+    assert_eq!(
+        events.iter().map(|e| (e.channel_seq, e.event.as_str())).collect::<Vec<_>>(),
+        [(1, "invoice.status.changed")]
+    );
+    let unknown = read(CHANNELS.user(user.as_str()), Cursor::Event("nope".to_owned())).await;
+    assert_eq!(unknown, LogRead::Gone);
+    assert_eq!(read("user.nobody.invoices".to_owned(), Cursor::Position(1)).await, LogRead::Gone);
+}
+
+/// Writers on several invoices of one owner commit concurrently, each taking the next
+/// position of the owner's channel; a reader following the cursor all along must end with
+/// every event exactly once, in order: no row committed late was passed over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_reader_never_skips_a_late_commit_postgres() {
+    const WRITERS: usize = 6;
+    const EDITS: usize = 25;
+    let (store, _db) = store(Db::Postgres).await;
+    let user = create_user(&store, "a@example.com", "A").await;
+    let channel = CHANNELS.user(user.id.as_str());
+    let now = Timestamp::now();
+    let mut invoices = Vec::new();
+    for _ in 0..WRITERS {
+        let invoice = store
+            .create_invoice(&user.id, content("2099-01-01"), now, |_| Vec::new())
+            .await
+            .unwrap();
+        invoices.push(invoice.id);
+    }
+    let writers: Vec<_> = invoices
+        .into_iter()
+        .map(|id| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for _ in 0..EDITS {
+                    store
+                        .update_invoice(
+                            &id,
+                            None,
+                            |_| Ok(()),
+                            |i, _| outbox_events(Change::Edited, i, CHANNELS, now),
+                        )
+                        .await
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    let mut seen = Vec::new();
+    let mut cursor = Cursor::Position(0);
+    let mut reads = 0;
+    loop {
+        let done = writers.iter().all(tokio::task::JoinHandle::is_finished);
+        let LogRead::Events { events, cursor: next, has_more } =
+            store.channel_events(&channel, &cursor, 7).await.unwrap()
+        else {
+            panic!("a live cursor read as gone after {} events", seen.len())
+        };
+        reads += 1;
+        seen.extend(events.into_iter().map(|e| e.channel_seq));
+        cursor = next;
+        if done && !has_more {
+            break;
+        }
+    }
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let expected: Vec<i64> = (1..=i64::try_from(WRITERS * EDITS).unwrap()).collect();
+    assert_eq!(seen, expected, "after {reads} reads");
+    assert!(reads > 3, "the reader ran alongside the writers ({reads} reads)");
 }

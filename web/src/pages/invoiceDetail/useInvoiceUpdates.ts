@@ -1,13 +1,13 @@
 //! Live updates for one invoice page: every event on `invoice.{id}` re-fetches,
 //! and payments and status changes made elsewhere are announced (a desktop
-//! notification and a tone), while the page's own clicks stay quiet.
+//! notification and a tone, once per browser), while the page's own clicks stay
+//! quiet. What was missed while cut off is replayed from the invoice's event log.
 import { useCallback, useRef, useState } from 'react';
-import { INVOICE_CHANNEL_EVENTS, invoiceChannel, isSettlement, type InvoiceEvent } from '../../events';
-import type { Invoice } from '../../api';
+import { announce, type Alert } from '../../alerts';
+import { api, type Invoice } from '../../api';
 import { withPageText } from '../../eventText';
-import { notifyInvoiceUpdated, notifyPaymentReceived } from '../../notifications';
-import { useChannel } from '../../realtime';
-import { playNotificationSound, type SoundType } from '../../sounds';
+import { INVOICE_CHANNEL_EVENTS, invoiceChannel, type InvoiceEvent } from '../../events';
+import { useChannel, type Replayed } from '../../realtime';
 
 /** Events caused by this page's own buttons within this window are not announced. */
 const OWN_ACTION_MS = 5000;
@@ -22,10 +22,6 @@ export interface InvoiceUpdates {
   markOwn(kind: OwnActionKind): void;
 }
 
-function statusSound(status: string | undefined): SoundType {
-  return status === 'overdue' ? 'warning' : status === 'void' ? 'error' : 'info';
-}
-
 /** `invoice`, when loaded, names the customer in the announcements. */
 export function useInvoiceUpdates(id: string, refresh: () => void, invoice?: Invoice): InvoiceUpdates {
   const known = useRef(invoice);
@@ -37,22 +33,34 @@ export function useInvoiceUpdates(id: string, refresh: () => void, invoice?: Inv
     lastOwnAction.current.kind === kind && Date.now() - lastOwnAction.current.at < OWN_ACTION_MS;
   const [liveError, setLiveError] = useState<string | null>(null);
 
+  /** The alert an event on this channel raises, if any. */
+  const alertFor = (name: string, event: InvoiceEvent): Alert | null => {
+    if (name === 'payment.received') return ownRecently('payment') ? null : { kind: 'payment', event: text(event) };
+    if (name !== 'invoice.status.changed') return null;
+    // Payments announce themselves above; own clicks need no announcement.
+    const paymentDriven = event.status === 'paid' || event.status === 'partially_paid';
+    return paymentDriven || ownRecently('status') ? null : { kind: 'status', event: text(event) };
+  };
+  const alertsFor = (events: Replayed): Alert[] =>
+    events.flatMap(([name, event]) => {
+      const alert = alertFor(name, event);
+      return alert ? [alert] : [];
+    });
+
   useChannel(
-    { name: (priv) => invoiceChannel(id, priv), events: INVOICE_CHANNEL_EVENTS },
+    {
+      name: (priv) => invoiceChannel(id, priv),
+      events: INVOICE_CHANNEL_EVENTS,
+      log: (after) => api.invoiceEvents(id, after),
+    },
     {
       onEvent: (name: string, event: InvoiceEvent) => {
         refresh();
-        if (name === 'payment.received' && !ownRecently('payment')) {
-          notifyPaymentReceived(text(event));
-          playNotificationSound(isSettlement(event) ? 'success' : 'info');
-        } else if (name === 'invoice.status.changed') {
-          // Payments announce themselves above; own clicks need no announcement.
-          const paymentDriven = event.status === 'paid' || event.status === 'partially_paid';
-          if (!paymentDriven && !ownRecently('status')) {
-            notifyInvoiceUpdated(text(event));
-            playNotificationSound(statusSound(event.status));
-          }
-        }
+        announce(alertsFor([[name, event]]));
+      },
+      onReplay: (events) => {
+        refresh();
+        announce(alertsFor(events));
       },
       onResync: refresh,
       onError: setLiveError,
@@ -62,5 +70,6 @@ export function useInvoiceUpdates(id: string, refresh: () => void, invoice?: Inv
   const markOwn = useCallback((kind: OwnActionKind) => {
     lastOwnAction.current = { kind, at: Date.now() };
   }, []);
+
   return { liveError, markOwn };
 }
