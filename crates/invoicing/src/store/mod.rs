@@ -1,4 +1,5 @@
-//! The store: users, sessions, invoices, payments and the outbox, on SQLite or PostgreSQL.
+//! The store: users, sessions, invoices, payments, the outbox and sign-in failure counts, on
+//! SQLite or PostgreSQL.
 //!
 //! One SQL dialect serves both through sqlx's `Any` driver: `$N` parameters, `BIGINT` unix
 //! milliseconds for times, `TEXT` for ids and dates, `RETURNING`, `ON CONFLICT`. What differs
@@ -9,13 +10,17 @@
 //! invoice, writes it back and inserts its outbox rows. So two concurrent payments that would
 //! together overpay cannot both succeed, and an event exists exactly when its change does.
 //! Relays on several nodes share the outbox through claims ([`claims`], [`outbox`]).
+//! Sign-in failures are counted here too (`throttle`), so every node sees them;
+//! [`housekeeping`] purges what has served its time.
 
 pub mod claims;
+pub mod housekeeping;
 mod invoices;
 pub mod outbox;
 pub mod postgres;
 mod rows;
 pub mod sqlite;
+mod throttle;
 mod users;
 
 use std::sync::Arc;
@@ -27,6 +32,7 @@ use tokio::sync::Notify;
 use crate::domain::DomainError;
 
 pub use claims::{Claimed, WorkQueue, WorkTable};
+pub use housekeeping::{Purged, Retention};
 pub use invoices::{PaymentOutcome, PaymentRequest};
 pub use outbox::{OUTBOX, PendingEvent};
 

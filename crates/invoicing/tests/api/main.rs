@@ -18,5 +18,7 @@ mod pay;
 mod payments;
 mod pusher_auth;
 mod relay;
+mod retention;
 mod security;
 mod store;
+mod throttle;
