@@ -6,7 +6,8 @@
 //! - [`serve`]: `paybell serve`, the web app and API with the realtime server; [`web`] the
 //!   embedded web app; [`demo`] the `--demo` data; [`builtin_sink`] publishes the outbox to
 //!   the built-in server.
-//! - [`user`]: `paybell user add` and `paybell migrate`.
+//! - [`user`]: `paybell user add`, `paybell user passwd` and `paybell migrate`; [`password`]
+//!   reads their passwords (no-echo prompt or standard input).
 //! - [`trigger`], [`listen`]: client commands against any Pusher-compatible server.
 //! - [`telemetry`]: logging set-up.
 #![deny(missing_docs)]
@@ -16,6 +17,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod listen;
+pub mod password;
 pub mod serve;
 pub mod telemetry;
 pub mod trigger;

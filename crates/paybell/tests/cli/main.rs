@@ -1,4 +1,4 @@
-//! The `paybell` binary: `serve` (built-in and remote realtime), `user add`, `migrate`, the
+//! The `paybell` binary: `serve` (built-in and remote realtime), `user add`/`passwd`, `migrate`, the
 //! outbox surviving a realtime server that goes away and comes back, two `serve` nodes
 //! sharing one PostgreSQL database, and two sharing PostgreSQL and Redis.
 // Test bodies live in plain async fns run by generated #[tokio::test]s, where clippy's
@@ -11,3 +11,4 @@ mod nodes;
 mod remote;
 mod serve;
 mod timeouts;
+mod users;
