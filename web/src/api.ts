@@ -284,6 +284,10 @@ export const api = {
   async logout(): Promise<void> {
     await request('POST', '/api/auth/logout');
   },
+  /** Ends every session of the signed-in owner, this one included. */
+  async logoutAll(): Promise<void> {
+    await request('POST', '/api/auth/logout-all');
+  },
   async me(signal?: AbortSignal): Promise<User> {
     return field('user', decodeUser)(await request('GET', '/api/me', signal ? { signal } : {}));
   },

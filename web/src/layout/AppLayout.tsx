@@ -18,6 +18,11 @@ export function AppLayout() {
     getRealtime().catch(() => undefined);
   }, []);
 
+  const signedOut = () => {
+    setUser(null);
+    navigate('/login', { replace: true });
+  };
+
   const signOut = async () => {
     setSigningOut(true);
     try {
@@ -25,8 +30,7 @@ export function AppLayout() {
     } catch {
       // The session is forgotten locally either way.
     }
-    setUser(null);
-    navigate('/login', { replace: true });
+    signedOut();
   };
 
   return (
@@ -47,7 +51,7 @@ export function AppLayout() {
         </nav>
         <div className="topbar-right">
           <ConnectionIndicator />
-          <SettingsMenu />
+          <SettingsMenu onSignedOutEverywhere={signedOut} />
           <span className="who" title={user.email}>
             {user.name || user.email}
           </span>
