@@ -1,7 +1,7 @@
 //! Sign-in throttling: the policy, and what it counts failures against.
 //!
 //! Failures are counted per account and per client address, in the database
-//! ([`crate::store::Store::record_login_failure`]), so counts hold across restarts and are
+//! (the `login_failures` table of the store), so counts hold across restarts and are
 //! shared by every node. An account is keyed by the e-mail address as typed (normalised), so
 //! an address with no account is throttled exactly like one with an account and the answers
 //! never tell them apart.
@@ -44,12 +44,11 @@ impl ThrottlePolicy {
     /// The wait that starts with the `failures`-th failure in a row; zero below
     /// [`ThrottlePolicy::max_failures`].
     pub fn wait_after(&self, failures: i64) -> Duration {
-        let beyond = failures - i64::from(self.max_failures);
-        if beyond < 0 {
+        let Ok(doublings) = u32::try_from(failures - i64::from(self.max_failures)) else {
             return Duration::ZERO;
-        }
-        let doublings = u32::try_from(beyond).unwrap_or(u32::MAX).min(32);
-        self.first_wait.saturating_mul(1_u32 << doublings.min(31)).min(self.max_wait)
+        };
+        // 2^31 times any wait is past any cap; stopping there keeps the shift in range.
+        self.first_wait.saturating_mul(1 << doublings.min(31)).min(self.max_wait)
     }
 }
 

@@ -46,7 +46,7 @@ async fn sessions_end_when_idle_and_use_renews_them_hourly(db: Db) {
     while now < far {
         now = now.plus(6 * DAY).min(far);
         let alive = store.session_user("used-later", now, IDLE).await.unwrap().is_some();
-        assert_eq!(alive, now < far, "at {:?} (expiry {far:?})", now);
+        assert_eq!(alive, now < far, "at {now:?} (expiry {far:?})");
     }
 }
 
