@@ -44,11 +44,13 @@ impl ThrottlePolicy {
     /// The wait that starts with the `failures`-th failure in a row; zero below
     /// [`ThrottlePolicy::max_failures`].
     pub fn wait_after(&self, failures: i64) -> Duration {
-        let Ok(doublings) = u32::try_from(failures - i64::from(self.max_failures)) else {
+        let beyond = failures.saturating_sub(i64::from(self.max_failures));
+        if beyond < 0 {
             return Duration::ZERO;
-        };
+        }
         // 2^31 times any wait is past any cap; stopping there keeps the shift in range.
-        self.first_wait.saturating_mul(1 << doublings.min(31)).min(self.max_wait)
+        let doublings = u32::try_from(beyond.min(31)).unwrap_or(31);
+        self.first_wait.saturating_mul(1 << doublings).min(self.max_wait)
     }
 }
 
