@@ -4,9 +4,10 @@
 use std::process::{Output, Stdio};
 
 use serde_json::json;
-use tokio::io::AsyncWriteExt as _;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::process::{ChildStdout, Command};
 
-use crate::helpers::{cookie_client, paybell, serve};
+use crate::helpers::{WAIT, cookie_client, paybell, serve};
 
 /// Runs `paybell ARGS --data-dir DIR` with `stdin` piped in.
 async fn run(args: &[&str], dir: &str, stdin: &str) -> Output {
@@ -20,7 +21,7 @@ async fn run(args: &[&str], dir: &str, stdin: &str) -> Output {
     let mut input = child.stdin.take().unwrap();
     input.write_all(stdin.as_bytes()).await.unwrap();
     drop(input);
-    let output = tokio::time::timeout(crate::helpers::WAIT, child.wait_with_output());
+    let output = tokio::time::timeout(WAIT, child.wait_with_output());
     output.await.expect("paybell user … finished").unwrap()
 }
 
@@ -84,4 +85,50 @@ async fn passwords_come_from_stdin_and_passwd_signs_the_owner_out() {
     fails_with(&run(&passwd, dir, "\n").await, "the password is empty");
     assert_eq!(sign_in("second password").await.0, 200, "a refused change changes nothing");
     assert!(process.terminate().await);
+}
+
+#[tokio::test]
+async fn in_a_terminal_the_password_is_asked_for_twice_and_never_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let bin = env!("CARGO_BIN_EXE_paybell");
+    // `script` (util-linux) runs the command on a pseudo-terminal fed from our pipe, and
+    // copies everything the terminal shows, echo included, to its standard output.
+    let command =
+        format!("'{bin}' user add --email tty@example.com --data-dir '{}'", data.to_str().unwrap());
+    let mut child = Command::new("script")
+        .args(["-qefc", &command, "/dev/null"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RUST_LOG", "error")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("script (util-linux)");
+    let mut input = child.stdin.take().unwrap();
+    let mut output = child.stdout.take().unwrap();
+    let mut shown = String::new();
+    // Typed only once asked, as a person would: the prompt has turned echo off by then.
+    for prompt in ["Password for tty@example.com: ", "Repeat it: "] {
+        read_until(&mut output, &mut shown, prompt).await;
+        input.write_all(b"terminal secret\n").await.unwrap();
+    }
+    read_until(&mut output, &mut shown, "created user tty@example.com").await;
+    drop(input);
+    let status = tokio::time::timeout(WAIT, child.wait()).await.unwrap().unwrap();
+    assert!(status.success(), "{shown}");
+    assert!(!shown.contains("terminal secret"), "the password was echoed: {shown:?}");
+}
+
+/// Reads `from` into `shown` until it contains `text` (bounded by `WAIT`).
+async fn read_until(from: &mut ChildStdout, shown: &mut String, text: &str) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut buffer = [0_u8; 1024];
+    while !shown.contains(text) {
+        let read = tokio::time::timeout_at(deadline, from.read(&mut buffer)).await;
+        let n = read.unwrap_or_else(|_| panic!("{text:?} never shown; got {shown:?}")).unwrap();
+        assert!(n > 0, "{text:?} never shown; the terminal closed after {shown:?}");
+        shown.push_str(&String::from_utf8_lossy(&buffer[..n]));
+    }
 }
