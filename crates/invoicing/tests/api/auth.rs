@@ -32,6 +32,7 @@ on_both!(
     logout_ends_the_session,
     logout_all_ends_every_session_of_the_owner,
     sessions_end_after_a_week_unused_and_after_30_days,
+    housekeeping_runs_by_the_application_clock,
     owner_routes_need_a_session
 );
 
@@ -163,4 +164,21 @@ async fn sessions_end_after_a_week_unused_and_after_30_days(db: Db) {
     assert_eq!(app.get("/api/me").await.status, 200);
     clock.advance(7 * DAY);
     app.get("/api/me").await.assert_error(401, "unauthenticated", &[]);
+}
+
+async fn housekeeping_runs_by_the_application_clock(db: Db) {
+    let clock = Clock::manual(Timestamp::now());
+    let app =
+        spawn_app_with(db, Options { clock: Some(clock.clone()), ..Options::default() }).await;
+    let now = clock.now();
+    app.store.create_session("idle", &app.user.id, now, now.plus(30 * DAY)).await.unwrap();
+    // Passes run every 100 ms in tests: a fresh session outlives a few of them.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.count_rows("sessions").await, 1);
+    clock.advance(8 * DAY);
+    let deadline = tokio::time::Instant::now() + crate::helpers::WAIT;
+    while app.count_rows("sessions").await > 0 {
+        assert!(tokio::time::Instant::now() < deadline, "the idle session was never purged");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

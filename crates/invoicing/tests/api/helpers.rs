@@ -152,6 +152,7 @@ pub(crate) async fn spawn_node(node: Node) -> TestApp {
         settings.trusted_proxies = TrustedProxies::parse(list).expect("trusted proxies");
     }
     settings.overdue_interval = Duration::from_millis(100);
+    settings.housekeeping_interval = Duration::from_millis(100);
     // A lease far beyond WAIT: a test that waits for a claim to expire times out instead.
     settings.relay = RelayOptions {
         initial_backoff: Duration::from_millis(20),
@@ -227,6 +228,17 @@ impl TestApp {
         let (db, realtime) = (self.db.clone(), self.realtime.clone());
         let publisher = realtime.publisher();
         Node { db, realtime, publisher, options, user: Some(self.user.clone()) }
+    }
+
+    /// Rows of `table`, counted over a connection of its own (no store method is involved).
+    pub(crate) async fn count_rows(&self, table: &str) -> i64 {
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&self.db.url)
+            .await
+            .expect("a connection to the test database");
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&mut conn)
+            .await
+            .expect("count")
     }
 
     pub(crate) async fn request(
