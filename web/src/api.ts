@@ -220,6 +220,7 @@ const FALLBACK_MESSAGES: Record<number, string> = {
   404: 'Not found.',
   409: 'That is not possible in the invoice’s current state.',
   422: 'Some fields need attention.',
+  429: 'Too many attempts. Wait a few minutes and try again.',
 };
 
 async function toApiError(response: Response): Promise<ApiError> {
