@@ -37,6 +37,9 @@ pub(crate) async fn login(
     };
     let (user, hash) = found.map_or((None, None), |(user, hash)| (Some(user), Some(hash)));
     let matches = state.hashing.verify(input.password, hash).await?;
+    // Failures counted while this password was being checked (a burst of guesses in
+    // parallel) may have started a wait: then this answer tells nothing either way.
+    refuse_while_throttled(&state, &keys).await?;
     let Some(user) = user.filter(|_| matches) else {
         let (now, policy) = (state.settings.clock.now(), &state.settings.login_throttle);
         for key in keys.all() {
@@ -44,8 +47,6 @@ pub(crate) async fn login(
         }
         return Err(ApiError::InvalidCredentials);
     };
-    // Failures counted while this password was being checked may have started a wait.
-    refuse_while_throttled(&state, &keys).await?;
     state.store.clear_login_failures(&keys.account).await?;
     let token = new_session_token();
     let now = state.settings.clock.now();

@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
+use futures_util::future::join_all;
 use invoicing::Clock;
+use invoicing::auth::HashingLimits;
 use invoicing::domain::Timestamp;
 use reqwest::Method;
 use serde_json::json;
@@ -19,6 +21,7 @@ on_both!(
     counts_survive_a_restart,
     the_address_limit_spans_accounts,
     forwarded_for_is_ignored_unless_the_peer_is_trusted,
+    a_burst_of_guesses_in_parallel_learns_no_more_than_the_limit,
 );
 
 const OWNER: &str = "owner@example.com";
@@ -151,4 +154,19 @@ async fn forwarded_for_is_ignored_unless_the_peer_is_trusted(db: Db) {
         answer.assert_error(401, "invalid_credentials", &[]);
     }
     throttled(&sign_in(&app, OWNER, PASSWORD, Some("192.0.2.200")).await);
+}
+
+async fn a_burst_of_guesses_in_parallel_learns_no_more_than_the_limit(db: Db) {
+    // One hashing slot: the guesses are checked one after another while all of them passed
+    // the first look at the throttle together.
+    let hashing = HashingLimits { concurrent: 1, wait: Duration::from_secs(20) };
+    let app = spawn_app_with(db, Options { hashing: Some(hashing), ..Options::default() }).await;
+    let guesses = (0..12).map(|n| format!("guess number {n}")).collect::<Vec<_>>();
+    let answers = join_all(guesses.iter().map(|guess| sign_in(&app, OWNER, guess, None))).await;
+    let wrong = answers.iter().filter(|a| a.status == 401).count();
+    let refused = answers.iter().filter(|a| a.status == 429).count();
+    assert_eq!(wrong + refused, answers.len());
+    // The fifth failure starts the wait; a guess or two checked while it was being recorded
+    // may still be answered. Without the second look after hashing, all 12 were.
+    assert!((5..=7).contains(&wrong), "{wrong} guesses answered 401, {refused} refused");
 }
