@@ -258,6 +258,7 @@ const FALLBACK_MESSAGES: Record<number, string> = {
   404: 'Not found.',
   409: 'That is not possible in the invoice’s current state.',
   422: 'Some fields need attention.',
+  429: 'Too many attempts. Wait a few minutes and try again.',
 };
 
 async function toApiError(response: Response): Promise<ApiError> {
@@ -321,6 +322,10 @@ export const api = {
   },
   async logout(): Promise<void> {
     await request('POST', '/api/auth/logout');
+  },
+  /** Ends every session of the signed-in owner, this one included. */
+  async logoutAll(): Promise<void> {
+    await request('POST', '/api/auth/logout-all');
   },
   async me(signal?: AbortSignal): Promise<User> {
     return field('user', decodeUser)(await request('GET', '/api/me', signal ? { signal } : {}));

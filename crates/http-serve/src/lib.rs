@@ -12,6 +12,10 @@
 //! `header_read` is closed; once upgraded, the connection is its handler's, and this
 //! module adds nothing to its frames.
 //!
+//! Each request carries its connection's peer address as axum's
+//! [`ConnectInfo`](axum::extract::ConnectInfo), as `into_make_service_with_connect_info` would
+//! give it (the sign-in throttle keys on it).
+//!
 //! HTTP/2 is not offered: no listener here negotiates it (no ALPN), and HTTP/1.1's timers
 //! are the ones this module relies on.
 #![deny(missing_docs)]
@@ -23,7 +27,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{ConnectInfo, Request};
 use axum::response::Response;
 use axum::serve::Listener;
 use hyper::body::Incoming;
@@ -69,6 +73,7 @@ pub async fn serve<L>(
     signal: impl Future<Output = ()> + Send,
 ) where
     L: Listener,
+    L::Addr: Clone + Send + Sync + 'static,
 {
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(timeouts.keep_alive);
@@ -77,11 +82,11 @@ pub async fn serve<L>(
     let connections = TaskTracker::new();
     let mut signal = pin!(signal);
     loop {
-        let (io, _) = tokio::select! {
+        let (io, peer) = tokio::select! {
             () = &mut signal => break,
             accepted = listener.accept() => accepted,
         };
-        let service = FirstRequest::new(router.clone());
+        let service = FirstRequest::new(router.clone(), peer);
         let conn = Conn { http: http.clone(), timeouts, stop: stop.clone() };
         connections.spawn(conn.serve(TokioIo::new(io), service));
     }
@@ -99,9 +104,10 @@ struct Conn {
 }
 
 impl Conn {
-    async fn serve<I>(self, io: I, service: FirstRequest)
+    async fn serve<I, A>(self, io: I, service: FirstRequest<A>)
     where
         I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+        A: Clone + Send + Sync + 'static,
     {
         let arrived = service.arrived.clone();
         let mut conn = pin!(self.http.serve_connection(io, service).with_upgrades());
@@ -132,27 +138,32 @@ fn report(done: Result<(), hyper::Error>) {
     }
 }
 
-/// The router, telling its connection when a request head has arrived.
+/// The router, telling its connection when a request head has arrived, and giving each
+/// request the connection's peer address.
 #[derive(Clone)]
-struct FirstRequest {
+struct FirstRequest<A> {
     router: TowerToHyperService<Router>,
     arrived: Arc<Notify>,
+    peer: A,
 }
 
-impl FirstRequest {
-    fn new(router: Router) -> Self {
-        Self { router: TowerToHyperService::new(router), arrived: Arc::new(Notify::new()) }
+impl<A> FirstRequest<A> {
+    fn new(router: Router, peer: A) -> Self {
+        Self { router: TowerToHyperService::new(router), arrived: Arc::new(Notify::new()), peer }
     }
 }
 
-impl hyper::service::Service<Request<Incoming>> for FirstRequest {
+impl<A: Clone + Send + Sync + 'static> hyper::service::Service<Request<Incoming>>
+    for FirstRequest<A>
+{
     type Response = Response<Body>;
     type Error = Infallible;
     type Future =
         <TowerToHyperService<Router> as hyper::service::Service<Request<Incoming>>>::Future;
 
-    fn call(&self, request: Request<Incoming>) -> Self::Future {
+    fn call(&self, mut request: Request<Incoming>) -> Self::Future {
         self.arrived.notify_one();
+        request.extensions_mut().insert(ConnectInfo(self.peer.clone()));
         self.router.call(request)
     }
 }

@@ -11,19 +11,25 @@
 //!   [`EventSink`] ([`sink::PusherSink`] for any Pusher-compatible API; the binary provides
 //!   the built-in server's); rows are claimed, so relays on several nodes can share one
 //!   PostgreSQL database.
-//! - [`scheduler`]: moves invoices past their due date to `overdue`.
+//! - [`scheduler`]: periodic passes: invoices past their due date move to `overdue`;
+//!   housekeeping purges ended sessions, old idempotency keys, published outbox rows and
+//!   forgotten sign-in failure counts.
 //! - [`usecases`]: each change the API asks for (record a payment, checkout, edit…), between
 //!   the routes and the store, with one error type.
 //! - [`routes`]: the REST API; [`ApiError`] maps every failure to a status.
-//! - [`auth`]: password hashing and session tokens; [`provider`]: the payment-provider seam.
+//! - [`auth`]: password hashing and session tokens; [`throttle`]: when failed sign-ins are
+//!   refused; [`net`]: the client address behind trusted proxies; [`clock`]: the time they
+//!   go by; [`provider`]: the payment-provider seam.
 //! - [`startup`]: [`Application::build`] → [`Application::port`] →
 //!   [`Application::run_until_stopped`]; [`settings`]: what it needs.
 #![deny(missing_docs)]
 
 pub mod auth;
+pub mod clock;
 pub mod data_dir;
 pub mod domain;
 pub mod durable;
+pub mod net;
 pub mod provider;
 pub mod relay;
 pub mod routes;
@@ -32,8 +38,10 @@ pub mod settings;
 pub mod sink;
 pub mod startup;
 pub mod store;
+pub mod throttle;
 pub mod usecases;
 
+pub use clock::Clock;
 pub use routes::ApiError;
 pub use settings::{BrowserEndpoint, DEMO_EMAIL, DatabaseUrl, RealtimeAccess, Settings, WsHost};
 pub use sink::{EventSink, PublishError};

@@ -8,8 +8,12 @@ use pusher_client::Target;
 use url::Url;
 
 use crate::auth::HashingLimits;
+use crate::clock::Clock;
 use crate::domain::Email;
+use crate::net::TrustedProxies;
 use crate::relay::RelayOptions;
+use crate::store::Retention;
+use crate::throttle::ThrottlePolicy;
 
 /// Everything [`crate::Application::build`] needs.
 #[derive(Debug, Clone)]
@@ -27,8 +31,18 @@ pub struct Settings {
     pub overdue_interval: Duration,
     /// Timing of the outbox relay.
     pub relay: RelayOptions,
-    /// How long a session lasts.
+    /// How long a session lasts at most, used or not.
     pub session_ttl: Duration,
+    /// What housekeeping keeps; its `session_idle` also ends an unused session at once.
+    pub retention: Retention,
+    /// How often housekeeping purges.
+    pub housekeeping_interval: Duration,
+    /// When failed sign-ins are refused, and for how long.
+    pub login_throttle: ThrottlePolicy,
+    /// Proxies whose `X-Forwarded-For` names the client (for sign-in throttling).
+    pub trusted_proxies: TrustedProxies,
+    /// The time sessions, sign-in throttling and housekeeping go by.
+    pub clock: Clock,
     /// How many sign-ins hash at once, and how long the others wait.
     pub hashing: HashingLimits,
     /// Whether the demo owner ([`DEMO_EMAIL`]) may sign in (`paybell serve --demo`).
@@ -42,8 +56,9 @@ pub struct Settings {
 pub const DEMO_EMAIL: &str = "demo@paybell.local";
 
 impl Settings {
-    /// Settings with the defaults: private channels, checks every minute, 30-day sessions, one
-    /// password check per core, no demo mode.
+    /// Settings with the defaults: private channels, checks every minute, sessions of at most
+    /// 30 days ending after 7 idle days, housekeeping hourly, sign-ins throttled after 5
+    /// failures, no trusted proxy, one password check per core, no demo mode.
     pub fn new(database_url: DatabaseUrl, realtime: RealtimeAccess) -> Self {
         Self {
             database_url,
@@ -53,6 +68,11 @@ impl Settings {
             overdue_interval: Duration::from_secs(60),
             relay: RelayOptions::default(),
             session_ttl: Duration::from_secs(30 * 24 * 3600),
+            retention: Retention::default(),
+            housekeeping_interval: Duration::from_secs(3600),
+            login_throttle: ThrottlePolicy::default(),
+            trusted_proxies: TrustedProxies::none(),
+            clock: Clock::system(),
             hashing: HashingLimits::default(),
             demo_mode: false,
             http_timeouts: Timeouts::default(),

@@ -31,7 +31,7 @@ pub enum StartupError {
     PublicUrl(#[from] url::ParseError),
 }
 
-/// The web API with its store, relay and scheduler, bound and ready to run.
+/// The web API with its store, relay and periodic passes, bound and ready to run.
 #[derive(Debug)]
 pub struct Application {
     listener: TcpListener,
@@ -100,7 +100,7 @@ impl Application {
         &self.state.public_url
     }
 
-    /// Serves until `signal` completes, then stops the relay and scheduler, lets requests
+    /// Serves until `signal` completes, then stops the relay and periodic passes, lets requests
     /// finish and closes the store.
     ///
     /// # Errors
@@ -120,6 +120,13 @@ impl Application {
             store.clone(),
             channels,
             settings.overdue_interval,
+            stop.clone(),
+        ));
+        tasks.spawn(scheduler::housekeeping::run(
+            store.clone(),
+            settings.retention,
+            settings.clock.clone(),
+            settings.housekeeping_interval,
             stop.clone(),
         ));
         let state = self.state.clone();

@@ -106,8 +106,12 @@ pub struct DataArgs {
 /// `paybell user …`.
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
-    /// Create an owner who can sign in.
+    /// Create an owner who can sign in. The password is asked for (not shown) in a
+    /// terminal, or read from standard input with --password-stdin.
     Add(UserAddArgs),
+    /// Change an owner's password and sign them out everywhere. The password is asked for
+    /// (not shown) in a terminal, or read from standard input with --password-stdin.
+    Passwd(UserPasswdArgs),
 }
 
 /// Flags of `paybell user add`.
@@ -117,14 +121,35 @@ pub struct UserAddArgs {
     #[arg(long, value_name = "EMAIL")]
     pub email: String,
 
-    /// Password, at least 8 characters.
-    #[arg(long, value_name = "PASSWORD")]
-    pub password: String,
+    /// The password itself, at least 8 characters. Visible to other users in `ps` and kept
+    /// in shell history: prefer the prompt or --password-stdin.
+    #[arg(long, value_name = "PASSWORD", conflicts_with = "password_stdin")]
+    pub password: Option<String>,
+
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
 
     /// Display name, also shown as the business name on payment pages [default: the part
     /// of the e-mail address before the @].
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
+
+    /// Data.
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+/// Flags of `paybell user passwd`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct UserPasswdArgs {
+    /// The owner's sign-in e-mail address.
+    #[arg(value_name = "EMAIL")]
+    pub email: String,
+
+    /// Read the new password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
 
     /// Data.
     #[command(flatten)]

@@ -8,7 +8,8 @@
 //!   the built-in server.
 //! - [`app`]: the realtime app used when none is configured (kept in the data directory by
 //!   [`app_file`]) and `paybell app show`.
-//! - [`user`]: `paybell user add` and `paybell migrate`.
+//! - [`user`]: `paybell user add`, `paybell user passwd` and `paybell migrate`; [`password`]
+//!   reads their passwords (no-echo prompt or standard input).
 //! - [`trigger`], [`listen`]: client commands against any Pusher-compatible server.
 //! - [`telemetry`]: logging set-up.
 #![deny(missing_docs)]
@@ -20,6 +21,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod listen;
+pub mod password;
 pub mod serve;
 pub mod telemetry;
 pub mod trigger;

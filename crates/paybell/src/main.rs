@@ -40,6 +40,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let config = Config::from_process(path, args.data.flags())?;
             user::add(config.serve(), args).await
         }
+        Command::User(UserCommand::Passwd(args)) => {
+            let config = Config::from_process(path, args.data.flags())?;
+            user::passwd(config.serve(), args).await
+        }
         Command::Migrate(args) => {
             user::migrate(Config::from_process(path, args.flags())?.serve()).await
         }

@@ -1,6 +1,8 @@
-//! Sound and notification preferences, the debug switch, and the one place that asks the
-//! browser for notification permission (from the user's click, never on load).
+//! Sound and notification preferences, the debug switch, the one place that asks the
+//! browser for notification permission (from the user's click, never on load), and
+//! "Sign out everywhere", which ends the owner's sessions on every device.
 import { useState } from 'react';
+import { ApiError, api, errorMessage } from '../api';
 import { requestNotificationPermission, useNotificationPermission } from '../notifications';
 import { settings, useSettings } from '../settings';
 import { playNotificationSound } from '../sounds';
@@ -13,10 +15,34 @@ const PERMISSION_TEXT = {
   unsupported: 'This browser has no desktop notifications; you will see messages on the page.',
 } as const;
 
-export function SettingsMenu() {
+export interface SettingsMenuProps {
+  /** Called once every session, this one included, has ended. */
+  onSignedOutEverywhere(): void;
+}
+
+export function SettingsMenu({ onSignedOutEverywhere }: SettingsMenuProps) {
   const current = useSettings();
   const permission = useNotificationPermission();
   const [asking, setAsking] = useState(false);
+  const [ending, setEnding] = useState(false);
+  const [endError, setEndError] = useState<string | null>(null);
+
+  const signOutEverywhere = async () => {
+    setEnding(true);
+    setEndError(null);
+    try {
+      await api.logoutAll();
+    } catch (cause) {
+      // Already signed out here: the other sessions may still be alive, but this page can
+      // do nothing more for them.
+      if (!(cause instanceof ApiError && cause.isUnauthorized)) {
+        setEndError(errorMessage(cause));
+        setEnding(false);
+        return;
+      }
+    }
+    onSignedOutEverywhere();
+  };
 
   const allow = async () => {
     setAsking(true);
@@ -63,6 +89,21 @@ export function SettingsMenu() {
           />
           Debug: log live updates to the browser console
         </label>
+        <hr className="settings-rule" />
+        <p className="hint">Signed in on a computer or phone you no longer use? End every session, this one too.</p>
+        <button
+          type="button"
+          className="button small danger-outline"
+          onClick={signOutEverywhere}
+          disabled={ending}
+        >
+          Sign out everywhere
+        </button>
+        {endError && (
+          <p className="hint error-text" role="alert">
+            {endError}
+          </p>
+        )}
       </div>
     </Dropdown>
   );

@@ -21,6 +21,11 @@ export function AppLayout() {
     getRealtime().catch(() => undefined);
   }, []);
 
+  const signedOut = () => {
+    setUser(null);
+    navigate('/login', { replace: true });
+  };
+
   const signOut = async () => {
     setSigningOut(true);
     try {
@@ -28,8 +33,7 @@ export function AppLayout() {
     } catch {
       // The session is forgotten locally either way.
     }
-    setUser(null);
-    navigate('/login', { replace: true });
+    signedOut();
   };
 
   const links = (
@@ -61,7 +65,7 @@ export function AppLayout() {
         </nav>
         <div className="topbar-right">
           <ConnectionIndicator />
-          <SettingsMenu />
+          <SettingsMenu onSignedOutEverywhere={signedOut} />
           <span className="who wide-only" title={user.email}>
             {user.name || user.email}
           </span>

@@ -252,4 +252,25 @@ describe('paybell web app', () => {
       await screenshot(page, 'toast-when-denied');
     });
   });
+
+  // Last in this file: it ends every session of the demo owner.
+  test('"Sign out everywhere" in Settings ends the owner\'s sessions in every browser', async () => {
+    const here = await newObservedContext(browser, { baseUrl: server.baseUrl });
+    const elsewhere = await newObservedContext(browser, { baseUrl: server.baseUrl });
+    await withShots('sign-out-everywhere', [here, elsewhere], async () => {
+      const page = await here.newPage();
+      await login(page, server);
+      const other = await elsewhere.newPage();
+      await login(other, server);
+      assert.equal((await other.request.get('/api/me')).status(), 200);
+
+      await page.locator('details.settings summary').click();
+      await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+      await page.waitForURL('**/login**');
+      assert.equal((await page.request.get('/api/me')).status(), 401);
+      assert.equal((await other.request.get('/api/me')).status(), 401, 'the other browser is signed out too');
+      await other.reload();
+      await other.waitForURL('**/login**');
+    });
+  });
 });

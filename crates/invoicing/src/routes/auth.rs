@@ -1,5 +1,6 @@
 //! Signing in and out: an HttpOnly, SameSite=Lax session cookie whose token the database
-//! knows only by its hash.
+//! knows only by its hash. Sign-ins are throttled per account and per client address
+//! ([`crate::throttle`]); "sign out everywhere" ends all of an owner's sessions.
 
 use axum::Json;
 use axum::extract::State;
@@ -8,19 +9,25 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::extract::{CurrentUser, JsonBody, SESSION_COOKIE, session_token};
+use super::extract::{ClientAddress, CurrentUser, JsonBody, SESSION_COOKIE, session_token};
 use super::input::LoginInput;
 use super::views::UserView;
 use super::{ApiError, AppState};
 use crate::auth::{new_session_token, token_hash};
-use crate::domain::{Email, Timestamp};
+use crate::domain::Email;
+use crate::throttle::ThrottleKeys;
 
-/// `POST /api/auth/login {email, password}` → `{user}` and the cookie; 401 otherwise; 503
-/// with `Retry-After` when every password-hashing slot stayed busy.
+/// `POST /api/auth/login {email, password}` → `{user}` and the cookie; 401 otherwise; 429
+/// with `Retry-After` while the account or the client's address is throttled
+/// ([`crate::throttle`]), whatever the password; 503 with `Retry-After` when every
+/// password-hashing slot stayed busy.
 pub(crate) async fn login(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     JsonBody(input): JsonBody<LoginInput>,
 ) -> Result<Response, ApiError> {
+    let keys = ThrottleKeys::new(&input.email, address);
+    refuse_while_throttled(&state, &keys).await?;
     let found = match Email::parse(&input.email) {
         Ok(email) if state.settings.may_sign_in(&email) => {
             state.store.user_with_password(&email).await?
@@ -30,11 +37,19 @@ pub(crate) async fn login(
     };
     let (user, hash) = found.map_or((None, None), |(user, hash)| (Some(user), Some(hash)));
     let matches = state.hashing.verify(input.password, hash).await?;
+    // Failures counted while this password was being checked (a burst of guesses in
+    // parallel) may have started a wait: then this answer tells nothing either way.
+    refuse_while_throttled(&state, &keys).await?;
     let Some(user) = user.filter(|_| matches) else {
+        let (now, policy) = (state.settings.clock.now(), &state.settings.login_throttle);
+        for key in keys.all() {
+            state.store.record_login_failure(key, now, policy).await?;
+        }
         return Err(ApiError::InvalidCredentials);
     };
+    state.store.clear_login_failures(&keys.account).await?;
     let token = new_session_token();
-    let now = Timestamp::now();
+    let now = state.settings.clock.now();
     let ttl = state.settings.session_ttl.as_secs();
     let expires = now.plus_seconds(i64::try_from(ttl).unwrap_or(i64::MAX));
     state.store.create_session(&token_hash(&token), &user.id, now, expires).await?;
@@ -45,16 +60,44 @@ pub(crate) async fn login(
     Ok(([(SET_COOKIE, cookie)], body).into_response())
 }
 
+/// 429 while one of `keys` is in a wait.
+async fn refuse_while_throttled(state: &AppState, keys: &ThrottleKeys) -> Result<(), ApiError> {
+    let now = state.settings.clock.now();
+    match state.store.login_locked_until(&keys.all(), now).await? {
+        Some(until) => {
+            let millis = u64::try_from(until.millis() - now.millis()).unwrap_or(0);
+            Err(ApiError::TooManyAttempts { retry_after: millis.div_ceil(1000).max(1) })
+        }
+        None => Ok(()),
+    }
+}
+
 /// `POST /api/auth/logout` → 204, the session ended and the cookie cleared.
 pub(crate) async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     if let Some(token) = session_token(&headers) {
-        state.store.delete_session(&token_hash(&token), Timestamp::now()).await?;
+        state.store.delete_session(&token_hash(&token), state.settings.clock.now()).await?;
     }
+    Ok(signed_out())
+}
+
+/// `POST /api/auth/logout-all` → 204: every session of the signed-in owner ended (other
+/// browsers and devices too), the cookie cleared; 401 without a session.
+pub(crate) async fn logout_all(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Response, ApiError> {
+    let ended = state.store.delete_sessions_of(&user.id).await?;
+    tracing::info!(user = %user.id.as_str(), sessions = ended, "signed out everywhere");
+    Ok(signed_out())
+}
+
+/// 204 with the session cookie cleared.
+fn signed_out() -> Response {
     let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
-    Ok((StatusCode::NO_CONTENT, [(SET_COOKIE, cookie)]).into_response())
+    (StatusCode::NO_CONTENT, [(SET_COOKIE, cookie)]).into_response()
 }
 
 /// `GET /api/me` → `{user}`; 401 without a session.

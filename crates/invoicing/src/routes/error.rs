@@ -60,6 +60,13 @@ pub enum ApiError {
     /// The card was declined (402).
     #[error("{0}")]
     CardDeclined(String),
+    /// Too many failed sign-ins for this account or from this address (429 with
+    /// `Retry-After`, in whole seconds).
+    #[error("too many failed sign-ins; try again in {}", wait_text(*retry_after))]
+    TooManyAttempts {
+        /// Seconds until a sign-in is considered again; at least 1.
+        retry_after: u64,
+    },
     /// Too many sign-ins at once; try again shortly (503 with `Retry-After`).
     #[error("the server is busy, try again in a moment")]
     Busy,
@@ -89,6 +96,7 @@ impl ApiError {
             Self::PaymentNotRemovable => (StatusCode::CONFLICT, "payment_not_removable"),
             Self::EmailTaken => (StatusCode::CONFLICT, "email_taken"),
             Self::CardDeclined(_) => (StatusCode::PAYMENT_REQUIRED, "card_declined"),
+            Self::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             Self::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -112,11 +120,29 @@ impl IntoResponse for ApiError {
         if let Self::Validation(validation) = &self {
             error["fields"] = json!(validation.fields);
         }
+        if let Self::TooManyAttempts { retry_after } = &self {
+            error["retryAfter"] = json!(retry_after);
+        }
         let mut response = (status, Json(json!({ "error": error }))).into_response();
         if let Self::Busy = self {
             response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static(BUSY_RETRY_AFTER));
         }
+        if let Self::TooManyAttempts { retry_after } = self {
+            response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(retry_after));
+        }
         response
+    }
+}
+
+/// "45 seconds", "1 minute", "15 minutes": a wait as a person reads it, rounded up.
+fn wait_text(seconds: u64) -> String {
+    match seconds {
+        0..=1 => "1 second".to_owned(),
+        2..=59 => format!("{seconds} seconds"),
+        _ => match seconds.div_ceil(60) {
+            1 => "1 minute".to_owned(),
+            minutes => format!("{minutes} minutes"),
+        },
     }
 }
 

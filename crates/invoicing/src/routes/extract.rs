@@ -1,9 +1,11 @@
 //! Extractors shared by the routes: JSON bodies whose rejections become [`ApiError`]s, the
-//! signed-in user from the session cookie, the `Idempotency-Key` header, the invoice id of
-//! the path.
+//! signed-in user from the session cookie, the client's address, the `Idempotency-Key`
+//! header, the invoice id of the path.
+
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
@@ -11,7 +13,7 @@ use serde::de::DeserializeOwned;
 
 use super::{ApiError, AppState};
 use crate::auth::token_hash;
-use crate::domain::{InvoiceId, PaymentId, Timestamp, User, ValidationError};
+use crate::domain::{InvoiceId, PaymentId, User, ValidationError};
 
 /// The session cookie's name.
 pub(crate) const SESSION_COOKIE: &str = "paybell_session";
@@ -76,8 +78,25 @@ impl FromRequestParts<AppState> for MaybeUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let Some(token) = session_token(&parts.headers) else { return Ok(Self(None)) };
-        let user = state.store.session_user(&token_hash(&token), Timestamp::now()).await?;
+        let (now, idle) = (state.settings.clock.now(), state.settings.retention.session_idle);
+        let user = state.store.session_user(&token_hash(&token), now, idle).await?;
         Ok(Self(user.filter(|user| state.settings.may_sign_in(&user.email))))
+    }
+}
+
+/// The client's address: the TCP peer, or what a trusted proxy says in `X-Forwarded-For`
+/// ([`crate::net`]); `None` only when the server was not told the peer (not through
+/// `http_serve`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ClientAddress(pub(crate) Option<IpAddr>);
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
+        let proxies = &state.settings.trusted_proxies;
+        Ok(Self(peer.map(|peer| proxies.client_address(peer, &parts.headers))))
     }
 }
 

@@ -1,7 +1,8 @@
 //! The REST API: one file per area. A handler parses the request, calls a use case
 //! ([`crate::usecases`]) and maps its outcome to a view and its error to an [`ApiError`].
 //!
-//! - [`auth`]: `POST /api/auth/login`, `POST /api/auth/logout`, `GET /api/me`.
+//! - [`auth`]: `POST /api/auth/login`, `POST /api/auth/logout`, `POST /api/auth/logout-all`,
+//!   `GET /api/me`.
 //! - [`invoices`]: `GET|POST /api/invoices`, `GET|PATCH /api/invoices/{id}`, `…/send`, `…/void`.
 //! - [`payments`]: `POST /api/invoices/{id}/payments`,
 //!   `DELETE /api/invoices/{id}/payments/{paymentId}`.
@@ -70,6 +71,7 @@ pub(crate) fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/api/auth/login", post(auth::login))
         .route("/api/auth/logout", post(auth::logout))
+        .route("/api/auth/logout-all", post(auth::logout_all))
         .route("/api/me", get(auth::me))
         .route("/api/invoices", get(invoices::list).post(invoices::create))
         .route("/api/invoices/{id}", get(invoices::show).patch(invoices::edit))

@@ -1,4 +1,5 @@
-//! The store: users, sessions, invoices, payments and the outbox, on SQLite or PostgreSQL.
+//! The store: users, sessions, invoices, payments, the outbox and sign-in failure counts, on
+//! SQLite or PostgreSQL.
 //!
 //! One SQL dialect serves both through sqlx's `Any` driver: `$N` parameters, `BIGINT` unix
 //! milliseconds for times, `TEXT` for ids and dates, `RETURNING`, `ON CONFLICT`. What differs
@@ -9,15 +10,19 @@
 //! invoice, writes it back and inserts its outbox rows. So two concurrent payments that would
 //! together overpay cannot both succeed, and an event exists exactly when its change does.
 //! Relays on several nodes share the outbox through claims ([`claims`], [`outbox`]); pages
-//! that were disconnected read it back per channel ([`event_log`]).
+//! that were disconnected read it back per channel ([`event_log`]). Sign-in failures are
+//! counted here too (`throttle`), so every node sees them; [`housekeeping`] purges what has
+//! served its time.
 
 pub mod claims;
 pub mod event_log;
+pub mod housekeeping;
 mod invoices;
 pub mod outbox;
 pub mod postgres;
 mod rows;
 pub mod sqlite;
+mod throttle;
 mod users;
 
 use std::sync::Arc;
@@ -30,6 +35,7 @@ use crate::domain::DomainError;
 
 pub use claims::{Claimed, WorkQueue, WorkTable};
 pub use event_log::{Cursor, LogRead, LoggedEvent};
+pub use housekeeping::{Purged, Retention};
 pub use invoices::{PaymentOutcome, PaymentRequest};
 pub use outbox::{OUTBOX, PendingEvent};
 

@@ -1,4 +1,10 @@
 //! Users and their sessions.
+//!
+//! A session ends at its absolute `expires_at`, or once unused for the idle timeout. Use
+//! renews it, but only when the last renewal is older than [`renewal_interval`], so a busy
+//! session costs one write an hour rather than one a request.
+
+use std::time::Duration;
 
 use crate::domain::{Email, Timestamp, User, UserId, UserName};
 
@@ -86,8 +92,8 @@ impl Store {
         expires_at: Timestamp,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4)",
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_used_at) \
+             VALUES ($1, $2, $3, $4, $3)",
         )
         .bind(token_hash)
         .bind(user_id.as_str())
@@ -98,7 +104,8 @@ impl Store {
         Ok(())
     }
 
-    /// The user of an unexpired session.
+    /// The user of a session that has neither expired nor been idle for `idle`; renews its
+    /// last use when that is older than [`renewal_interval`].
     ///
     /// # Errors
     /// [`StoreError::Database`].
@@ -106,16 +113,28 @@ impl Store {
         &self,
         token_hash: &str,
         now: Timestamp,
+        idle: Duration,
     ) -> Result<Option<User>, StoreError> {
-        let row: Option<UserRow> = sqlx::query_as(
-            "SELECT u.id, u.email, u.name, u.created_at FROM sessions s \
-             JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2",
+        let idle_since = now.minus(idle);
+        let row: Option<(String, String, String, i64, i64)> = sqlx::query_as(
+            "SELECT u.id, u.email, u.name, u.created_at, s.last_used_at FROM sessions s \
+             JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_used_at > $3",
         )
         .bind(token_hash)
         .bind(now.millis())
+        .bind(idle_since.millis())
         .fetch_optional(&self.pool)
         .await?;
-        row.map(UserRow::into_user).transpose()
+        let Some((id, email, name, created_at, last_used_at)) = row else { return Ok(None) };
+        if Timestamp::from_millis(last_used_at).plus(renewal_interval(idle)) <= now {
+            sqlx::query("UPDATE sessions SET last_used_at = $2 WHERE token_hash = $1")
+                .bind(token_hash)
+                .bind(now.millis())
+                .execute(&self.pool)
+                .await?;
+        }
+        UserRow { id, email, name, created_at }.into_user().map(Some)
     }
 
     /// Ends a session (and, while at it, every expired one).
@@ -130,4 +149,52 @@ impl Store {
             .await?;
         Ok(())
     }
+}
+
+impl Store {
+    /// Ends every session of `user`; returns how many there were.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    pub async fn delete_sessions_of(&self, user: &UserId) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Sets the password hash of the owner `email` and ends all their sessions, in one
+    /// transaction; returns the owner.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when no owner has this address; [`StoreError::Database`].
+    pub async fn set_password(
+        &self,
+        email: &Email,
+        password_hash: &str,
+    ) -> Result<User, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let row: Option<UserRow> = sqlx::query_as(
+            "UPDATE users SET password_hash = $2 WHERE email = $1 \
+             RETURNING id, email, name, created_at",
+        )
+        .bind(email.as_str())
+        .bind(password_hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let user = row.ok_or(StoreError::NotFound)?.into_user()?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user.id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+}
+
+/// How stale a session's last use may get before use renews it: an hour, or half the idle
+/// timeout when that is shorter.
+pub(crate) fn renewal_interval(idle: Duration) -> Duration {
+    Duration::from_secs(3600).min(idle / 2)
 }

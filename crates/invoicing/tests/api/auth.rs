@@ -6,15 +6,33 @@ use serde_json::json;
 use std::time::Duration;
 
 use futures_util::future::join_all;
+use invoicing::Clock;
 use invoicing::auth::HashingLimits;
+use invoicing::domain::Timestamp;
 
-use crate::helpers::{Db, Options, PASSWORD, on_both, spawn_app, spawn_app_with};
+use crate::helpers::{
+    Db, Options, PASSWORD, TestApp, create_user, on_both, spawn_app, spawn_app_with,
+};
+
+const DAY: Duration = Duration::from_secs(24 * 3600);
+
+/// A new cookie client signed in as `email`.
+async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
+    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let body = json!({"email": email, "password": PASSWORD});
+    let answer = app.request(&client, Method::POST, "/api/auth/login", Some(&body), &[]).await;
+    assert_eq!(answer.status, 200, "{:#}", answer.body);
+    client
+}
 
 on_both!(
     login_sets_a_session_cookie,
     sign_ins_beyond_the_hashing_slots_get_503,
     bad_logins_are_401,
     logout_ends_the_session,
+    logout_all_ends_every_session_of_the_owner,
+    sessions_end_after_a_week_unused_and_after_30_days,
+    housekeeping_runs_by_the_application_clock,
     owner_routes_need_a_session
 );
 
@@ -106,4 +124,61 @@ async fn sign_ins_beyond_the_hashing_slots_get_503(db: Db) {
     }
     let later = app.post("/api/auth/login", &body).await;
     assert_eq!(later.status, 200, "a sign-in alone still works: {:#}", later.body);
+}
+
+async fn logout_all_ends_every_session_of_the_owner(db: Db) {
+    let app = spawn_app(db).await;
+    app.login().await;
+    let elsewhere = signed_in(&app, "owner@example.com").await;
+    create_user(&app.store, "other@example.com", "Other").await;
+    let other = signed_in(&app, "other@example.com").await;
+
+    let answer = app.request(&elsewhere, Method::POST, "/api/auth/logout-all", None, &[]).await;
+    assert_eq!(answer.status, 204, "{:#}", answer.body);
+    assert!(answer.headers["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+    app.get("/api/me").await.assert_error(401, "unauthenticated", &[]);
+    let me = app.request(&elsewhere, Method::GET, "/api/me", None, &[]).await;
+    me.assert_error(401, "unauthenticated", &[]);
+    let theirs = app.request(&other, Method::GET, "/api/me", None, &[]).await;
+    assert_eq!(theirs.status, 200, "another owner's sessions stay");
+    // Without a session there is nothing to end.
+    app.post_empty("/api/auth/logout-all").await.assert_error(401, "unauthenticated", &[]);
+}
+
+async fn sessions_end_after_a_week_unused_and_after_30_days(db: Db) {
+    let clock = Clock::manual(Timestamp::now());
+    let app =
+        spawn_app_with(db, Options { clock: Some(clock.clone()), ..Options::default() }).await;
+    app.login().await;
+    // Used every 6 days, a session lives on, but not past its 30 days.
+    for _ in 0..4 {
+        clock.advance(6 * DAY);
+        assert_eq!(app.get("/api/me").await.status, 200);
+    }
+    clock.advance(6 * DAY);
+    app.get("/api/me").await.assert_error(401, "unauthenticated", &[]);
+
+    // Unused for 7 days, it has ended.
+    app.login().await;
+    clock.advance(7 * DAY - Duration::from_secs(1));
+    assert_eq!(app.get("/api/me").await.status, 200);
+    clock.advance(7 * DAY);
+    app.get("/api/me").await.assert_error(401, "unauthenticated", &[]);
+}
+
+async fn housekeeping_runs_by_the_application_clock(db: Db) {
+    let clock = Clock::manual(Timestamp::now());
+    let app =
+        spawn_app_with(db, Options { clock: Some(clock.clone()), ..Options::default() }).await;
+    let now = clock.now();
+    app.store.create_session("idle", &app.user.id, now, now.plus(30 * DAY)).await.unwrap();
+    // Passes run every 100 ms in tests: a fresh session outlives a few of them.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.count_rows("sessions").await, 1);
+    clock.advance(8 * DAY);
+    let deadline = tokio::time::Instant::now() + crate::helpers::WAIT;
+    while app.count_rows("sessions").await > 0 {
+        assert!(tokio::time::Instant::now() < deadline, "the idle session was never purged");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use invoicing::auth::HashingLimits;
 use invoicing::domain::{Email, Password, Timestamp, User, UserName};
+use invoicing::net::TrustedProxies;
 use invoicing::relay::RelayOptions;
 use invoicing::sink::{Cause, EventSink, PublishError, SinkFuture};
 use invoicing::store::PendingEvent;
 use invoicing::{
-    Application, BrowserEndpoint, DatabaseUrl, RealtimeAccess, Settings, Store, WsHost,
+    Application, BrowserEndpoint, Clock, DatabaseUrl, RealtimeAccess, Settings, Store, WsHost,
 };
 use pusher_client::{Connection, Secret, Target};
 use realtime::{AppConfig, AppId, AppKey, RealtimeConfig, Server};
@@ -24,11 +25,15 @@ pub(crate) const PASSWORD: &str = "correct horse battery";
 pub(crate) use crate::db::{Db, TestDb, on_both};
 
 /// How the app is set up.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Options {
     /// The integration guide's public channel names (`PAYBELL_PRIVATE_CHANNELS=false`)
     /// instead of the default `private-` ones.
     pub(crate) public_channels: bool,
+    /// The clock; the system's when `None`.
+    pub(crate) clock: Option<Clock>,
+    /// `PAYBELL_TRUSTED_PROXIES`; none when `None`.
+    pub(crate) trusted_proxies: Option<&'static str>,
     /// Password-hashing slots and wait; the default when `None`.
     pub(crate) hashing: Option<HashingLimits>,
     /// `PAYBELL_PUBLIC_URL`; none derives it from the bound address.
@@ -42,8 +47,8 @@ pub(crate) struct TestApp {
     pub(crate) client: reqwest::Client,
     pub(crate) user: User,
     stop: CancellationToken,
-    _realtime: Arc<TestRealtime>,
-    _db: Arc<TestDb>,
+    realtime: Arc<TestRealtime>,
+    db: Arc<TestDb>,
 }
 
 impl Drop for TestApp {
@@ -142,7 +147,14 @@ pub(crate) async fn spawn_node(node: Node) -> TestApp {
         settings.hashing = hashing;
     }
     settings.public_url = options.public_url.map(|url| url.parse().expect("public URL"));
+    if let Some(clock) = options.clock {
+        settings.clock = clock;
+    }
+    if let Some(list) = options.trusted_proxies {
+        settings.trusted_proxies = TrustedProxies::parse(list).expect("trusted proxies");
+    }
     settings.overdue_interval = Duration::from_millis(100);
+    settings.housekeeping_interval = Duration::from_millis(100);
     // A lease far beyond WAIT: a test that waits for a claim to expire times out instead.
     settings.relay = RelayOptions {
         initial_backoff: Duration::from_millis(20),
@@ -164,7 +176,7 @@ pub(crate) async fn spawn_node(node: Node) -> TestApp {
     };
     let client = reqwest::Client::builder().cookie_store(true).build().expect("client");
     let realtime_port = realtime.port;
-    TestApp { base, store, realtime_port, client, user, stop, _realtime: realtime, _db: db }
+    TestApp { base, store, realtime_port, client, user, stop, realtime, db }
 }
 
 pub(crate) async fn create_user(store: &Store, email: &str, name: &str) -> User {
@@ -212,6 +224,25 @@ impl Answer {
 }
 
 impl TestApp {
+    /// Another node on this app's database and realtime server, for the same owner: a
+    /// restart when `self` is dropped before it is spawned.
+    pub(crate) fn same_database(&self, options: Options) -> Node {
+        let (db, realtime) = (self.db.clone(), self.realtime.clone());
+        let publisher = realtime.publisher();
+        Node { db, realtime, publisher, options, user: Some(self.user.clone()) }
+    }
+
+    /// Rows of `table`, counted over a connection of its own (no store method is involved).
+    pub(crate) async fn count_rows(&self, table: &str) -> i64 {
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&self.db.url)
+            .await
+            .expect("a connection to the test database");
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&mut conn)
+            .await
+            .expect("count")
+    }
+
     pub(crate) async fn request(
         &self,
         client: &reqwest::Client,
@@ -297,7 +328,7 @@ impl TestApp {
 
     /// Deletes one outbox row, as the outbox purge does.
     pub(crate) async fn delete_event(&self, event_id: &str) {
-        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&self._db.url)
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&self.db.url)
             .await
             .expect("connect");
         let deleted = sqlx::query("DELETE FROM outbox WHERE event_id = $1")

@@ -19,5 +19,7 @@ mod payments;
 mod pusher_auth;
 mod relay;
 mod replay;
+mod retention;
 mod security;
 mod store;
+mod throttle;

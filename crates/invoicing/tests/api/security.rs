@@ -34,6 +34,7 @@ async fn foreign_origins_are_refused(db: Db) {
             format!("/api/invoices/{id}/send"),
             format!("/api/invoices/{id}/void"),
             "/api/auth/logout".to_owned(),
+            "/api/auth/logout-all".to_owned(),
         ] {
             post_with(&app, &path, header).await.assert_error(403, "forbidden", &[]);
         }

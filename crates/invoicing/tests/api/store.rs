@@ -40,6 +40,8 @@ pub(crate) fn content(due: &str) -> InvoiceContent {
     .unwrap()
 }
 
+const IDLE: std::time::Duration = invoicing::store::Retention::DEFAULT_SESSION_IDLE;
+
 pub(crate) const CHANNELS: ChannelNames = ChannelNames { private: false };
 
 async fn users_and_sessions(db: Db) {
@@ -57,11 +59,11 @@ async fn users_and_sessions(db: Db) {
     let now = Timestamp::now();
     store.create_session("live", &user.id, now, now.plus_seconds(60)).await.unwrap();
     store.create_session("old", &user.id, now, now.plus_seconds(-1)).await.unwrap();
-    assert_eq!(store.session_user("live", now).await.unwrap(), Some(user.clone()));
-    assert_eq!(store.session_user("old", now).await.unwrap(), None);
-    assert_eq!(store.session_user("unknown", now).await.unwrap(), None);
+    assert_eq!(store.session_user("live", now, IDLE).await.unwrap(), Some(user.clone()));
+    assert_eq!(store.session_user("old", now, IDLE).await.unwrap(), None);
+    assert_eq!(store.session_user("unknown", now, IDLE).await.unwrap(), None);
     store.delete_session("live", now).await.unwrap();
-    assert_eq!(store.session_user("live", now).await.unwrap(), None);
+    assert_eq!(store.session_user("live", now, IDLE).await.unwrap(), None);
 }
 
 async fn numbers_are_a_per_user_sequence(db: Db) {

@@ -81,6 +81,13 @@ pub(crate) const KEYS: &[EnvKey] = &[
         http.keep_alive_timeout,
         seconds
     ),
+    key!("PAYBELL_TRUSTED_PROXIES", "http.trusted_proxies", http.trusted_proxies, text),
+    key!(
+        "PAYBELL_OUTBOX_RETENTION_DAYS",
+        "http.outbox_retention_days",
+        http.outbox_retention_days,
+        days
+    ),
     key!("PUSHER_APP_ID", "pusher.app_id", pusher.app_id, text),
     key!("PUSHER_KEY", "pusher.key", pusher.key, text),
     key!("PUSHER_SECRET", "pusher.secret", pusher.secret, text),
@@ -124,6 +131,10 @@ fn path(text: &str) -> Result<PathBuf, String> {
 
 fn seconds(text: &str) -> Result<u64, String> {
     text.parse().map_err(|_| format!("{text:?} is not a whole number of seconds"))
+}
+
+fn days(text: &str) -> Result<u64, String> {
+    text.trim().parse().map_err(|_| format!("{text:?} is not a whole number of days"))
 }
 
 fn port(text: &str) -> Result<u16, String> {

@@ -141,6 +141,9 @@ pub(crate) struct RawHttp {
     pub(crate) private_channels: Option<bool>,
     pub(crate) header_read_timeout: Option<u64>,
     pub(crate) keep_alive_timeout: Option<u64>,
+    /// Comma-separated IPs and CIDR blocks whose `X-Forwarded-For` is believed.
+    pub(crate) trusted_proxies: Option<String>,
+    pub(crate) outbox_retention_days: Option<u64>,
 }
 
 /// The `[pusher]` section: a remote publishing target.

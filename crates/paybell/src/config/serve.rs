@@ -4,6 +4,9 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use std::time::Duration;
+
+use invoicing::net::TrustedProxies;
 use invoicing::{DatabaseUrl, RealtimeAccess, Settings};
 use pusher_client::{Endpoint, Secret, Target, TargetError};
 use url::Url;
@@ -31,6 +34,8 @@ pub struct ServeConfig {
     private_channels: bool,
     pusher: Option<RemotePusher>,
     timeouts: http_serve::Timeouts,
+    trusted_proxies: TrustedProxies,
+    outbox_retention: Duration,
 }
 
 impl ServeConfig {
@@ -70,6 +75,16 @@ impl ServeConfig {
         self.timeouts
     }
 
+    /// Proxies whose `X-Forwarded-For` names the client (sign-in throttling).
+    pub fn trusted_proxies(&self) -> &TrustedProxies {
+        &self.trusted_proxies
+    }
+
+    /// How long published outbox rows are kept.
+    pub fn outbox_retention(&self) -> Duration {
+        self.outbox_retention
+    }
+
     /// A remote Pusher-compatible server to publish to; `None` is the built-in one.
     pub fn pusher(&self) -> Option<&RemotePusher> {
         self.pusher.as_ref()
@@ -81,6 +96,8 @@ impl ServeConfig {
         settings.public_url = self.public_url.clone();
         settings.private_channels = self.private_channels;
         settings.http_timeouts = self.timeouts;
+        settings.trusted_proxies = self.trusted_proxies.clone();
+        settings.retention.published_events = self.outbox_retention;
         settings
     }
 }
@@ -128,6 +145,13 @@ pub(crate) fn parse(http: RawHttp, pusher: RawPusher) -> Result<ServeConfig, Con
     let pusher = remote_pusher(pusher)?;
     let timeouts =
         super::timeouts::parse("http", http.header_read_timeout, http.keep_alive_timeout)?;
+    let trusted_proxies = match http.trusted_proxies {
+        Some(list) => TrustedProxies::parse(&list).map_err(|e| {
+            ConfigError::new("http.trusted_proxies (PAYBELL_TRUSTED_PROXIES)", e.to_string())
+        })?,
+        None => TrustedProxies::none(),
+    };
+    let outbox_retention = outbox_retention(http.outbox_retention_days)?;
     Ok(ServeConfig {
         http_addr,
         data_dir,
@@ -137,8 +161,26 @@ pub(crate) fn parse(http: RawHttp, pusher: RawPusher) -> Result<ServeConfig, Con
         private_channels,
         pusher,
         timeouts,
+        trusted_proxies,
+        outbox_retention,
     })
 }
+
+/// Whole days above 0 (30 by default), as a duration.
+fn outbox_retention(days: Option<u64>) -> Result<Duration, ConfigError> {
+    let key = "http.outbox_retention_days (PAYBELL_OUTBOX_RETENTION_DAYS)";
+    match days {
+        None => Ok(invoicing::store::Retention::DEFAULT_PUBLISHED_EVENTS),
+        Some(0) => Err(ConfigError::new(key, "must be at least 1 day")),
+        Some(days) if days > MAX_RETENTION_DAYS => {
+            Err(ConfigError::new(key, format!("must be at most {MAX_RETENTION_DAYS} days")))
+        }
+        Some(days) => Ok(Duration::from_secs(days * 24 * 3600)),
+    }
+}
+
+/// Ten years: beyond that the number is a typo, and the millisecond arithmetic stays small.
+const MAX_RETENTION_DAYS: u64 = 3650;
 
 fn database_url(url: &str) -> Result<DatabaseUrl, ConfigError> {
     let known =

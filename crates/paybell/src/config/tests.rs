@@ -177,6 +177,49 @@ fn timeouts_of_both_ports_come_from_file_or_env() {
     assert_eq!((http.header_read, http.keep_alive), (secs(4), secs(7)));
 }
 
+#[test]
+fn trusted_proxies_and_outbox_retention_come_from_file_or_env() {
+    let config = load(None, &[], None).unwrap();
+    assert_eq!(*config.serve().trusted_proxies(), invoicing::net::TrustedProxies::none());
+    assert_eq!(config.serve().outbox_retention(), secs(30 * 24 * 3600));
+
+    let file = "[http]\ntrusted_proxies = \"10.0.0.0/8, 127.0.0.1\"\noutbox_retention_days = 7\n";
+    let config = load(Some(file), &[], None).unwrap();
+    let proxies = config.serve().trusted_proxies();
+    assert!(proxies.contains("10.1.2.3".parse().unwrap()));
+    assert!(!proxies.contains("192.168.0.1".parse().unwrap()));
+    assert_eq!(config.serve().outbox_retention(), secs(7 * 24 * 3600));
+    let settings = config.serve().settings(test_access());
+    assert_eq!(settings.retention.published_events, secs(7 * 24 * 3600));
+    assert!(settings.trusted_proxies.contains("127.0.0.1".parse().unwrap()));
+
+    let env = [("PAYBELL_TRUSTED_PROXIES", "fd00::/8"), ("PAYBELL_OUTBOX_RETENTION_DAYS", "90")];
+    let config = load(Some(file), &env, None).unwrap();
+    assert!(!config.serve().trusted_proxies().contains("10.1.2.3".parse().unwrap()));
+    assert_eq!(config.serve().outbox_retention(), secs(90 * 24 * 3600));
+
+    let err = load(None, &[("PAYBELL_TRUSTED_PROXIES", "10.0.0.0/8,proxy")], None).unwrap_err();
+    assert!(err.key.starts_with("http.trusted_proxies"), "{err}");
+    assert!(err.to_string().contains("\"proxy\""), "{err}");
+    for bad in ["0", "soon", "100000"] {
+        let err = load(None, &[("PAYBELL_OUTBOX_RETENTION_DAYS", bad)], None).unwrap_err();
+        assert!(err.key.starts_with("http.outbox_retention_days"), "{bad}: {err}");
+    }
+}
+
+/// Any realtime access: these tests look at other settings.
+fn test_access() -> invoicing::RealtimeAccess {
+    let signer =
+        pusher_client::Target::new("app-id", "app-key", pusher_client::Secret::new("s")).unwrap();
+    let browser = invoicing::BrowserEndpoint {
+        cluster: "mt1".to_owned(),
+        ws_host: invoicing::WsHost::FromRequest,
+        ws_port: 6001,
+        force_tls: false,
+    };
+    invoicing::RealtimeAccess { signer, browser }
+}
+
 fn secs(secs: u64) -> Duration {
     Duration::from_secs(secs)
 }

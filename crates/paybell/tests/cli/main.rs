@@ -1,5 +1,5 @@
 //! The `paybell` binary: `serve` (built-in and remote realtime), its generated app and
-//! `app show`, `user add`, `migrate`, the
+//! `app show`, `user add`/`passwd`, `migrate`, the
 //! outbox surviving a realtime server that goes away and comes back, two `serve` nodes
 //! sharing one PostgreSQL database, and two sharing PostgreSQL and Redis; a node killed
 //! mid-run and its claimed events.
@@ -16,3 +16,4 @@ mod open_files;
 mod remote;
 mod serve;
 mod timeouts;
+mod users;

@@ -1,5 +1,5 @@
-//! The overdue scheduler: once at start and then every interval, invoices whose due date has
-//! passed (UTC) with money still owed move to `overdue`, publishing like any status change.
+//! The overdue pass: invoices whose due date has passed (UTC) with money still owed move to
+//! `overdue`, publishing like any status change.
 
 use std::time::Duration;
 
@@ -9,19 +9,18 @@ use crate::domain::events::outbox_events;
 use crate::domain::{Action, Change, ChannelNames, Timestamp};
 use crate::store::{Store, StoreError};
 
-/// Runs until `stop` is cancelled.
-pub async fn run(store: Store, channels: ChannelNames, every: Duration, stop: CancellationToken) {
-    loop {
-        match mark_overdue(&store, channels, Timestamp::now()).await {
-            Ok(0) => {}
-            Ok(count) => tracing::info!(count, "invoices marked overdue"),
-            Err(error) => tracing::warn!(%error, "overdue scheduler: pass failed"),
-        }
-        tokio::select! {
-            () = stop.cancelled() => break,
-            () = tokio::time::sleep(every) => {}
-        }
-    }
+/// Marks overdue invoices every `interval` until `stop` is cancelled.
+pub async fn run(
+    store: Store,
+    channels: ChannelNames,
+    interval: Duration,
+    stop: CancellationToken,
+) {
+    super::every("invoices marked overdue", interval, stop, || async {
+        let moved = mark_overdue(&store, channels, Timestamp::now()).await?;
+        Ok(u64::try_from(moved).unwrap_or(u64::MAX))
+    })
+    .await;
 }
 
 /// One pass: marks every invoice due before `now`'s date; returns how many moved.
