@@ -177,11 +177,11 @@ function contract() {
   });
 
   test('the owner removes a payment recorded by mistake', async () => {
-    const userEvents = await record(`user.${userId}.invoices`);
+    const userEvents = await record(`${prefix}user.${userId}.invoices`);
     const invoice = await expectEvents(() => api.ok('POST', '/api/invoices', invoiceBody), [
       { recorder: userEvents, events: ['invoice.created'], type: 'invoice_created', status: 'draft' },
     ]);
-    const invoiceEvents = await record(`invoice.${invoice.id}`);
+    const invoiceEvents = await record(`${prefix}invoice.${invoice.id}`);
     await expectEvents(() => api.ok('POST', `/api/invoices/${invoice.id}/send`), [
       { recorder: invoiceEvents, events: ['invoice.status.changed'], type: 'invoice_sent', status: 'sent' },
       { recorder: userEvents, events: ['invoice.updated'], type: 'invoice_sent', status: 'sent' },
