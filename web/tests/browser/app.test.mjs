@@ -7,15 +7,14 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import {
-  assertNoCspViolations,
   eventually,
   launchBrowser,
   login,
   newObservedContext,
   screenshot,
-  screenshotAll,
   startPaybell,
   waitLive,
+  runChecked,
 } from './harness.mjs';
 
 const CARD_OK = '4242 4242 4242 4242';
@@ -34,19 +33,7 @@ after(async () => {
   await server?.stop();
 });
 
-/** Runs a test body; on failure saves a screenshot of every open page and the server log tail. */
-async function withShots(name, contexts, body) {
-  try {
-    await body();
-    await assertNoCspViolations(contexts);
-  } catch (error) {
-    await screenshotAll(contexts, `failed-${name}`);
-    error.message += `\n${server.output().slice(-3000)}`;
-    throw error;
-  } finally {
-    await Promise.allSettled(contexts.map((c) => c.close()));
-  }
-}
+const withShots = (name, contexts, body) => runChecked(server, name, contexts, body);
 
 const text = async (page, testId) => (await page.getByTestId(testId).first().textContent())?.trim();
 const status = async (locator) => locator.getAttribute('data-status');

@@ -231,6 +231,23 @@ export async function screenshot(page, name) {
 }
 
 /** Screenshots every open page of the contexts, for a failed test. */
+/**
+ * Runs a test body over `contexts`, then checks no page broke the CSP; on failure saves a
+ * screenshot of every open page and adds the tail of `server`'s log. Closes the contexts.
+ */
+export async function runChecked(server, name, contexts, body) {
+  try {
+    await body();
+    await assertNoCspViolations(contexts);
+  } catch (error) {
+    await screenshotAll(contexts, `failed-${name}`);
+    error.message += `\n${server.output().slice(-3000)}`;
+    throw error;
+  } finally {
+    await Promise.allSettled(contexts.map((c) => c.close()));
+  }
+}
+
 export async function screenshotAll(contexts, prefix) {
   let n = 0;
   for (const context of contexts) {

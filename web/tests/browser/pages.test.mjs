@@ -8,15 +8,14 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import {
-  assertNoCspViolations,
   eventually,
   launchBrowser,
   login,
   newObservedContext,
   screenshot,
-  screenshotAll,
   startPaybell,
   waitLive,
+  runChecked,
 } from './harness.mjs';
 
 const CARD_OK = '4242 4242 4242 4242';
@@ -35,18 +34,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function withShots(name, contexts, body) {
-  try {
-    await body();
-    await assertNoCspViolations(contexts);
-  } catch (error) {
-    await screenshotAll(contexts, `failed-${name}`);
-    error.message += `\n${server.output().slice(-3000)}`;
-    throw error;
-  } finally {
-    await Promise.allSettled(contexts.map((c) => c.close()));
-  }
-}
+const withShots = (name, contexts, body) => runChecked(server, name, contexts, body);
 
 const text = async (page, testId) => (await page.getByTestId(testId).first().textContent())?.trim();
 

@@ -10,15 +10,14 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import {
-  assertNoCspViolations,
   eventually,
   launchBrowser,
   login,
   newObservedContext,
-  screenshotAll,
   startPaybell,
   startTcpProxy,
   waitLive,
+  runChecked,
 } from './harness.mjs';
 
 let server;
@@ -40,18 +39,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function withShots(name, contexts, body) {
-  try {
-    await body();
-    await assertNoCspViolations(contexts);
-  } catch (error) {
-    await screenshotAll(contexts, `failed-${name}`);
-    error.message += `\n${server.output().slice(-3000)}`;
-    throw error;
-  } finally {
-    await Promise.allSettled(contexts.map((c) => c.close()));
-  }
-}
+const withShots = (name, contexts, body) => runChecked(server, name, contexts, body);
 
 async function createSentInvoice(page, amount = 10000) {
   const created = await page.request.post('/api/invoices', {
