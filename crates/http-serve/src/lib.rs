@@ -10,7 +10,8 @@
 //! header-read timer, which starts when it waits for a head). A WebSocket upgrade is a
 //! request like any other, so a socket that has not become a WebSocket within
 //! `header_read` is closed; once upgraded, the connection is its handler's, and this
-//! module adds nothing to its frames.
+//! module adds nothing to its frames. Each request must be answered within
+//! [`Timeouts::request`] of its head (the body read included), or it gets 408.
 //!
 //! Each request carries its connection's peer address as axum's
 //! [`ConnectInfo`](axum::extract::ConnectInfo), as `into_make_service_with_connect_info` would
@@ -27,7 +28,9 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::Response;
 use axum::serve::Listener;
 use hyper::body::Incoming;
@@ -38,7 +41,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-/// How long a connection may take before and between its requests.
+/// How long a connection may take before, during and between its requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {
     /// The first request head (a WebSocket upgrade too) must arrive within this.
@@ -46,6 +49,10 @@ pub struct Timeouts {
     /// After a response, the next request head must arrive within this, or the idle
     /// connection is closed.
     pub keep_alive: Duration,
+    /// A request must be answered within this of its head, body read included: a client
+    /// trickling its body gets 408 and its connection closed. An upgraded WebSocket is past
+    /// its answer, so this does not limit it.
+    pub request: Duration,
 }
 
 impl Timeouts {
@@ -54,11 +61,18 @@ impl Timeouts {
     pub const DEFAULT_HEADER_READ: Duration = Duration::from_secs(10);
     /// Idle keep-alive connections closed after 60 s, beyond browsers' own reuse window.
     pub const DEFAULT_KEEP_ALIVE: Duration = Duration::from_secs(60);
+    /// Requests answered within 30 s: Paybell's slowest answer (a sign-in waiting for a
+    /// password-hashing slot) takes at most a few seconds.
+    pub const DEFAULT_REQUEST: Duration = Duration::from_secs(30);
 }
 
 impl Default for Timeouts {
     fn default() -> Self {
-        Self { header_read: Self::DEFAULT_HEADER_READ, keep_alive: Self::DEFAULT_KEEP_ALIVE }
+        Self {
+            header_read: Self::DEFAULT_HEADER_READ,
+            keep_alive: Self::DEFAULT_KEEP_ALIVE,
+            request: Self::DEFAULT_REQUEST,
+        }
     }
 }
 
@@ -75,6 +89,7 @@ pub async fn serve<L>(
     L: Listener,
     L::Addr: Clone + Send + Sync + 'static,
 {
+    let router = router.layer(axum::middleware::from_fn_with_state(timeouts.request, deadline));
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(timeouts.keep_alive);
     let http = Arc::new(http);
@@ -94,6 +109,26 @@ pub async fn serve<L>(
     stop.cancel();
     connections.close();
     connections.wait().await;
+}
+
+/// Answers 408 (and closes the connection) when `next` has not answered within `limit`.
+async fn deadline(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::debug!(?limit, "request not answered within its deadline: 408");
+            let body = format!(
+                r#"{{"error":{{"code":"request_timeout","message":"the request was not complete within {} s"}}}}"#,
+                limit.as_secs()
+            );
+            let mut response = Response::new(Body::from(body));
+            *response.status_mut() = StatusCode::REQUEST_TIMEOUT;
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+            response
+        }
+    }
 }
 
 /// What one connection's task needs besides its socket.

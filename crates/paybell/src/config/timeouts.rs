@@ -20,6 +20,7 @@ pub(super) fn parse(
     Ok(Timeouts {
         header_read: seconds(section, "header_read_timeout", header_read, d.header_read)?,
         keep_alive: seconds(section, "keep_alive_timeout", keep_alive, d.keep_alive)?,
+        request: d.request,
     })
 }
 

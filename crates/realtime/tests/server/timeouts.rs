@@ -25,7 +25,11 @@ async fn closed_after(socket: &mut TcpStream, since: Instant) -> Duration {
 
 #[tokio::test]
 async fn half_sent_heads_are_closed_while_clients_are_served() {
-    let timeouts = Timeouts { header_read: HEADER_READ, keep_alive: Duration::from_secs(5) };
+    let timeouts = Timeouts {
+        header_read: HEADER_READ,
+        keep_alive: Duration::from_secs(5),
+        ..Timeouts::default()
+    };
     let config = RealtimeConfig { apps: vec![app()], timeouts, ..RealtimeConfig::default() };
     let server = spawn_with(Backend::Local, config).await;
     let opened = Instant::now();
