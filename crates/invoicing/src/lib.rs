@@ -11,6 +11,8 @@
 //!   [`EventSink`] ([`sink::PusherSink`] for any Pusher-compatible API; the binary provides
 //!   the built-in server's); rows are claimed, so relays on several nodes can share one
 //!   PostgreSQL database.
+//! - [`mail`]: e-mail (invoice, receipt, owner notice) rendered into rows in the change's
+//!   transaction and delivered over SMTP (or to the local mailbox) by a durable worker.
 //! - [`scheduler`]: moves invoices past their due date to `overdue`.
 //! - [`usecases`]: each change the API asks for (record a payment, checkout, edit…), between
 //!   the routes and the store, with one error type.
@@ -23,6 +25,7 @@
 pub mod auth;
 pub mod domain;
 pub mod durable;
+pub mod mail;
 pub mod provider;
 pub mod relay;
 pub mod routes;

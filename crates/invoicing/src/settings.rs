@@ -9,6 +9,7 @@ use url::Url;
 
 use crate::auth::HashingLimits;
 use crate::domain::Email;
+use crate::mail::MailSettings;
 use crate::relay::RelayOptions;
 
 /// Everything [`crate::Application::build`] needs.
@@ -34,6 +35,8 @@ pub struct Settings {
     pub demo_mode: bool,
     /// How long the web port waits for a request head, first and between requests.
     pub http_timeouts: Timeouts,
+    /// Where e-mail goes: an SMTP server, or the local mailbox.
+    pub mail: MailSettings,
 }
 
 /// The demo owner's address. Its password is published, so outside demo mode the account
@@ -55,6 +58,7 @@ impl Settings {
             hashing: HashingLimits::default(),
             demo_mode: false,
             http_timeouts: Timeouts::default(),
+            mail: MailSettings::default(),
         }
     }
 

@@ -4,6 +4,8 @@
 //! - [`auth`]: `POST /api/auth/login`, `POST /api/auth/logout`, `GET /api/me`.
 //! - [`invoices`]: `GET|POST /api/invoices`, `GET|PATCH /api/invoices/{id}`, `…/send`, `…/void`.
 //! - [`payments`]: `POST /api/invoices/{id}/payments`.
+//! - [`mail`]: `GET /api/mail`, `GET /api/mail/{id}`, `GET /api/invoices/{id}/mail`,
+//!   `POST /api/invoices/{id}/resend`.
 //! - [`pay`]: the public payment page API, `GET /api/pay/{id}`, `POST /api/pay/{id}/checkout`.
 //! - [`pusher_auth`]: `GET /api/config`, `POST /pusher/auth`.
 //! - [`ops`]: `GET /health`, `GET /ready`, and the request id every response carries.
@@ -16,6 +18,7 @@ mod extract;
 mod headers;
 mod input;
 mod invoices;
+mod mail;
 mod ops;
 mod origin;
 mod pay;
@@ -34,6 +37,7 @@ pub use error::ApiError;
 
 use crate::auth::HashGate;
 use crate::domain::ChannelNames;
+use crate::mail::Composer;
 use crate::provider::Provider;
 use crate::settings::Settings;
 use crate::store::Store;
@@ -56,7 +60,9 @@ impl AppState {
     pub(crate) fn new(store: Store, settings: Arc<Settings>, public_url: Url) -> Self {
         let draining = CancellationToken::new();
         let channels = ChannelNames { private: settings.private_channels };
-        let usecases = UseCases::new(store.clone(), Provider::Test, channels);
+        let composer = Composer::new(public_url.clone(), &settings.mail.from);
+        let usecases =
+            UseCases::new(store.clone(), Provider::Test, channels).with_mail(Arc::new(composer));
         let hashing = HashGate::new(settings.hashing);
         Self { store, settings, public_url, usecases, hashing, draining }
     }
@@ -72,6 +78,10 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/invoices/{id}/send", post(invoices::send))
         .route("/api/invoices/{id}/void", post(invoices::void))
         .route("/api/invoices/{id}/payments", post(payments::record))
+        .route("/api/invoices/{id}/mail", get(mail::of_invoice))
+        .route("/api/invoices/{id}/resend", post(mail::resend))
+        .route("/api/mail", get(mail::list))
+        .route("/api/mail/{id}", get(mail::show))
         .route("/api/pay/{id}", get(pay::show))
         .route("/api/pay/{id}/checkout", post(pay::checkout))
         .route("/api/config", get(pusher_auth::config))

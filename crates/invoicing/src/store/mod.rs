@@ -8,10 +8,12 @@
 //! `FOR UPDATE`; SQLite has one writer connection), applies a domain function to the loaded
 //! invoice, writes it back and inserts its outbox rows. So two concurrent payments that would
 //! together overpay cannot both succeed, and an event exists exactly when its change does.
-//! Relays on several nodes share the outbox through claims ([`claims`], [`outbox`]).
+//! Relays on several nodes share the outbox through claims ([`claims`], [`outbox`]); mail
+//! workers share the mail table the same way ([`mail`]).
 
 pub mod claims;
 mod invoices;
+pub mod mail;
 pub mod outbox;
 pub mod postgres;
 mod rows;
@@ -27,7 +29,8 @@ use tokio::sync::Notify;
 use crate::domain::DomainError;
 
 pub use claims::{Claimed, WorkQueue, WorkTable};
-pub use invoices::{PaymentOutcome, PaymentRequest};
+pub use invoices::{PaymentOutcome, PaymentRequest, Written};
+pub use mail::{MAIL, MailRow};
 pub use outbox::{OUTBOX, PendingEvent};
 
 /// Which database a [`Store`] talks to.
@@ -77,6 +80,7 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     outbox_written: Arc<Notify>,
+    mail_written: Arc<Notify>,
 }
 
 impl Store {
@@ -99,7 +103,12 @@ impl Store {
             .acquire_timeout(std::time::Duration::from_secs(10))
             .connect(&url)
             .await?;
-        Ok(Self { pool, backend, outbox_written: Arc::new(Notify::new()) })
+        Ok(Self {
+            pool,
+            backend,
+            outbox_written: Arc::new(Notify::new()),
+            mail_written: Arc::new(Notify::new()),
+        })
     }
 
     /// Applies the migrations of this backend that have not run yet.

@@ -8,8 +8,8 @@ use invoicing::{DatabaseUrl, RealtimeAccess, Settings};
 use pusher_client::{Endpoint, Secret, Target, TargetError};
 use url::Url;
 
-use super::ConfigError;
 use super::raw::{RawHttp, RawPusher};
+use super::{ConfigError, MailConfig};
 
 /// Where the web app and API listen unless told otherwise.
 pub const DEFAULT_HTTP_ADDR: &str = "0.0.0.0:8080";
@@ -31,6 +31,7 @@ pub struct ServeConfig {
     private_channels: bool,
     pusher: Option<RemotePusher>,
     timeouts: http_serve::Timeouts,
+    mail: MailConfig,
 }
 
 impl ServeConfig {
@@ -81,7 +82,18 @@ impl ServeConfig {
         settings.public_url = self.public_url.clone();
         settings.private_channels = self.private_channels;
         settings.http_timeouts = self.timeouts;
+        settings.mail = self.mail.settings(&self.data_dir);
         settings
+    }
+
+    /// Where e-mail goes.
+    pub fn mail(&self) -> &MailConfig {
+        &self.mail
+    }
+
+    pub(crate) fn with_mail(mut self, mail: MailConfig) -> Self {
+        self.mail = mail;
+        self
     }
 }
 
@@ -137,6 +149,7 @@ pub(crate) fn parse(http: RawHttp, pusher: RawPusher) -> Result<ServeConfig, Con
         private_channels,
         pusher,
         timeouts,
+        mail: MailConfig::default(),
     })
 }
 
