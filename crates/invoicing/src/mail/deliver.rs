@@ -180,3 +180,69 @@ async fn write_copy(dir: &Path, row: &MailRow, bytes: Vec<u8>) -> Result<(), Del
         .map_err(|join| DeliveryError::Mailbox(std::io::Error::other(join)))?
         .map_err(DeliveryError::Mailbox)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row() -> MailRow {
+        MailRow {
+            seq: 1,
+            id: "0b6f1f0e-3b0e-4b8e-9a43-0e8c4d6f7a21".to_owned(),
+            user_id: "u".to_owned(),
+            invoice_id: "i".to_owned(),
+            kind: "invoice".to_owned(),
+            recipient: "ada@example.com".to_owned(),
+            reply_to: "owner@example.com".to_owned(),
+            subject: "Invoice #1 from Acme".to_owned(),
+            body_text: "Pay online: https://pay.example.com/pay/i".to_owned(),
+            body_html: "<p>Pay online</p>".to_owned(),
+            message_id: "<0b6f1f0e@example.com>".to_owned(),
+            created_at: 1_767_225_600_000,
+            attempts: 0,
+            last_error: None,
+            sent_at: None,
+            failed_at: None,
+            delivered_via: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_local_mailbox_copy_is_the_message_as_sent() {
+        let dir = tempfile::tempdir().unwrap();
+        let from: Mailbox = "Acme Billing <billing@example.com>".parse().unwrap();
+        let first = message(&row(), &from).unwrap();
+        write_copy(dir.path(), &row(), first.formatted()).await.unwrap();
+        let eml = std::fs::read_to_string(dir.path().join(format!("{}.eml", row().id))).unwrap();
+        for header in [
+            "From: \"Acme Billing\" <billing@example.com>",
+            "Reply-To: owner@example.com",
+            "To: ada@example.com",
+            "Subject: Invoice #1 from Acme",
+            "Message-ID: <0b6f1f0e@example.com>",
+            "Date: Thu, 01 Jan 2026 00:00:00 +0000",
+            "Content-Type: multipart/alternative",
+        ] {
+            assert!(eml.contains(header), "{header} in {eml}");
+        }
+        let again = message(&row(), &from).unwrap().formatted();
+        let header = |bytes: &[u8]| {
+            String::from_utf8_lossy(bytes).lines().take(6).collect::<Vec<_>>().join("\n")
+        };
+        assert_eq!(header(&again), header(eml.as_bytes()), "the same headers on every attempt");
+    }
+
+    #[test]
+    fn a_bad_address_is_permanent_and_old_temporary_failures_give_up() {
+        let bad = MailRow { recipient: "not an address".to_owned(), ..row() };
+        let from = crate::mail::default_from();
+        let error = message(&bad, &from).unwrap_err();
+        assert!(Mailer::is_permanent(&error));
+        let io = || DeliveryError::Mailbox(std::io::Error::other("disk full"));
+        assert!(!Mailer::is_permanent(&give_up_if_old(
+            &MailRow { created_at: Timestamp::now().millis(), ..row() },
+            io()
+        )));
+        assert!(Mailer::is_permanent(&give_up_if_old(&row(), io())), "a row from 2026-01-01");
+    }
+}
