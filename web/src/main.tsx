@@ -10,6 +10,7 @@ import { InvoiceDetailPage } from './pages/InvoiceDetailPage';
 import { InvoiceFormPage } from './pages/InvoiceFormPage';
 import { InvoiceListPage } from './pages/InvoiceListPage';
 import { LoginPage } from './pages/LoginPage';
+import { MailPage } from './pages/MailPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { PaymentPage } from './pages/PaymentPage';
 import { installAudioUnlock } from './sounds';
@@ -38,6 +39,7 @@ function App() {
             <Route path="invoices/new" element={<InvoiceFormPage />} />
             <Route path="invoices/:id" element={<InvoiceDetailPage />} />
             <Route path="invoices/:id/edit" element={<InvoiceFormPage />} />
+            <Route path="mail" element={<MailPage />} />
           </Route>
           <Route path="*" element={<NotFoundPage />} />
         </Routes>

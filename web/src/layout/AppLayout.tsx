@@ -44,6 +44,7 @@ export function AppLayout() {
             Invoices
           </NavLink>
           <NavLink to="/app/invoices/new">New invoice</NavLink>
+          <NavLink to="/app/mail">Mail</NavLink>
         </nav>
         <div className="topbar-right">
           <ConnectionIndicator />

@@ -42,7 +42,7 @@ export function InvoiceDetailPage() {
           )}
         </>
       }
-      onSend={() => act(() => api.sendInvoice(inv.id), 'Invoice sent')}
+      onSend={() => act(() => api.sendInvoice(inv.id), sentToast(inv))}
       onVoid={() => act(() => api.voidInvoice(inv.id), 'Invoice voided')}
       onPaymentSubmitting={() => markOwn('payment')}
       onPaymentRecorded={(updated) => {
@@ -51,6 +51,11 @@ export function InvoiceDetailPage() {
       }}
     />
   );
+}
+
+/** What Send did: e-mailed the customer, or only marked the invoice sent. */
+function sentToast(inv: Invoice): string {
+  return inv.customer.email ? `Invoice e-mailed to ${inv.customer.email}` : 'Invoice marked as sent';
 }
 
 function LoadFailed({ error }: { error: unknown }) {

@@ -2,7 +2,7 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { MemoryRouter } from 'react-router';
 import { describe, expect, it } from 'vitest';
 import type { Invoice, InvoiceAction, InvoiceStatus } from '../../api';
-import { InvoiceDetail } from './InvoiceDetail';
+import { InvoiceDetail, sendLabel } from './InvoiceDetail';
 
 function invoice(status: InvoiceStatus, actions: InvoiceAction[]): Invoice {
   return {
@@ -34,7 +34,7 @@ function controls(inv: Invoice) {
   );
   return {
     edit: html.includes('href="/app/invoices/inv_1/edit"'),
-    send: html.includes('Send invoice'),
+    send: html.includes('Send by e-mail'),
     void: html.includes('Void…'),
     recordPayment: html.includes('Record a payment'),
   };
@@ -72,5 +72,13 @@ describe('InvoiceDetail offers what the server allows', () => {
       void: false,
       recordPayment: true,
     });
+  });
+});
+
+describe('the Send button says what will happen', () => {
+  it('e-mails a customer with an address, else only marks the invoice sent', () => {
+    const draft = invoice('draft', ['send']);
+    expect(sendLabel(draft)).toBe('Send by e-mail');
+    expect(sendLabel({ ...draft, customer: { name: 'Ada', email: '' } })).toBe('Mark as sent');
   });
 });
