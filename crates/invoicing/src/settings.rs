@@ -37,6 +37,8 @@ pub struct Settings {
     pub http_timeouts: Timeouts,
     /// Where e-mail goes: an SMTP server, or the local mailbox.
     pub mail: MailSettings,
+    /// How often payment reminders are looked for.
+    pub reminder_interval: Duration,
 }
 
 /// The demo owner's address. Its password is published, so outside demo mode the account
@@ -59,6 +61,7 @@ impl Settings {
             demo_mode: false,
             http_timeouts: Timeouts::default(),
             mail: MailSettings::default(),
+            reminder_interval: Duration::from_secs(3600),
         }
     }
 

@@ -115,14 +115,19 @@ impl Application {
         let settings = self.state.settings.clone();
         let channels = ChannelNames { private: settings.private_channels };
         let (sink, node) = (self.sink, self.node);
-        let mail = mail::deliver::run(
+        let mailer = mail::deliver::run(
             store.clone(),
             settings.mail.clone(),
             node.clone(),
             settings.relay,
             stop.clone(),
         );
-        tasks.spawn(mail);
+        tasks.spawn(mailer);
+        let composer =
+            Arc::new(mail::Composer::new(self.state.public_url.clone(), &settings.mail.from));
+        let reminders =
+            mail::reminders::run(store.clone(), composer, settings.reminder_interval, stop.clone());
+        tasks.spawn(reminders);
         tasks.spawn(relay::run(store.clone(), sink, node, settings.relay, stop.clone()));
         tasks.spawn(scheduler::run(
             store.clone(),

@@ -12,6 +12,8 @@ pub enum MailKind {
     Receipt,
     /// "Payment received", to the owner.
     PaymentReceived,
+    /// A payment reminder, to the customer (before the due date, or overdue).
+    Reminder,
 }
 
 impl MailKind {
@@ -21,12 +23,13 @@ impl MailKind {
             Self::Invoice => "invoice",
             Self::Receipt => "receipt",
             Self::PaymentReceived => "payment_received",
+            Self::Reminder => "reminder",
         }
     }
 
     /// The kind stored as `text`.
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Invoice, Self::Receipt, Self::PaymentReceived]
+        [Self::Invoice, Self::Receipt, Self::PaymentReceived, Self::Reminder]
             .into_iter()
             .find(|kind| kind.as_str() == text)
     }

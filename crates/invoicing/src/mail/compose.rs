@@ -43,6 +43,7 @@ struct ItemContext {
 #[derive(Serialize)]
 struct InvoiceContext<'a> {
     subject: &'a str,
+    intro: String,
     business: &'a str,
     customer: &'a str,
     number: String,
@@ -86,12 +87,54 @@ impl Composer {
 
     /// The invoice, to its customer: amount due, due date, lines, notes, "Pay online".
     pub fn invoice(&self, owner: &User, invoice: &Invoice, now: Timestamp) -> NewMail {
+        let number = display_number(invoice);
+        let subject = format!("Invoice {number} from {}", owner.name);
+        let intro = format!("{} has sent you invoice {number}.", owner.name);
+        self.invoice_like(MailKind::Invoice, owner, invoice, subject, intro, now)
+    }
+
+    /// A payment reminder for the invoice, to its customer: the invoice message with a
+    /// reminder's subject and opening; `overdue` once the due date has passed.
+    pub fn reminder(
+        &self,
+        owner: &User,
+        invoice: &Invoice,
+        overdue: bool,
+        now: Timestamp,
+    ) -> NewMail {
+        let number = display_number(invoice);
+        let due = format_date(invoice.content.due_date);
+        let (subject, intro) = if overdue {
+            (
+                format!("Overdue: invoice {number} from {}", owner.name),
+                format!(
+                    "Invoice {number} was due on {due} and is still open. Please pay it online."
+                ),
+            )
+        } else {
+            (
+                format!("Reminder: invoice {number} from {} is due on {due}", owner.name),
+                format!("A friendly reminder that invoice {number} is due on {due}."),
+            )
+        };
+        self.invoice_like(MailKind::Reminder, owner, invoice, subject, intro, now)
+    }
+
+    fn invoice_like(
+        &self,
+        kind: MailKind,
+        owner: &User,
+        invoice: &Invoice,
+        subject: String,
+        intro: String,
+        now: Timestamp,
+    ) -> NewMail {
         let content = &invoice.content;
         let currency = content.currency;
         let number = display_number(invoice);
-        let subject = format!("Invoice {number} from {}", owner.name);
         let context = InvoiceContext {
             subject: &subject,
+            intro,
             business: &owner.name,
             customer: &content.customer.name,
             number,
@@ -112,7 +155,7 @@ impl Composer {
             notes: &content.notes,
             pay_url: self.pay_url(invoice),
         };
-        self.mail(MailKind::Invoice, owner, invoice, subject.clone(), &context, now)
+        self.mail(kind, owner, invoice, subject.clone(), &context, now)
     }
 
     /// A receipt for `payment`, to the customer.
@@ -177,12 +220,18 @@ impl Composer {
         context: &impl Serialize,
         now: Timestamp,
     ) -> NewMail {
-        let text = self.render(&format!("{}.txt", kind.as_str()), context, &subject);
-        let html = self.render(&format!("{}.html", kind.as_str()), context, &subject);
+        let template = match kind {
+            MailKind::Reminder => "invoice",
+            MailKind::Invoice | MailKind::Receipt | MailKind::PaymentReceived => kind.as_str(),
+        };
+        let text = self.render(&format!("{template}.txt"), context, &subject);
+        let html = self.render(&format!("{template}.html"), context, &subject);
         let id = MailId::new();
         let recipient = match kind {
             MailKind::PaymentReceived => owner.email.to_string(),
-            MailKind::Invoice | MailKind::Receipt => invoice.content.customer.email.to_string(),
+            MailKind::Invoice | MailKind::Receipt | MailKind::Reminder => {
+                invoice.content.customer.email.to_string()
+            }
         };
         NewMail {
             message_id: format!("<{id}@{}>", self.domain),

@@ -4,6 +4,7 @@
 //! - [`compose`]: renders a message from templates (HTML with auto-escaping and inline CSS,
 //!   plus a plain-text alternative) into a [`crate::domain::NewMail`].
 //! - [`smtp`]: the SMTP server's URL and the transport built from it.
+//! - [`reminders`]: payment reminders before the due date and while overdue, each once.
 //! - [`deliver`]: the mail worker ([`crate::durable::Work`]): sends claimed rows over SMTP, or
 //!   without SMTP keeps them as delivered to the local mailbox (`.eml` copies on disk).
 //!
@@ -16,6 +17,7 @@
 pub mod compose;
 pub mod deliver;
 pub mod money;
+pub mod reminders;
 pub mod smtp;
 
 use std::path::PathBuf;

@@ -1,14 +1,16 @@
 //! The owner's e-mail: `GET /api/mail` (list), `GET /api/mail/{id}` (one, rendered),
-//! `GET /api/invoices/{id}/mail` (an invoice's history), `POST /api/invoices/{id}/resend`.
+//! `GET /api/invoices/{id}/mail` (an invoice's history), `POST /api/invoices/{id}/resend`,
+//! and the reminder switches: `GET|PUT /api/settings/reminders` (the owner's) and
+//! `GET|PUT /api/invoices/{id}/reminders` (one invoice's), body `{enabled}`.
 
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::extract::{CurrentUser, InvoicePath};
+use super::extract::{CurrentUser, InvoicePath, JsonBody};
 use super::views::InvoiceView;
 use super::{ApiError, AppState};
 use crate::domain::{MailId, Timestamp};
@@ -116,4 +118,51 @@ pub(crate) async fn resend(
 ) -> Result<Json<InvoiceView>, ApiError> {
     let invoice = state.usecases.resend(&user.id, &id).await?;
     Ok(Json(InvoiceView::new(&invoice, &state.public_url)))
+}
+
+/// `{enabled}` of the reminder switches.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Switch {
+    enabled: bool,
+}
+
+/// `GET /api/settings/reminders` → `{enabled}`.
+pub(crate) async fn owner_reminders(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Json<Value>, ApiError> {
+    let enabled = state.usecases.reminders(&user.id, None).await?;
+    Ok(Json(json!({ "enabled": enabled })))
+}
+
+/// `PUT /api/settings/reminders {enabled}` → `{enabled}`.
+pub(crate) async fn set_owner_reminders(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    JsonBody(switch): JsonBody<Switch>,
+) -> Result<Json<Value>, ApiError> {
+    state.usecases.set_reminders(&user.id, None, switch.enabled).await?;
+    Ok(Json(json!({ "enabled": switch.enabled })))
+}
+
+/// `GET /api/invoices/{id}/reminders` → `{enabled}`.
+pub(crate) async fn invoice_reminders(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    InvoicePath(id): InvoicePath,
+) -> Result<Json<Value>, ApiError> {
+    let enabled = state.usecases.reminders(&user.id, Some(&id)).await?;
+    Ok(Json(json!({ "enabled": enabled })))
+}
+
+/// `PUT /api/invoices/{id}/reminders {enabled}` → `{enabled}`.
+pub(crate) async fn set_invoice_reminders(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    InvoicePath(id): InvoicePath,
+    JsonBody(switch): JsonBody<Switch>,
+) -> Result<Json<Value>, ApiError> {
+    state.usecases.set_reminders(&user.id, Some(&id), switch.enabled).await?;
+    Ok(Json(json!({ "enabled": switch.enabled })))
 }

@@ -80,6 +80,11 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/invoices/{id}/payments", post(payments::record))
         .route("/api/invoices/{id}/mail", get(mail::of_invoice))
         .route("/api/invoices/{id}/resend", post(mail::resend))
+        .route(
+            "/api/invoices/{id}/reminders",
+            get(mail::invoice_reminders).put(mail::set_invoice_reminders),
+        )
+        .route("/api/settings/reminders", get(mail::owner_reminders).put(mail::set_owner_reminders))
         .route("/api/mail", get(mail::list))
         .route("/api/mail/{id}", get(mail::show))
         .route("/api/pay/{id}", get(pay::show))

@@ -16,6 +16,7 @@ mod invoices;
 pub mod mail;
 pub mod outbox;
 pub mod postgres;
+mod reminders;
 mod rows;
 pub mod sqlite;
 mod users;
@@ -32,6 +33,7 @@ pub use claims::{Claimed, WorkQueue, WorkTable};
 pub use invoices::{PaymentOutcome, PaymentRequest, Written};
 pub use mail::{MAIL, MailRow};
 pub use outbox::{OUTBOX, PendingEvent};
+pub use reminders::ReminderCandidate;
 
 /// Which database a [`Store`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

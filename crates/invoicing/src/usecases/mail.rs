@@ -81,6 +81,37 @@ impl UseCases {
     }
 }
 
+impl UseCases {
+    /// Whether reminders are on for the owner, or for one of their invoices.
+    ///
+    /// # Errors
+    /// [`UseCaseError::NotFound`] for an invoice that is not theirs.
+    pub async fn reminders(
+        &self,
+        owner: &UserId,
+        invoice: Option<&InvoiceId>,
+    ) -> Result<bool, UseCaseError> {
+        Ok(self.store.reminders_on(owner, invoice).await?)
+    }
+
+    /// Turns reminders on or off for the owner, or for one of their invoices.
+    ///
+    /// # Errors
+    /// [`UseCaseError::NotFound`] for an invoice that is not theirs.
+    pub async fn set_reminders(
+        &self,
+        owner: &UserId,
+        invoice: Option<&InvoiceId>,
+        on: bool,
+    ) -> Result<(), UseCaseError> {
+        match invoice {
+            Some(invoice) => self.store.set_invoice_reminders(owner, invoice, on).await?,
+            None => self.store.set_user_reminders(owner, on).await?,
+        }
+        Ok(())
+    }
+}
+
 /// A change's events with the messages `mail` composes, when there is a mailer.
 pub(super) fn written(
     events: Vec<OutboxEvent>,

@@ -19,6 +19,7 @@ mod pay;
 mod payments;
 mod pusher_auth;
 mod relay;
+mod reminders;
 mod security;
 mod smtp;
 mod store;
