@@ -2,7 +2,7 @@
 //! an invoice's mail history, and "Resend". Decoded like every other answer.
 
 import { decodeInvoice, request, type Invoice } from './api';
-import { array, int, object, oneOf, optional, str, withDefault, type Decoder } from './decode';
+import { array, bool, int, object, oneOf, optional, str, withDefault, type Decoder } from './decode';
 
 export const MAIL_STATUSES = ['queued', 'sent', 'delivered_locally', 'failed'] as const;
 export type MailStatus = (typeof MAIL_STATUSES)[number];
@@ -55,6 +55,7 @@ export const decodeMailMessage: Decoder<MailMessage> = object({
   html: withDefault(str, ''),
 });
 const decodeMailList = object({ mail: array(decodeMail) });
+const decodeSwitch = object({ enabled: bool });
 
 const enc = encodeURIComponent;
 
@@ -72,7 +73,18 @@ export const mailApi = {
   async resend(id: string): Promise<Invoice> {
     return decodeInvoice(await request('POST', `/api/invoices/${enc(id)}/resend`));
   },
+  /** Payment reminders of one invoice (`invoiceId`) or of all the owner's (`null`). */
+  async reminders(invoiceId: string | null, signal?: AbortSignal): Promise<boolean> {
+    return decodeSwitch(await request('GET', remindersPath(invoiceId), signal ? { signal } : {})).enabled;
+  },
+  async setReminders(invoiceId: string | null, enabled: boolean): Promise<boolean> {
+    return decodeSwitch(await request('PUT', remindersPath(invoiceId), { body: { enabled } })).enabled;
+  },
 };
+
+function remindersPath(invoiceId: string | null): string {
+  return invoiceId === null ? '/api/settings/reminders' : `/api/invoices/${enc(invoiceId)}/reminders`;
+}
 
 /** What a status means to the owner. */
 export function mailStatusLabel(status: MailStatus): string {

@@ -4,6 +4,7 @@
 import { useCallback, useState } from 'react';
 import { EmptyState, ErrorMessage, Loading } from '../components/Messages';
 import { MailTable } from '../components/MailTable';
+import { RemindersSwitch } from '../components/RemindersSwitch';
 import { mailApi } from '../mail';
 import { useResource } from '../useResource';
 import './mail.css';
@@ -19,6 +20,10 @@ export function MailPage() {
           Refresh
         </button>
       </div>
+      <RemindersSwitch
+        invoiceId={null}
+        label="Send payment reminders (3 days before the due date, then weekly while overdue, at most 3 times)"
+      />
       {list.error !== undefined && <ErrorMessage error={list.error} title="Could not load the mail." />}
       {list.data === undefined ? (
         list.error === undefined && <Loading label="Loading mail…" />

@@ -54,6 +54,18 @@ test('without SMTP the Mail page shows the invoice mail after Send', async () =>
     );
     assert.match(await history.textContent(), /In local mailbox/);
 
+    // Reminders for this invoice: on by default, switched off, still off after a reload.
+    const reminders = page.getByLabel('Send payment reminders for this invoice');
+    assert.equal(await reminders.isChecked(), true);
+    const saved = page.waitForResponse((r) => r.url().endsWith(`/api/invoices/${invoice.id}/reminders`) && r.request().method() === 'PUT');
+    await reminders.uncheck();
+    assert.equal((await saved).status(), 200);
+    await page.reload();
+    await page.getByTestId('mail-history').waitFor();
+    await eventually(async () => (await page.getByLabel('Send payment reminders for this invoice').isChecked()) === false, {
+      message: 'reminders stay off',
+    });
+
     await page.getByRole('link', { name: 'Mail' }).click();
     await page.waitForURL('**/app/mail');
     const subject = `Invoice #${invoice.number} from`;

@@ -1,10 +1,12 @@
 //! The invoice page's mail history: every message about this invoice (queued,
 //! sent, failed with the server's answer) and "Resend" for invoices out with the
-//! customer. Refreshes when the invoice changes (a send or payment writes mail).
+//! customer, with its payment-reminder switch. Refreshes when the invoice changes (a send or
+//! payment writes mail).
 import { useCallback, useEffect } from 'react';
 import type { Invoice } from '../../api';
 import { ErrorMessage } from '../../components/Messages';
 import { MailTable } from '../../components/MailTable';
+import { RemindersSwitch } from '../../components/RemindersSwitch';
 import { mailApi } from '../../mail';
 import { toasts } from '../../toasts';
 import { useResource } from '../../useResource';
@@ -32,6 +34,9 @@ export function MailHistory({ invoice }: { invoice: Invoice }) {
           <ActionButton label="Resend" busyLabel="Resending…" onClick={resend} />
         )}
       </div>
+      {RESENDABLE.has(invoice.status) && (
+        <RemindersSwitch invoiceId={id} label="Send payment reminders for this invoice" />
+      )}
       {mail.error !== undefined && <ErrorMessage error={mail.error} />}
       {mail.data !== undefined &&
         (mail.data.length === 0 ? <p className="muted">No e-mail yet.</p> : <MailTable mail={mail.data} />)}
