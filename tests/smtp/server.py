@@ -3,7 +3,9 @@
     python server.py --port PORT --dir DIR
 
 Each accepted message is written to DIR/NNNN.eml (through a temporary name, so a reader never
-sees half a file), with the envelope, the decoded headers and the text and HTML parts in DIR/NNNN.json. Prints "ready" once it listens.
+sees half a file), with the envelope, the decoded headers and the text and HTML parts in
+DIR/NNNN.json (written first: a test waits for the .json files). Prints "ready" once it
+listens.
 Answers on demand, by recipient local part:
   tempfail-N-...@  451 for the first N deliveries to that address, then accepts
   reject-...@      550 with an explanation
@@ -89,7 +91,12 @@ async def main():
     print("ready", flush=True)
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
-    loop.add_reader(sys.stdin.fileno(), lambda: stop.set() if not sys.stdin.buffer.read1(4096) else None)
+
+    def on_stdin():
+        if not sys.stdin.buffer.read1(4096):
+            stop.set()
+
+    loop.add_reader(sys.stdin.fileno(), on_stdin)
     await stop.wait()
     server.close()
 
