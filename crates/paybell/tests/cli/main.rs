@@ -1,7 +1,7 @@
 //! The `paybell` binary: `serve` (built-in and remote realtime), `user add`, `migrate`, the
 //! outbox surviving a realtime server that goes away and comes back, two `serve` nodes
 //! sharing one PostgreSQL database, and two sharing PostgreSQL and Redis; a node killed
-//! mid-run and its claimed events.
+//! mid-run and its claimed events; e-mail through a real SMTP server and the local mailbox.
 // Test bodies live in plain async fns run by generated #[tokio::test]s, where clippy's
 // allow-unwrap-in-tests does not reach; a failed unwrap is a failed test here.
 #![allow(clippy::unwrap_used)]
@@ -9,6 +9,7 @@
 mod cluster_serve;
 mod crash;
 mod helpers;
+mod mail;
 mod nodes;
 mod remote;
 mod serve;
