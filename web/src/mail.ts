@@ -73,18 +73,34 @@ export const mailApi = {
   async resend(id: string): Promise<Invoice> {
     return decodeInvoice(await request('POST', `/api/invoices/${enc(id)}/resend`));
   },
-  /** Payment reminders of one invoice (`invoiceId`) or of all the owner's (`null`). */
-  async reminders(invoiceId: string | null, signal?: AbortSignal): Promise<boolean> {
-    return decodeSwitch(await request('GET', remindersPath(invoiceId), signal ? { signal } : {})).enabled;
-  },
-  async setReminders(invoiceId: string | null, enabled: boolean): Promise<boolean> {
-    return decodeSwitch(await request('PUT', remindersPath(invoiceId), { body: { enabled } })).enabled;
-  },
 };
 
-function remindersPath(invoiceId: string | null): string {
-  return invoiceId === null ? '/api/settings/reminders' : `/api/invoices/${enc(invoiceId)}/reminders`;
+/** An on/off e-mail setting behind `GET`/`PUT {enabled}`. */
+export interface MailSwitchApi {
+  key: string;
+  get(signal?: AbortSignal): Promise<boolean>;
+  set(enabled: boolean): Promise<boolean>;
 }
+
+function mailSwitch(path: string): MailSwitchApi {
+  return {
+    key: path,
+    async get(signal) {
+      return decodeSwitch(await request('GET', path, signal ? { signal } : {})).enabled;
+    },
+    async set(enabled) {
+      return decodeSwitch(await request('PUT', path, { body: { enabled } })).enabled;
+    },
+  };
+}
+
+/** Payment reminders of one invoice (`invoiceId`) or of all the owner's (`null`). */
+export function remindersSwitch(invoiceId: string | null): MailSwitchApi {
+  return mailSwitch(invoiceId === null ? '/api/settings/reminders' : `/api/invoices/${enc(invoiceId)}/reminders`);
+}
+
+/** The owner's "payment received" e-mails. */
+export const paymentNoticesSwitch: MailSwitchApi = mailSwitch('/api/settings/payment-notices');
 
 /** What a status means to the owner. */
 export function mailStatusLabel(status: MailStatus): string {

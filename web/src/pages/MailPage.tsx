@@ -4,10 +4,12 @@
 import { useCallback, useState } from 'react';
 import { EmptyState, ErrorMessage, Loading } from '../components/Messages';
 import { MailTable } from '../components/MailTable';
-import { RemindersSwitch } from '../components/RemindersSwitch';
-import { mailApi } from '../mail';
+import { MailSwitch } from '../components/MailSwitch';
+import { mailApi, paymentNoticesSwitch, remindersSwitch } from '../mail';
 import { useResource } from '../useResource';
 import './mail.css';
+
+const ownerReminders = remindersSwitch(null);
 
 export function MailPage() {
   const list = useResource(useCallback((signal: AbortSignal) => mailApi.list(signal), []), 'mail');
@@ -20,10 +22,11 @@ export function MailPage() {
           Refresh
         </button>
       </div>
-      <RemindersSwitch
-        invoiceId={null}
+      <MailSwitch
+        api={ownerReminders}
         label="Send payment reminders (3 days before the due date, then weekly while overdue, at most 3 times)"
       />
+      <MailSwitch api={paymentNoticesSwitch} label="E-mail me when a payment is received" />
       {list.error !== undefined && <ErrorMessage error={list.error} title="Could not load the mail." />}
       {list.data === undefined ? (
         list.error === undefined && <Loading label="Loading mail…" />

@@ -68,6 +68,9 @@ test('without SMTP the Mail page shows the invoice mail after Send', async () =>
 
     await page.getByRole('link', { name: 'Mail' }).click();
     await page.waitForURL('**/app/mail');
+    // The owner's switches, both on by default.
+    assert.equal(await page.getByLabel('E-mail me when a payment is received').isChecked(), true);
+    assert.equal(await page.getByLabel('Send payment reminders (3 days').isChecked(), true);
     const subject = `Invoice #${invoice.number} from`;
     const row = page.getByTestId('mail-table').locator('tr', { hasText: subject });
     await row.waitFor();

@@ -1,7 +1,8 @@
 //! The owner's e-mail: `GET /api/mail` (list), `GET /api/mail/{id}` (one, rendered),
 //! `GET /api/invoices/{id}/mail` (an invoice's history), `POST /api/invoices/{id}/resend`,
-//! and the reminder switches: `GET|PUT /api/settings/reminders` (the owner's) and
-//! `GET|PUT /api/invoices/{id}/reminders` (one invoice's), body `{enabled}`.
+//! and the switches, body `{enabled}`: `GET|PUT /api/settings/reminders` (the owner's
+//! reminders), `GET|PUT /api/invoices/{id}/reminders` (one invoice's),
+//! `GET|PUT /api/settings/payment-notices` (the owner's "payment received" e-mails).
 
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, State};
@@ -164,5 +165,24 @@ pub(crate) async fn set_invoice_reminders(
     JsonBody(switch): JsonBody<Switch>,
 ) -> Result<Json<Value>, ApiError> {
     state.usecases.set_reminders(&user.id, Some(&id), switch.enabled).await?;
+    Ok(Json(json!({ "enabled": switch.enabled })))
+}
+
+/// `GET /api/settings/payment-notices` → `{enabled}`.
+pub(crate) async fn payment_notices(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Json<Value>, ApiError> {
+    let enabled = state.usecases.payment_notices(&user.id).await?;
+    Ok(Json(json!({ "enabled": enabled })))
+}
+
+/// `PUT /api/settings/payment-notices {enabled}` → `{enabled}`.
+pub(crate) async fn set_payment_notices(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    JsonBody(switch): JsonBody<Switch>,
+) -> Result<Json<Value>, ApiError> {
+    state.usecases.set_payment_notices(&user.id, switch.enabled).await?;
     Ok(Json(json!({ "enabled": switch.enabled })))
 }

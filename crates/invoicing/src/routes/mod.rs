@@ -85,6 +85,10 @@ pub(crate) fn router(state: AppState) -> Router {
             get(mail::invoice_reminders).put(mail::set_invoice_reminders),
         )
         .route("/api/settings/reminders", get(mail::owner_reminders).put(mail::set_owner_reminders))
+        .route(
+            "/api/settings/payment-notices",
+            get(mail::payment_notices).put(mail::set_payment_notices),
+        )
         .route("/api/mail", get(mail::list))
         .route("/api/mail/{id}", get(mail::show))
         .route("/api/pay/{id}", get(pay::show))

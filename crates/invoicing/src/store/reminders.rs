@@ -1,6 +1,6 @@
 //! Reminder bookkeeping: which stages of which invoices were reminded (`mail_reminders`, one
-//! row per invoice and stage, written with the reminder's mail row), and the owner's and
-//! invoice's switches.
+//! row per invoice and stage, written with the reminder's mail row), the owner's and
+//! invoice's reminder switches, and the owner's "payment received" switch.
 
 use time::Date;
 
@@ -143,5 +143,32 @@ impl Store {
                 .fetch_optional(&self.pool)
                 .await?;
         on.map(|on| on == 1).ok_or(StoreError::NotFound)
+    }
+}
+
+impl Store {
+    /// Whether `owner` gets a "payment received" e-mail for each payment.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    pub async fn payment_notices_on(&self, owner: &UserId) -> Result<bool, StoreError> {
+        let on: Option<i64> = sqlx::query_scalar("SELECT payment_notices FROM users WHERE id = $1")
+            .bind(owner.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(on == Some(1))
+    }
+
+    /// Turns `owner`'s "payment received" e-mails on or off.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    pub async fn set_payment_notices(&self, owner: &UserId, on: bool) -> Result<(), StoreError> {
+        sqlx::query("UPDATE users SET payment_notices = $2 WHERE id = $1")
+            .bind(owner.as_str())
+            .bind(i64::from(on))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 }

@@ -94,6 +94,22 @@ impl UseCases {
         Ok(self.store.reminders_on(owner, invoice).await?)
     }
 
+    /// Whether the owner gets a "payment received" e-mail for each payment.
+    ///
+    /// # Errors
+    /// [`UseCaseError::Store`].
+    pub async fn payment_notices(&self, owner: &UserId) -> Result<bool, UseCaseError> {
+        Ok(self.store.payment_notices_on(owner).await?)
+    }
+
+    /// Turns the owner's "payment received" e-mails on or off.
+    ///
+    /// # Errors
+    /// [`UseCaseError::Store`].
+    pub async fn set_payment_notices(&self, owner: &UserId, on: bool) -> Result<(), UseCaseError> {
+        Ok(self.store.set_payment_notices(owner, on).await?)
+    }
+
     /// Turns reminders on or off for the owner, or for one of their invoices.
     ///
     /// # Errors
@@ -122,18 +138,19 @@ pub(super) fn written(
     Written { events, mail }
 }
 
-/// The receipt to the customer and the notice to the owner for payment `id`, just recorded
-/// on `invoice`.
+/// The receipt to the customer and, when `notice`, the "payment received" to the owner for
+/// payment `id`, just recorded on `invoice`.
 pub(super) fn payment_mail(
     composer: &Composer,
     owner: &User,
     invoice: &Invoice,
-    id: &PaymentId,
+    (id, notice): (&PaymentId, bool),
     now: Timestamp,
 ) -> Vec<NewMail> {
     let Some(payment) = invoice.payments.iter().find(|p| p.id == *id) else { return Vec::new() };
-    vec![
-        composer.receipt(owner, invoice, payment, now),
-        composer.payment_received(owner, invoice, payment, now),
-    ]
+    let mut mail = vec![composer.receipt(owner, invoice, payment, now)];
+    if notice {
+        mail.push(composer.payment_received(owner, invoice, payment, now));
+    }
+    mail
 }

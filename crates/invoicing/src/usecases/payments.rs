@@ -53,10 +53,11 @@ impl UseCases {
         let idempotency = idempotency_key.map(|key| (key, fingerprint));
         let events = payment_events(self.channels, payment.amount, payment.created_at);
         let mailer = self.mailer(owner).await?;
+        let notice = self.store.payment_notices_on(owner).await?;
         let (paid, now) = (payment.id.clone(), payment.created_at);
         let written = move |invoice: &Invoice, effect: &_| {
             written(events(invoice, effect), &mailer, |composer, user| {
-                payment_mail(composer, user, invoice, &paid, now)
+                payment_mail(composer, user, invoice, (&paid, notice), now)
             })
         };
         let request = PaymentRequest { payment, idempotency };
@@ -102,6 +103,7 @@ impl UseCases {
         let now = Timestamp::now();
         let amount = chargeable(invoice, checkout.amount, now)?;
         let mailer = self.mailer(&invoice.user_id).await?;
+        let notice = self.store.payment_notices_on(&invoice.user_id).await?;
         let charge = self.provider.charge(&checkout.card, amount)?;
         let payment = Payment::new(amount, "card", Some(&charge.reference), now)?;
         let idempotency = checkout.idempotency_key.map(|key| (key, fingerprint));
@@ -110,7 +112,7 @@ impl UseCases {
         let events = payment_events(self.channels, amount, now);
         let written = move |invoice: &Invoice, effect: &_| {
             written(events(invoice, effect), &mailer, |composer, user| {
-                payment_mail(composer, user, invoice, &paid, now)
+                payment_mail(composer, user, invoice, (&paid, notice), now)
             })
         };
         Ok(self.store.record_payment(id, None, request, written).await?)

@@ -129,6 +129,16 @@ async fn a_payment_sends_a_receipt_and_a_notice_to_the_owner(db: Db) {
         received.iter().find(|m| m["rcpt_tos"] == json!(["owner@example.com"])).expect("notice");
     assert_eq!(header(notice, "Subject"), "Payment received: €20.00 on invoice #1");
     assert_eq!(notice["content_type"], "multipart/alternative");
+
+    // The owner turns "payment received" off: the next payment sends the receipt alone.
+    let path = "/api/settings/payment-notices";
+    assert_eq!(app.get(path).await.body, json!({"enabled": true}));
+    let off = json!({"enabled": false});
+    let answer = app.request(&app.client, reqwest::Method::PUT, path, Some(&off), &[]).await;
+    assert_eq!(answer.body, off, "{:#}", answer.body);
+    assert_eq!(app.pay(&id, 1000).await.status.as_u16(), 201);
+    let received = smtp.expect(4).await;
+    assert_eq!(received[3]["rcpt_tos"], json!(["ada@example.com"]), "the receipt only");
 }
 
 async fn a_refused_change_writes_no_mail(db: Db) {

@@ -2,12 +2,12 @@
 //! sent, failed with the server's answer) and "Resend" for invoices out with the
 //! customer, with its payment-reminder switch. Refreshes when the invoice changes (a send or
 //! payment writes mail).
-import { useCallback, useEffect } from 'react';
+import { useCallback, useEffect, useMemo } from 'react';
 import type { Invoice } from '../../api';
 import { ErrorMessage } from '../../components/Messages';
 import { MailTable } from '../../components/MailTable';
-import { RemindersSwitch } from '../../components/RemindersSwitch';
-import { mailApi } from '../../mail';
+import { MailSwitch } from '../../components/MailSwitch';
+import { mailApi, remindersSwitch } from '../../mail';
 import { toasts } from '../../toasts';
 import { useResource } from '../../useResource';
 import { ActionButton } from './buttons';
@@ -18,6 +18,7 @@ export function MailHistory({ invoice }: { invoice: Invoice }) {
   const id = invoice.id;
   const mail = useResource(useCallback((signal: AbortSignal) => mailApi.ofInvoice(id, signal), [id]), id);
   const { refresh } = mail;
+  const reminders = useMemo(() => remindersSwitch(id), [id]);
   useEffect(() => {
     refresh();
   }, [invoice.updatedAt, invoice.status, refresh]);
@@ -35,7 +36,7 @@ export function MailHistory({ invoice }: { invoice: Invoice }) {
         )}
       </div>
       {RESENDABLE.has(invoice.status) && (
-        <RemindersSwitch invoiceId={id} label="Send payment reminders for this invoice" />
+        <MailSwitch api={reminders} label="Send payment reminders for this invoice" />
       )}
       {mail.error !== undefined && <ErrorMessage error={mail.error} />}
       {mail.data !== undefined &&

@@ -1,17 +1,16 @@
-//! A checkbox for payment reminders, of one invoice or of all the owner's: reads the
-//! switch from the server, writes it on change (shown at once, put back on a failure,
+//! A checkbox for an e-mail switch (payment reminders of one invoice or all, the owner's
+//! "payment received" notices): reads the switch from the server, writes it on change (shown at once, put back on a failure,
 //! which is shown beside it).
 import { useCallback, useState } from 'react';
-import { mailApi } from '../mail';
+import type { MailSwitchApi } from '../mail';
 import { useResource } from '../useResource';
 import { ErrorMessage } from './Messages';
 import '../pages/mail.css';
 
-export function RemindersSwitch({ invoiceId, label }: { invoiceId: string | null; label: string }) {
-  const key = invoiceId ?? 'owner';
+export function MailSwitch({ api, label }: { api: MailSwitchApi; label: string }) {
   const current = useResource(
-    useCallback((signal: AbortSignal) => mailApi.reminders(invoiceId, signal), [invoiceId]),
-    `reminders-${key}`,
+    useCallback((signal: AbortSignal) => api.get(signal), [api]),
+    api.key,
   );
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -22,7 +21,7 @@ export function RemindersSwitch({ invoiceId, label }: { invoiceId: string | null
     setError(null);
     setShown(enabled);
     try {
-      const saved = await mailApi.setReminders(invoiceId, enabled);
+      const saved = await api.set(enabled);
       current.replace(saved);
       setShown(saved);
     } catch (cause) {
@@ -35,7 +34,7 @@ export function RemindersSwitch({ invoiceId, label }: { invoiceId: string | null
   const checked = shown ?? current.data;
   if (checked === undefined) return null;
   return (
-    <p className="reminders-switch">
+    <p className="mail-switch">
       <label>
         <input
           type="checkbox"
