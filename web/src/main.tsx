@@ -11,6 +11,7 @@ import { InvoiceDetailPage } from './pages/InvoiceDetailPage';
 import { InvoiceFormPage } from './pages/InvoiceFormPage';
 import { InvoiceListPage } from './pages/InvoiceListPage';
 import { LoginPage } from './pages/LoginPage';
+import { MailPage } from './pages/MailPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { PaymentPage } from './pages/PaymentPage';
 import { applyDebugParam } from './debug';
@@ -42,6 +43,7 @@ function App() {
             <Route path="invoices/new" element={<InvoiceFormPage />} />
             <Route path="invoices/:id" element={<InvoiceDetailPage />} />
             <Route path="invoices/:id/edit" element={<InvoiceFormPage />} />
+            <Route path="mail" element={<MailPage />} />
           </Route>
           <Route path="*" element={<NotFoundPage />} />
         </Routes>

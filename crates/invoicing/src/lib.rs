@@ -11,6 +11,8 @@
 //!   [`EventSink`] ([`sink::PusherSink`] for any Pusher-compatible API; the binary provides
 //!   the built-in server's); rows are claimed, so relays on several nodes can share one
 //!   PostgreSQL database.
+//! - [`mail`]: e-mail (invoice, receipt, owner notice, reminders) rendered into rows in the
+//!   change's transaction and delivered over SMTP (or to the local mailbox) by a durable worker.
 //! - [`scheduler`]: periodic passes: invoices past their due date move to `overdue`;
 //!   housekeeping purges ended sessions, old idempotency keys, published outbox rows and
 //!   forgotten sign-in failure counts.
@@ -29,6 +31,7 @@ pub mod clock;
 pub mod data_dir;
 pub mod domain;
 pub mod durable;
+pub mod mail;
 pub mod net;
 pub mod provider;
 pub mod relay;

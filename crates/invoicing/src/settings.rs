@@ -10,6 +10,7 @@ use url::Url;
 use crate::auth::HashingLimits;
 use crate::clock::Clock;
 use crate::domain::Email;
+use crate::mail::MailSettings;
 use crate::net::TrustedProxies;
 use crate::relay::RelayOptions;
 use crate::store::Retention;
@@ -49,6 +50,10 @@ pub struct Settings {
     pub demo_mode: bool,
     /// How long the web port waits for a request head, first and between requests.
     pub http_timeouts: Timeouts,
+    /// Where e-mail goes: an SMTP server, or the local mailbox.
+    pub mail: MailSettings,
+    /// How often payment reminders are looked for.
+    pub reminder_interval: Duration,
 }
 
 /// The demo owner's address. Its password is published, so outside demo mode the account
@@ -76,6 +81,8 @@ impl Settings {
             hashing: HashingLimits::default(),
             demo_mode: false,
             http_timeouts: Timeouts::default(),
+            mail: MailSettings::default(),
+            reminder_interval: Duration::from_secs(3600),
         }
     }
 

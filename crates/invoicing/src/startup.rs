@@ -15,7 +15,7 @@ use crate::routes::{self, AppState};
 use crate::settings::Settings;
 use crate::sink::EventSink;
 use crate::store::{Store, StoreError};
-use crate::{relay, scheduler};
+use crate::{mail, relay, scheduler};
 
 /// Why the application could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -31,7 +31,7 @@ pub enum StartupError {
     PublicUrl(#[from] url::ParseError),
 }
 
-/// The web API with its store, relay and periodic passes, bound and ready to run.
+/// The web API with its store, relay, mail worker and periodic passes, bound and ready to run.
 #[derive(Debug)]
 pub struct Application {
     listener: TcpListener,
@@ -115,6 +115,19 @@ impl Application {
         let settings = self.state.settings.clone();
         let channels = ChannelNames { private: settings.private_channels };
         let (sink, node) = (self.sink, self.node);
+        let mailer = mail::deliver::run(
+            store.clone(),
+            settings.mail.clone(),
+            node.clone(),
+            settings.relay,
+            stop.clone(),
+        );
+        tasks.spawn(mailer);
+        let composer =
+            Arc::new(mail::Composer::new(self.state.public_url.clone(), &settings.mail.from));
+        let reminders =
+            mail::reminders::run(store.clone(), composer, settings.reminder_interval, stop.clone());
+        tasks.spawn(reminders);
         tasks.spawn(relay::run(store.clone(), sink, node, settings.relay, stop.clone()));
         tasks.spawn(scheduler::run(
             store.clone(),

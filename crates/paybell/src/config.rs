@@ -15,6 +15,7 @@ use realtime::{AppConfig, RealtimeConfig};
 
 mod env;
 mod error;
+mod mail;
 mod raw;
 #[cfg(test)]
 mod readme_tests;
@@ -25,6 +26,7 @@ mod tests;
 mod timeouts;
 
 pub use error::ConfigError;
+pub use mail::{MAILBOX_DIR, MailConfig};
 pub use realtime_config::{DEFAULT_REALTIME_ADDR, DEFAULT_REDIS_PREFIX, DEV_APP};
 pub use serve::{
     DATABASE_FILE, DEFAULT_DATA_DIR, DEFAULT_HTTP_ADDR, PublicWs, RemotePusher, ServeConfig,
@@ -125,7 +127,7 @@ impl Config {
     /// Parses and checks the layered values, once.
     fn parse(raw: RawConfig) -> Result<Self, ConfigError> {
         let realtime = realtime_config::parse(raw.realtime)?;
-        let serve = serve::parse(raw.http, raw.pusher)?;
+        let serve = serve::parse(raw.http, raw.pusher)?.with_mail(mail::parse(raw.mail)?);
         Ok(Self {
             serve,
             realtime_addr: realtime.addr,

@@ -42,6 +42,7 @@ export function AppLayout() {
         Invoices
       </NavLink>
       <NavLink to="/app/invoices/new">New invoice</NavLink>
+      <NavLink to="/app/mail">Mail</NavLink>
     </>
   );
   const signOutButton = (

@@ -46,7 +46,7 @@ export function InvoiceDetailPage() {
           )}
         </>
       }
-      onSend={() => act(() => api.sendInvoice(inv.id), 'Invoice sent')}
+      onSend={() => act(() => api.sendInvoice(inv.id), sentToast(inv))}
       onVoid={() => act(() => api.voidInvoice(inv.id), 'Invoice voided')}
       onPaymentSubmitting={() => markOwn('payment')}
       onPaymentRecorded={(updated) => {
@@ -56,6 +56,11 @@ export function InvoiceDetailPage() {
       onRemovePayment={(paymentId) => act(() => api.removePayment(inv.id, paymentId), 'Payment removed')}
     />
   );
+}
+
+/** What Send did: e-mailed the customer, or only marked the invoice sent. */
+function sentToast(inv: Invoice): string {
+  return inv.customer.email ? `Invoice e-mailed to ${inv.customer.email}` : 'Invoice marked as sent';
 }
 
 function LoadFailed({ error }: { error: unknown }) {

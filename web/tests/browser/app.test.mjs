@@ -93,7 +93,7 @@ describe('paybell web app', () => {
       const id = invoiceIdFrom(detail.url());
       const badge = detail.locator('h1 .badge');
       await eventually(async () => (await status(badge)) === 'draft', { message: 'draft badge' });
-      await detail.getByRole('button', { name: 'Send invoice' }).click();
+      await detail.getByRole('button', { name: 'Send by e-mail' }).click();
       await eventually(async () => (await status(badge)) === 'sent', { message: 'sent badge' });
       await waitLive(detail);
       await detail.evaluate(() => {

@@ -63,6 +63,10 @@ random_id!(
     /// A payment.
     PaymentId
 );
+random_id!(
+    /// An e-mail message.
+    MailId
+);
 
 /// A moment, in unix milliseconds (UTC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -6,12 +6,14 @@
 //! - [`invoice`]: [`Invoice`], its [`InvoiceContent`] and [`Payment`]s.
 //! - [`user`]: [`Email`], [`Password`], [`UserName`], [`User`].
 //! - [`events`]: what each change publishes, as outbox rows.
+//! - [`mail`]: the e-mails a change sends, as mail rows.
 //! - [`ids`]: random ids and timestamps.
 //! - [`text`]: free text without control or text-direction characters.
 
 pub mod events;
 pub mod ids;
 pub mod invoice;
+pub mod mail;
 pub mod money;
 pub mod status;
 pub mod text;
@@ -21,11 +23,12 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 pub use events::{Change, ChannelNames, OutboxEvent};
-pub use ids::{InvoiceId, PaymentId, Timestamp, UserId};
+pub use ids::{InvoiceId, MailId, PaymentId, Timestamp, UserId};
 pub use invoice::{
     Customer, Invoice, InvoiceContent, LineItem, Payment, PaymentEffect, PaymentSource,
     RemovalEffect,
 };
+pub use mail::{MailKind, NewMail};
 pub use money::{Amount, Currency};
 pub use status::{Action, IllegalTransition, InvoiceStatus};
 pub use user::{Email, Password, User, UserName};

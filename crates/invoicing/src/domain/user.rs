@@ -11,7 +11,8 @@ pub struct Email(String);
 
 impl Email {
     /// A light check: one `@` with text on both sides, a dot in the domain, no spaces, no
-    /// control or text-direction characters.
+    /// control or text-direction characters; and an address an SMTP server can be given
+    /// (mail goes to it).
     ///
     /// # Errors
     /// [`ValidationError`] on `email`.
@@ -25,7 +26,8 @@ impl Email {
                     && !domain.contains('@')
                     && domain.split('.').count() >= 2
                     && domain.split('.').all(|part| !part.is_empty())
-            });
+            })
+            && value.parse::<lettre::Address>().is_ok();
         if valid {
             Ok(Self(value))
         } else {
@@ -113,7 +115,11 @@ mod tests {
     #[test]
     fn emails_are_normalised_and_checked() {
         assert_eq!(Email::parse("  Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
-        for bad in ["", "ada", "ada@", "@example.com", "a@b", "a b@c.d", "a@@b.c", "a@b..c"] {
+        let bad_for_smtp = ["a<b>@example.com", "a\"b@example.com", "a,b@example.com"];
+        for bad in ["", "ada", "ada@", "@example.com", "a@b", "a b@c.d", "a@@b.c", "a@b..c"]
+            .into_iter()
+            .chain(bad_for_smtp)
+        {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }

@@ -6,6 +6,8 @@
 //! - [`invoices`]: `GET|POST /api/invoices`, `GET|PATCH /api/invoices/{id}`, `…/send`, `…/void`.
 //! - [`payments`]: `POST /api/invoices/{id}/payments`,
 //!   `DELETE /api/invoices/{id}/payments/{paymentId}`.
+//! - [`mail`]: `GET /api/mail`, `GET /api/mail/{id}`, `GET /api/invoices/{id}/mail`,
+//!   `POST /api/invoices/{id}/resend`, the reminder and payment-notice switches.
 //! - [`pay`]: the public payment page API, `GET /api/pay/{id}`, `POST /api/pay/{id}/checkout`.
 //! - [`events`]: the event log for pages that were disconnected, `GET /api/events`,
 //!   `GET /api/pay/{id}/events`.
@@ -21,6 +23,7 @@ mod extract;
 mod headers;
 mod input;
 mod invoices;
+mod mail;
 mod ops;
 mod origin;
 mod pay;
@@ -39,6 +42,7 @@ pub use error::ApiError;
 
 use crate::auth::HashGate;
 use crate::domain::ChannelNames;
+use crate::mail::Composer;
 use crate::provider::Provider;
 use crate::settings::Settings;
 use crate::store::Store;
@@ -61,7 +65,9 @@ impl AppState {
     pub(crate) fn new(store: Store, settings: Arc<Settings>, public_url: Url) -> Self {
         let draining = CancellationToken::new();
         let channels = ChannelNames { private: settings.private_channels };
-        let usecases = UseCases::new(store.clone(), Provider::Test, channels);
+        let composer = Composer::new(public_url.clone(), &settings.mail.from);
+        let usecases =
+            UseCases::new(store.clone(), Provider::Test, channels).with_mail(Arc::new(composer));
         let hashing = HashGate::new(settings.hashing);
         Self { store, settings, public_url, usecases, hashing, draining }
     }
@@ -79,6 +85,19 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/invoices/{id}/void", post(invoices::void))
         .route("/api/invoices/{id}/payments", post(payments::record))
         .route("/api/invoices/{id}/payments/{payment_id}", delete(payments::remove))
+        .route("/api/invoices/{id}/mail", get(mail::of_invoice))
+        .route("/api/invoices/{id}/resend", post(mail::resend))
+        .route(
+            "/api/invoices/{id}/reminders",
+            get(mail::invoice_reminders).put(mail::set_invoice_reminders),
+        )
+        .route("/api/settings/reminders", get(mail::owner_reminders).put(mail::set_owner_reminders))
+        .route(
+            "/api/settings/payment-notices",
+            get(mail::payment_notices).put(mail::set_payment_notices),
+        )
+        .route("/api/mail", get(mail::list))
+        .route("/api/mail/{id}", get(mail::show))
         .route("/api/pay/{id}", get(pay::show))
         .route("/api/pay/{id}/checkout", post(pay::checkout))
         .route("/api/events", get(events::owner))

@@ -5,12 +5,12 @@ use time::Date;
 
 use crate::domain::invoice::format_date;
 use crate::domain::{
-    DomainError, Invoice, InvoiceContent, InvoiceId, OutboxEvent, Payment, PaymentEffect,
+    DomainError, Invoice, InvoiceContent, InvoiceId, NewMail, OutboxEvent, Payment, PaymentEffect,
     Timestamp, UserId,
 };
 
 use super::rows::{InvoiceRow, ItemRow, PaymentRow, assemble};
-use super::{Store, StoreError, outbox};
+use super::{Store, StoreError, mail, outbox};
 
 type Tx = Transaction<'static, Any>;
 
@@ -19,6 +19,21 @@ const PAYMENT_COLUMNS: &str = "id, invoice_id, amount, method, reference, create
 
 const INVOICE_COLUMNS: &str = "id, user_id, number, status, customer_name, customer_email, \
                                currency, amount_paid, due_date, notes, created_at, updated_at";
+
+/// What a change writes beside the invoice, in its transaction: events and e-mails.
+#[derive(Debug, Clone, Default)]
+pub struct Written {
+    /// Outbox rows.
+    pub events: Vec<OutboxEvent>,
+    /// Mail rows.
+    pub mail: Vec<NewMail>,
+}
+
+impl From<Vec<OutboxEvent>> for Written {
+    fn from(events: Vec<OutboxEvent>) -> Self {
+        Self { events, mail: Vec::new() }
+    }
+}
 
 /// A payment to record, with the request's `Idempotency-Key` if it had one.
 #[derive(Debug, Clone)]
@@ -134,34 +149,50 @@ impl Store {
     /// # Errors
     /// [`StoreError::NotFound`] when it does not exist or `owner` is given and not its owner;
     /// [`StoreError::Rejected`] when `change` refuses; [`StoreError::Database`].
-    pub async fn update_invoice<T>(
+    pub async fn update_invoice<T, W: Into<Written>>(
         &self,
         id: &InvoiceId,
         owner: Option<&UserId>,
         change: impl FnOnce(&mut Invoice) -> Result<T, DomainError>,
-        events: impl FnOnce(&Invoice, &T) -> Vec<OutboxEvent>,
+        events: impl FnOnce(&Invoice, &T) -> W,
     ) -> Result<(Invoice, T), StoreError> {
         let mut tx = self.pool.begin().await?;
         let before = self.load_locked(&mut tx, id, owner).await?;
         let mut after = before.clone();
         let result = change(&mut after)?;
         write_back(&mut tx, &before, &after).await?;
-        outbox::insert(&mut tx, &events(&after, &result), after.updated_at).await?;
+        let written = events(&after, &result).into();
+        self.commit_written(tx, &written, after.updated_at).await?;
+        Ok((after, result))
+    }
+
+    /// Inserts a change's events and mail, commits, and wakes their workers.
+    async fn commit_written(
+        &self,
+        mut tx: Tx,
+        written: &Written,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        outbox::insert(&mut tx, &written.events, now).await?;
+        mail::insert(&mut tx, &written.mail).await?;
         tx.commit().await?;
         self.outbox_written.notify_one();
-        Ok((after, result))
+        if !written.mail.is_empty() {
+            self.mail_written.notify_one();
+        }
+        Ok(())
     }
 
     /// Records a payment, honouring its `Idempotency-Key`.
     ///
     /// # Errors
     /// As [`Store::update_invoice`], plus [`StoreError::IdempotencyKeyReused`].
-    pub async fn record_payment(
+    pub async fn record_payment<W: Into<Written>>(
         &self,
         id: &InvoiceId,
         owner: Option<&UserId>,
         request: PaymentRequest,
-        events: impl FnOnce(&Invoice, &PaymentEffect) -> Vec<OutboxEvent>,
+        events: impl FnOnce(&Invoice, &PaymentEffect) -> W,
     ) -> Result<PaymentOutcome, StoreError> {
         let mut tx = self.pool.begin().await?;
         let before = self.load_locked(&mut tx, id, owner).await?;
@@ -189,9 +220,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        outbox::insert(&mut tx, &events(&after, &effect), payment.created_at).await?;
-        tx.commit().await?;
-        self.outbox_written.notify_one();
+        let written = events(&after, &effect).into();
+        self.commit_written(tx, &written, payment.created_at).await?;
         Ok(PaymentOutcome { invoice: after, payment, replayed: false })
     }
 

@@ -9,17 +9,19 @@
 //! `FOR UPDATE`; SQLite has one writer connection), applies a domain function to the loaded
 //! invoice, writes it back and inserts its outbox rows. So two concurrent payments that would
 //! together overpay cannot both succeed, and an event exists exactly when its change does.
-//! Relays on several nodes share the outbox through claims ([`claims`], [`outbox`]); pages
-//! that were disconnected read it back per channel ([`event_log`]). Sign-in failures are
-//! counted here too (`throttle`), so every node sees them; [`housekeeping`] purges what has
-//! served its time.
+//! Relays on several nodes share the outbox through claims ([`claims`], [`outbox`]); mail
+//! workers share the mail table the same way ([`mail`]); pages that were disconnected read
+//! the outbox back per channel ([`event_log`]). Sign-in failures are counted here too
+//! (`throttle`), so every node sees them; [`housekeeping`] purges what has served its time.
 
 pub mod claims;
 pub mod event_log;
 pub mod housekeeping;
 mod invoices;
+pub mod mail;
 pub mod outbox;
 pub mod postgres;
+mod reminders;
 mod rows;
 pub mod sqlite;
 mod throttle;
@@ -36,8 +38,10 @@ use crate::domain::DomainError;
 pub use claims::{Claimed, WorkQueue, WorkTable};
 pub use event_log::{Cursor, LogRead, LoggedEvent};
 pub use housekeeping::{Purged, Retention};
-pub use invoices::{PaymentOutcome, PaymentRequest};
+pub use invoices::{PaymentOutcome, PaymentRequest, Written};
+pub use mail::{MAIL, MailRow};
 pub use outbox::{OUTBOX, PendingEvent};
+pub use reminders::ReminderCandidate;
 
 /// Which database a [`Store`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +93,7 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     outbox_written: Arc<Notify>,
+    mail_written: Arc<Notify>,
 }
 
 impl Store {
@@ -111,7 +116,12 @@ impl Store {
             .acquire_timeout(std::time::Duration::from_secs(10))
             .connect(&url)
             .await?;
-        Ok(Self { pool, backend, outbox_written: Arc::new(Notify::new()) })
+        Ok(Self {
+            pool,
+            backend,
+            outbox_written: Arc::new(Notify::new()),
+            mail_written: Arc::new(Notify::new()),
+        })
     }
 
     /// Applies the migrations of this backend that have not run yet.

@@ -5,6 +5,7 @@ use crate::domain::{
     Action, Change, DomainError, Invoice, InvoiceContent, InvoiceId, Timestamp, UserId,
 };
 
+use super::mail::written;
 use super::{UseCaseError, UseCases, found};
 
 impl UseCases {
@@ -65,7 +66,8 @@ impl UseCases {
         Ok(invoice)
     }
 
-    /// Moves an invoice through `action` (send, void).
+    /// Moves an invoice through `action` (send, void); sending writes the invoice e-mail to
+    /// the customer in the same transaction.
     ///
     /// # Errors
     /// [`UseCaseError::Store`] carrying the domain's refusal, or not found.
@@ -76,13 +78,19 @@ impl UseCases {
         action: Action,
     ) -> Result<Invoice, UseCaseError> {
         let (now, channels) = (Timestamp::now(), self.channels);
+        let mailer = if action == Action::Send { self.mailer(owner).await? } else { None };
         let (invoice, _) = self
             .store
             .update_invoice(
                 id,
                 Some(owner),
                 |invoice| invoice.transition(action, now),
-                |invoice, _| outbox_events(Change::StatusChanged, invoice, channels, now),
+                |invoice, _| {
+                    let events = outbox_events(Change::StatusChanged, invoice, channels, now);
+                    written(events, &mailer, |composer, user| {
+                        vec![composer.invoice(user, invoice, now)]
+                    })
+                },
             )
             .await?;
         Ok(invoice)

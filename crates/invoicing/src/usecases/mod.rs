@@ -8,29 +8,44 @@
 //!
 //! - [`invoices`]: create, edit, send, void; the owner's reads.
 //! - [`payments`]: record a payment, checkout on the payment page, what the payer may see.
+//! - [`mail`]: the e-mails a change writes in its transaction; the owner's mail; resend.
 
 pub mod invoices;
+pub mod mail;
 pub mod payments;
 
+use std::sync::Arc;
+
 use crate::domain::{ChannelNames, DomainError, Invoice, ValidationError};
+use crate::mail::Composer;
 use crate::provider::{ChargeError, Provider};
 use crate::store::{Store, StoreError};
 
 pub use crate::store::PaymentOutcome;
 
-/// What the use cases need: the store, the payment provider, the channel naming. Cheap to
-/// clone.
+/// What the use cases need: the store, the payment provider, the channel naming, and the
+/// e-mail composer. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct UseCases {
     store: Store,
     provider: Provider,
     channels: ChannelNames,
+    mail: Option<Arc<Composer>>,
 }
 
 impl UseCases {
-    /// Use cases on `store`, charging through `provider`, publishing on `channels`.
+    /// Use cases on `store`, charging through `provider`, publishing on `channels`; they
+    /// write no e-mail until [`UseCases::with_mail`].
     pub fn new(store: Store, provider: Provider, channels: ChannelNames) -> Self {
-        Self { store, provider, channels }
+        Self { store, provider, channels, mail: None }
+    }
+
+    /// Writes the e-mails of each change (invoice sent, payment recorded), rendered by
+    /// `composer`.
+    #[must_use]
+    pub fn with_mail(mut self, composer: Arc<Composer>) -> Self {
+        self.mail = Some(composer);
+        self
     }
 }
 

@@ -11,6 +11,7 @@ use crate::domain::{
 use crate::provider::Card;
 use crate::store::{PaymentOutcome, PaymentRequest};
 
+use super::mail::{payment_mail, written};
 use super::{UseCaseError, UseCases, found};
 
 /// A payment on the payment page.
@@ -52,8 +53,16 @@ impl UseCases {
         );
         let idempotency = idempotency_key.map(|key| (key, fingerprint));
         let events = payment_events(self.channels, payment.amount, payment.created_at);
+        let mailer = self.mailer(owner).await?;
+        let notice = self.store.payment_notices_on(owner).await?;
+        let (paid, now) = (payment.id.clone(), payment.created_at);
+        let written = move |invoice: &Invoice, effect: &_| {
+            written(events(invoice, effect), &mailer, |composer, user| {
+                payment_mail(composer, user, invoice, (&paid, notice), now)
+            })
+        };
         let request = PaymentRequest { payment, idempotency };
-        Ok(self.store.record_payment(id, Some(owner), request, events).await?)
+        Ok(self.store.record_payment(id, Some(owner), request, written).await?)
     }
 
     /// Takes back a payment the owner recorded on one of their invoices (a correction): the
@@ -113,13 +122,21 @@ impl UseCases {
         }
         let now = Timestamp::now();
         let amount = chargeable(invoice, checkout.amount, now)?;
+        let mailer = self.mailer(&invoice.user_id).await?;
+        let notice = self.store.payment_notices_on(&invoice.user_id).await?;
         let charge = self.provider.charge(&checkout.card, amount)?;
         let payment =
             Payment::new(PaymentSource::Provider, amount, "card", Some(&charge.reference), now)?;
         let idempotency = checkout.idempotency_key.map(|key| (key, fingerprint));
+        let paid = payment.id.clone();
         let request = PaymentRequest { payment, idempotency };
         let events = payment_events(self.channels, amount, now);
-        Ok(self.store.record_payment(id, None, request, events).await?)
+        let written = move |invoice: &Invoice, effect: &_| {
+            written(events(invoice, effect), &mailer, |composer, user| {
+                payment_mail(composer, user, invoice, (&paid, notice), now)
+            })
+        };
+        Ok(self.store.record_payment(id, None, request, written).await?)
     }
 }
 

@@ -38,6 +38,9 @@ pub(crate) struct Options {
     pub(crate) hashing: Option<HashingLimits>,
     /// `PAYBELL_PUBLIC_URL`; none derives it from the bound address.
     pub(crate) public_url: Option<&'static str>,
+    /// An SMTP server on 127.0.0.1 (plain), with [`crate::smtp::FROM`] as the sender; none
+    /// keeps mail in the local mailbox.
+    pub(crate) smtp_port: Option<u16>,
 }
 
 pub(crate) struct TestApp {
@@ -155,6 +158,9 @@ pub(crate) async fn spawn_node(node: Node) -> TestApp {
     }
     settings.overdue_interval = Duration::from_millis(100);
     settings.housekeeping_interval = Duration::from_millis(100);
+    if let Some(port) = options.smtp_port {
+        settings.mail = crate::smtp::settings(port);
+    }
     // A lease far beyond WAIT: a test that waits for a claim to expire times out instead.
     settings.relay = RelayOptions {
         initial_backoff: Duration::from_millis(20),

@@ -95,6 +95,8 @@ pub(crate) const KEYS: &[EnvKey] = &[
     key!("PUSHER_HOST", "pusher.host", pusher.host, text),
     key!("PUSHER_PORT", "pusher.port", pusher.port, port),
     key!("PUSHER_USE_TLS", "pusher.use_tls", pusher.use_tls, boolean),
+    key!("PAYBELL_SMTP_URL", "mail.smtp_url", mail.smtp_url, text),
+    key!("PAYBELL_MAIL_FROM", "mail.from", mail.from, text),
 ];
 
 /// The variables of [`KEYS`] set in the process environment.

@@ -17,6 +17,8 @@ pub(crate) struct RawConfig {
     pub(crate) http: RawHttp,
     #[serde(default)]
     pub(crate) pusher: RawPusher,
+    #[serde(default)]
+    pub(crate) mail: RawMail,
 }
 
 /// The `[realtime]` section.
@@ -185,4 +187,12 @@ fn optional_string_or_number<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<Option<String>, D::Error> {
     Ok(Option::<Id>::deserialize(d)?.map(String::from))
+}
+
+/// The `[mail]` section: where e-mail goes.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMail {
+    pub(crate) smtp_url: Option<String>,
+    pub(crate) from: Option<String>,
 }

@@ -11,8 +11,8 @@ use invoicing::{DatabaseUrl, RealtimeAccess, Settings};
 use pusher_client::{Endpoint, Secret, Target, TargetError};
 use url::Url;
 
-use super::ConfigError;
 use super::raw::{RawHttp, RawPusher};
+use super::{ConfigError, MailConfig};
 
 /// Where the web app and API listen unless told otherwise.
 pub const DEFAULT_HTTP_ADDR: &str = "0.0.0.0:8080";
@@ -36,6 +36,7 @@ pub struct ServeConfig {
     timeouts: http_serve::Timeouts,
     trusted_proxies: TrustedProxies,
     outbox_retention: Duration,
+    mail: MailConfig,
 }
 
 impl ServeConfig {
@@ -98,7 +99,18 @@ impl ServeConfig {
         settings.http_timeouts = self.timeouts;
         settings.trusted_proxies = self.trusted_proxies.clone();
         settings.retention.published_events = self.outbox_retention;
+        settings.mail = self.mail.settings(&self.data_dir);
         settings
+    }
+
+    /// Where e-mail goes.
+    pub fn mail(&self) -> &MailConfig {
+        &self.mail
+    }
+
+    pub(crate) fn with_mail(mut self, mail: MailConfig) -> Self {
+        self.mail = mail;
+        self
     }
 }
 
@@ -163,6 +175,7 @@ pub(crate) fn parse(http: RawHttp, pusher: RawPusher) -> Result<ServeConfig, Con
         timeouts,
         trusted_proxies,
         outbox_retention,
+        mail: MailConfig::default(),
     })
 }
 

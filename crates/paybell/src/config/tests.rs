@@ -395,7 +395,7 @@ fn webhooks_take_their_filters_and_batching_from_the_file() {
 fn the_environment_table_names_file_keys_and_each_variable_once() {
     for key in env::KEYS {
         let (section, field) = key.path.split_once('.').unwrap();
-        assert!(["realtime", "http", "pusher"].contains(&section), "{}", key.path);
+        assert!(["realtime", "http", "pusher", "mail"].contains(&section), "{}", key.path);
         assert!(!field.is_empty() && key.name.chars().all(|c| c.is_ascii_uppercase() || c == '_'));
     }
     let names: std::collections::HashSet<_> = env::KEYS.iter().map(|k| k.name).collect();
@@ -412,4 +412,34 @@ fn a_bad_app_id_or_key_says_which_characters_are_allowed() {
     assert_eq!(err("id='a'\nkey='k/1'"), ConfigError::new("realtime.apps[0].key", problem));
     let duplicate = err("id='a'\nkey='k'\n[[realtime.apps]]\nid='a'\nkey='k2'\nsecret='s'");
     assert_eq!(duplicate, ConfigError::new("realtime.apps[1].id", "duplicate app id \"a\""));
+}
+
+#[test]
+fn mail_comes_from_env_or_file_and_bad_values_name_their_key() {
+    let config = load(None, &[], None).unwrap();
+    assert!(config.serve().mail().smtp().is_none(), "no SMTP: the local mailbox");
+    let settings = config.serve().mail().settings(std::path::Path::new("/data"));
+    assert_eq!(settings.mailbox_dir, Some(PathBuf::from("/data/mail")));
+    assert_eq!(settings.from.to_string(), "Paybell <paybell@localhost>");
+
+    let file = "[mail]\nsmtp_url = \"smtps://u:p@mail.example.com\"\nfrom = \"Demo Bakery <billing@example.com>\"\n";
+    let config = load(Some(file), &[], None).unwrap();
+    let smtp = config.serve().mail().smtp().unwrap();
+    assert_eq!((smtp.host(), smtp.port()), ("mail.example.com", 465));
+    let env = [("PAYBELL_SMTP_URL", "smtp://127.0.0.1:2525?tls=none")];
+    let config = load(Some(file), &env, None).unwrap();
+    assert_eq!(config.serve().mail().smtp().unwrap().port(), 2525);
+    let settings = config.serve().mail().settings(std::path::Path::new("/data"));
+    assert_eq!(settings.from.to_string(), "Demo Bakery <billing@example.com>");
+
+    for (env, key) in [
+        (("PAYBELL_SMTP_URL", "mail.example.com:587"), "mail.smtp_url (PAYBELL_SMTP_URL)"),
+        (("PAYBELL_SMTP_URL", "smtp://host?tls=maybe"), "mail.smtp_url (PAYBELL_SMTP_URL)"),
+        (("PAYBELL_MAIL_FROM", "Demo Bakery"), "mail.from (PAYBELL_MAIL_FROM)"),
+    ] {
+        let error = load(None, &[env], None).unwrap_err();
+        assert_eq!(error.key, key, "{error}");
+    }
+    let error = load(Some("[mail]\nsmtp = \"x\"\n"), &[], None).unwrap_err();
+    assert!(error.problem.contains("unknown field"), "{error}");
 }

@@ -2,7 +2,7 @@
 //! `app show`, `user add`/`passwd`, `migrate`, the
 //! outbox surviving a realtime server that goes away and comes back, two `serve` nodes
 //! sharing one PostgreSQL database, and two sharing PostgreSQL and Redis; a node killed
-//! mid-run and its claimed events.
+//! mid-run and its claimed events; e-mail through a real SMTP server and the local mailbox.
 // Test bodies live in plain async fns run by generated #[tokio::test]s, where clippy's
 // allow-unwrap-in-tests does not reach; a failed unwrap is a failed test here.
 #![allow(clippy::unwrap_used)]
@@ -11,6 +11,7 @@ mod app;
 mod cluster_serve;
 mod crash;
 mod helpers;
+mod mail;
 mod nodes;
 mod open_files;
 mod remote;

@@ -2,7 +2,7 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { MemoryRouter } from 'react-router';
 import { describe, expect, it } from 'vitest';
 import type { Invoice, InvoiceAction, InvoiceStatus } from '../../api';
-import { InvoiceDetail } from './InvoiceDetail';
+import { InvoiceDetail, sendLabel } from './InvoiceDetail';
 
 function invoice(status: InvoiceStatus, actions: InvoiceAction[]): Invoice {
   return {
@@ -45,7 +45,7 @@ function controls(inv: Invoice) {
   const page = html(inv);
   return {
     edit: page.includes('href="/app/invoices/inv_1/edit"'),
-    send: page.includes('Send invoice'),
+    send: page.includes('Send by e-mail'),
     void: page.includes('Void…'),
     recordPayment: page.includes('Record a payment'),
   };
@@ -106,5 +106,13 @@ describe('InvoiceDetail payments and balance', () => {
   it('a void invoice shows no balance due', () => {
     expect(html(invoice('sent', []))).toContain('data-testid="balance-due"');
     expect(html(invoice('void', []))).not.toContain('Balance due');
+  });
+});
+
+describe('the Send button says what will happen', () => {
+  it('e-mails a customer with an address, else only marks the invoice sent', () => {
+    const draft = invoice('draft', ['send']);
+    expect(sendLabel(draft)).toBe('Send by e-mail');
+    expect(sendLabel({ ...draft, customer: { name: 'Ada', email: '' } })).toBe('Mark as sent');
   });
 });

@@ -8,6 +8,7 @@ import type { Invoice, InvoiceAction } from '../../api';
 import { StatusBadge } from '../../components/StatusBadge';
 import { formatDate, formatDateTime, formatMoney, invoiceLabel } from '../../format';
 import { ActionButton, CopyButton, RemoveButton, VoidButton } from './buttons';
+import { MailHistory } from './MailHistory';
 import { RecordPaymentForm, methodLabel } from './RecordPaymentForm';
 
 export interface InvoiceDetailProps {
@@ -51,6 +52,7 @@ export function InvoiceDetail(props: InvoiceDetailProps) {
 
       <LinesCard invoice={inv} />
       <PaymentsCard invoice={inv} onRemove={props.onRemovePayment} />
+      <MailHistory invoice={inv} />
     </main>
   );
 }
@@ -64,10 +66,15 @@ function InvoiceActions({ invoice, onSend, onVoid }: Pick<InvoiceDetailProps, 'i
           Edit
         </Link>
       )}
-      {can('send') && <ActionButton label="Send invoice" busyLabel="Sending…" primary onClick={onSend} />}
+      {can('send') && <ActionButton label={sendLabel(invoice)} busyLabel="Sending…" primary onClick={onSend} />}
       {can('void') && <VoidButton onConfirm={onVoid} />}
     </div>
   );
+}
+
+/** Says what Send will do: e-mail the customer when there is an address, else only mark it sent. */
+export function sendLabel(invoice: Invoice): string {
+  return invoice.customer.email ? 'Send by e-mail' : 'Mark as sent';
 }
 
 function SummaryCard({ invoice: inv }: { invoice: Invoice }) {

@@ -1,0 +1,188 @@
+//! The owner's e-mail: `GET /api/mail` (list), `GET /api/mail/{id}` (one, rendered),
+//! `GET /api/invoices/{id}/mail` (an invoice's history), `POST /api/invoices/{id}/resend`,
+//! and the switches, body `{enabled}`: `GET|PUT /api/settings/reminders` (the owner's
+//! reminders), `GET|PUT /api/invoices/{id}/reminders` (one invoice's),
+//! `GET|PUT /api/settings/payment-notices` (the owner's "payment received" e-mails).
+
+use axum::Json;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::extract::{CurrentUser, InvoicePath, JsonBody};
+use super::views::InvoiceView;
+use super::{ApiError, AppState};
+use crate::domain::{MailId, Timestamp};
+use crate::store::MailRow;
+
+/// A mail row as the owner sees it in lists.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct MailView {
+    id: String,
+    invoice_id: String,
+    kind: String,
+    recipient: String,
+    subject: String,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    attempts: i64,
+    message_id: String,
+    created_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sent_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failed_at: Option<String>,
+}
+
+impl From<&MailRow> for MailView {
+    fn from(row: &MailRow) -> Self {
+        let iso = |millis: Option<i64>| millis.map(|m| Timestamp::from_millis(m).to_iso());
+        Self {
+            id: row.id.clone(),
+            invoice_id: row.invoice_id.clone(),
+            kind: row.kind.clone(),
+            recipient: row.recipient.clone(),
+            subject: row.subject.clone(),
+            status: row.status(),
+            error: row.last_error.clone(),
+            attempts: row.attempts,
+            message_id: row.message_id.clone(),
+            created_at: Timestamp::from_millis(row.created_at).to_iso(),
+            sent_at: iso(row.sent_at),
+            failed_at: iso(row.failed_at),
+        }
+    }
+}
+
+/// The mail id of `/api/mail/{id}`.
+#[derive(Debug, Clone)]
+pub(crate) struct MailPath(MailId);
+
+impl<S: Send + Sync> FromRequestParts<S> for MailPath {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let Path(text) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        MailId::parse(&text).map(Self).ok_or_else(|| ApiError::NotFound.into_response())
+    }
+}
+
+/// `GET /api/mail` → `{mail}`, newest first.
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Json<Value>, ApiError> {
+    let rows = state.usecases.mail_of(&user.id).await?;
+    let views: Vec<MailView> = rows.iter().map(MailView::from).collect();
+    Ok(Json(json!({ "mail": views })))
+}
+
+/// `GET /api/mail/{id}` → the row with its `from`, `replyTo`, `text` and `html`.
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    MailPath(id): MailPath,
+) -> Result<Json<Value>, ApiError> {
+    let row = state.usecases.mail_item(&user.id, &id).await?;
+    let mut view = serde_json::to_value(MailView::from(&row)).unwrap_or_default();
+    if let Value::Object(fields) = &mut view {
+        fields.insert("from".to_owned(), json!(state.settings.mail.from.to_string()));
+        fields.insert("replyTo".to_owned(), json!(row.reply_to));
+        fields.insert("text".to_owned(), json!(row.body_text));
+        fields.insert("html".to_owned(), json!(row.body_html));
+    }
+    Ok(Json(view))
+}
+
+/// `GET /api/invoices/{id}/mail` → `{mail}`, oldest first.
+pub(crate) async fn of_invoice(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    InvoicePath(id): InvoicePath,
+) -> Result<Json<Value>, ApiError> {
+    let rows = state.usecases.invoice_mail(&user.id, &id).await?;
+    let views: Vec<MailView> = rows.iter().map(MailView::from).collect();
+    Ok(Json(json!({ "mail": views })))
+}
+
+/// `POST /api/invoices/{id}/resend` → the invoice; the new message is queued.
+pub(crate) async fn resend(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    InvoicePath(id): InvoicePath,
+) -> Result<Json<InvoiceView>, ApiError> {
+    let invoice = state.usecases.resend(&user.id, &id).await?;
+    Ok(Json(InvoiceView::new(&invoice, &state.public_url)))
+}
+
+/// `{enabled}` of the reminder switches.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Switch {
+    enabled: bool,
+}
+
+/// `GET /api/settings/reminders` → `{enabled}`.
+pub(crate) async fn owner_reminders(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Json<Value>, ApiError> {
+    let enabled = state.usecases.reminders(&user.id, None).await?;
+    Ok(Json(json!({ "enabled": enabled })))
+}
+
+/// `PUT /api/settings/reminders {enabled}` → `{enabled}`.
+pub(crate) async fn set_owner_reminders(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    JsonBody(switch): JsonBody<Switch>,
+) -> Result<Json<Value>, ApiError> {
+    state.usecases.set_reminders(&user.id, None, switch.enabled).await?;
+    Ok(Json(json!({ "enabled": switch.enabled })))
+}
+
+/// `GET /api/invoices/{id}/reminders` → `{enabled}`.
+pub(crate) async fn invoice_reminders(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    InvoicePath(id): InvoicePath,
+) -> Result<Json<Value>, ApiError> {
+    let enabled = state.usecases.reminders(&user.id, Some(&id)).await?;
+    Ok(Json(json!({ "enabled": enabled })))
+}
+
+/// `PUT /api/invoices/{id}/reminders {enabled}` → `{enabled}`.
+pub(crate) async fn set_invoice_reminders(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    InvoicePath(id): InvoicePath,
+    JsonBody(switch): JsonBody<Switch>,
+) -> Result<Json<Value>, ApiError> {
+    state.usecases.set_reminders(&user.id, Some(&id), switch.enabled).await?;
+    Ok(Json(json!({ "enabled": switch.enabled })))
+}
+
+/// `GET /api/settings/payment-notices` → `{enabled}`.
+pub(crate) async fn payment_notices(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Json<Value>, ApiError> {
+    let enabled = state.usecases.payment_notices(&user.id).await?;
+    Ok(Json(json!({ "enabled": enabled })))
+}
+
+/// `PUT /api/settings/payment-notices {enabled}` → `{enabled}`.
+pub(crate) async fn set_payment_notices(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    JsonBody(switch): JsonBody<Switch>,
+) -> Result<Json<Value>, ApiError> {
+    state.usecases.set_payment_notices(&user.id, switch.enabled).await?;
+    Ok(Json(json!({ "enabled": switch.enabled })))
+}
