@@ -63,6 +63,16 @@ function MailView({ id }: { id: string }) {
         <dt>Message-ID</dt>
         <dd className="muted">{m.messageId}</dd>
       </dl>
+      <h3>As HTML</h3>
+      {/* The message's own policy (see routes/mail.rs) sandboxes it; so does the frame. */}
+      <iframe
+        className="mail-html"
+        sandbox=""
+        src={`/api/mail/${encodeURIComponent(m.id)}/html`}
+        title={`The message "${m.subject}" as HTML`}
+        data-testid="mail-html"
+      />
+      <h3>As plain text</h3>
       <pre className="mail-text">{m.text}</pre>
     </section>
   );

@@ -82,6 +82,16 @@ test('without SMTP the Mail page shows the invoice mail after Send', async () =>
     assert.ok(text.includes(`Pay online: ${server.baseUrl}/pay/${invoice.id}`), text);
     assert.ok(text.includes('Grace <Hopper>'), 'the plain text as sent');
     assert.ok(text.includes('$250.00'), 'the amount as the app writes it');
+    // The HTML part, framed in a sandbox under its own policy: the customer's name escaped,
+    // the Pay online button linking to the payment page.
+    const frame = page.frameLocator('[data-testid="mail-html"]');
+    const button = frame.getByRole('link', { name: 'Pay online' });
+    await button.waitFor();
+    assert.equal(await button.getAttribute('href'), `${server.baseUrl}/pay/${invoice.id}`);
+    assert.ok((await frame.locator('body').textContent()).includes('Grace <Hopper>'), 'escaped, shown as text');
+    const framed = await page.request.get((await page.getByTestId('mail-html').getAttribute('src')));
+    assert.match(framed.headers()['content-security-policy'], /sandbox/);
+    assert.match(framed.headers()['content-type'], /^text\/html/);
     await screenshot(page, 'mail-page');
     await assertNoCspViolations([owner]);
   } catch (error) {

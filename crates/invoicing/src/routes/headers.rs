@@ -35,8 +35,11 @@ pub(crate) async fn security_headers(
     if path.starts_with("/api/") || path.starts_with("/pusher/") {
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    if let Ok(csp) = HeaderValue::from_str(&csp) {
-        headers.insert(CONTENT_SECURITY_POLICY, csp);
+    // A handler that set its own policy (a framed e-mail) knows better than the app's.
+    if !headers.contains_key(CONTENT_SECURITY_POLICY) {
+        if let Ok(csp) = HeaderValue::from_str(&csp) {
+            headers.insert(CONTENT_SECURITY_POLICY, csp);
+        }
     }
     response
 }

@@ -1,4 +1,5 @@
 //! The owner's e-mail: `GET /api/mail` (list), `GET /api/mail/{id}` (one, rendered),
+//! `GET /api/mail/{id}/html` (its HTML part as a sandboxed document the Mail page frames),
 //! `GET /api/invoices/{id}/mail` (an invoice's history), `POST /api/invoices/{id}/resend`,
 //! and the switches, body `{enabled}`: `GET|PUT /api/settings/reminders` (the owner's
 //! reminders), `GET|PUT /api/invoices/{id}/reminders` (one invoice's),
@@ -6,6 +7,7 @@
 
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, State};
+use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -98,6 +100,27 @@ pub(crate) async fn show(
         fields.insert("html".to_owned(), json!(row.body_html));
     }
     Ok(Json(view))
+}
+
+/// What the HTML part of a message may do when the Mail page frames it: nothing but show
+/// itself with its inline styles (e-mail HTML has no scripts, fonts or remote images), in a
+/// sandbox, framed by this origin only.
+const MESSAGE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; \
+     sandbox; base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
+
+/// `GET /api/mail/{id}/html` → the message's HTML part exactly as sent, under [`MESSAGE_CSP`]
+/// (the security-headers middleware keeps a policy a handler set).
+pub(crate) async fn html(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    MailPath(id): MailPath,
+) -> Result<Response, ApiError> {
+    let row = state.usecases.mail_item(&user.id, &id).await?;
+    let headers = [
+        (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+        (header::CONTENT_SECURITY_POLICY, MESSAGE_CSP),
+    ];
+    Ok((headers, row.body_html).into_response())
 }
 
 /// `GET /api/invoices/{id}/mail` → `{mail}`, oldest first.

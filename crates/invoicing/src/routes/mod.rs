@@ -98,6 +98,7 @@ pub(crate) fn router(state: AppState) -> Router {
         )
         .route("/api/mail", get(mail::list))
         .route("/api/mail/{id}", get(mail::show))
+        .route("/api/mail/{id}/html", get(mail::html))
         .route("/api/pay/{id}", get(pay::show))
         .route("/api/pay/{id}/checkout", post(pay::checkout))
         .route("/api/events", get(events::owner))

@@ -101,6 +101,18 @@ async fn the_invoice_reaches_the_customer_with_its_link(db: Db) {
     let view = app.get(&format!("/api/mail/{mail_id}")).await;
     assert_eq!(view.body["from"], FROM);
     assert!(view.body["html"].as_str().unwrap().contains(&link));
+    // Its HTML part as a document the Mail page frames: as sent, under a sandboxing policy.
+    let framed = app.client.get(format!("{}/api/mail/{mail_id}/html", app.base)).send().await;
+    let framed = framed.unwrap();
+    assert_eq!(framed.status().as_u16(), 200);
+    let csp = framed.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("sandbox") && csp.contains("default-src 'none'"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'self'"), "{csp}");
+    assert!(framed.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert_eq!(framed.text().await.unwrap(), view.body["html"].as_str().unwrap());
+    let anonymous = reqwest::Client::new();
+    let refused = anonymous.get(format!("{}/api/mail/{mail_id}/html", app.base)).send().await;
+    assert_eq!(refused.unwrap().status().as_u16(), 401, "the owner's session only");
     let history = app.get(&format!("/api/invoices/{id}/mail")).await;
     assert_eq!(history.body["mail"].as_array().unwrap().len(), 1, "{:#}", history.body);
 }
