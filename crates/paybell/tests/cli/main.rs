@@ -2,7 +2,8 @@
 //! `app show`, `user add`/`passwd`, `migrate`, the
 //! outbox surviving a realtime server that goes away and comes back, two `serve` nodes
 //! sharing one PostgreSQL database, and two sharing PostgreSQL and Redis; a node killed
-//! mid-run and its claimed events.
+//! mid-run and its claimed events; `realtime` on soketi's variables; `--version`,
+//! completions, the man page and `config check`.
 // Test bodies live in plain async fns run by generated #[tokio::test]s, where clippy's
 // allow-unwrap-in-tests does not reach; a failed unwrap is a failed test here.
 #![allow(clippy::unwrap_used)]
@@ -13,7 +14,9 @@ mod crash;
 mod helpers;
 mod nodes;
 mod open_files;
+mod operator;
 mod remote;
 mod serve;
+mod soketi;
 mod timeouts;
 mod users;
