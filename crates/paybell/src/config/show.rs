@@ -66,7 +66,7 @@ impl Config {
                 &optional(app.max_api_requests_per_second),
             );
             for hook in &app.webhooks {
-                line(&mut out, "webhook", &hook.url);
+                line(&mut out, "webhook", &mask_url(hook.url.as_str()));
             }
         }
         let serve = &self.serve;
