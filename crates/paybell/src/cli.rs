@@ -9,9 +9,12 @@ use crate::config::Flags;
 use crate::listen::ListenArgs;
 use crate::trigger::TriggerArgs;
 
+/// `paybell --version`: the crate version and the git commit it was built from.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("PAYBELL_GIT_COMMIT"), ")");
+
 /// Paybell: real-time invoice notifications.
 #[derive(Debug, Parser)]
-#[command(name = "paybell", version, about)]
+#[command(name = "paybell", version = VERSION, about)]
 pub struct Cli {
     /// A TOML configuration file. Flags beat environment variables, which beat the file.
     #[arg(long, global = true, env = "PAYBELL_CONFIG", value_name = "FILE")]
@@ -45,6 +48,40 @@ pub enum Command {
     /// The realtime app's credentials.
     #[command(subcommand)]
     App(AppCommand),
+    /// The effective configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Print a shell completion script (bash, zsh or fish) to standard output.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to standard output.
+    Man,
+}
+
+/// `paybell config …`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Load and check the configuration as `paybell serve` would (file, environment, flags),
+    /// then print it with secrets masked. Exits non-zero naming the first bad key.
+    Check(DataArgs),
+}
+
+/// Flags of `paybell completions`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+/// The shells `paybell completions` writes for.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum CompletionShell {
+    /// GNU bash.
+    Bash,
+    /// Z shell.
+    Zsh,
+    /// fish.
+    Fish,
 }
 
 /// `paybell app …`.

@@ -21,6 +21,10 @@ mod raw;
 mod readme_tests;
 mod realtime_config;
 mod serve;
+mod show;
+mod soketi;
+#[cfg(test)]
+mod soketi_tests;
 #[cfg(test)]
 mod tests;
 mod timeouts;
@@ -32,6 +36,7 @@ pub use serve::{
     DATABASE_FILE, DEFAULT_DATA_DIR, DEFAULT_HTTP_ADDR, PublicWs, RemotePusher, ServeConfig,
     database_file,
 };
+pub use soketi::SoketiReport;
 
 use raw::RawConfig;
 
@@ -108,11 +113,48 @@ impl Config {
         Ok(Self::load(Sources { file: text.as_deref(), env, flags })?)
     }
 
+    /// [`Config::from_process`] for `paybell realtime`, which also reads soketi's
+    /// `SOKETI_*` variables under everything Paybell's own (docs/from-soketi.md).
+    ///
+    /// # Errors
+    /// When the file cannot be read, or any value is invalid (the message names the key).
+    pub fn from_process_with_soketi(
+        path: Option<&Path>,
+        flags: Flags,
+    ) -> anyhow::Result<(Self, SoketiReport)> {
+        let text = path
+            .map(|p| {
+                std::fs::read_to_string(p)
+                    .with_context(|| format!("reading config file {}", p.display()))
+            })
+            .transpose()?;
+        let sources = Sources { file: text.as_deref(), env: env::from_process(), flags };
+        Ok(Self::load_with_soketi(sources, &soketi::from_process())?)
+    }
+
+    /// [`Config::load`], then soketi's variables where Paybell's configuration said nothing.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the first bad key or variable.
+    pub fn load_with_soketi(
+        sources: Sources<'_>,
+        soketi_env: &HashMap<String, String>,
+    ) -> Result<(Self, SoketiReport), ConfigError> {
+        let mut raw = Self::layer(sources)?;
+        let report = soketi::overlay(&mut raw, soketi_env)?;
+        Ok((Self::parse(raw)?, report))
+    }
+
     /// Layers the sources: defaults, then the file, then the environment, then the flags.
     ///
     /// # Errors
     /// [`ConfigError`] naming the first bad key.
     pub fn load(sources: Sources<'_>) -> Result<Self, ConfigError> {
+        Self::parse(Self::layer(sources)?)
+    }
+
+    /// The file, the environment and the flags, laid over each other, unchecked.
+    fn layer(sources: Sources<'_>) -> Result<RawConfig, ConfigError> {
         let mut raw: RawConfig = match sources.file {
             Some(text) => {
                 toml::from_str(text).map_err(|e| ConfigError::new("config file", e.to_string()))?
@@ -121,7 +163,7 @@ impl Config {
         };
         env::overlay(&mut raw, &sources.env)?;
         sources.flags.overlay(&mut raw);
-        Self::parse(raw)
+        Ok(raw)
     }
 
     /// Parses and checks the layered values, once.

@@ -11,6 +11,7 @@
 //! - [`user`]: `paybell user add`, `paybell user passwd` and `paybell migrate`; [`password`]
 //!   reads their passwords (no-echo prompt or standard input).
 //! - [`trigger`], [`listen`]: client commands against any Pusher-compatible server.
+//! - [`cli_docs`]: `paybell completions` and `paybell man`, generated from [`cli`].
 //! - [`telemetry`]: logging set-up.
 #![deny(missing_docs)]
 
@@ -18,6 +19,7 @@ pub mod app;
 pub mod app_file;
 pub mod builtin_sink;
 pub mod cli;
+pub mod cli_docs;
 pub mod config;
 pub mod demo;
 pub mod listen;

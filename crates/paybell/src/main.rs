@@ -4,9 +4,9 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser as _;
-use paybell::cli::{AppCommand, Cli, Command, RealtimeArgs, UserCommand};
+use paybell::cli::{AppCommand, Cli, Command, ConfigCommand, RealtimeArgs, UserCommand};
 use paybell::config::Config;
-use paybell::{app, listen, serve, telemetry, trigger, user};
+use paybell::{app, cli_docs, listen, serve, telemetry, trigger, user};
 use tokio::net::TcpListener;
 
 /// jemalloc gives memory back after a burst of connections where glibc keeps it
@@ -50,11 +50,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::App(AppCommand::Show(args)) => {
             app::show(&Config::from_process(path, args.flags())?)
         }
+        Command::Config(ConfigCommand::Check(args)) => {
+            let config = Config::from_process(path, args.flags())?;
+            print!("{}", config.masked());
+            println!("# configuration is valid");
+            Ok(())
+        }
+        Command::Completions(args) => cli_docs::completions(args.shell, &mut std::io::stdout()),
+        Command::Man => cli_docs::man(&mut std::io::stdout()),
     }
 }
 
 async fn realtime(config_path: Option<&std::path::Path>, args: RealtimeArgs) -> anyhow::Result<()> {
-    let mut config = Config::from_process(config_path, args.flags())?;
+    let (mut config, soketi) = Config::from_process_with_soketi(config_path, args.flags())?;
+    // Once, before anything starts: which soketi variables were taken and which were not.
+    print!("{soketi}");
     let addr = config.realtime_addr();
     let source = app::ensure(&mut config, &[addr])?;
     let listener = TcpListener::bind(addr)

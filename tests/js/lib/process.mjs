@@ -42,11 +42,14 @@ function cleanEnv(extra = {}) {
  * @param {boolean}  [opts.config=true] false: pass no --config at all
  * @param {object}   [opts.env]     extra environment (PAYBELL_* from the parent env are removed)
  * @param {string[]} [opts.extraArgs]
+ * @param {string|null} [opts.addr='127.0.0.1:0'] the --addr flag; null passes none (the
+ *   environment then decides, e.g. SOKETI_PORT), and a 0.0.0.0 answer is reached on 127.0.0.1
  * @returns {Promise<{host:string, port:number, dir:string, stop():Promise<{code:number|null, signal:string|null}>, child, output():string}>}
  */
-export async function startServer({ apps, realtime, config = true, env = {}, extraArgs = [] } = {}) {
+export async function startServer({ apps, realtime, config = true, env = {}, extraArgs = [], addr = `${HOST}:0` } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'paybell-e2e-'));
-  const args = ['realtime', '--addr', `${HOST}:0`];
+  const args = ['realtime'];
+  if (addr !== null) args.push('--addr', addr);
   if (config) {
     const file = path.join(dir, 'paybell.toml');
     writeFileSync(file, renderConfig({ apps: apps ?? [], realtime: realtime ?? {} }));
@@ -115,7 +118,7 @@ export async function startServer({ apps, realtime, config = true, env = {}, ext
 
   try {
     const { host, port } = await listening;
-    server.host = host;
+    server.host = host === '0.0.0.0' ? HOST : host;
     server.port = port;
   } catch (e) {
     await server.stop();

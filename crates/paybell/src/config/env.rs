@@ -143,7 +143,7 @@ fn port(text: &str) -> Result<u16, String> {
     text.trim().parse().map_err(|_| format!("{text:?} is not a port"))
 }
 
-fn boolean(text: &str) -> Result<bool, String> {
+pub(crate) fn boolean(text: &str) -> Result<bool, String> {
     match text.trim().to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Ok(true),
         "0" | "false" | "no" | "off" => Ok(false),

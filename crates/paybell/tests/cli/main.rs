@@ -2,7 +2,9 @@
 //! `app show`, `user add`/`passwd`, `migrate`, the
 //! outbox surviving a realtime server that goes away and comes back, two `serve` nodes
 //! sharing one PostgreSQL database, and two sharing PostgreSQL and Redis; a node killed
-//! mid-run and its claimed events; e-mail through a real SMTP server and the local mailbox.
+//! mid-run and its claimed events; e-mail through a real SMTP server and the local mailbox;
+//! `realtime` on soketi's variables; `--version`, completions, the man page and
+//! `config check`.
 // Test bodies live in plain async fns run by generated #[tokio::test]s, where clippy's
 // allow-unwrap-in-tests does not reach; a failed unwrap is a failed test here.
 #![allow(clippy::unwrap_used)]
@@ -14,7 +16,9 @@ mod helpers;
 mod mail;
 mod nodes;
 mod open_files;
+mod operator;
 mod remote;
 mod serve;
+mod soketi;
 mod timeouts;
 mod users;
