@@ -25,7 +25,7 @@ use std::time::Duration;
 
 pub use compose::Composer;
 pub use lettre::message::Mailbox;
-pub use smtp::{SmtpUrl, SmtpUrlError};
+pub use smtp::{Security, SmtpUrl, SmtpUrlError};
 
 /// How long a message that cannot be delivered yet is retried before it is failed.
 pub const RETRY_FOR: Duration = Duration::from_secs(24 * 3600);

@@ -101,6 +101,11 @@ impl SmtpUrl {
         &self.host
     }
 
+    /// Whether a password is set (never what it is).
+    pub fn has_password(&self) -> bool {
+        self.password.is_some()
+    }
+
     /// The port.
     pub fn port(&self) -> u16 {
         self.port

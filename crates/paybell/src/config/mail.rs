@@ -31,6 +31,11 @@ impl MailConfig {
         self.smtp.as_ref()
     }
 
+    /// The `From` of every message.
+    pub fn from(&self) -> &Mailbox {
+        &self.from
+    }
+
     /// What the invoicing backend takes, with `.eml` copies under `data_dir`.
     pub fn settings(&self, data_dir: &Path) -> MailSettings {
         MailSettings {

@@ -1,10 +1,12 @@
 //! The effective configuration as `paybell config check` prints it: every value after
 //! layering, in the file's shape, with secrets masked (app secrets, `PUSHER_SECRET`, the
-//! metrics token, passwords inside database and Redis URLs).
+//! metrics token, passwords inside database, Redis and SMTP URLs).
 
 use std::fmt::Write as _;
 
 use url::Url;
+
+use invoicing::mail::Security;
 
 use super::Config;
 
@@ -79,6 +81,22 @@ impl Config {
         }
         line(&mut out, "private_channels", &serve.private_channels());
         line(&mut out, "outbox_retention_days", &(serve.outbox_retention().as_secs() / 86_400));
+        out.push_str("\n[mail]\n");
+        let mail = serve.mail();
+        match mail.smtp() {
+            Some(smtp) => {
+                let scheme = match smtp.security() {
+                    Security::Implicit => "smtps",
+                    Security::StartTls | Security::None => "smtp",
+                };
+                let plain = if smtp.security() == Security::None { "?tls=none" } else { "" };
+                let password = if smtp.has_password() { " (password ***)" } else { "" };
+                let (host, port) = (smtp.host(), smtp.port());
+                line(&mut out, "smtp", &format!("{scheme}://{host}:{port}{plain}{password}"));
+            }
+            None => line(&mut out, "smtp", &"none (local mailbox)"),
+        }
+        line(&mut out, "from", &mail.from());
         if let Some(pusher) = serve.pusher() {
             out.push_str("\n[pusher]\n");
             line(&mut out, "app_id", &pusher.target.app_id());

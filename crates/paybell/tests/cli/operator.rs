@@ -57,13 +57,18 @@ async fn config_check_prints_the_effective_configuration_without_secrets() {
         ("PUSHER_SECRET", "pusher-secret-value"),
         ("PUSHER_HOST", "127.0.0.1"),
         ("PUSHER_PORT", "6001"),
+        ("PAYBELL_SMTP_URL", "smtps://mailer:smtp-password-value@smtp.example.com"),
     ];
     let (ok, stdout, stderr) =
         run(&["config", "check", "--config", file.to_str().unwrap()], &env).await;
     assert!(ok, "{stderr}");
-    for line in
-        ["addr = 127.0.0.1:7001", "id = file-id", "addr = 127.0.0.1:9090", "key = remote-key"]
-    {
+    for line in [
+        "addr = 127.0.0.1:7001",
+        "id = file-id",
+        "addr = 127.0.0.1:9090",
+        "key = remote-key",
+        "smtp = smtps://smtp.example.com:465 (password ***)",
+    ] {
         assert!(stdout.contains(line), "{line} not in {stdout}");
     }
     let all = format!("{stdout}{stderr}");
@@ -73,6 +78,7 @@ async fn config_check_prints_the_effective_configuration_without_secrets() {
         "redis-password-value",
         "db-password-value",
         "pusher-secret-value",
+        "smtp-password-value",
     ] {
         assert!(!all.contains(secret), "{secret} printed: {all}");
     }
