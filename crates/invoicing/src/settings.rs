@@ -11,6 +11,7 @@ use crate::auth::HashingLimits;
 use crate::clock::Clock;
 use crate::domain::Email;
 use crate::net::TrustedProxies;
+use crate::provider::Provider;
 use crate::relay::RelayOptions;
 use crate::store::Retention;
 use crate::throttle::ThrottlePolicy;
@@ -49,6 +50,8 @@ pub struct Settings {
     pub demo_mode: bool,
     /// How long the web port waits for a request head, first and between requests.
     pub http_timeouts: Timeouts,
+    /// Who charges cards: the `test` provider unless configured otherwise.
+    pub provider: Provider,
 }
 
 /// The demo owner's address. Its password is published, so outside demo mode the account
@@ -76,6 +79,7 @@ impl Settings {
             hashing: HashingLimits::default(),
             demo_mode: false,
             http_timeouts: Timeouts::default(),
+            provider: Provider::default(),
         }
     }
 

@@ -39,7 +39,6 @@ pub use error::ApiError;
 
 use crate::auth::HashGate;
 use crate::domain::ChannelNames;
-use crate::provider::Provider;
 use crate::settings::Settings;
 use crate::store::Store;
 use crate::usecases::UseCases;
@@ -61,7 +60,7 @@ impl AppState {
     pub(crate) fn new(store: Store, settings: Arc<Settings>, public_url: Url) -> Self {
         let draining = CancellationToken::new();
         let channels = ChannelNames { private: settings.private_channels };
-        let usecases = UseCases::new(store.clone(), Provider::Test, channels);
+        let usecases = UseCases::new(store.clone(), settings.provider.clone(), channels);
         let hashing = HashGate::new(settings.hashing);
         Self { store, settings, public_url, usecases, hashing, draining }
     }
@@ -79,6 +78,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/invoices/{id}/void", post(invoices::void))
         .route("/api/invoices/{id}/payments", post(payments::record))
         .route("/api/invoices/{id}/payments/{payment_id}", delete(payments::remove))
+        .route("/api/invoices/{id}/payments/{payment_id}/refunds", post(payments::refund))
         .route("/api/pay/{id}", get(pay::show))
         .route("/api/pay/{id}/checkout", post(pay::checkout))
         .route("/api/events", get(events::owner))

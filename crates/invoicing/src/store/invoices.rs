@@ -10,12 +10,13 @@ use crate::domain::{
 };
 
 use super::rows::{InvoiceRow, ItemRow, PaymentRow, assemble};
-use super::{Store, StoreError, outbox};
+use super::{Store, StoreError, attempts, outbox};
 
-type Tx = Transaction<'static, Any>;
+pub(super) type Tx = Transaction<'static, Any>;
 
 /// Removed payments (`removed_at` set) stay in the table for the record but are never loaded.
-const PAYMENT_COLUMNS: &str = "id, invoice_id, amount, method, reference, created_at, source";
+const PAYMENT_COLUMNS: &str =
+    "id, invoice_id, amount, method, reference, created_at, source, refunded";
 
 const INVOICE_COLUMNS: &str = "id, user_id, number, status, customer_name, customer_email, \
                                currency, amount_paid, due_date, notes, created_at, updated_at";
@@ -174,6 +175,7 @@ impl Store {
         let mut after = before.clone();
         let payment = request.payment;
         let effect = after.pay(payment.clone())?;
+        attempts::check_available(&mut tx, &before, payment.amount, payment.created_at).await?;
         write_back(&mut tx, &before, &after).await?;
         if let Some((key, fingerprint)) = &request.idempotency {
             sqlx::query(
@@ -227,7 +229,7 @@ impl Store {
         Ok(ids.into_iter().map(InvoiceId::from_store).collect())
     }
 
-    async fn load_locked(
+    pub(super) async fn load_locked(
         &self,
         tx: &mut Tx,
         id: &InvoiceId,
@@ -269,7 +271,7 @@ async fn load(
     Ok(assemble(vec![row], items, payments)?.pop())
 }
 
-async fn replay(
+pub(super) async fn replay(
     tx: &mut Tx,
     invoice: Invoice,
     key: &str,
@@ -295,7 +297,7 @@ async fn replay(
     Ok(Some(PaymentOutcome { invoice, payment, replayed: true }))
 }
 
-async fn write_back(tx: &mut Tx, before: &Invoice, after: &Invoice) -> Result<(), StoreError> {
+pub(super) async fn write_back(tx: &mut Tx, before: &Invoice, after: &Invoice) -> Result<(), StoreError> {
     let content = &after.content;
     sqlx::query(
         "UPDATE invoices SET status = $2, customer_name = $3, customer_email = $4, \
@@ -324,7 +326,8 @@ async fn write_back(tx: &mut Tx, before: &Invoice, after: &Invoice) -> Result<()
     write_payments(tx, before, after).await
 }
 
-/// Inserts the payments `after` has and `before` had not; marks removed those it dropped.
+/// Inserts the payments `after` has and `before` had not; marks removed those it dropped;
+/// writes the refunded amounts that changed.
 async fn write_payments(tx: &mut Tx, before: &Invoice, after: &Invoice) -> Result<(), StoreError> {
     let has =
         |invoice: &Invoice, payment: &Payment| invoice.payments.iter().any(|p| p.id == payment.id);
@@ -334,6 +337,16 @@ async fn write_payments(tx: &mut Tx, before: &Invoice, after: &Invoice) -> Resul
             .bind(after.updated_at.millis())
             .execute(&mut **tx)
             .await?;
+    }
+    for payment in &after.payments {
+        let refunded_before = before.payments.iter().find(|p| p.id == payment.id);
+        if refunded_before.is_some_and(|p| p.refunded != payment.refunded) {
+            sqlx::query("UPDATE payments SET refunded = $2 WHERE id = $1")
+                .bind(payment.id.as_str())
+                .bind(payment.refunded)
+                .execute(&mut **tx)
+                .await?;
+        }
     }
     for payment in after.payments.iter().filter(|p| !has(before, p)) {
         sqlx::query(
