@@ -41,7 +41,7 @@ pub enum Reserved {
     /// Reserved: go and charge.
     New(Reservation),
     /// The `Idempotency-Key` was answered before: its outcome, nothing to charge.
-    Replayed(PaymentOutcome),
+    Replayed(Box<PaymentOutcome>),
 }
 
 impl Store {
@@ -66,7 +66,7 @@ impl Store {
         if let Some((key, fingerprint)) = idempotency {
             if let Some(outcome) = replay(&mut tx, invoice.clone(), key, fingerprint).await? {
                 tx.commit().await?;
-                return Ok(Reserved::Replayed(outcome));
+                return Ok(Reserved::Replayed(Box::new(outcome)));
             }
             let in_flight: Option<String> = sqlx::query_scalar(
                 "SELECT fingerprint FROM payment_attempts \

@@ -297,7 +297,11 @@ pub(super) async fn replay(
     Ok(Some(PaymentOutcome { invoice, payment, replayed: true }))
 }
 
-pub(super) async fn write_back(tx: &mut Tx, before: &Invoice, after: &Invoice) -> Result<(), StoreError> {
+pub(super) async fn write_back(
+    tx: &mut Tx,
+    before: &Invoice,
+    after: &Invoice,
+) -> Result<(), StoreError> {
     let content = &after.content;
     sqlx::query(
         "UPDATE invoices SET status = $2, customer_name = $3, customer_email = $4, \

@@ -96,7 +96,8 @@ impl UseCases {
         let reference = trial.payment.reference.as_deref().unwrap_or_default();
         self.provider.refund(reference, trial.amount).await?;
         let refund = Some(trial.amount);
-        let change = |invoice: &mut Invoice| invoice.refund_payment(payment, refund, now.date(), now);
+        let change =
+            |invoice: &mut Invoice| invoice.refund_payment(payment, refund, now.date(), now);
         let events = refund_events(self.channels, now);
         Ok(self.store.update_invoice(id, Some(owner), change, events).await?)
     }
@@ -135,10 +136,11 @@ impl UseCases {
         let id = &invoice.id;
         let fingerprint = checkout.fingerprint();
         let now = Timestamp::now();
-        let idempotency = checkout.idempotency_key.as_deref().map(|key| (key, fingerprint.as_str()));
+        let idempotency =
+            checkout.idempotency_key.as_deref().map(|key| (key, fingerprint.as_str()));
         let decide = |locked: &Invoice, held: i64| chargeable(locked, checkout.amount, held, now);
         let reservation = match self.store.reserve_attempt(id, idempotency, now, decide).await? {
-            Reserved::Replayed(outcome) => return Ok(outcome),
+            Reserved::Replayed(outcome) => return Ok(*outcome),
             Reserved::New(reservation) => reservation,
         };
         let amount = reservation.amount;

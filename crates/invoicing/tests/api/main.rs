@@ -17,6 +17,7 @@ mod ops;
 mod pay;
 mod payments;
 mod pusher_auth;
+mod refunds;
 mod relay;
 mod replay;
 mod retention;
