@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use time::Date;
 
 use crate::domain::{Amount, Checks, ValidationError};
+use crate::stripe::StripeConfig;
 
 /// A card as typed on the payment page, checked for shape.
 #[derive(Clone, PartialEq, Eq)]
@@ -106,13 +107,23 @@ pub enum ChargeError {
     /// The provider does not know this card (HTTP 422 on `card.number`).
     #[error("{0}")]
     UnknownCard(String),
+    /// The active provider does not take this request (HTTP 409).
+    #[error("{0}")]
+    Unavailable(String),
 }
+
+const STRIPE_CARDS: &str = "With Stripe, cards are entered in Stripe's form, never sent to Paybell; \
+                            the Stripe payment flow is not available yet.";
+const STRIPE_REFUNDS: &str = "Refunds through Stripe are not available yet.";
 
 /// The payment providers. Cheap to clone; clones share their state.
 #[derive(Debug, Clone)]
 pub enum Provider {
     /// Simulated cards, no money moves.
     Test(TestProvider),
+    /// Stripe: the card goes to Stripe.js, never to Paybell. Its PaymentIntent flow is not
+    /// wired yet, so card checkouts and refunds are refused while it is selected.
+    Stripe(Arc<StripeConfig>),
 }
 
 impl Default for Provider {
@@ -145,6 +156,7 @@ impl Provider {
     /// [`ChargeError`].
     pub async fn charge(&self, card: &Card, amount: Amount) -> Result<Charge, ChargeError> {
         match self {
+            Self::Stripe(_) => Err(ChargeError::Unavailable(STRIPE_CARDS.to_owned())),
             Self::Test(test) => {
                 test.waiting.fetch_add(1, Ordering::SeqCst);
                 let open = test.door.read().await;
@@ -161,6 +173,7 @@ impl Provider {
     /// [`ChargeError::Declined`] when the provider refuses the refund.
     pub async fn refund(&self, reference: &str, amount: Amount) -> Result<Refund, ChargeError> {
         match self {
+            Self::Stripe(_) => Err(ChargeError::Unavailable(STRIPE_REFUNDS.to_owned())),
             Self::Test(test) => {
                 tokio::task::yield_now().await;
                 test.refunds.fetch_add(1, Ordering::SeqCst);
@@ -173,13 +186,32 @@ impl Provider {
     pub fn refunds_made(&self) -> u64 {
         match self {
             Self::Test(test) => test.refunds.load(Ordering::SeqCst),
+            Self::Stripe(_) => 0,
         }
     }
 
-    /// Makes charges wait until the returned guard is dropped (the `test` provider).
-    pub async fn hold_charges(&self) -> HeldCharges {
+    /// Makes charges wait until the returned guard is dropped (the `test` provider; `None`
+    /// for the others).
+    pub async fn hold_charges(&self) -> Option<HeldCharges> {
         match self {
-            Self::Test(test) => HeldCharges { _guard: test.door.clone().write_owned().await },
+            Self::Test(test) => Some(HeldCharges { _guard: test.door.clone().write_owned().await }),
+            Self::Stripe(_) => None,
+        }
+    }
+
+    /// `test` or `stripe`, as `GET /api/config` names it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Test(_) => "test",
+            Self::Stripe(_) => "stripe",
+        }
+    }
+
+    /// The Stripe settings when Stripe is the provider.
+    pub fn stripe(&self) -> Option<&StripeConfig> {
+        match self {
+            Self::Stripe(stripe) => Some(stripe),
+            Self::Test(_) => None,
         }
     }
 
@@ -187,6 +219,7 @@ impl Provider {
     pub fn charges_waiting(&self) -> u64 {
         match self {
             Self::Test(test) => test.waiting.load(Ordering::SeqCst),
+            Self::Stripe(_) => 0,
         }
     }
 
@@ -194,6 +227,7 @@ impl Provider {
     pub fn charges_made(&self) -> u64 {
         match self {
             Self::Test(test) => test.charges.load(Ordering::SeqCst),
+            Self::Stripe(_) => 0,
         }
     }
 }

@@ -15,6 +15,7 @@ use realtime::{AppConfig, RealtimeConfig};
 
 mod env;
 mod error;
+mod payments;
 mod raw;
 #[cfg(test)]
 mod readme_tests;
@@ -125,7 +126,8 @@ impl Config {
     /// Parses and checks the layered values, once.
     fn parse(raw: RawConfig) -> Result<Self, ConfigError> {
         let realtime = realtime_config::parse(raw.realtime)?;
-        let serve = serve::parse(raw.http, raw.pusher)?;
+        let provider = payments::parse(raw.payments, raw.stripe)?;
+        let serve = serve::parse(raw.http, raw.pusher, provider)?;
         Ok(Self {
             serve,
             realtime_addr: realtime.addr,

@@ -66,6 +66,9 @@ pub enum ApiError {
     /// An e-mail address already in use (409).
     #[error("a user with this e-mail address exists")]
     EmailTaken,
+    /// The active payment provider does not take this request (409).
+    #[error("{0}")]
+    ProviderUnavailable(String),
     /// The card was declined (402).
     #[error("{0}")]
     CardDeclined(String),
@@ -108,6 +111,7 @@ impl ApiError {
             Self::PaymentNotRefundable => (StatusCode::CONFLICT, "payment_not_refundable"),
             Self::EmailTaken => (StatusCode::CONFLICT, "email_taken"),
             Self::CardDeclined(_) => (StatusCode::PAYMENT_REQUIRED, "card_declined"),
+            Self::ProviderUnavailable(_) => (StatusCode::CONFLICT, "provider_unavailable"),
             Self::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             Self::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
@@ -211,6 +215,7 @@ impl From<ChargeError> for ApiError {
             ChargeError::UnknownCard(message) => {
                 Self::Validation(ValidationError::field("card.number", message))
             }
+            ChargeError::Unavailable(message) => Self::ProviderUnavailable(message),
         }
     }
 }

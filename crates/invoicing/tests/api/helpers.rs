@@ -38,6 +38,8 @@ pub(crate) struct Options {
     pub(crate) hashing: Option<HashingLimits>,
     /// `PAYBELL_PUBLIC_URL`; none derives it from the bound address.
     pub(crate) public_url: Option<&'static str>,
+    /// The payment provider; the `test` one when `None`.
+    pub(crate) provider: Option<invoicing::provider::Provider>,
 }
 
 pub(crate) struct TestApp {
@@ -165,6 +167,9 @@ pub(crate) async fn spawn_node(node: Node) -> TestApp {
         lease: Duration::from_secs(30),
         step_timeout: Duration::from_millis(7500),
     };
+    if let Some(provider) = options.provider {
+        settings.provider = provider;
+    }
     let provider = settings.provider.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let app = Application::build(settings, listener, publisher).await.expect("application");

@@ -7,7 +7,10 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Db, WAIT, id_of, on_both, spawn_app};
+use invoicing::provider::Provider;
+use invoicing::stripe::StripeConfig;
+
+use crate::helpers::{Db, Options, WAIT, id_of, on_both, spawn_app, spawn_app_with};
 
 on_both!(
     payers_see_no_owner_data,
@@ -15,6 +18,7 @@ on_both!(
     bad_checkouts_are_refused,
     racing_checkouts_charge_once,
     racing_keys_charge_once,
+    stripe_is_announced_and_allowed_by_the_csp,
 );
 
 fn card(number: &str) -> Value {
@@ -142,7 +146,7 @@ async fn racing_checkouts_charge_once(db: Db) {
     let id = id_of(&app.sent_invoice().await);
     let url = format!("{}/api/pay/{id}/checkout", app.base);
     let body = json!({"card": card("4242424242424242")});
-    let held = app.provider.hold_charges().await;
+    let held = app.provider.hold_charges().await.expect("the test provider");
     let answered = Arc::new(AtomicUsize::new(0));
     let tasks: Vec<_> = (0..20)
         .map(|_| {
@@ -210,4 +214,40 @@ async fn racing_keys_charge_once(db: Db) {
     let retried = app.request(&payer, Method::POST, &path, Some(&body), &key).await;
     assert_eq!(retried.status, 201);
     assert_eq!(app.get(&format!("/api/invoices/{id}")).await.body["amountPaid"], 5000);
+}
+
+/// With `stripe`, `GET /api/config` names it with the publishable key and Stripe.js's URL, the
+/// CSP allows exactly Stripe.js's origins, and a card sent to Paybell is refused.
+async fn stripe_is_announced_and_allowed_by_the_csp(db: Db) {
+    let js = "http://127.0.0.1:9/js.stripe.com/v3/";
+    let stripe = StripeConfig::new(
+        "sk_test_1",
+        "pk_test_1",
+        "whsec_1",
+        Some("http://127.0.0.1:9"),
+        Some(js),
+    )
+    .unwrap();
+    let provider = Some(Provider::Stripe(Arc::new(stripe)));
+    let app = spawn_app_with(db, Options { provider, ..Options::default() }).await;
+    let config = app.get("/api/config").await.body;
+    assert_eq!(
+        config["payments"],
+        json!({"provider": "stripe", "publishableKey": "pk_test_1", "jsUrl": js})
+    );
+    let page = app.client.get(format!("{}/", app.base)).send().await.unwrap();
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("script-src 'self' http://127.0.0.1:9;"), "{csp}");
+    assert!(csp.contains("frame-src http://127.0.0.1:9;"), "{csp}");
+    assert!(csp.contains("connect-src 'self' http://127.0.0.1:9 "), "{csp}");
+    assert!(!csp.contains("stripe.com"), "{csp}");
+
+    app.login().await;
+    let id = id_of(&app.sent_invoice().await);
+    let body = json!({"card": card("4242424242424242")});
+    let path = format!("/api/pay/{id}/checkout");
+    let refused = app.request(&reqwest::Client::new(), Method::POST, &path, Some(&body), &[]).await;
+    refused.assert_error(409, "provider_unavailable", &[]);
+    let test = spawn_app(db).await;
+    assert_eq!(test.get("/api/config").await.body["payments"], json!({"provider": "test"}));
 }

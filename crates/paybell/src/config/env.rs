@@ -95,6 +95,12 @@ pub(crate) const KEYS: &[EnvKey] = &[
     key!("PUSHER_HOST", "pusher.host", pusher.host, text),
     key!("PUSHER_PORT", "pusher.port", pusher.port, port),
     key!("PUSHER_USE_TLS", "pusher.use_tls", pusher.use_tls, boolean),
+    key!("PAYBELL_PAYMENTS", "payments.provider", payments.provider, text),
+    key!("STRIPE_SECRET_KEY", "stripe.secret_key", stripe.secret_key, text),
+    key!("STRIPE_PUBLISHABLE_KEY", "stripe.publishable_key", stripe.publishable_key, text),
+    key!("STRIPE_WEBHOOK_SECRET", "stripe.webhook_secret", stripe.webhook_secret, text),
+    key!("STRIPE_API_BASE", "stripe.api_base", stripe.api_base, text),
+    key!("STRIPE_JS_URL", "stripe.js_url", stripe.js_url, text),
 ];
 
 /// The variables of [`KEYS`] set in the process environment.

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use invoicing::net::TrustedProxies;
+use invoicing::provider::Provider;
 use invoicing::{DatabaseUrl, RealtimeAccess, Settings};
 use pusher_client::{Endpoint, Secret, Target, TargetError};
 use url::Url;
@@ -36,6 +37,7 @@ pub struct ServeConfig {
     timeouts: http_serve::Timeouts,
     trusted_proxies: TrustedProxies,
     outbox_retention: Duration,
+    provider: Provider,
 }
 
 impl ServeConfig {
@@ -85,6 +87,11 @@ impl ServeConfig {
         self.outbox_retention
     }
 
+    /// Who charges cards: `test` or `stripe`.
+    pub fn provider(&self) -> &Provider {
+        &self.provider
+    }
+
     /// A remote Pusher-compatible server to publish to; `None` is the built-in one.
     pub fn pusher(&self) -> Option<&RemotePusher> {
         self.pusher.as_ref()
@@ -98,6 +105,7 @@ impl ServeConfig {
         settings.http_timeouts = self.timeouts;
         settings.trusted_proxies = self.trusted_proxies.clone();
         settings.retention.published_events = self.outbox_retention;
+        settings.provider = self.provider.clone();
         settings
     }
 }
@@ -126,7 +134,11 @@ pub struct RemotePusher {
 ///
 /// # Errors
 /// [`ConfigError`] naming the first bad key.
-pub(crate) fn parse(http: RawHttp, pusher: RawPusher) -> Result<ServeConfig, ConfigError> {
+pub(crate) fn parse(
+    http: RawHttp,
+    pusher: RawPusher,
+    provider: Provider,
+) -> Result<ServeConfig, ConfigError> {
     let addr = http.addr.unwrap_or_else(|| DEFAULT_HTTP_ADDR.to_owned());
     let http_addr = addr.parse().map_err(|_| {
         ConfigError::new(
@@ -163,6 +175,7 @@ pub(crate) fn parse(http: RawHttp, pusher: RawPusher) -> Result<ServeConfig, Con
         timeouts,
         trusted_proxies,
         outbox_retention,
+        provider,
     })
 }
 
