@@ -199,6 +199,16 @@ impl Provider {
         }
     }
 
+    /// How long an attempt may hold the balance and its key before it counts as abandoned:
+    /// the `test` provider charges in one in-process call, so an attempt pending for seconds
+    /// died with its node; a Stripe PaymentIntent waits for the payer.
+    pub fn attempt_ttl(&self) -> std::time::Duration {
+        match self {
+            Self::Test(_) => std::time::Duration::from_secs(10),
+            Self::Stripe(_) => crate::store::ATTEMPT_TTL,
+        }
+    }
+
     /// `test` or `stripe`, as `GET /api/config` names it.
     pub fn name(&self) -> &'static str {
         match self {

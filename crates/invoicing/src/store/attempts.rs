@@ -6,7 +6,9 @@
 //! than the balance less the other pending attempts. Only then is the provider asked to
 //! charge. A declined or failed charge releases the reservation; a success completes it,
 //! recording the payment in the same kind of locked transaction. A pending attempt nobody
-//! completes (a crash between charge and record) stops counting after [`ATTEMPT_TTL`].
+//! completes (its node crashed) stops holding the balance and its key after its time to live:
+//! [`ATTEMPT_TTL`] (30 minutes) for a PaymentIntent, 10 seconds for the `test` provider, whose
+//! charge is one in-process call.
 //!
 //! The balance rule: the balance due shown to payers is the invoice's; a payment is accepted
 //! when it fits in the balance less what other attempts hold *right now*. With the `test`
@@ -22,7 +24,9 @@ use crate::domain::{
 use super::invoices::{PaymentOutcome, PaymentRequest, Tx, replay, write_back};
 use super::{Store, StoreError, outbox};
 
-/// How long a pending attempt holds its amount.
+/// How long a pending attempt holds its amount and its key at most: a PaymentIntent the payer
+/// is still confirming. Providers whose charge is one quick call hold for less
+/// (`Provider::attempt_ttl`).
 pub const ATTEMPT_TTL: Duration = Duration::from_secs(30 * 60);
 
 /// A pending attempt: charge `amount`, then [`Store::complete_attempt`] or
@@ -45,8 +49,9 @@ pub enum Reserved {
 }
 
 impl Store {
-    /// Reserves an attempt on `id`: `decide` gets the locked invoice and what other pending
-    /// attempts hold, and answers the amount to charge (or the domain's refusal).
+    /// Reserves an attempt on `id` at `now` for `ttl`: `decide` gets the locked invoice and
+    /// what other pending attempts hold, and answers the amount to charge (or the domain's
+    /// refusal).
     ///
     /// # Errors
     /// [`StoreError::NotFound`], [`StoreError::Rejected`], [`StoreError::IdempotencyKeyReused`],
@@ -56,7 +61,7 @@ impl Store {
         &self,
         id: &InvoiceId,
         idempotency: Option<(&str, &str)>,
-        now: Timestamp,
+        (now, ttl): (Timestamp, Duration),
         decide: impl FnOnce(&Invoice, i64) -> Result<Amount, DomainError>,
     ) -> Result<Reserved, StoreError> {
         let mut tx = self.pool.begin().await?;
@@ -90,7 +95,7 @@ impl Store {
             return Err(StoreError::PaymentInProgress);
         }
         let attempt_id = uuid::Uuid::new_v4().to_string();
-        let expires = now.millis().saturating_add(millis(ATTEMPT_TTL));
+        let expires = now.millis().saturating_add(millis(ttl));
         sqlx::query(
             "INSERT INTO payment_attempts \
              (id, invoice_id, idem_key, fingerprint, amount, status, created_at, expires_at) \

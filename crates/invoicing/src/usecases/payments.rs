@@ -139,7 +139,8 @@ impl UseCases {
         let idempotency =
             checkout.idempotency_key.as_deref().map(|key| (key, fingerprint.as_str()));
         let decide = |locked: &Invoice, held: i64| chargeable(locked, checkout.amount, held, now);
-        let reservation = match self.store.reserve_attempt(id, idempotency, now, decide).await? {
+        let at = (now, self.provider.attempt_ttl());
+        let reservation = match self.store.reserve_attempt(id, idempotency, at, decide).await? {
             Reserved::Replayed(outcome) => return Ok(*outcome),
             Reserved::New(reservation) => reservation,
         };

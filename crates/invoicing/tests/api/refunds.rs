@@ -129,16 +129,20 @@ async fn reservations_expire(db: Db) {
     app.login().await;
     let id = InvoiceId::parse(&id_of(&app.sent_invoice().await)).unwrap();
     let start = Timestamp::now();
-    let first = app.store.reserve_attempt(&id, None, start, amount(5000)).await.unwrap();
+    let first =
+        app.store.reserve_attempt(&id, None, (start, ATTEMPT_TTL), amount(5000)).await.unwrap();
     assert!(matches!(first, Reserved::New(_)));
-    let held = app.store.reserve_attempt(&id, None, start, amount(1)).await;
+    let held = app.store.reserve_attempt(&id, None, (start, ATTEMPT_TTL), amount(1)).await;
     assert!(matches!(held, Err(invoicing::store::StoreError::PaymentInProgress)), "{held:?}");
     let owner = app.pay(id.as_str(), 1).await;
     owner.assert_error(409, "payment_in_progress", &[]);
     let ttl = i64::try_from(ATTEMPT_TTL.as_millis()).unwrap();
     let later = Timestamp::from_millis(start.millis() + ttl + 1);
-    let again =
-        app.store.reserve_attempt(&id, Some(("k", "f")), later, amount(5000)).await.unwrap();
+    let again = app
+        .store
+        .reserve_attempt(&id, Some(("k", "f")), (later, ATTEMPT_TTL), amount(5000))
+        .await
+        .unwrap();
     let Reserved::New(reservation) = again else { panic!("reserved") };
     app.store.release_attempt(&reservation.attempt_id).await.unwrap();
     assert_eq!(app.pay(id.as_str(), 5000).await.status, 201, "released: the balance is free");
