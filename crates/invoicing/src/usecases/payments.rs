@@ -9,7 +9,7 @@ use crate::domain::{
     PaymentSource, RefundEffect, Timestamp, UserId,
 };
 use crate::provider::Card;
-use crate::store::{PaymentOutcome, PaymentRequest, Reserved};
+use crate::store::{PaymentOutcome, PaymentRequest, Reserved, StoreError};
 
 use super::{UseCaseError, UseCases, found};
 
@@ -158,7 +158,16 @@ impl UseCases {
         let request = PaymentRequest { payment, idempotency };
         let events = payment_events(self.channels, amount, now);
         let attempt = &reservation.attempt_id;
-        Ok(self.store.complete_attempt(id, attempt, request, events).await?)
+        match self.store.complete_attempt(id, attempt, request, events).await {
+            Ok(outcome) => Ok(outcome),
+            Err(refused @ (StoreError::Rejected(_) | StoreError::NotFound)) => {
+                // Charged, but the invoice no longer takes it (the attempt outlived its time
+                // and another payment came first): give the money back.
+                self.provider.refund(&charge.reference, amount).await?;
+                Err(refused.into())
+            }
+            Err(other) => Err(other.into()),
+        }
     }
 }
 

@@ -19,6 +19,7 @@ on_both!(
     racing_checkouts_charge_once,
     racing_keys_charge_once,
     stripe_is_announced_and_allowed_by_the_csp,
+    a_charge_the_invoice_no_longer_takes_is_refunded,
 );
 
 fn card(number: &str) -> Value {
@@ -250,4 +251,29 @@ async fn stripe_is_announced_and_allowed_by_the_csp(db: Db) {
     refused.assert_error(409, "provider_unavailable", &[]);
     let test = spawn_app(db).await;
     assert_eq!(test.get("/api/config").await.body["payments"], json!({"provider": "test"}));
+}
+
+/// The invoice is voided while a card is being charged: the charge cannot be recorded, so it
+/// is refunded at once and the payer told the invoice's state (409).
+async fn a_charge_the_invoice_no_longer_takes_is_refunded(db: Db) {
+    let app = spawn_app(db).await;
+    app.login().await;
+    let id = id_of(&app.sent_invoice().await);
+    let url = format!("{}/api/pay/{id}/checkout", app.base);
+    let held = app.provider.hold_charges().await.expect("the test provider");
+    let body = json!({"card": card("4242424242424242")});
+    let paying = tokio::spawn(async move {
+        let answer = reqwest::Client::new().post(&url).json(&body).send().await.expect("answer");
+        (answer.status().as_u16(), answer.json::<Value>().await.expect("JSON"))
+    });
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while app.provider.charges_waiting() == 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(app.post_empty(&format!("/api/invoices/{id}/void")).await.status, 200);
+    drop(held);
+    let (status, body) = paying.await.expect("task");
+    assert_eq!((status, &body["error"]["code"]), (409, &json!("illegal_transition")), "{body}");
+    assert_eq!((app.provider.charges_made(), app.provider.refunds_made()), (1, 1));
+    assert_eq!(app.get(&format!("/api/invoices/{id}")).await.body["amountPaid"], 0);
 }
