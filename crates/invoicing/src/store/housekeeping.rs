@@ -1,6 +1,6 @@
 //! Removing what has served its time: ended sessions, old idempotency keys and payment
-//! attempts, long-published outbox rows and forgotten sign-in failure counts. Every statement is idempotent, so nodes
-//! sharing a database may purge at the same time.
+//! attempts, long-published outbox rows and forgotten sign-in failure counts. Every statement
+//! is idempotent, so nodes sharing a database may purge at the same time.
 
 use std::time::Duration;
 
