@@ -49,6 +49,10 @@ export interface Payment {
   source: string;
   /** Whether the owner may remove it now (a correction); decided by the server. */
   removable: boolean;
+  /** Minor units refunded so far (card payments). */
+  refunded: number;
+  /** Whether the owner may refund (some of) it now; decided by the server. */
+  refundable: boolean;
 }
 
 export interface Invoice {
@@ -137,6 +141,8 @@ const payment: Decoder<Payment> = object({
   createdAt: str,
   source: withDefault(str, 'owner'),
   removable: withDefault(bool, false),
+  refunded: withDefault(int, 0),
+  refundable: withDefault(bool, false),
 });
 
 export const decodeUser: Decoder<User> = object({ id: str, email: str, name: withDefault(str, '') });
@@ -355,6 +361,12 @@ export const api = {
   },
   async removePayment(id: string, paymentId: string): Promise<Invoice> {
     return decodeInvoice(await request('DELETE', `/api/invoices/${enc(id)}/payments/${enc(paymentId)}`));
+  },
+  /** Refunds `amount` minor units of a card payment (all that is left when omitted). */
+  async refundPayment(id: string, paymentId: string, amount?: number): Promise<Invoice> {
+    const path = `/api/invoices/${enc(id)}/payments/${enc(paymentId)}/refunds`;
+    const body = await request('POST', path, { body: amount === undefined ? {} : { amount } });
+    return field('invoice', decodeInvoice)(body);
   },
   async getPublicInvoice(id: string, signal?: AbortSignal): Promise<PublicInvoice> {
     return decodePublicInvoice(await request('GET', `/api/pay/${enc(id)}`, signal ? { signal } : {}));

@@ -30,6 +30,11 @@ describe('event text for toasts and notifications', () => {
     expect(withPageText(removed, { customerName: 'Ada', number: 'INV-7' }, 'en-US').body).toBe(
       'A €10.00 payment was removed from Invoice #INV-7 (Ada)',
     );
+    const refunded = { ...base, type: 'payment_refunded', status: 'partially_paid' };
+    expect(withPageText(refunded, { customerName: 'Ada', number: 7 }, 'en-US')).toMatchObject({
+      title: '↩️ Payment Refunded',
+      body: 'A €10.00 payment was refunded on Invoice #7 (Ada)',
+    });
     const noAmount: InvoiceEvent = { ...base, amount: undefined, currency: undefined };
     expect(withPageText(noAmount, {}, 'en-US').body).toBe('Invoice #7 received a payment');
   });

@@ -42,6 +42,12 @@ export function withPageText(event: InvoiceEvent, invoice: InvoiceContext = {}, 
         title: 'Payment Removed',
         body: `${money ? `A ${money} payment` : 'A payment'} was removed from ${what}${customer ? ` (${customer})` : ''}`,
       };
+    case 'payment_refunded':
+      return {
+        ...event,
+        title: '↩️ Payment Refunded',
+        body: `${money ? `A ${money} payment` : 'A payment'} was refunded on ${what}${customer ? ` (${customer})` : ''}`,
+      };
     default:
       return customer ? { ...event, body: `${event.body} · ${customer}` } : event;
   }

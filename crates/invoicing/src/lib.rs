@@ -21,7 +21,7 @@
 //! - [`routes`]: the REST API; [`ApiError`] maps every failure to a status.
 //! - [`auth`]: password hashing and session tokens; [`throttle`]: when failed sign-ins are
 //!   refused; [`net`]: the client address behind trusted proxies; [`clock`]: the time they
-//!   go by; [`provider`]: the payment-provider seam.
+//!   go by; [`provider`]: the payment-provider seam; [`stripe`]: Stripe (webhook signatures).
 //! - [`startup`]: [`Application::build`] → [`Application::port`] →
 //!   [`Application::run_until_stopped`]; [`settings`]: what it needs.
 #![deny(missing_docs)]
@@ -41,6 +41,7 @@ pub mod settings;
 pub mod sink;
 pub mod startup;
 pub mod store;
+pub mod stripe;
 pub mod throttle;
 pub mod usecases;
 

@@ -1,9 +1,13 @@
 //! The payment-provider seam and the built-in `test` provider, which simulates a card
 //! checkout: `4242 4242 4242 4242` succeeds, `4000 0000 0000 0002` is declined.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use time::Date;
 
 use crate::domain::{Amount, Checks, ValidationError};
+use crate::stripe::StripeConfig;
 
 /// A card as typed on the payment page, checked for shape.
 #[derive(Clone, PartialEq, Eq)]
@@ -87,6 +91,13 @@ pub struct Charge {
     pub reference: String,
 }
 
+/// A successful refund.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refund {
+    /// The provider's reference.
+    pub reference: String,
+}
+
 /// Why a charge failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChargeError {
@@ -96,14 +107,46 @@ pub enum ChargeError {
     /// The provider does not know this card (HTTP 422 on `card.number`).
     #[error("{0}")]
     UnknownCard(String),
+    /// The active provider does not take this request (HTTP 409).
+    #[error("{0}")]
+    Unavailable(String),
 }
 
-/// The payment providers.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+const STRIPE_CARDS: &str = "With Stripe, cards are entered in Stripe's form, never sent to Paybell; \
+                            the Stripe payment flow is not available yet.";
+const STRIPE_REFUNDS: &str = "Refunds through Stripe are not available yet.";
+
+/// The payment providers. Cheap to clone; clones share their state.
+#[derive(Debug, Clone)]
 pub enum Provider {
     /// Simulated cards, no money moves.
-    #[default]
-    Test,
+    Test(TestProvider),
+    /// Stripe: the card goes to Stripe.js, never to Paybell. Its PaymentIntent flow is not
+    /// wired yet, so card checkouts and refunds are refused while it is selected.
+    Stripe(Arc<StripeConfig>),
+}
+
+impl Default for Provider {
+    fn default() -> Self {
+        Self::Test(TestProvider::default())
+    }
+}
+
+/// The `test` provider: counts the charges it made, so tests can tell that a race charged
+/// once, and can hold charges at its door ([`Provider::hold_charges`]) so racing requests
+/// line up there instead of finishing one after the other.
+#[derive(Debug, Clone, Default)]
+pub struct TestProvider {
+    charges: Arc<AtomicU64>,
+    refunds: Arc<AtomicU64>,
+    waiting: Arc<AtomicU64>,
+    door: Arc<tokio::sync::RwLock<()>>,
+}
+
+/// Charges wait while this is alive.
+#[derive(Debug)]
+pub struct HeldCharges {
+    _guard: tokio::sync::OwnedRwLockWriteGuard<()>,
 }
 
 impl Provider {
@@ -111,21 +154,107 @@ impl Provider {
     ///
     /// # Errors
     /// [`ChargeError`].
-    pub fn charge(self, card: &Card, amount: Amount) -> Result<Charge, ChargeError> {
+    pub async fn charge(&self, card: &Card, amount: Amount) -> Result<Charge, ChargeError> {
         match self {
-            Self::Test => match card.digits.as_str() {
-                "4242424242424242" => Ok(Charge {
-                    reference: format!("test_{}_card_{}", amount.minor(), card.last4()),
-                }),
-                "4000000000000002" => {
-                    Err(ChargeError::Declined("Your card was declined.".to_owned()))
-                }
-                _ => Err(ChargeError::UnknownCard(
-                    "The test provider accepts 4242 4242 4242 4242 (succeeds) and \
-                     4000 0000 0000 0002 (declined)."
-                        .to_owned(),
-                )),
-            },
+            Self::Stripe(_) => Err(ChargeError::Unavailable(STRIPE_CARDS.to_owned())),
+            Self::Test(test) => {
+                test.waiting.fetch_add(1, Ordering::SeqCst);
+                let open = test.door.read().await;
+                test.waiting.fetch_sub(1, Ordering::SeqCst);
+                drop(open);
+                test.charge(card, amount)
+            }
+        }
+    }
+
+    /// Gives back `amount` of the charge `reference` (the one stored with the payment).
+    ///
+    /// # Errors
+    /// [`ChargeError::Declined`] when the provider refuses the refund.
+    pub async fn refund(&self, reference: &str, amount: Amount) -> Result<Refund, ChargeError> {
+        match self {
+            Self::Stripe(_) => Err(ChargeError::Unavailable(STRIPE_REFUNDS.to_owned())),
+            Self::Test(test) => {
+                tokio::task::yield_now().await;
+                test.refunds.fetch_add(1, Ordering::SeqCst);
+                Ok(Refund { reference: format!("test_refund_{}_of_{reference}", amount.minor()) })
+            }
+        }
+    }
+
+    /// Refunds made by this process (the `test` provider's count).
+    pub fn refunds_made(&self) -> u64 {
+        match self {
+            Self::Test(test) => test.refunds.load(Ordering::SeqCst),
+            Self::Stripe(_) => 0,
+        }
+    }
+
+    /// Makes charges wait until the returned guard is dropped (the `test` provider; `None`
+    /// for the others).
+    pub async fn hold_charges(&self) -> Option<HeldCharges> {
+        match self {
+            Self::Test(test) => Some(HeldCharges { _guard: test.door.clone().write_owned().await }),
+            Self::Stripe(_) => None,
+        }
+    }
+
+    /// How long an attempt may hold the balance and its key before it counts as abandoned:
+    /// the `test` provider charges in one in-process call, so an attempt pending for seconds
+    /// died with its node; a Stripe PaymentIntent waits for the payer.
+    pub fn attempt_ttl(&self) -> std::time::Duration {
+        match self {
+            Self::Test(_) => std::time::Duration::from_secs(10),
+            Self::Stripe(_) => crate::store::ATTEMPT_TTL,
+        }
+    }
+
+    /// `test` or `stripe`, as `GET /api/config` names it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Test(_) => "test",
+            Self::Stripe(_) => "stripe",
+        }
+    }
+
+    /// The Stripe settings when Stripe is the provider.
+    pub fn stripe(&self) -> Option<&StripeConfig> {
+        match self {
+            Self::Stripe(stripe) => Some(stripe),
+            Self::Test(_) => None,
+        }
+    }
+
+    /// Charges waiting behind [`Provider::hold_charges`].
+    pub fn charges_waiting(&self) -> u64 {
+        match self {
+            Self::Test(test) => test.waiting.load(Ordering::SeqCst),
+            Self::Stripe(_) => 0,
+        }
+    }
+
+    /// Successful charges made by this process (the `test` provider's count).
+    pub fn charges_made(&self) -> u64 {
+        match self {
+            Self::Test(test) => test.charges.load(Ordering::SeqCst),
+            Self::Stripe(_) => 0,
+        }
+    }
+}
+
+impl TestProvider {
+    fn charge(&self, card: &Card, amount: Amount) -> Result<Charge, ChargeError> {
+        match card.digits.as_str() {
+            "4242424242424242" => {
+                self.charges.fetch_add(1, Ordering::SeqCst);
+                Ok(Charge { reference: format!("test_{}_card_{}", amount.minor(), card.last4()) })
+            }
+            "4000000000000002" => Err(ChargeError::Declined("Your card was declined.".to_owned())),
+            _ => Err(ChargeError::UnknownCard(
+                "The test provider accepts 4242 4242 4242 4242 (succeeds) and \
+                 4000 0000 0000 0002 (declined)."
+                    .to_owned(),
+            )),
         }
     }
 }
@@ -138,16 +267,20 @@ mod tests {
 
     const TODAY: Date = date!(2026 - 05 - 10);
 
-    #[test]
-    fn cards_are_checked_then_charged() {
+    #[tokio::test]
+    async fn cards_are_checked_then_charged() {
         let amount = Amount::parse("amount", 500).unwrap();
         let ok = Card::parse("4242 4242 4242 4242", "12/30", "123", TODAY).unwrap();
         assert_eq!(ok.last4(), "4242");
-        assert!(Provider::Test.charge(&ok, amount).is_ok());
+        let provider = Provider::default();
+        assert!(provider.charge(&ok, amount).await.is_ok());
         let declined = Card::parse("4000 0000 0000 0002", "05/26", "123", TODAY).unwrap();
-        assert!(matches!(Provider::Test.charge(&declined, amount), Err(ChargeError::Declined(_))));
+        let refused = provider.charge(&declined, amount).await;
+        assert!(matches!(refused, Err(ChargeError::Declined(_))));
         let other = Card::parse("5555 5555 5555 4444", "05/26", "1234", TODAY).unwrap();
-        assert!(matches!(Provider::Test.charge(&other, amount), Err(ChargeError::UnknownCard(_))));
+        let unknown = provider.charge(&other, amount).await;
+        assert!(matches!(unknown, Err(ChargeError::UnknownCard(_))));
+        assert_eq!(provider.charges_made(), 1);
         assert_eq!(format!("{ok:?}"), "Card(…4242)");
     }
 

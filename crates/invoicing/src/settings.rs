@@ -12,6 +12,7 @@ use crate::clock::Clock;
 use crate::domain::Email;
 use crate::mail::MailSettings;
 use crate::net::TrustedProxies;
+use crate::provider::Provider;
 use crate::relay::RelayOptions;
 use crate::store::Retention;
 use crate::throttle::ThrottlePolicy;
@@ -54,6 +55,8 @@ pub struct Settings {
     pub mail: MailSettings,
     /// How often payment reminders are looked for.
     pub reminder_interval: Duration,
+    /// Who charges cards: the `test` provider unless configured otherwise.
+    pub provider: Provider,
 }
 
 /// The demo owner's address. Its password is published, so outside demo mode the account
@@ -83,6 +86,7 @@ impl Settings {
             http_timeouts: Timeouts::default(),
             mail: MailSettings::default(),
             reminder_interval: Duration::from_secs(3600),
+            provider: Provider::default(),
         }
     }
 

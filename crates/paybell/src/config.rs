@@ -16,6 +16,7 @@ use realtime::{AppConfig, RealtimeConfig};
 mod env;
 mod error;
 mod mail;
+mod payments;
 mod raw;
 #[cfg(test)]
 mod readme_tests;
@@ -169,7 +170,8 @@ impl Config {
     /// Parses and checks the layered values, once.
     fn parse(raw: RawConfig) -> Result<Self, ConfigError> {
         let realtime = realtime_config::parse(raw.realtime)?;
-        let serve = serve::parse(raw.http, raw.pusher)?.with_mail(mail::parse(raw.mail)?);
+        let provider = payments::parse(raw.payments, raw.stripe)?;
+        let serve = serve::parse(raw.http, raw.pusher, provider)?.with_mail(mail::parse(raw.mail)?);
         Ok(Self {
             serve,
             realtime_addr: realtime.addr,

@@ -54,6 +54,7 @@ export function InvoiceDetailPage() {
         invoice.replace(updated);
       }}
       onRemovePayment={(paymentId) => act(() => api.removePayment(inv.id, paymentId), 'Payment removed')}
+      onRefundPayment={(paymentId, amount) => act(() => api.refundPayment(inv.id, paymentId, amount), 'Payment refunded')}
     />
   );
 }

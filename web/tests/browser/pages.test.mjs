@@ -141,6 +141,15 @@ describe('page fixes', () => {
       assert.equal(await payments.locator('li').count(), 1);
       assert.equal(await text(page, 'balance-due'), '$90.00');
 
+      // The card payment is refunded in part, after saying how much.
+      await page.getByRole('button', { name: 'Refund the $10.00 payment' }).click();
+      await page.getByRole('group', { name: 'Confirm the refund' }).waitFor();
+      await page.getByRole('textbox', { name: 'Amount to refund' }).fill('4.00');
+      await page.getByRole('button', { name: 'Yes, refund it' }).click();
+      await eventually(async () => (await text(page, 'amount-paid')) === '$6.00', { message: 'refunded in part' });
+      assert.match(await page.getByTestId('refunded').textContent(), /\$4\.00 refunded/);
+      assert.equal(await text(page, 'balance-due'), '$94.00');
+
       // A void invoice shows no balance due.
       const draft = await createInvoice(page, { send: false });
       await page.goto(`/app/invoices/${draft.id}`);

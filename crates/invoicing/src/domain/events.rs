@@ -1,13 +1,15 @@
 //! What each change publishes (DESIGN.md, "Which change publishes what"), as outbox rows.
 //!
 //! A change yields one payload (`title`, `body`, `type`, `invoiceId`, `status`, `sentAt`, and
-//! for a payment or its removal the `amount` in minor units and the `currency`) and one row
+//! for a payment, its removal or its refund the `amount` in minor units and the `currency`) and one row
 //! per channel and event; each row gets its own `eventId`, stable across retries
 //! because it is written once, with the payload, in the change's transaction.
 
 use serde::Serialize;
 
-use super::{Amount, Invoice, InvoiceStatus, PaymentEffect, RemovalEffect, Timestamp};
+use super::{
+    Amount, Invoice, InvoiceStatus, PaymentEffect, RefundEffect, RemovalEffect, Timestamp,
+};
 
 /// Event names.
 pub mod names {
@@ -67,6 +69,13 @@ pub enum Change {
         /// The status before the removal.
         previous: InvoiceStatus,
     },
+    /// A card payment refunded, whole or in part; `previous` is the status before.
+    PaymentRefunded {
+        /// How much was given back.
+        amount: Amount,
+        /// The status before the refund.
+        previous: InvoiceStatus,
+    },
 }
 
 impl Change {
@@ -74,9 +83,9 @@ impl Change {
     fn amount(self) -> Option<Amount> {
         match self {
             Self::Created | Self::Edited | Self::StatusChanged => None,
-            Self::PaymentReceived { amount, .. } | Self::PaymentRemoved { amount, .. } => {
-                Some(amount)
-            }
+            Self::PaymentReceived { amount, .. }
+            | Self::PaymentRemoved { amount, .. }
+            | Self::PaymentRefunded { amount, .. } => Some(amount),
         }
     }
 }
@@ -168,6 +177,15 @@ pub fn outbox_events(
             "payment_removed".to_owned(),
             updated_and_moved(previous, status, on_invoice, on_user),
         ),
+        Change::PaymentRefunded { amount, previous } => (
+            "↩️ Payment Refunded".to_owned(),
+            format!(
+                "A payment of {} was refunded on Invoice #{number}",
+                invoice.content.currency.format(amount.minor())
+            ),
+            "payment_refunded".to_owned(),
+            updated_and_moved(previous, status, on_invoice, on_user),
+        ),
     };
     let amount = change.amount().map(Amount::minor);
     let currency = amount.map(|_| invoice.content.currency.code());
@@ -216,6 +234,18 @@ pub fn removal_events(
     move |invoice, effect| {
         let change =
             Change::PaymentRemoved { amount: effect.removed.amount, previous: effect.previous };
+        outbox_events(change, invoice, channels, now)
+    }
+}
+
+/// The rows of a refund, once applied to the invoice, in the shape the store's
+/// `update_invoice` takes.
+pub fn refund_events(
+    channels: ChannelNames,
+    now: Timestamp,
+) -> impl FnOnce(&Invoice, &RefundEffect) -> Vec<OutboxEvent> {
+    move |invoice, effect| {
+        let change = Change::PaymentRefunded { amount: effect.amount, previous: effect.previous };
         outbox_events(change, invoice, channels, now)
     }
 }

@@ -195,6 +195,8 @@ pub struct Payment {
     pub created_at: Timestamp,
     /// Who recorded it.
     pub source: PaymentSource,
+    /// Minor units refunded so far (card payments only); no longer counted as paid.
+    pub refunded: i64,
 }
 
 impl Payment {
@@ -217,7 +219,8 @@ impl Payment {
         };
         checks.finish()?;
         let method = method.unwrap_or_default();
-        Ok(Self { id: PaymentId::new(), amount, method, reference, created_at: now, source })
+        let id = PaymentId::new();
+        Ok(Self { id, amount, method, reference, created_at: now, source, refunded: 0 })
     }
 }
 
@@ -251,6 +254,17 @@ pub struct RemovalEffect {
     pub previous: InvoiceStatus,
     /// The payment taken back.
     pub removed: Payment,
+}
+
+/// What a refund did to its invoice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundEffect {
+    /// The status before.
+    pub previous: InvoiceStatus,
+    /// The payment refunded (as it is after the refund).
+    pub payment: Payment,
+    /// How much this refund gave back.
+    pub amount: Amount,
 }
 
 /// What a payment did to its invoice.
@@ -364,6 +378,50 @@ impl Invoice {
     }
 }
 
+impl Invoice {
+    /// Refunds `amount` (or all that is left) of the card payment `id`: like a removal, the
+    /// amount paid and the status move back (`today` tells whether the due date has passed).
+    ///
+    /// # Errors
+    /// [`DomainError::NoSuchPayment`] (404); [`DomainError::Illegal`] (409) when the status
+    /// refuses it (void); [`DomainError::NotRefundable`] (409) for the owner's own record or a
+    /// payment refunded in full; [`DomainError::Invalid`] (422) for more than is left.
+    pub fn refund_payment(
+        &mut self,
+        id: &PaymentId,
+        amount: Option<Amount>,
+        today: Date,
+        now: Timestamp,
+    ) -> Result<RefundEffect, DomainError> {
+        let at =
+            self.payments.iter().position(|p| p.id == *id).ok_or(DomainError::NoSuchPayment)?;
+        let payment = &self.payments[at];
+        let left = payment.amount.minor() - payment.refunded;
+        if payment.source != PaymentSource::Provider || left <= 0 {
+            return Err(DomainError::NotRefundable);
+        }
+        let amount = match amount {
+            Some(amount) => amount,
+            None => Amount::parse("amount", left)?,
+        };
+        let refund = amount.minor();
+        let paid_left = self.amount_paid - refund > 0;
+        let past_due = self.content.due_date < today;
+        let previous = self.status;
+        let next = previous.apply(Action::RemovePayment { paid_left, past_due })?;
+        if refund > left {
+            let left = self.content.currency.format(left);
+            let message = format!("is more than is left to refund ({left})");
+            return Err(ValidationError::field("amount", message).into());
+        }
+        self.payments[at].refunded += refund;
+        self.status = next;
+        self.amount_paid -= refund;
+        self.updated_at = now;
+        Ok(RefundEffect { previous, payment: self.payments[at].clone(), amount })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -417,6 +475,39 @@ mod tests {
         invoice.pay(card).unwrap();
         assert_eq!(invoice.remove_payment(&card_id, today, now), Err(DomainError::NotRemovable));
         assert_eq!(invoice.amount_paid, 100);
+    }
+
+    #[test]
+    fn refunds_move_the_status_back_and_stop_at_the_payment() {
+        let today = parse_date("2098-06-01").unwrap();
+        let now = Timestamp::now();
+        let mut invoice = invoice(1000);
+        invoice.transition(Action::Send, now).unwrap();
+        let amount = Amount::parse("amount", 1000).unwrap();
+        let card = Payment::new(PaymentSource::Provider, amount, "card", None, now).unwrap();
+        let card_id = card.id.clone();
+        invoice.pay(card).unwrap();
+        let cash = payment(1);
+        assert!(matches!(invoice.pay(cash), Err(DomainError::Illegal(_))), "paid");
+
+        let part = Amount::parse("amount", 300).unwrap();
+        let effect = invoice.refund_payment(&card_id, Some(part), today, now).unwrap();
+        assert_eq!((effect.previous, effect.payment.refunded), (InvoiceStatus::Paid, 300));
+        assert_eq!((invoice.status, invoice.amount_paid), (InvoiceStatus::PartiallyPaid, 700));
+        let too_much = Amount::parse("amount", 701).unwrap();
+        let refused = invoice.refund_payment(&card_id, Some(too_much), today, now);
+        assert!(matches!(refused, Err(DomainError::Invalid(_))));
+        let rest = invoice.refund_payment(&card_id, None, today, now).unwrap();
+        assert_eq!(rest.amount.minor(), 700);
+        assert_eq!((invoice.status, invoice.amount_paid), (InvoiceStatus::Sent, 0));
+        let again = invoice.refund_payment(&card_id, None, today, now);
+        assert_eq!(again, Err(DomainError::NotRefundable));
+
+        let owner = payment(100);
+        let owner_id = owner.id.clone();
+        invoice.pay(owner).unwrap();
+        let manual = invoice.refund_payment(&owner_id, None, today, now);
+        assert_eq!(manual, Err(DomainError::NotRefundable), "a removal, not a refund");
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub use events::{Change, ChannelNames, OutboxEvent};
 pub use ids::{InvoiceId, MailId, PaymentId, Timestamp, UserId};
 pub use invoice::{
     Customer, Invoice, InvoiceContent, LineItem, Payment, PaymentEffect, PaymentSource,
-    RemovalEffect,
+    RefundEffect, RemovalEffect,
 };
 pub use mail::{MailKind, NewMail};
 pub use money::{Amount, Currency};
@@ -125,4 +125,7 @@ pub enum DomainError {
     /// The payment came through the payment provider: only a refund can take it back (409).
     #[error("a payment made by card through the payment provider cannot be removed")]
     NotRemovable,
+    /// Only card payments are refunded, up to what they paid (409).
+    #[error("only a card payment that is not refunded in full can be refunded")]
+    NotRefundable,
 }

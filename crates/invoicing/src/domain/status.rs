@@ -2,7 +2,8 @@
 //!
 //! `draft → sent → partially_paid → paid`; `sent | partially_paid → overdue` once the due date
 //! has passed; `draft | sent | overdue → void`. `void` is final; `paid` is final but for the
-//! removal of a wrongly recorded manual payment, which moves it back
+//! removal of a wrongly recorded manual payment or the refund of a card payment (whole or in
+//! part), which move it back
 //! (`paid → partially_paid → sent`, or `overdue` once the due date has passed).
 //!
 //! [`InvoiceStatus::allowed_actions`] derives from the same `match` what the owner may do next,

@@ -48,15 +48,27 @@ pub enum ApiError {
     /// An `Idempotency-Key` reused for a different request (422).
     #[error("this Idempotency-Key was already used for a different payment")]
     IdempotencyKeyReused,
+    /// A request with the same `Idempotency-Key` is still being charged (409).
+    #[error("a payment with this Idempotency-Key is in progress; retry when it has finished")]
+    IdempotencyInProgress,
+    /// Other attempts hold the balance this payment needs (409).
+    #[error("another payment of this invoice is in progress; try again in a moment")]
+    PaymentInProgress,
     /// A retried payment whose first answer the owner has removed since (409).
     #[error("the payment made with this Idempotency-Key was removed")]
     PaymentRemoved,
     /// A payment that cannot be removed: the provider's, paid by card (409).
     #[error("a card payment made through the payment provider cannot be removed")]
     PaymentNotRemovable,
+    /// A payment that cannot be refunded: the owner's own record, or refunded in full (409).
+    #[error("only a card payment that is not refunded in full can be refunded")]
+    PaymentNotRefundable,
     /// An e-mail address already in use (409).
     #[error("a user with this e-mail address exists")]
     EmailTaken,
+    /// The active payment provider does not take this request (409).
+    #[error("{0}")]
+    ProviderUnavailable(String),
     /// The card was declined (402).
     #[error("{0}")]
     CardDeclined(String),
@@ -93,9 +105,13 @@ impl ApiError {
                 (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
             }
             Self::PaymentRemoved => (StatusCode::CONFLICT, "payment_removed"),
+            Self::IdempotencyInProgress => (StatusCode::CONFLICT, "idempotency_in_progress"),
+            Self::PaymentInProgress => (StatusCode::CONFLICT, "payment_in_progress"),
             Self::PaymentNotRemovable => (StatusCode::CONFLICT, "payment_not_removable"),
+            Self::PaymentNotRefundable => (StatusCode::CONFLICT, "payment_not_refundable"),
             Self::EmailTaken => (StatusCode::CONFLICT, "email_taken"),
             Self::CardDeclined(_) => (StatusCode::PAYMENT_REQUIRED, "card_declined"),
+            Self::ProviderUnavailable(_) => (StatusCode::CONFLICT, "provider_unavailable"),
             Self::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             Self::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
@@ -159,6 +175,7 @@ impl From<DomainError> for ApiError {
             DomainError::Illegal(transition) => Self::IllegalTransition(transition),
             DomainError::NoSuchPayment => Self::NotFound,
             DomainError::NotRemovable => Self::PaymentNotRemovable,
+            DomainError::NotRefundable => Self::PaymentNotRefundable,
         }
     }
 }
@@ -171,6 +188,8 @@ impl From<StoreError> for ApiError {
             StoreError::EmailTaken => Self::EmailTaken,
             StoreError::IdempotencyKeyReused => Self::IdempotencyKeyReused,
             StoreError::PaymentRemoved => Self::PaymentRemoved,
+            StoreError::IdempotencyInProgress => Self::IdempotencyInProgress,
+            StoreError::PaymentInProgress => Self::PaymentInProgress,
             error @ (StoreError::UnsupportedUrl
             | StoreError::DataDir(_)
             | StoreError::Database(_)
@@ -196,6 +215,7 @@ impl From<ChargeError> for ApiError {
             ChargeError::UnknownCard(message) => {
                 Self::Validation(ValidationError::field("card.number", message))
             }
+            ChargeError::Unavailable(message) => Self::ProviderUnavailable(message),
         }
     }
 }

@@ -14,6 +14,7 @@ use axum::response::Response;
 use super::AppState;
 use super::pusher_auth::request_host;
 use crate::settings::{BrowserEndpoint, WsHost};
+use crate::stripe::{StripeConfig, StripeOrigins};
 
 /// Middleware: sets the headers above on the response.
 pub(crate) async fn security_headers(
@@ -22,7 +23,9 @@ pub(crate) async fn security_headers(
     next: Next,
 ) -> Response {
     let path = request.uri().path().to_owned();
+    let stripe = state.settings.provider.stripe().map(StripeConfig::origins);
     let csp = content_security_policy(&state.settings.realtime.browser, request.headers());
+    let csp = with_stripe(csp, stripe.as_ref());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
@@ -54,6 +57,16 @@ fn content_security_policy(browser: &BrowserEndpoint, headers: &HeaderMap) -> St
          font-src 'self'; connect-src 'self'{realtime}; object-src 'none'; base-uri 'none'; \
          form-action 'self'; frame-ancestors 'none'"
     )
+}
+
+/// The policy with exactly Stripe.js's origins added when Stripe is the provider: its script,
+/// its frames (`frame-src`, otherwise `default-src 'self'`), and the API it calls.
+fn with_stripe(csp: String, stripe: Option<&StripeOrigins>) -> String {
+    let Some(stripe) = stripe else { return csp };
+    let frames = stripe.frames.join(" ");
+    csp.replacen("script-src 'self'", &format!("script-src 'self' {}", stripe.script), 1)
+        .replacen("connect-src 'self'", &format!("connect-src 'self' {}", stripe.connect), 1)
+        .replacen("; object-src", &format!("; frame-src {frames}; object-src"), 1)
 }
 
 /// ` ws://host:port wss://host:port` (only `wss` when TLS is forced), or nothing when the
@@ -105,6 +118,22 @@ mod tests {
         let browser = endpoint(WsHost::Fixed("ws-mt1.pusher.com".to_owned()), true);
         let csp = content_security_policy(&browser, &with_host("localhost:3000"));
         assert!(csp.contains("connect-src 'self' wss://ws-mt1.pusher.com:6001;"), "{csp}");
+    }
+
+    #[test]
+    fn stripe_adds_exactly_its_origins() {
+        let browser = endpoint(WsHost::FromRequest, false);
+        let base = content_security_policy(&browser, &with_host("localhost:3000"));
+        assert_eq!(with_stripe(base.clone(), None), base);
+        let stripe = StripeConfig::new("sk_t_1", "pk_t_1", "whsec_1", None, None).unwrap();
+        let csp = with_stripe(base, Some(&stripe.origins()));
+        assert!(csp.contains("script-src 'self' https://js.stripe.com;"), "{csp}");
+        assert!(csp.contains("connect-src 'self' https://api.stripe.com ws://"), "{csp}");
+        assert!(
+            csp.contains("frame-src https://js.stripe.com https://hooks.stripe.com; object-src"),
+            "{csp}"
+        );
+        assert_eq!(csp.matches("stripe").count(), 4, "{csp}");
     }
 
     #[test]

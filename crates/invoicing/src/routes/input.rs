@@ -122,6 +122,12 @@ pub(crate) struct PaymentInput {
     pub(crate) reference: Option<String>,
 }
 
+/// `POST /api/invoices/{id}/payments/{paymentId}/refunds`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RefundInput {
+    pub(crate) amount: Option<Value>,
+}
+
 /// `POST /api/pay/{id}/checkout`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct CheckoutInput {

@@ -43,7 +43,6 @@ pub use error::ApiError;
 use crate::auth::HashGate;
 use crate::domain::ChannelNames;
 use crate::mail::Composer;
-use crate::provider::Provider;
 use crate::settings::Settings;
 use crate::store::Store;
 use crate::usecases::UseCases;
@@ -66,8 +65,8 @@ impl AppState {
         let draining = CancellationToken::new();
         let channels = ChannelNames { private: settings.private_channels };
         let composer = Composer::new(public_url.clone(), &settings.mail.from);
-        let usecases =
-            UseCases::new(store.clone(), Provider::Test, channels).with_mail(Arc::new(composer));
+        let usecases = UseCases::new(store.clone(), settings.provider.clone(), channels)
+            .with_mail(Arc::new(composer));
         let hashing = HashGate::new(settings.hashing);
         Self { store, settings, public_url, usecases, hashing, draining }
     }
@@ -99,6 +98,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/mail", get(mail::list))
         .route("/api/mail/{id}", get(mail::show))
         .route("/api/mail/{id}/html", get(mail::html))
+        .route("/api/invoices/{id}/payments/{payment_id}/refunds", post(payments::refund))
         .route("/api/pay/{id}", get(pay::show))
         .route("/api/pay/{id}/checkout", post(pay::checkout))
         .route("/api/events", get(events::owner))

@@ -1,5 +1,5 @@
 //! Payments the owner records (bank transfer, cash…), with `Idempotency-Key`, and removes
-//! again when recorded by mistake.
+//! again when recorded by mistake; refunds of card payments.
 
 use axum::Json;
 use axum::extract::State;
@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::extract::{CurrentUser, IdempotencyKey, InvoicePath, JsonBody, PaymentPath};
-use super::input::{PaymentInput, integer};
+use super::input::{PaymentInput, RefundInput, integer};
 use super::views::{InvoiceView, PaymentView};
 use super::{ApiError, AppState, incomplete};
 use crate::domain::{Amount, Checks, Payment, PaymentSource, Timestamp};
@@ -46,4 +46,27 @@ pub(crate) async fn remove(
 ) -> Result<Json<InvoiceView>, ApiError> {
     let invoice = state.usecases.remove_payment(&user.id, &id, &payment).await?;
     Ok(Json(InvoiceView::new(&invoice, &state.public_url)))
+}
+
+/// `POST /api/invoices/{id}/payments/{paymentId}/refunds {amount?}` → 201
+/// `{refund: {paymentId, amount}, payment, invoice}`. Card payments only (409 otherwise); the
+/// amount defaults to what is left to refund.
+pub(crate) async fn refund(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    PaymentPath(id, payment): PaymentPath,
+    JsonBody(input): JsonBody<RefundInput>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let amount = match input.amount.as_ref().filter(|v| !v.is_null()) {
+        Some(value) => Some(Amount::parse("amount", integer("amount", Some(value))?)?),
+        None => None,
+    };
+    let usecases = &state.usecases;
+    let (invoice, effect) = usecases.refund_payment(&user.id, &id, &payment, amount).await?;
+    let body = json!({
+        "refund": {"paymentId": effect.payment.id.to_string(), "amount": effect.amount.minor()},
+        "payment": PaymentView::of(&effect.payment, &invoice),
+        "invoice": InvoiceView::new(&invoice, &state.public_url),
+    });
+    Ok((StatusCode::CREATED, Json(body)))
 }

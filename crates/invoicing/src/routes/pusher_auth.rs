@@ -13,7 +13,8 @@ use super::{ApiError, AppState};
 use crate::domain::{InvoiceId, InvoiceStatus, UserId};
 use crate::settings::WsHost;
 
-/// `GET /api/config` → `{pusher:{key,cluster,wsHost,wsPort,forceTLS}, privateChannels}`.
+/// `GET /api/config` → `{pusher:{key,cluster,wsHost,wsPort,forceTLS}, privateChannels,
+/// payments:{provider, publishableKey?, jsUrl?}}`.
 pub(crate) async fn config(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
     let realtime = &state.settings.realtime;
     let browser = &realtime.browser;
@@ -30,7 +31,20 @@ pub(crate) async fn config(State(state): State<AppState>, headers: HeaderMap) ->
             "forceTLS": browser.force_tls,
         },
         "privateChannels": state.settings.private_channels,
+        "payments": payments(&state.settings.provider),
     }))
+}
+
+/// Which payment provider the pay page talks to, and what Stripe.js needs.
+fn payments(provider: &crate::provider::Provider) -> Value {
+    match provider.stripe() {
+        Some(stripe) => json!({
+            "provider": provider.name(),
+            "publishableKey": stripe.publishable_key(),
+            "jsUrl": stripe.js_url().as_str(),
+        }),
+        None => json!({ "provider": provider.name() }),
+    }
 }
 
 /// The host name of the `Host` header, without its port.

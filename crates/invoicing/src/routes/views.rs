@@ -54,13 +54,21 @@ pub(crate) struct PaymentView {
     /// Whether the owner may remove it now: recorded by the owner, and the invoice's status
     /// allows `remove_payment`.
     removable: bool,
+    /// Minor units refunded so far.
+    refunded: i64,
+    /// Whether the owner may refund (some of) it now: a card payment not refunded in full, on
+    /// an invoice whose status lets a payment be taken back.
+    refundable: bool,
 }
 
 impl PaymentView {
     /// `payment` of an invoice whose allowed actions are `actions`.
     fn new(payment: &Payment, actions: &[OwnerAction]) -> Self {
-        let removable =
-            payment.source == PaymentSource::Owner && actions.contains(&OwnerAction::RemovePayment);
+        let takes_back = actions.contains(&OwnerAction::RemovePayment);
+        let removable = payment.source == PaymentSource::Owner && takes_back;
+        let refundable = payment.source == PaymentSource::Provider
+            && payment.refunded < payment.amount.minor()
+            && takes_back;
         Self {
             id: payment.id.to_string(),
             amount: payment.amount.minor(),
@@ -69,6 +77,8 @@ impl PaymentView {
             created_at: payment.created_at.to_iso(),
             source: payment.source.as_str(),
             removable,
+            refunded: payment.refunded,
+            refundable,
         }
     }
 

@@ -1,6 +1,6 @@
-//! Removing what has served its time: ended sessions, old idempotency keys, long-published
-//! outbox rows and forgotten sign-in failure counts. Every statement is idempotent, so nodes
-//! sharing a database may purge at the same time.
+//! Removing what has served its time: ended sessions, old idempotency keys and payment
+//! attempts, long-published outbox rows and forgotten sign-in failure counts. Every statement
+//! is idempotent, so nodes sharing a database may purge at the same time.
 
 use std::time::Duration;
 
@@ -77,11 +77,23 @@ impl Store {
                 .execute(&self.pool)
                 .await?
                 .rows_affected();
+        let keys_before = now.minus(retention.idempotency_keys).millis();
         let idempotency_keys = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
-            .bind(now.minus(retention.idempotency_keys).millis())
+            .bind(keys_before)
             .execute(&self.pool)
             .await?
             .rows_affected();
+        // Payment attempts hold keys too; an old one still pending is long expired.
+        let attempts = sqlx::query(
+            "DELETE FROM payment_attempts WHERE created_at < $1 \
+             AND (status <> 'pending' OR expires_at <= $2)",
+        )
+        .bind(keys_before)
+        .bind(now.millis())
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        let idempotency_keys = idempotency_keys + attempts;
         let published_events = self.purge_published(now.minus(retention.published_events)).await?;
         let login_failures = sqlx::query("DELETE FROM login_failures WHERE expires_at <= $1")
             .bind(now.millis())

@@ -10,12 +10,13 @@ use crate::domain::{
 };
 
 use super::rows::{InvoiceRow, ItemRow, PaymentRow, assemble};
-use super::{Store, StoreError, mail, outbox};
+use super::{Store, StoreError, attempts, mail, outbox};
 
-type Tx = Transaction<'static, Any>;
+pub(super) type Tx = Transaction<'static, Any>;
 
 /// Removed payments (`removed_at` set) stay in the table for the record but are never loaded.
-const PAYMENT_COLUMNS: &str = "id, invoice_id, amount, method, reference, created_at, source";
+const PAYMENT_COLUMNS: &str =
+    "id, invoice_id, amount, method, reference, created_at, source, refunded";
 
 const INVOICE_COLUMNS: &str = "id, user_id, number, status, customer_name, customer_email, \
                                currency, amount_paid, due_date, notes, created_at, updated_at";
@@ -167,7 +168,7 @@ impl Store {
     }
 
     /// Inserts a change's events and mail, commits, and wakes their workers.
-    async fn commit_written(
+    pub(super) async fn commit_written(
         &self,
         mut tx: Tx,
         written: &Written,
@@ -205,21 +206,9 @@ impl Store {
         let mut after = before.clone();
         let payment = request.payment;
         let effect = after.pay(payment.clone())?;
+        attempts::check_available(&mut tx, &before, payment.amount, payment.created_at).await?;
         write_back(&mut tx, &before, &after).await?;
-        if let Some((key, fingerprint)) = &request.idempotency {
-            sqlx::query(
-                "INSERT INTO idempotency_keys \
-                 (invoice_id, idem_key, fingerprint, payment_id, created_at) \
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(id.as_str())
-            .bind(key)
-            .bind(fingerprint)
-            .bind(payment.id.as_str())
-            .bind(payment.created_at.millis())
-            .execute(&mut *tx)
-            .await?;
-        }
+        remember_key(&mut tx, id, request.idempotency.as_ref(), &payment).await?;
         let written = events(&after, &effect).into();
         self.commit_written(tx, &written, payment.created_at).await?;
         Ok(PaymentOutcome { invoice: after, payment, replayed: false })
@@ -257,7 +246,7 @@ impl Store {
         Ok(ids.into_iter().map(InvoiceId::from_store).collect())
     }
 
-    async fn load_locked(
+    pub(super) async fn load_locked(
         &self,
         tx: &mut Tx,
         id: &InvoiceId,
@@ -299,7 +288,7 @@ async fn load(
     Ok(assemble(vec![row], items, payments)?.pop())
 }
 
-async fn replay(
+pub(super) async fn replay(
     tx: &mut Tx,
     invoice: Invoice,
     key: &str,
@@ -325,7 +314,11 @@ async fn replay(
     Ok(Some(PaymentOutcome { invoice, payment, replayed: true }))
 }
 
-async fn write_back(tx: &mut Tx, before: &Invoice, after: &Invoice) -> Result<(), StoreError> {
+pub(super) async fn write_back(
+    tx: &mut Tx,
+    before: &Invoice,
+    after: &Invoice,
+) -> Result<(), StoreError> {
     let content = &after.content;
     sqlx::query(
         "UPDATE invoices SET status = $2, customer_name = $3, customer_email = $4, \
@@ -354,7 +347,8 @@ async fn write_back(tx: &mut Tx, before: &Invoice, after: &Invoice) -> Result<()
     write_payments(tx, before, after).await
 }
 
-/// Inserts the payments `after` has and `before` had not; marks removed those it dropped.
+/// Inserts the payments `after` has and `before` had not; marks removed those it dropped;
+/// writes the refunded amounts that changed.
 async fn write_payments(tx: &mut Tx, before: &Invoice, after: &Invoice) -> Result<(), StoreError> {
     let has =
         |invoice: &Invoice, payment: &Payment| invoice.payments.iter().any(|p| p.id == payment.id);
@@ -364,6 +358,16 @@ async fn write_payments(tx: &mut Tx, before: &Invoice, after: &Invoice) -> Resul
             .bind(after.updated_at.millis())
             .execute(&mut **tx)
             .await?;
+    }
+    for payment in &after.payments {
+        let refunded_before = before.payments.iter().find(|p| p.id == payment.id);
+        if refunded_before.is_some_and(|p| p.refunded != payment.refunded) {
+            sqlx::query("UPDATE payments SET refunded = $2 WHERE id = $1")
+                .bind(payment.id.as_str())
+                .bind(payment.refunded)
+                .execute(&mut **tx)
+                .await?;
+        }
     }
     for payment in after.payments.iter().filter(|p| !has(before, p)) {
         sqlx::query(
@@ -396,6 +400,30 @@ async fn insert_items(tx: &mut Tx, invoice: &Invoice) -> Result<(), StoreError> 
         .bind(item.quantity)
         .bind(item.unit_price.minor())
         .bind(item.amount.minor())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Keeps a request's `Idempotency-Key` and fingerprint (if any) with the payment it made.
+pub(super) async fn remember_key(
+    tx: &mut Tx,
+    id: &InvoiceId,
+    idempotency: Option<&(String, String)>,
+    payment: &Payment,
+) -> Result<(), StoreError> {
+    if let Some((key, fingerprint)) = idempotency {
+        sqlx::query(
+            "INSERT INTO idempotency_keys \
+             (invoice_id, idem_key, fingerprint, payment_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id.as_str())
+        .bind(key)
+        .bind(fingerprint)
+        .bind(payment.id.as_str())
+        .bind(payment.created_at.millis())
         .execute(&mut **tx)
         .await?;
     }

@@ -14,6 +14,7 @@
 //! the outbox back per channel ([`event_log`]). Sign-in failures are counted here too
 //! (`throttle`), so every node sees them; [`housekeeping`] purges what has served its time.
 
+mod attempts;
 pub mod claims;
 pub mod event_log;
 pub mod housekeeping;
@@ -35,6 +36,7 @@ use tokio::sync::Notify;
 
 use crate::domain::DomainError;
 
+pub use attempts::{ATTEMPT_TTL, Reservation, Reserved};
 pub use claims::{Claimed, WorkQueue, WorkTable};
 pub use event_log::{Cursor, LogRead, LoggedEvent};
 pub use housekeeping::{Purged, Retention};
@@ -67,6 +69,12 @@ pub enum StoreError {
     /// The `Idempotency-Key` was used before for a different request.
     #[error("this Idempotency-Key was used for a different payment")]
     IdempotencyKeyReused,
+    /// A request with this `Idempotency-Key` is still being charged (HTTP 409).
+    #[error("a payment with this Idempotency-Key is in progress; retry when it has finished")]
+    IdempotencyInProgress,
+    /// Other payers' attempts hold what is left of the balance (HTTP 409).
+    #[error("another payment of this invoice is in progress; try again in a moment")]
+    PaymentInProgress,
     /// The `Idempotency-Key`'s payment was removed by the owner since.
     #[error("the payment made with this Idempotency-Key was removed")]
     PaymentRemoved,

@@ -63,6 +63,7 @@ pub(super) struct PaymentRow {
     pub(super) reference: Option<String>,
     pub(super) created_at: i64,
     pub(super) source: String,
+    pub(super) refunded: i64,
 }
 
 pub(super) fn corrupt(error: impl std::fmt::Display) -> StoreError {
@@ -129,6 +130,7 @@ fn invoice(
                 created_at: Timestamp::from_millis(p.created_at),
                 source: PaymentSource::parse(&p.source)
                     .ok_or_else(|| corrupt(format!("unknown payment source {:?}", p.source)))?,
+                refunded: p.refunded,
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;

@@ -1,15 +1,15 @@
 //! Payments: the owner records one (bank transfer, cash…); the payer pays at checkout on the
-//! payment page. Both honour an `Idempotency-Key`, so a retried request never pays twice: the
+//! payment page; the owner refunds a card payment. Both honour an `Idempotency-Key`, so a retried request never pays twice: the
 //! key is stored with a fingerprint of the request, a retry with the same fingerprint gets
 //! the first outcome back, another request under the same key is refused.
 
-use crate::domain::events::{payment_events, removal_events};
+use crate::domain::events::{payment_events, refund_events, removal_events};
 use crate::domain::{
     Action, Amount, DomainError, Invoice, InvoiceId, InvoiceStatus, Payment, PaymentId,
-    PaymentSource, Timestamp, UserId,
+    PaymentSource, RefundEffect, Timestamp, UserId,
 };
 use crate::provider::Card;
-use crate::store::{PaymentOutcome, PaymentRequest};
+use crate::store::{PaymentOutcome, PaymentRequest, Reserved, StoreError};
 
 use super::mail::{payment_mail, written};
 use super::{UseCaseError, UseCases, found};
@@ -84,6 +84,33 @@ impl UseCases {
         Ok(invoice)
     }
 
+    /// Refunds `amount` (or all that is left) of a card payment on one of `owner`'s invoices:
+    /// checked against the invoice, given back through the provider, then recorded (checked
+    /// again with the invoice locked); publishes `payment_refunded`.
+    ///
+    /// # Errors
+    /// [`UseCaseError::NotFound`], [`UseCaseError::Rejected`] (not a card payment, refunded in
+    /// full, void: 409; more than is left: 422), [`UseCaseError::Charge`] (the provider
+    /// refused), [`UseCaseError::Store`].
+    pub async fn refund_payment(
+        &self,
+        owner: &UserId,
+        id: &InvoiceId,
+        payment: &PaymentId,
+        amount: Option<Amount>,
+    ) -> Result<(Invoice, RefundEffect), UseCaseError> {
+        let invoice = found(self.store.invoice(id).await?.filter(|i| i.user_id == *owner))?;
+        let now = Timestamp::now();
+        let trial = invoice.clone().refund_payment(payment, amount, now.date(), now)?;
+        let reference = trial.payment.reference.as_deref().unwrap_or_default();
+        self.provider.refund(reference, trial.amount).await?;
+        let refund = Some(trial.amount);
+        let change =
+            |invoice: &mut Invoice| invoice.refund_payment(payment, refund, now.date(), now);
+        let events = refund_events(self.channels, now);
+        Ok(self.store.update_invoice(id, Some(owner), change, events).await?)
+    }
+
     /// An invoice as the payer may see it: any but a draft.
     ///
     /// # Errors
@@ -101,13 +128,15 @@ impl UseCases {
         Ok(owner.map(|o| o.name).unwrap_or_default())
     }
 
-    /// Pays `invoice` (from [`UseCases::payable_invoice`]) by card: the amount is checked
-    /// against the invoice before anything is charged, then charged, then recorded (which
-    /// checks it again, against the invoice locked at that moment).
+    /// Pays `invoice` (from [`UseCases::payable_invoice`]) by card. The attempt first reserves
+    /// its `Idempotency-Key` and amount against the balance with the invoice locked (see
+    /// [`crate::store::Reservation`]); only a reserved attempt is charged, and its payment is
+    /// recorded, or its reservation released when the charge fails.
     ///
     /// # Errors
     /// [`UseCaseError::Rejected`] (paid or void: 409; a bad amount: 422),
-    /// [`UseCaseError::Charge`] (declined), [`UseCaseError::Store`].
+    /// [`UseCaseError::Charge`] (declined), [`UseCaseError::Store`] (409 while another
+    /// attempt holds the balance or the key).
     pub async fn checkout(
         &self,
         invoice: &Invoice,
@@ -115,16 +144,25 @@ impl UseCases {
     ) -> Result<PaymentOutcome, UseCaseError> {
         let id = &invoice.id;
         let fingerprint = checkout.fingerprint();
-        if let Some(key) = &checkout.idempotency_key {
-            if let Some(outcome) = self.store.replayed_payment(id, key, &fingerprint).await? {
-                return Ok(outcome);
-            }
-        }
         let now = Timestamp::now();
-        let amount = chargeable(invoice, checkout.amount, now)?;
+        let idempotency =
+            checkout.idempotency_key.as_deref().map(|key| (key, fingerprint.as_str()));
+        let decide = |locked: &Invoice, held: i64| chargeable(locked, checkout.amount, held, now);
+        let at = (now, self.provider.attempt_ttl());
+        let reservation = match self.store.reserve_attempt(id, idempotency, at, decide).await? {
+            Reserved::Replayed(outcome) => return Ok(*outcome),
+            Reserved::New(reservation) => reservation,
+        };
+        let amount = reservation.amount;
         let mailer = self.mailer(&invoice.user_id).await?;
         let notice = self.store.payment_notices_on(&invoice.user_id).await?;
-        let charge = self.provider.charge(&checkout.card, amount)?;
+        let charge = match self.provider.charge(&checkout.card, amount).await {
+            Ok(charge) => charge,
+            Err(error) => {
+                self.store.release_attempt(&reservation.attempt_id).await?;
+                return Err(error.into());
+            }
+        };
         let payment =
             Payment::new(PaymentSource::Provider, amount, "card", Some(&charge.reference), now)?;
         let idempotency = checkout.idempotency_key.map(|key| (key, fingerprint));
@@ -136,19 +174,34 @@ impl UseCases {
                 payment_mail(composer, user, invoice, (&paid, notice), now)
             })
         };
-        Ok(self.store.record_payment(id, None, request, written).await?)
+        let attempt = &reservation.attempt_id;
+        match self.store.complete_attempt(id, attempt, request, written).await {
+            Ok(outcome) => Ok(outcome),
+            Err(refused @ (StoreError::Rejected(_) | StoreError::NotFound)) => {
+                // Charged, but the invoice no longer takes it (the attempt outlived its time
+                // and another payment came first): give the money back.
+                self.provider.refund(&charge.reference, amount).await?;
+                Err(refused.into())
+            }
+            Err(other) => Err(other.into()),
+        }
     }
 }
 
-/// The amount to charge (`requested`, or the balance due), refused as the invoice would refuse
-/// its payment: a paid or void invoice takes none whatever the amount (409 before 422).
+/// The amount to charge (`requested`, or the balance due less what other attempts hold),
+/// refused as the invoice would refuse its payment: a paid or void invoice takes none whatever
+/// the amount (409 before 422).
 fn chargeable(
     invoice: &Invoice,
     requested: Option<i64>,
+    held: i64,
     now: Timestamp,
-) -> Result<Amount, UseCaseError> {
-    invoice.status.apply(Action::Pay { settles: true }).map_err(DomainError::from)?;
-    let amount = Amount::parse("amount", requested.unwrap_or_else(|| invoice.balance_due()))?;
+) -> Result<Amount, DomainError> {
+    invoice.status.apply(Action::Pay { settles: true })?;
+    let balance = invoice.balance_due();
+    // Nothing left unheld: ask for the whole balance, which the store refuses as in progress.
+    let free = if balance > held { balance - held } else { balance };
+    let amount = Amount::parse("amount", requested.unwrap_or(free))?;
     let trial = Payment::new(PaymentSource::Provider, amount, "card", None, now)?;
     invoice.clone().pay(trial)?;
     Ok(amount)

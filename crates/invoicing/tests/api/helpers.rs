@@ -41,6 +41,8 @@ pub(crate) struct Options {
     /// An SMTP server on 127.0.0.1 (plain), with [`crate::smtp::FROM`] as the sender; none
     /// keeps mail in the local mailbox.
     pub(crate) smtp_port: Option<u16>,
+    /// The payment provider; the `test` one when `None`.
+    pub(crate) provider: Option<invoicing::provider::Provider>,
 }
 
 pub(crate) struct TestApp {
@@ -49,6 +51,8 @@ pub(crate) struct TestApp {
     pub(crate) realtime_port: u16,
     pub(crate) client: reqwest::Client,
     pub(crate) user: User,
+    /// The payment provider this node charges through (the `test` one).
+    pub(crate) provider: invoicing::provider::Provider,
     stop: CancellationToken,
     realtime: Arc<TestRealtime>,
     db: Arc<TestDb>,
@@ -169,6 +173,10 @@ pub(crate) async fn spawn_node(node: Node) -> TestApp {
         lease: Duration::from_secs(30),
         step_timeout: Duration::from_millis(7500),
     };
+    if let Some(provider) = options.provider {
+        settings.provider = provider;
+    }
+    let provider = settings.provider.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let app = Application::build(settings, listener, publisher).await.expect("application");
     let base = format!("http://127.0.0.1:{}", app.port());
@@ -182,7 +190,7 @@ pub(crate) async fn spawn_node(node: Node) -> TestApp {
     };
     let client = reqwest::Client::builder().cookie_store(true).build().expect("client");
     let realtime_port = realtime.port;
-    TestApp { base, store, realtime_port, client, user, stop, realtime, db }
+    TestApp { base, store, realtime_port, client, user, provider, stop, realtime, db }
 }
 
 pub(crate) async fn create_user(store: &Store, email: &str, name: &str) -> User {

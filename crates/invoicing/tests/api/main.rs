@@ -18,6 +18,7 @@ mod ops;
 mod pay;
 mod payments;
 mod pusher_auth;
+mod refunds;
 mod relay;
 mod reminders;
 mod replay;

@@ -19,7 +19,8 @@ async fn config_points_browsers_at_the_realtime_server(db: Db) {
         answer.body,
         json!({
             "pusher": {"key": "app-key", "cluster": "mt1", "wsHost": "127.0.0.1", "wsPort": app.realtime_port, "forceTLS": false},
-            "privateChannels": true
+            "privateChannels": true,
+            "payments": {"provider": "test"}
         })
     );
     let named = app

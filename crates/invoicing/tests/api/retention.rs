@@ -137,6 +137,17 @@ async fn housekeeping_purges_what_has_served_its_time(db: Db) {
         store.record_payment(&invoice.id, None, request, events).await.unwrap();
     }
 
+    // Payment attempts: one ended long ago (purged with the old key), one in flight now.
+    let attempt = |minor: i64| {
+        move |_: &invoicing::domain::Invoice, _: i64| {
+            Amount::parse("amount", minor).map_err(Into::into)
+        }
+    };
+    let old = (now.minus(25 * HOUR), invoicing::store::ATTEMPT_TTL);
+    store.reserve_attempt(&invoice.id, None, old, attempt(100)).await.unwrap();
+    let live = (now, invoicing::store::ATTEMPT_TTL);
+    store.reserve_attempt(&invoice.id, Some(("k", "f")), live, attempt(100)).await.unwrap();
+
     // Outbox: rows published 31 days ago and yesterday, one never published, one failed.
     let events = store.all_events().await.unwrap();
     assert!(events.len() >= 4, "{} rows", events.len());
@@ -151,7 +162,7 @@ async fn housekeeping_purges_what_has_served_its_time(db: Db) {
 
     let purged = store.purge(now, &retention).await.unwrap();
     assert_eq!(purged.sessions, 2);
-    assert_eq!(purged.idempotency_keys, 1);
+    assert_eq!(purged.idempotency_keys, 2, "the old key and the old attempt");
     assert_eq!(purged.published_events, 1);
     assert_eq!(purged.login_failures, 1);
     assert_eq!(store.session_user("live", now, IDLE).await.unwrap(), Some(user));

@@ -97,6 +97,12 @@ pub(crate) const KEYS: &[EnvKey] = &[
     key!("PUSHER_USE_TLS", "pusher.use_tls", pusher.use_tls, boolean),
     key!("PAYBELL_SMTP_URL", "mail.smtp_url", mail.smtp_url, text),
     key!("PAYBELL_MAIL_FROM", "mail.from", mail.from, text),
+    key!("PAYBELL_PAYMENTS", "payments.provider", payments.provider, text),
+    key!("STRIPE_SECRET_KEY", "stripe.secret_key", stripe.secret_key, text),
+    key!("STRIPE_PUBLISHABLE_KEY", "stripe.publishable_key", stripe.publishable_key, text),
+    key!("STRIPE_WEBHOOK_SECRET", "stripe.webhook_secret", stripe.webhook_secret, text),
+    key!("STRIPE_API_BASE", "stripe.api_base", stripe.api_base, text),
+    key!("STRIPE_JS_URL", "stripe.js_url", stripe.js_url, text),
 ];
 
 /// The variables of [`KEYS`] set in the process environment.

@@ -19,6 +19,28 @@ pub(crate) struct RawConfig {
     pub(crate) pusher: RawPusher,
     #[serde(default)]
     pub(crate) mail: RawMail,
+    #[serde(default)]
+    pub(crate) payments: RawPayments,
+    #[serde(default)]
+    pub(crate) stripe: RawStripe,
+}
+
+/// The `[payments]` section: which provider charges cards.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPayments {
+    pub(crate) provider: Option<String>,
+}
+
+/// The `[stripe]` section.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawStripe {
+    pub(crate) secret_key: Option<String>,
+    pub(crate) publishable_key: Option<String>,
+    pub(crate) webhook_secret: Option<String>,
+    pub(crate) api_base: Option<String>,
+    pub(crate) js_url: Option<String>,
 }
 
 /// The `[realtime]` section.

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use invoicing::net::TrustedProxies;
+use invoicing::provider::Provider;
 use invoicing::{DatabaseUrl, RealtimeAccess, Settings};
 use pusher_client::{Endpoint, Secret, Target, TargetError};
 use url::Url;
@@ -37,6 +38,7 @@ pub struct ServeConfig {
     trusted_proxies: TrustedProxies,
     outbox_retention: Duration,
     mail: MailConfig,
+    provider: Provider,
 }
 
 impl ServeConfig {
@@ -86,6 +88,11 @@ impl ServeConfig {
         self.outbox_retention
     }
 
+    /// Who charges cards: `test` or `stripe`.
+    pub fn provider(&self) -> &Provider {
+        &self.provider
+    }
+
     /// A remote Pusher-compatible server to publish to; `None` is the built-in one.
     pub fn pusher(&self) -> Option<&RemotePusher> {
         self.pusher.as_ref()
@@ -100,6 +107,7 @@ impl ServeConfig {
         settings.trusted_proxies = self.trusted_proxies.clone();
         settings.retention.published_events = self.outbox_retention;
         settings.mail = self.mail.settings(&self.data_dir);
+        settings.provider = self.provider.clone();
         settings
     }
 
@@ -138,7 +146,11 @@ pub struct RemotePusher {
 ///
 /// # Errors
 /// [`ConfigError`] naming the first bad key.
-pub(crate) fn parse(http: RawHttp, pusher: RawPusher) -> Result<ServeConfig, ConfigError> {
+pub(crate) fn parse(
+    http: RawHttp,
+    pusher: RawPusher,
+    provider: Provider,
+) -> Result<ServeConfig, ConfigError> {
     let addr = http.addr.unwrap_or_else(|| DEFAULT_HTTP_ADDR.to_owned());
     let http_addr = addr.parse().map_err(|_| {
         ConfigError::new(
@@ -176,6 +188,7 @@ pub(crate) fn parse(http: RawHttp, pusher: RawPusher) -> Result<ServeConfig, Con
         trusted_proxies,
         outbox_retention,
         mail: MailConfig::default(),
+        provider,
     })
 }
 

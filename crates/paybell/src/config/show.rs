@@ -1,6 +1,7 @@
 //! The effective configuration as `paybell config check` prints it: every value after
 //! layering, in the file's shape, with secrets masked (app secrets, `PUSHER_SECRET`, the
-//! metrics token, passwords inside database, Redis and SMTP URLs).
+//! metrics token, passwords inside database, Redis and SMTP URLs,
+//! Stripe's secret key and webhook secret).
 
 use std::fmt::Write as _;
 
@@ -97,6 +98,14 @@ impl Config {
             None => line(&mut out, "smtp", &"none (local mailbox)"),
         }
         line(&mut out, "from", &mail.from());
+        out.push_str("\n[payments]\n");
+        line(&mut out, "provider", &serve.provider().name());
+        if let Some(stripe) = serve.provider().stripe() {
+            out.push_str("\n[stripe]\n");
+            line(&mut out, "secret_key", &MASK);
+            line(&mut out, "publishable_key", &stripe.publishable_key());
+            line(&mut out, "webhook_secret", &MASK);
+        }
         if let Some(pusher) = serve.pusher() {
             out.push_str("\n[pusher]\n");
             line(&mut out, "app_id", &pusher.target.app_id());

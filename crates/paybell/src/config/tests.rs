@@ -395,7 +395,8 @@ fn webhooks_take_their_filters_and_batching_from_the_file() {
 fn the_environment_table_names_file_keys_and_each_variable_once() {
     for key in env::KEYS {
         let (section, field) = key.path.split_once('.').unwrap();
-        assert!(["realtime", "http", "pusher", "mail"].contains(&section), "{}", key.path);
+        let sections = ["realtime", "http", "pusher", "mail", "payments", "stripe"];
+        assert!(sections.contains(&section), "{}", key.path);
         assert!(!field.is_empty() && key.name.chars().all(|c| c.is_ascii_uppercase() || c == '_'));
     }
     let names: std::collections::HashSet<_> = env::KEYS.iter().map(|k| k.name).collect();
@@ -442,4 +443,21 @@ fn mail_comes_from_env_or_file_and_bad_values_name_their_key() {
     }
     let error = load(Some("[mail]\nsmtp = \"x\"\n"), &[], None).unwrap_err();
     assert!(error.problem.contains("unknown field"), "{error}");
+}
+
+#[test]
+fn the_payment_provider_comes_from_the_file_or_the_environment() {
+    assert_eq!(load(None, &[], None).unwrap().serve().provider().name(), "test");
+    let file = "[payments]\nprovider = 'stripe'\n[stripe]\nsecret_key = 'sk_test_1'\n\
+                publishable_key = 'pk_test_1'\nwebhook_secret = 'whsec_1'\n";
+    let config = load(Some(file), &[], None).unwrap();
+    assert_eq!(config.serve().provider().name(), "stripe");
+    let settings = config.serve().settings(test_access());
+    assert_eq!(settings.provider.name(), "stripe");
+    let env = [("STRIPE_PUBLISHABLE_KEY", "pk_live_2")];
+    let config = load(Some(file), &env, None).unwrap();
+    let stripe = config.serve().provider().stripe().cloned().unwrap();
+    assert_eq!(stripe.publishable_key(), "pk_live_2");
+    let err = load(None, &[("STRIPE_SECRET_KEY", "sk_test_1")], None).unwrap_err();
+    assert!(err.to_string().contains("stripe.secret_key (STRIPE_SECRET_KEY)"), "{err}");
 }

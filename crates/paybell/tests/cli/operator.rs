@@ -58,6 +58,10 @@ async fn config_check_prints_the_effective_configuration_without_secrets() {
         ("PUSHER_HOST", "127.0.0.1"),
         ("PUSHER_PORT", "6001"),
         ("PAYBELL_SMTP_URL", "smtps://mailer:smtp-password-value@smtp.example.com"),
+        ("PAYBELL_PAYMENTS", "stripe"),
+        ("STRIPE_SECRET_KEY", "sk_test_stripesecretvalue"),
+        ("STRIPE_PUBLISHABLE_KEY", "pk_test_publishable"),
+        ("STRIPE_WEBHOOK_SECRET", "whsec_webhooksecretvalue"),
     ];
     let (ok, stdout, stderr) =
         run(&["config", "check", "--config", file.to_str().unwrap()], &env).await;
@@ -68,6 +72,8 @@ async fn config_check_prints_the_effective_configuration_without_secrets() {
         "addr = 127.0.0.1:9090",
         "key = remote-key",
         "smtp = smtps://smtp.example.com:465 (password ***)",
+        "provider = stripe",
+        "publishable_key = pk_test_publishable",
     ] {
         assert!(stdout.contains(line), "{line} not in {stdout}");
     }
@@ -79,6 +85,8 @@ async fn config_check_prints_the_effective_configuration_without_secrets() {
         "db-password-value",
         "pusher-secret-value",
         "smtp-password-value",
+        "stripesecretvalue",
+        "webhooksecretvalue",
     ] {
         assert!(!all.contains(secret), "{secret} printed: {all}");
     }

@@ -35,6 +35,7 @@ function html(inv: Invoice): string {
         onPaymentSubmitting={noop}
         onPaymentRecorded={noop}
         onRemovePayment={noop}
+        onRefundPayment={noop}
       />
     </MemoryRouter>,
   );
@@ -94,6 +95,8 @@ describe('InvoiceDetail payments and balance', () => {
     createdAt: '2025-10-02T10:00:00.000Z',
     source: removable ? 'owner' : 'provider',
     removable,
+    refunded: 0,
+    refundable: !removable,
   });
 
   it('offers removal for the payments the server marks removable', () => {
@@ -101,6 +104,15 @@ describe('InvoiceDetail payments and balance', () => {
     const page = html(paid);
     expect(page.match(/Remove…/g)?.length).toBe(1);
     expect(page).toContain('aria-label="Remove the €10.00 payment"');
+  });
+
+  it('offers a refund for the card payments the server marks refundable, and shows what was refunded', () => {
+    const refunded = { ...payment('p3', false), refunded: 400, refundable: false };
+    const paid = { ...invoice('partially_paid', ['record_payment', 'remove_payment']), payments: [payment('p1', true), payment('p2', false), refunded] };
+    const page = html(paid);
+    expect(page.match(/Refund…/g)?.length).toBe(1);
+    expect(page).toContain('aria-label="Refund the €10.00 payment"');
+    expect(page).toContain('€4.00 refunded');
   });
 
   it('a void invoice shows no balance due', () => {

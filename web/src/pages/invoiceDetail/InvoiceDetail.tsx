@@ -1,7 +1,7 @@
 //! One invoice as its owner sees it, drawn from the data alone: the heading with
 //! the actions the server allows (`invoice.actions`), the summary and payment
-//! link, the payment form, the lines and the payments (a manual one can be removed, after a
-//! confirmation). A void invoice shows no balance due.
+//! link, the payment form, the lines and the payments (a manual one can be removed, a card one
+//! refunded, after a confirmation). A void invoice shows no balance due.
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import type { Invoice, InvoiceAction } from '../../api';
@@ -10,6 +10,7 @@ import { formatDate, formatDateTime, formatMoney, invoiceLabel } from '../../for
 import { ActionButton, CopyButton, RemoveButton, VoidButton } from './buttons';
 import { MailHistory } from './MailHistory';
 import { RecordPaymentForm, methodLabel } from './RecordPaymentForm';
+import { RefundButton } from './RefundButton';
 
 export interface InvoiceDetailProps {
   invoice: Invoice;
@@ -21,6 +22,8 @@ export interface InvoiceDetailProps {
   onPaymentRecorded(invoice: Invoice): void;
   /** Removes a payment the owner recorded by mistake. */
   onRemovePayment(paymentId: string): Promise<void>;
+  /** Refunds `amount` minor units of a card payment. */
+  onRefundPayment(paymentId: string, amount: number): Promise<void>;
 }
 
 export function InvoiceDetail(props: InvoiceDetailProps) {
@@ -51,7 +54,7 @@ export function InvoiceDetail(props: InvoiceDetailProps) {
       </div>
 
       <LinesCard invoice={inv} />
-      <PaymentsCard invoice={inv} onRemove={props.onRemovePayment} />
+      <PaymentsCard invoice={inv} onRemove={props.onRemovePayment} onRefund={props.onRefundPayment} />
       <MailHistory invoice={inv} />
     </main>
   );
@@ -178,7 +181,13 @@ function LinesCard({ invoice: inv }: { invoice: Invoice }) {
   );
 }
 
-function PaymentsCard({ invoice: inv, onRemove }: { invoice: Invoice; onRemove(paymentId: string): Promise<void> }) {
+interface PaymentsCardProps {
+  invoice: Invoice;
+  onRemove(paymentId: string): Promise<void>;
+  onRefund(paymentId: string, amount: number): Promise<void>;
+}
+
+function PaymentsCard({ invoice: inv, onRemove, onRefund }: PaymentsCardProps) {
   return (
     <section className="card" aria-labelledby="payments-h">
       <h2 id="payments-h">Payments</h2>
@@ -194,7 +203,21 @@ function PaymentsCard({ invoice: inv, onRemove }: { invoice: Invoice; onRemove(p
                   <strong>{amount}</strong> · {methodLabel(payment.method)}
                   {payment.reference && <> · {payment.reference}</>}
                   <span className="muted"> · {formatDateTime(payment.createdAt)}</span>
+                  {payment.refunded > 0 && (
+                    <span className="muted" data-testid="refunded">
+                      {' '}
+                      · {formatMoney(payment.refunded, inv.currency)} refunded
+                    </span>
+                  )}
                 </span>
+                {payment.refundable && (
+                  <RefundButton
+                    left={payment.amount - payment.refunded}
+                    currency={inv.currency}
+                    label={amount}
+                    onConfirm={(minor) => onRefund(payment.id, minor)}
+                  />
+                )}
                 {payment.removable && (
                   <RemoveButton
                     label={`Remove the ${amount} payment`}

@@ -29,6 +29,8 @@ const paid = (amount: number, createdAt: string): Payment => ({
   createdAt,
   source: 'owner',
   removable: true,
+  refunded: 0,
+  refundable: false,
 });
 
 const list = [
