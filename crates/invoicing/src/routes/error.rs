@@ -36,6 +36,9 @@ pub enum ApiError {
     /// The body is not declared as JSON (415).
     #[error("send the body as application/json")]
     UnsupportedMediaType,
+    /// The body is over the 2 MiB a request may carry (413).
+    #[error("the body is over 2 MiB")]
+    PayloadTooLarge,
     /// What was asked for is no longer kept, e.g. an event-log cursor (410).
     #[error("{0}")]
     Gone(&'static str),
@@ -99,6 +102,7 @@ impl ApiError {
             Self::UnsupportedMediaType => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
+            Self::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Self::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
             Self::IllegalTransition(_) => (StatusCode::CONFLICT, "illegal_transition"),
             Self::IdempotencyKeyReused => {

@@ -34,6 +34,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
                 }
                 JsonRejection::JsonSyntaxError(error) => ApiError::BadRequest(error.body_text()),
                 JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType,
+                // Over axum's default body limit (2 MiB).
+                JsonRejection::BytesRejection(error)
+                    if error.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
+                {
+                    ApiError::PayloadTooLarge
+                }
                 JsonRejection::BytesRejection(error) => ApiError::BadRequest(error.body_text()),
                 other => ApiError::BadRequest(other.body_text()),
             }),

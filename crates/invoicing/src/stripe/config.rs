@@ -72,7 +72,10 @@ impl StripeConfig {
             if ok {
                 Ok(value.to_owned())
             } else {
-                let problem = format!("must start with {}", prefixes.join(" or "));
+                let problem = format!(
+                    "must start with {} and hold only letters, digits and _",
+                    prefixes.join(" or ")
+                );
                 Err(StripeConfigError { field, problem })
             }
         };

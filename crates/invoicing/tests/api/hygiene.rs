@@ -1,11 +1,16 @@
 //! Amounts stop at 2^53 − 1 minor units (what a browser's JSON numbers hold exactly), and text
-//! fields refuse control and text-direction characters, each with a field-level 422.
+//! fields refuse control and text-direction characters, each with a field-level 422; a body
+//! over 2 MiB gets 413.
 
 use serde_json::{Value, json};
 
 use crate::helpers::{Db, TestApp, invoice_body, on_both, spawn_app};
 
-on_both!(amounts_stop_at_2_pow_53_minus_1, text_refuses_controls_and_direction_overrides);
+on_both!(
+    amounts_stop_at_2_pow_53_minus_1,
+    text_refuses_controls_and_direction_overrides,
+    a_body_over_2_mib_is_refused_with_413
+);
 
 const MAX: i64 = (1 << 53) - 1;
 
@@ -77,4 +82,12 @@ async fn text_refuses_controls_and_direction_overrides(db: Db) {
     assert_eq!(created.body["notes"], notes);
     let list = app.get("/api/invoices").await;
     assert_eq!(list.body["invoices"].as_array().unwrap().len(), 1, "only the good one");
+}
+
+async fn a_body_over_2_mib_is_refused_with_413(db: Db) {
+    let app = spawn_app(db).await;
+    app.login().await;
+    let body = with(|b| b["notes"] = json!("n".repeat(2 * 1024 * 1024 + 1)));
+    let answer = app.post("/api/invoices", &body).await;
+    answer.assert_error(413, "payload_too_large", &[]);
 }
