@@ -399,3 +399,32 @@ pub(crate) fn invoice_body() -> Value {
 pub(crate) fn id_of(invoice: &Value) -> String {
     invoice["id"].as_str().expect("id").to_owned()
 }
+
+/// `(channel kind, event, type, status, amount)` of one outbox row.
+pub(crate) type EventRow = (String, String, String, String, Value);
+
+/// The outbox rows written since `from` (an earlier count of all rows), each checked to be
+/// in EUR, as the API tests' invoices are.
+pub(crate) async fn rows_since(app: &TestApp, from: usize) -> Vec<EventRow> {
+    let events = app.store.all_events().await.unwrap();
+    events[from..]
+        .iter()
+        .map(|event| {
+            let payload: Value = serde_json::from_str(&event.payload).unwrap();
+            let kind = if event.channel.contains("invoice.") { "invoice" } else { "user" };
+            assert_eq!(payload["currency"], "EUR", "{payload}");
+            (
+                kind.to_owned(),
+                event.event.clone(),
+                payload["type"].as_str().unwrap().to_owned(),
+                payload["status"].as_str().unwrap().to_owned(),
+                payload["amount"].clone(),
+            )
+        })
+        .collect()
+}
+
+/// An expected [`EventRow`].
+pub(crate) fn event_row(kind: &str, event: &str, ty: &str, status: &str, amount: i64) -> EventRow {
+    (kind.to_owned(), event.to_owned(), ty.to_owned(), status.to_owned(), serde_json::json!(amount))
+}

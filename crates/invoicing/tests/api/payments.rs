@@ -4,7 +4,9 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Db, TestApp, WAIT, create_user, id_of, on_both, spawn_app};
+use crate::helpers::{
+    Db, EventRow, WAIT, create_user, event_row, id_of, on_both, rows_since, spawn_app,
+};
 
 on_both!(
     partial_then_settling_payment,
@@ -132,38 +134,8 @@ async fn concurrent_payments_cannot_overpay(db: Db) {
 }
 
 /// `(channel kind, event, type, status, amount)` of the outbox rows written since `from`.
-async fn rows_since(app: &TestApp, from: usize) -> Vec<(String, String, String, String, Value)> {
-    let events = app.store.all_events().await.unwrap();
-    events[from..]
-        .iter()
-        .map(|event| {
-            let payload: Value = serde_json::from_str(&event.payload).unwrap();
-            let kind = if event.channel.contains("invoice.") { "invoice" } else { "user" };
-            assert_eq!(payload["currency"], "EUR", "{payload}");
-            (
-                kind.to_owned(),
-                event.event.clone(),
-                payload["type"].as_str().unwrap().to_owned(),
-                payload["status"].as_str().unwrap().to_owned(),
-                payload["amount"].clone(),
-            )
-        })
-        .collect()
-}
-
-fn removed(
-    kind: &str,
-    event: &str,
-    status: &str,
-    amount: i64,
-) -> (String, String, String, String, Value) {
-    (
-        kind.to_owned(),
-        event.to_owned(),
-        "payment_removed".to_owned(),
-        status.to_owned(),
-        json!(amount),
-    )
+fn removed(kind: &str, event: &str, status: &str, amount: i64) -> EventRow {
+    event_row(kind, event, "payment_removed", status, amount)
 }
 
 async fn a_manual_payment_is_removed_with_its_events(db: Db) {
