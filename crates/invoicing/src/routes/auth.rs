@@ -42,8 +42,13 @@ pub(crate) async fn login(
     refuse_while_throttled(&state, &keys).await?;
     let Some(user) = user.filter(|_| matches) else {
         let (now, policy) = (state.settings.clock.now(), &state.settings.login_throttle);
+        let mut in_wait = false;
         for key in keys.all() {
-            state.store.record_login_failure(key, now, policy).await?;
+            in_wait |= state.store.record_login_failure(key, now, policy).await?.is_none();
+        }
+        if in_wait {
+            // A failure ahead of this one started the wait after the second look.
+            refuse_while_throttled(&state, &keys).await?;
         }
         return Err(ApiError::InvalidCredentials);
     };

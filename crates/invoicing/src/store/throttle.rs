@@ -34,7 +34,11 @@ impl Store {
     }
 
     /// Counts a failed sign-in against `key` at `now`, starting a wait when `policy` says
-    /// so; returns the count. A count whose time has run out starts again at 1.
+    /// so; returns the count, or `None` (nothing counted) when a wait was already running at
+    /// `now`. A count whose time has run out starts again at 1.
+    ///
+    /// Looking and counting are one statement, so of a burst of parallel failures exactly
+    /// the first [`ThrottlePolicy::max_failures`] are counted and the rest find the wait.
     ///
     /// # Errors
     /// [`StoreError::Database`].
@@ -43,25 +47,29 @@ impl Store {
         key: &str,
         now: Timestamp,
         policy: &ThrottlePolicy,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<Option<i64>, StoreError> {
         let forgotten_at = now.plus(policy.window);
         let mut tx = self.pool.begin().await?;
         // On PostgreSQL the upsert locks the row until commit, so concurrent failures count
-        // one after the other.
-        let (failures,): (i64,) = sqlx::query_as(
+        // one after the other; a row in a wait is left alone and returns nothing.
+        let counted: Option<(i64,)> = sqlx::query_as(
             "INSERT INTO login_failures (throttle_key, failures, locked_until, expires_at) \
              VALUES ($1, 1, 0, $2) \
              ON CONFLICT (throttle_key) DO UPDATE SET \
                failures = CASE WHEN login_failures.expires_at <= $3 THEN 1 \
                                ELSE login_failures.failures + 1 END, \
                expires_at = $2 \
+             WHERE login_failures.locked_until <= $3 \
              RETURNING failures",
         )
         .bind(key)
         .bind(forgotten_at.millis())
         .bind(now.millis())
-        .fetch_one(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
+        let Some((failures,)) = counted else {
+            return Ok(None);
+        };
         let wait = policy.wait_after(failures);
         if !wait.is_zero() {
             let until = now.plus(wait);
@@ -76,7 +84,7 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
-        Ok(failures)
+        Ok(Some(failures))
     }
 
     /// Forgets the failures counted against `key` (after a successful sign-in).

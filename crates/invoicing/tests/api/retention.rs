@@ -82,26 +82,28 @@ async fn failures_count_up_to_a_doubling_wait_and_are_forgotten(db: Db) {
     let t0 = Timestamp::now();
     let (key, other) = ("account:x", "address:10.0.0.1");
     for n in 1..=4 {
-        assert_eq!(store.record_login_failure(key, t0, &policy).await.unwrap(), n);
+        assert_eq!(store.record_login_failure(key, t0, &policy).await.unwrap(), Some(n));
         assert_eq!(store.login_locked_until(&[key], t0).await.unwrap(), None);
     }
-    assert_eq!(store.record_login_failure(key, t0, &policy).await.unwrap(), 5);
+    assert_eq!(store.record_login_failure(key, t0, &policy).await.unwrap(), Some(5));
+    // During the wait nothing is counted.
+    assert_eq!(store.record_login_failure(key, t0, &policy).await.unwrap(), None);
     let minute = t0.plus(Duration::from_secs(60));
     assert_eq!(store.login_locked_until(&[other, key], t0).await.unwrap(), Some(minute));
     assert_eq!(store.login_locked_until(&[other], t0).await.unwrap(), None);
     assert_eq!(store.login_locked_until(&[key], minute).await.unwrap(), None, "wait over");
 
     // The next failure doubles the wait.
-    assert_eq!(store.record_login_failure(key, minute, &policy).await.unwrap(), 6);
+    assert_eq!(store.record_login_failure(key, minute, &policy).await.unwrap(), Some(6));
     let until = store.login_locked_until(&[key], minute).await.unwrap();
     assert_eq!(until, Some(minute.plus(Duration::from_secs(120))));
 
     // A count is forgotten 15 minutes after its wait ends; clearing forgets it at once.
     let forgotten = minute.plus(Duration::from_secs(120)).plus(policy.window);
-    assert_eq!(store.record_login_failure(key, forgotten, &policy).await.unwrap(), 1);
+    assert_eq!(store.record_login_failure(key, forgotten, &policy).await.unwrap(), Some(1));
     store.record_login_failure(other, t0, &policy).await.unwrap();
     store.clear_login_failures(other).await.unwrap();
-    assert_eq!(store.record_login_failure(other, t0, &policy).await.unwrap(), 1);
+    assert_eq!(store.record_login_failure(other, t0, &policy).await.unwrap(), Some(1));
 }
 
 async fn housekeeping_purges_what_has_served_its_time(db: Db) {

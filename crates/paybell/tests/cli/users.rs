@@ -2,6 +2,7 @@
 //! (never on the command line), against a running `paybell serve` on the same data.
 
 use std::process::{Output, Stdio};
+use std::time::Duration;
 
 use serde_json::json;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -109,9 +110,12 @@ async fn in_a_terminal_the_password_is_asked_for_twice_and_never_shown() {
     let mut input = child.stdin.take().unwrap();
     let mut output = child.stdout.take().unwrap();
     let mut shown = String::new();
-    // Typed only once asked, as a person would: the prompt has turned echo off by then.
+    // Typed only once asked, a moment later, as a person would: echo goes off just after the
+    // prompt is written (text typed within those microseconds is echoed by the terminal; seen
+    // once on a loaded machine when typed the instant the prompt showed).
     for prompt in ["Password for tty@example.com: ", "Repeat it: "] {
         read_until(&mut output, &mut shown, prompt).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
         input.write_all(b"terminal secret\n").await.unwrap();
     }
     read_until(&mut output, &mut shown, "created user tty@example.com").await;
