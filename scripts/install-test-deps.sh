@@ -31,11 +31,13 @@ cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
 ./scripts/npm-install.sh web
 
 # A real SMTP server for the e-mail tests: aiosmtpd from PyPI in .venv-test (run by
-# tests/smtp/server.py). The Rust tests find it there, or through PAYBELL_TEST_PYTHON.
-if ! .venv-test/bin/python -c 'import aiosmtpd' >/dev/null 2>&1; then
-  echo "installing aiosmtpd into .venv-test"
-  python3 -m venv .venv-test || { DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q python3-venv && python3 -m venv .venv-test; }
-  .venv-test/bin/pip install -q 'aiosmtpd>=1.4,<2'
+# tests/smtp/server.py); and an independent Web Push implementation for the push tests:
+# http_ece with cryptography (tests/push/browser.py). The Rust tests find them there, or
+# through PAYBELL_TEST_PYTHON.
+if ! .venv-test/bin/python -c 'import aiosmtpd, http_ece, cryptography' >/dev/null 2>&1; then
+  echo "installing aiosmtpd, http_ece and cryptography into .venv-test"
+  [ -x .venv-test/bin/python ] || python3 -m venv .venv-test || { DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q python3-venv && python3 -m venv .venv-test; }
+  .venv-test/bin/pip install -q 'aiosmtpd>=1.4,<2' 'http_ece>=1.2,<2' 'cryptography>=42'
 fi
 
 # PostgreSQL on 127.0.0.1:5432 with trust auth and a database `test`.

@@ -383,6 +383,18 @@ export const api = {
   async invoiceEvents(id: string, after?: string): Promise<EventPage> {
     return decodeEventPage(await request('GET', `/api/pay/${enc(id)}/events${eventsQuery(after)}`));
   },
+  /** The server's Web Push (VAPID) public key, unpadded base64url. */
+  async pushKey(): Promise<string> {
+    return field('publicKey', str)(await request('GET', '/api/push/key'));
+  },
+  /** Registers this browser's push subscription (`PushSubscription.toJSON()`). */
+  async addPushSubscription(subscription: unknown): Promise<void> {
+    await request('POST', '/api/push/subscriptions', { body: subscription });
+  },
+  /** Forgets this browser's push subscription; a 404 `ApiError` when it was not registered. */
+  async removePushSubscription(endpoint: string): Promise<void> {
+    await request('DELETE', '/api/push/subscriptions', { body: { endpoint } });
+  },
   async config(): Promise<RuntimeConfig> {
     return decodeRuntimeConfig(await request('GET', '/api/config'));
   },

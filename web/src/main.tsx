@@ -15,12 +15,14 @@ import { MailPage } from './pages/MailPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { PaymentPage } from './pages/PaymentPage';
 import { applyDebugParam } from './debug';
+import { registerServiceWorker } from './push/client';
 import { installAudioUnlock } from './sounds';
 import './styles.css';
 
 installAudioUnlock(window);
 applyDebugParam(window.location.search);
 joinAlerts();
+registerServiceWorker();
 
 function App() {
   return (

@@ -19,8 +19,9 @@ export interface SummaryNotice {
   invoiceId?: string;
 }
 
-/** The tag of a summary about several invoices: a newer one replaces it. */
-export const SUMMARY_TAG = 'paybell-offline-summary';
+import { SUMMARY_TAG, invoicePath, notificationTag } from './tags';
+
+export { SUMMARY_TAG, notificationTag } from './tags';
 
 export type PermissionState = NotificationPermission | 'unsupported';
 
@@ -46,10 +47,6 @@ export interface NotifyEnv {
 export interface Delivery {
   desktop: boolean;
   toast: boolean;
-}
-
-export function notificationTag(invoiceId: string): string {
-  return `paybell-invoice-${invoiceId}`;
 }
 
 export function permissionState(env: Pick<NotifyEnv, 'Notification'>): PermissionState {
@@ -129,7 +126,7 @@ const browserEnv: NotifyEnv = {
   toast: (input) => toasts.push(input),
   open: (invoiceId) => {
     window.focus();
-    const target = `/app/invoices/${encodeURIComponent(invoiceId)}`;
+    const target = invoicePath(invoiceId);
     if (window.location.pathname !== target) window.location.assign(target);
   },
 };

@@ -34,6 +34,7 @@ pub mod durable;
 pub mod mail;
 pub mod net;
 pub mod provider;
+pub mod push;
 pub mod relay;
 pub mod routes;
 pub mod scheduler;

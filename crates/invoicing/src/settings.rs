@@ -13,6 +13,7 @@ use crate::domain::Email;
 use crate::mail::MailSettings;
 use crate::net::TrustedProxies;
 use crate::provider::Provider;
+use crate::push::{PushSettings, VapidKey};
 use crate::relay::RelayOptions;
 use crate::store::Retention;
 use crate::throttle::ThrottlePolicy;
@@ -57,6 +58,8 @@ pub struct Settings {
     pub reminder_interval: Duration,
     /// Who charges cards: the `test` provider unless configured otherwise.
     pub provider: Provider,
+    /// Web Push: the VAPID key and contact.
+    pub push: PushSettings,
 }
 
 /// The demo owner's address. Its password is published, so outside demo mode the account
@@ -66,7 +69,8 @@ pub const DEMO_EMAIL: &str = "demo@paybell.local";
 impl Settings {
     /// Settings with the defaults: private channels, checks every minute, sessions of at most
     /// 30 days ending after 7 idle days, housekeeping hourly, sign-ins throttled after 5
-    /// failures, no trusted proxy, one password check per core, no demo mode.
+    /// failures, no trusted proxy, one password check per core, no demo mode, and a fresh
+    /// VAPID key (the binary keeps one with the app credentials instead).
     pub fn new(database_url: DatabaseUrl, realtime: RealtimeAccess) -> Self {
         Self {
             database_url,
@@ -87,6 +91,7 @@ impl Settings {
             mail: MailSettings::default(),
             reminder_interval: Duration::from_secs(3600),
             provider: Provider::default(),
+            push: PushSettings::new(VapidKey::generate()),
         }
     }
 

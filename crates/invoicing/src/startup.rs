@@ -15,7 +15,7 @@ use crate::routes::{self, AppState};
 use crate::settings::Settings;
 use crate::sink::EventSink;
 use crate::store::{Store, StoreError};
-use crate::{mail, relay, scheduler};
+use crate::{mail, push, relay, scheduler};
 
 /// Why the application could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -31,7 +31,7 @@ pub enum StartupError {
     PublicUrl(#[from] url::ParseError),
 }
 
-/// The web API with its store, relay, mail worker and periodic passes, bound and ready to run.
+/// The web API with its store, relay, mail and push workers and periodic passes, bound and ready to run.
 #[derive(Debug)]
 pub struct Application {
     listener: TcpListener,
@@ -123,6 +123,15 @@ impl Application {
             stop.clone(),
         );
         tasks.spawn(mailer);
+        let pusher = push::deliver::run(
+            store.clone(),
+            settings.push.clone(),
+            self.state.public_url.clone(),
+            node.clone(),
+            settings.relay,
+            stop.clone(),
+        );
+        tasks.spawn(pusher);
         let composer =
             Arc::new(mail::Composer::new(self.state.public_url.clone(), &settings.mail.from));
         let reminders =

@@ -1,15 +1,18 @@
-//! The realtime app a data directory keeps for itself (`{data_dir}/app.toml`): created on
-//! the first start that has no configured app, reused by every later one, so no server ever
-//! runs with a secret someone else knows.
+//! The credentials a data directory keeps for itself (`{data_dir}/app.toml`): the realtime
+//! app, created on the first start that has no configured app, and the Web Push (VAPID) key,
+//! created on the first start without `PAYBELL_VAPID_PRIVATE_KEY`; reused by every later
+//! start, so no server ever runs with a secret someone else knows.
 //!
-//! The file is written once, readable by its owner only (mode 0600), and never replaced: a
-//! file that cannot be read, does not parse or is readable by others stops the start with
-//! its path, because regenerating would silently change the credentials other services use.
+//! The file is readable by its owner only (mode 0600) and what it holds is never changed:
+//! a missing part is appended, the rest kept byte for byte. A file that cannot be read, does
+//! not parse or is readable by others stops the start with its path, because regenerating
+//! would silently change the credentials other services (and subscribed browsers) use.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use invoicing::push::VapidKey;
 use pusher_protocol::{AppCredentialError, AppId, AppKey, Secret};
 use rand::RngCore as _;
 use serde::Deserialize;
@@ -68,9 +71,10 @@ pub enum AppFileError {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileApp {
-    id: String,
-    key: String,
-    secret: String,
+    id: Option<String>,
+    key: Option<String>,
+    secret: Option<String>,
+    vapid_private_key: Option<String>,
 }
 
 /// The app file of `data_dir`.
@@ -83,6 +87,32 @@ pub fn path(data_dir: &Path) -> PathBuf {
 /// # Errors
 /// The file exists but cannot be read, does not parse, or is readable by others.
 pub fn load(data_dir: &Path) -> Result<Option<StoredApp>, AppFileError> {
+    let Some((path, file)) = read(data_dir)? else { return Ok(None) };
+    let invalid = |problem: String| AppFileError::Invalid { path: path.clone(), problem };
+    let (id, key, secret) = match (file.id, file.key, file.secret) {
+        (None, None, None) => return Ok(None),
+        (Some(id), Some(key), Some(secret)) => (id, key, secret),
+        (id, key, _) => {
+            let missing = if id.is_none() {
+                "id"
+            } else if key.is_none() {
+                "key"
+            } else {
+                "secret"
+            };
+            return Err(invalid(format!("{missing} is missing")));
+        }
+    };
+    let id = AppId::parse(id).map_err(|e| invalid(format!("id: {e}")))?;
+    let key = AppKey::parse(key).map_err(|e| invalid(format!("key: {e}")))?;
+    if secret.trim().is_empty() {
+        return Err(invalid("secret is empty".to_owned()));
+    }
+    Ok(Some(StoredApp { id, key, secret: Secret::new(secret) }))
+}
+
+/// The file's path and contents, or `None` when there is no file.
+fn read(data_dir: &Path) -> Result<Option<(PathBuf, FileApp)>, AppFileError> {
     let path = path(data_dir);
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
@@ -90,14 +120,81 @@ pub fn load(data_dir: &Path) -> Result<Option<StoredApp>, AppFileError> {
         Err(source) => return Err(AppFileError::Io { path, source }),
     };
     check_mode(&path)?;
-    let invalid = |problem: String| AppFileError::Invalid { path: path.clone(), problem };
-    let file: FileApp = toml::from_str(&text).map_err(|e| invalid(e.message().to_owned()))?;
-    let id = AppId::parse(file.id).map_err(|e| invalid(format!("id: {e}")))?;
-    let key = AppKey::parse(file.key).map_err(|e| invalid(format!("key: {e}")))?;
-    if file.secret.trim().is_empty() {
-        return Err(invalid("secret is empty".to_owned()));
+    let file: FileApp = toml::from_str(&text).map_err(|e| AppFileError::Invalid {
+        path: path.clone(),
+        problem: e.message().to_owned(),
+    })?;
+    Ok(Some((path, file)))
+}
+
+/// The Web Push key of `data_dir`, or `None` when it has none yet.
+///
+/// # Errors
+/// As [`load`], or the key does not parse.
+pub fn load_vapid(data_dir: &Path) -> Result<Option<VapidKey>, AppFileError> {
+    let Some((path, file)) = read(data_dir)? else { return Ok(None) };
+    let Some(text) = file.vapid_private_key else { return Ok(None) };
+    VapidKey::parse(&text)
+        .map(Some)
+        .map_err(|e| AppFileError::Invalid { path, problem: format!("vapid_private_key: {e}") })
+}
+
+/// The Web Push key of `data_dir`, added to its file first when there is none; `true` when
+/// it was just created.
+///
+/// # Errors
+/// As [`load_vapid`], or the directory or file cannot be written.
+pub fn load_or_create_vapid(data_dir: &Path) -> Result<(VapidKey, bool), AppFileError> {
+    if let Some(key) = load_vapid(data_dir)? {
+        return Ok((key, false));
     }
-    Ok(Some(StoredApp { id, key, secret: Secret::new(file.secret) }))
+    let key = VapidKey::generate();
+    let text = format!(
+        "# The Web Push (VAPID) private key browsers' subscriptions are bound to; replacing it\n\
+         # makes every browser subscribe again. Or set PAYBELL_VAPID_PRIVATE_KEY instead.\n\
+         vapid_private_key = \"{}\"\n",
+        key.private_key()
+    );
+    append(data_dir, &text)?;
+    // Another process may have added its key first: the file's is the one.
+    let key = load_vapid(data_dir)?.unwrap_or(key);
+    Ok((key, true))
+}
+
+/// Adds `text` to the end of the file (created when missing), through a file written aside
+/// and moved into place, so a reader never sees half of it.
+fn append(data_dir: &Path, text: &str) -> Result<(), AppFileError> {
+    let path = path(data_dir);
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| AppFileError::Io { path, source }
+    };
+    invoicing::data_dir::create(data_dir).map_err(io(data_dir))?;
+    let before = match std::fs::read_to_string(&path) {
+        Ok(before) => Some(before),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+        Err(source) => return Err(AppFileError::Io { path, source }),
+    };
+    let aside = data_dir.join(format!(".{APP_FILE}.{}.tmp", std::process::id()));
+    let _ = std::fs::remove_file(&aside);
+    let mut whole = before.clone().unwrap_or_default();
+    if !whole.is_empty() && !whole.ends_with('\n') {
+        whole.push('\n');
+    }
+    whole.push_str(text);
+    write_private(&aside, &whole).map_err(io(&aside))?;
+    let placed = if before.is_some() {
+        std::fs::rename(&aside, &path)
+    } else {
+        // A new file appears without replacing one another process placed meanwhile.
+        std::fs::hard_link(&aside, &path)
+    };
+    let _ = std::fs::remove_file(&aside);
+    match placed {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(source) => Err(AppFileError::Io { path, source }),
+    }
 }
 
 /// The app of `data_dir`, created first when there is none; `true` when it was just created.
@@ -114,23 +211,12 @@ pub fn load_or_create(data_dir: &Path) -> Result<(StoredApp, bool), AppFileError
     let path = path(data_dir);
     let app = generate()
         .map_err(|e| AppFileError::Invalid { path: path.clone(), problem: e.to_string() })?;
-    let io = |path: &Path| {
-        let path = path.to_owned();
-        move |source| AppFileError::Io { path, source }
-    };
-    invoicing::data_dir::create(data_dir).map_err(io(data_dir))?;
-    let aside = data_dir.join(format!(".{APP_FILE}.{}.tmp", std::process::id()));
-    write_private(&aside, &render(&app)).map_err(io(&aside))?;
-    let linked = std::fs::hard_link(&aside, &path);
-    // The name aside is only a means to appear whole; losing it changes nothing.
-    let _ = std::fs::remove_file(&aside);
-    match linked {
-        Ok(()) => Ok((app, true)),
-        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
-            let existing = load(data_dir)?;
-            existing.map(|app| (app, false)).ok_or(AppFileError::Io { path, source: error })
-        }
-        Err(source) => Err(AppFileError::Io { path, source }),
+    append(data_dir, &render(&app))?;
+    // Another process may have placed its app first: the file's is the one.
+    match load(data_dir)? {
+        Some(stored) if stored.key == app.key => Ok((app, true)),
+        Some(stored) => Ok((stored, false)),
+        None => Err(AppFileError::Invalid { path, problem: "the app was not written".to_owned() }),
     }
 }
 
@@ -237,7 +323,8 @@ mod tests {
         let file = path(dir.path());
         for (text, expected) in [
             ("not toml", "fix or remove"),
-            ("id = \"1\"\nkey = \"k\"\n", "secret"),
+            ("id = \"1\"\nkey = \"k\"\n", "secret is missing"),
+            ("vapid_private_key = \"short\"\nid = \"1\"\n", "key is missing"),
             ("id = \"1\"\nkey = \"k k\"\nsecret = \"s\"\n", "key"),
             ("id = \"1\"\nkey = \"k\"\nsecret = \"\"\n", "secret is empty"),
         ] {
@@ -260,5 +347,41 @@ mod tests {
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
         let error = load(dir.path()).unwrap_err().to_string();
         assert!(error.contains("0644") && error.contains("chmod 600"), "{error}");
+    }
+
+    #[test]
+    fn the_vapid_key_is_added_once_beside_the_app_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let (app, _) = load_or_create(dir.path()).unwrap();
+        let before = std::fs::read_to_string(path(dir.path())).unwrap();
+        let (key, created) = load_or_create_vapid(dir.path()).unwrap();
+        assert!(created);
+        let after = std::fs::read_to_string(path(dir.path())).unwrap();
+        assert!(after.starts_with(&before), "the app's lines kept byte for byte");
+        let (again, created) = load_or_create_vapid(dir.path()).unwrap();
+        assert!(!created);
+        assert_eq!(again.public_key(), key.public_key());
+        assert_eq!(load(dir.path()).unwrap().unwrap().key, app.key);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(path(dir.path())).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn a_key_first_then_an_app_and_a_bad_key_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (key, _) = load_or_create_vapid(dir.path()).unwrap();
+        assert!(load(dir.path()).unwrap().is_none(), "no app yet: a configured app is used");
+        let (_, created) = load_or_create(dir.path()).unwrap();
+        assert!(created);
+        assert_eq!(load_vapid(dir.path()).unwrap().unwrap().public_key(), key.public_key());
+        let file = path(dir.path());
+        std::fs::remove_file(&file).unwrap();
+        write_private(&file, "vapid_private_key = \"nope\"\n").unwrap();
+        let error = load_or_create_vapid(dir.path()).unwrap_err().to_string();
+        assert!(error.contains("vapid_private_key"), "{error}");
     }
 }

@@ -17,6 +17,7 @@ mod env;
 mod error;
 mod mail;
 mod payments;
+mod push;
 mod raw;
 #[cfg(test)]
 mod readme_tests;
@@ -32,6 +33,7 @@ mod timeouts;
 
 pub use error::ConfigError;
 pub use mail::{MAILBOX_DIR, MailConfig};
+pub use push::PushConfig;
 pub use realtime_config::{DEFAULT_REALTIME_ADDR, DEFAULT_REDIS_PREFIX, DEV_APP};
 pub use serve::{
     DATABASE_FILE, DEFAULT_DATA_DIR, DEFAULT_HTTP_ADDR, PublicWs, RemotePusher, ServeConfig,
@@ -171,7 +173,9 @@ impl Config {
     fn parse(raw: RawConfig) -> Result<Self, ConfigError> {
         let realtime = realtime_config::parse(raw.realtime)?;
         let provider = payments::parse(raw.payments, raw.stripe)?;
-        let serve = serve::parse(raw.http, raw.pusher, provider)?.with_mail(mail::parse(raw.mail)?);
+        let serve = serve::parse(raw.http, raw.pusher, provider)?
+            .with_mail(mail::parse(raw.mail)?)
+            .with_push(push::parse(raw.push)?);
         Ok(Self {
             serve,
             realtime_addr: realtime.addr,

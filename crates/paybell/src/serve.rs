@@ -47,6 +47,11 @@ pub async fn run(mut config: Config, with_demo: bool) -> anyhow::Result<()> {
     }
     let mut settings = config.serve().settings(access);
     settings.demo_mode = with_demo;
+    settings.push = config
+        .serve()
+        .push()
+        .settings(config.serve().data_dir())
+        .context("the Web Push key (VAPID)")?;
     let app = Application::build(settings, http, sink)
         .await
         .context("starting the web application")?

@@ -1,5 +1,6 @@
 //! Sound and notification preferences, the debug switch, the one place that asks the
-//! browser for notification permission (from the user's click, never on load), and
+//! browser for notification permission (from the user's click, never on load), Web Push
+//! ("Notify me when Paybell is closed"), and
 //! "Sign out everywhere", which ends the owner's sessions on every device.
 import { useState } from 'react';
 import { ApiError, api, errorMessage } from '../api';
@@ -7,6 +8,7 @@ import { requestNotificationPermission, useNotificationPermission } from '../not
 import { settings, useSettings } from '../settings';
 import { playNotificationSound } from '../sounds';
 import { Dropdown } from './Dropdown';
+import { PushSwitch } from './PushSwitch';
 
 const PERMISSION_TEXT = {
   granted: 'Desktop notifications are allowed.',
@@ -81,6 +83,7 @@ export function SettingsMenu({ onSignedOutEverywhere }: SettingsMenuProps) {
             Allow desktop notifications
           </button>
         )}
+        <PushSwitch />
         <label className="switch">
           <input
             type="checkbox"

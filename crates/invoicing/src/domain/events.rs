@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use super::{
-    Amount, Invoice, InvoiceStatus, PaymentEffect, RefundEffect, RemovalEffect, Timestamp,
+    Amount, Invoice, InvoiceStatus, PaymentEffect, RefundEffect, RemovalEffect, Timestamp, UserId,
 };
 
 /// Event names.
@@ -103,6 +103,9 @@ pub struct OutboxEvent {
     pub event: &'static str,
     /// The payload as JSON text, published byte for byte.
     pub payload: String,
+    /// The owner whose browsers are pushed this row's payload (Web Push): set on the user
+    /// channel's row of a payment or a refund, the events the owner is told about.
+    pub push_to: Option<UserId>,
 }
 
 #[derive(Serialize)]
@@ -134,6 +137,7 @@ pub fn outbox_events(
     let number = invoice.number;
     let status = invoice.status;
     let (on_invoice, on_user) = (channels.invoice(id), channels.user(invoice.user_id.as_str()));
+    let on_user_name = on_user.clone();
     let (title, body, kind, targets) = match change {
         Change::Created => (
             "🧾 Invoice Created".to_owned(),
@@ -190,6 +194,7 @@ pub fn outbox_events(
     let amount = change.amount().map(Amount::minor);
     let currency = amount.map(|_| invoice.content.currency.code());
     let sent_at = now.to_iso();
+    let pushed = matches!(change, Change::PaymentReceived { .. } | Change::PaymentRefunded { .. });
     targets
         .into_iter()
         .map(|(channel, event)| {
@@ -207,7 +212,8 @@ pub fn outbox_events(
             };
             // A struct of strings always serialises.
             let payload = serde_json::to_string(&payload).unwrap_or_default();
-            OutboxEvent { event_id, invoice_id: id.to_owned(), channel, event, payload }
+            let push_to = (pushed && channel == on_user_name).then(|| invoice.user_id.clone());
+            OutboxEvent { event_id, invoice_id: id.to_owned(), channel, event, payload, push_to }
         })
         .collect()
 }
@@ -386,6 +392,44 @@ mod tests {
                 let payload: serde_json::Value = serde_json::from_str(&row.payload).unwrap();
                 assert!(payload.get("amount").is_none() && payload.get("currency").is_none());
             }
+        }
+    }
+
+    #[test]
+    fn only_payments_and_refunds_are_pushed_and_only_their_user_channel_row() {
+        let content = InvoiceContent::new(
+            Customer::parse("Ada", "ada@example.com").unwrap(),
+            Currency::parse("EUR").unwrap(),
+            parse_date("2099-01-01").unwrap(),
+            vec![LineItem::parse("items[0]", "Work", 1, 500).unwrap()],
+            "",
+        )
+        .unwrap();
+        let now = Timestamp::from_millis(0);
+        let invoice = Invoice::draft(UserId::new(), 1, content, now);
+        let amount = Amount::parse("amount", 100).unwrap();
+        let previous = InvoiceStatus::Sent;
+        let channels = ChannelNames { private: true };
+        for change in [
+            Change::PaymentReceived { amount, previous },
+            Change::PaymentRefunded { amount, previous },
+        ] {
+            let pushed: Vec<_> = outbox_events(change, &invoice, channels, now)
+                .into_iter()
+                .filter(|row| row.push_to.is_some())
+                .collect();
+            assert_eq!(pushed.len(), 1, "{change:?}");
+            assert_eq!(pushed[0].channel, channels.user(invoice.user_id.as_str()));
+            assert_eq!(pushed[0].push_to.as_ref(), Some(&invoice.user_id));
+        }
+        for change in [
+            Change::Created,
+            Change::Edited,
+            Change::StatusChanged,
+            Change::PaymentRemoved { amount, previous },
+        ] {
+            let rows = outbox_events(change, &invoice, channels, now);
+            assert!(rows.iter().all(|row| row.push_to.is_none()), "{change:?}");
         }
     }
 }

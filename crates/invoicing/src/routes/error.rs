@@ -66,6 +66,9 @@ pub enum ApiError {
     /// A payment that cannot be refunded: the owner's own record, or refunded in full (409).
     #[error("only a card payment that is not refunded in full can be refunded")]
     PaymentNotRefundable,
+    /// The owner has registered as many push subscriptions as allowed (409).
+    #[error("at most {0} browsers can receive push notifications; turn them off in one first")]
+    TooManySubscriptions(i64),
     /// An e-mail address already in use (409).
     #[error("a user with this e-mail address exists")]
     EmailTaken,
@@ -114,6 +117,7 @@ impl ApiError {
             Self::PaymentNotRemovable => (StatusCode::CONFLICT, "payment_not_removable"),
             Self::PaymentNotRefundable => (StatusCode::CONFLICT, "payment_not_refundable"),
             Self::EmailTaken => (StatusCode::CONFLICT, "email_taken"),
+            Self::TooManySubscriptions(_) => (StatusCode::CONFLICT, "too_many_subscriptions"),
             Self::CardDeclined(_) => (StatusCode::PAYMENT_REQUIRED, "card_declined"),
             Self::ProviderUnavailable(_) => (StatusCode::CONFLICT, "provider_unavailable"),
             Self::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),

@@ -11,6 +11,7 @@
 //! - [`pay`]: the public payment page API, `GET /api/pay/{id}`, `POST /api/pay/{id}/checkout`.
 //! - [`events`]: the event log for pages that were disconnected, `GET /api/events`,
 //!   `GET /api/pay/{id}/events`.
+//! - [`push`]: Web Push, `GET /api/push/key`, `POST|DELETE /api/push/subscriptions`.
 //! - [`pusher_auth`]: `GET /api/config`, `POST /pusher/auth`.
 //! - [`ops`]: `GET /health`, `GET /ready`, and the request id every response carries.
 //! - [`origin`]: unsafe requests from another origin refused (CSRF).
@@ -28,6 +29,7 @@ mod ops;
 mod origin;
 mod pay;
 mod payments;
+mod push;
 mod pusher_auth;
 mod views;
 
@@ -103,6 +105,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/pay/{id}/checkout", post(pay::checkout))
         .route("/api/events", get(events::owner))
         .route("/api/pay/{id}/events", get(events::invoice))
+        .route("/api/push/key", get(push::key))
+        .route("/api/push/subscriptions", post(push::subscribe).delete(push::unsubscribe))
         .route("/api/config", get(pusher_auth::config))
         .route("/pusher/auth", post(pusher_auth::authorize))
         .route("/api/{*rest}", axum::routing::any(not_found))

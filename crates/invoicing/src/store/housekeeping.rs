@@ -1,5 +1,6 @@
 //! Removing what has served its time: ended sessions, old idempotency keys and payment
-//! attempts, long-published outbox rows and forgotten sign-in failure counts. Every statement
+//! attempts, long-published outbox rows (unless a push of one is pending), finished push rows
+//! and forgotten sign-in failure counts. Every statement
 //! is idempotent, so nodes sharing a database may purge at the same time.
 
 use std::time::Duration;
@@ -54,18 +55,25 @@ pub struct Purged {
     pub published_events: u64,
     /// Sign-in failure counts that have run out.
     pub login_failures: u64,
+    /// Push rows delivered or failed before the outbox retention.
+    pub push_deliveries: u64,
 }
 
 impl Purged {
     /// All rows removed.
     pub fn total(&self) -> u64 {
-        self.sessions + self.idempotency_keys + self.published_events + self.login_failures
+        self.sessions
+            + self.idempotency_keys
+            + self.published_events
+            + self.login_failures
+            + self.push_deliveries
     }
 }
 
 impl Store {
     /// Removes, as of `now`, what `retention` no longer keeps. Pending and failed outbox rows
-    /// stay whatever their age.
+    /// stay whatever their age, and so does a published one while a push of it is pending
+    /// (the push reads its payload).
     ///
     /// # Errors
     /// [`StoreError::Database`].
@@ -94,13 +102,20 @@ impl Store {
         .await?
         .rows_affected();
         let idempotency_keys = idempotency_keys + attempts;
-        let published_events = self.purge_published(now.minus(retention.published_events)).await?;
+        let published_before = now.minus(retention.published_events);
+        let published_events = self.purge_published(published_before).await?;
+        let push_deliveries =
+            sqlx::query("DELETE FROM push_deliveries WHERE delivered_at < $1 OR failed_at < $1")
+                .bind(published_before.millis())
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
         let login_failures = sqlx::query("DELETE FROM login_failures WHERE expires_at <= $1")
             .bind(now.millis())
             .execute(&self.pool)
             .await?
             .rows_affected();
-        Ok(Purged { sessions, idempotency_keys, published_events, login_failures })
+        Ok(Purged { sessions, idempotency_keys, published_events, login_failures, push_deliveries })
     }
 
     /// Deletes outbox rows published before `before`, a batch at a time.
@@ -109,7 +124,10 @@ impl Store {
         loop {
             let batch = sqlx::query(
                 "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox \
-                 WHERE sent_at IS NOT NULL AND sent_at < $1 ORDER BY seq LIMIT $2)",
+                 WHERE sent_at IS NOT NULL AND sent_at < $1 \
+                 AND NOT EXISTS (SELECT 1 FROM push_deliveries p WHERE p.event_id = outbox.event_id \
+                     AND p.delivered_at IS NULL AND p.failed_at IS NULL) \
+                 ORDER BY seq LIMIT $2)",
             )
             .bind(before.millis())
             .bind(OUTBOX_BATCH)

@@ -10,7 +10,7 @@ use crate::domain::{
 };
 
 use super::rows::{InvoiceRow, ItemRow, PaymentRow, assemble};
-use super::{Store, StoreError, attempts, mail, outbox};
+use super::{Store, StoreError, attempts, mail, outbox, push};
 
 pub(super) type Tx = Transaction<'static, Any>;
 
@@ -167,7 +167,7 @@ impl Store {
         Ok((after, result))
     }
 
-    /// Inserts a change's events and mail, commits, and wakes their workers.
+    /// Inserts a change's events, mail and pushes, commits, and wakes their workers.
     pub(super) async fn commit_written(
         &self,
         mut tx: Tx,
@@ -176,8 +176,12 @@ impl Store {
     ) -> Result<(), StoreError> {
         outbox::insert(&mut tx, &written.events, now).await?;
         mail::insert(&mut tx, &written.mail).await?;
+        let pushed = push::insert(&mut tx, &written.events, now).await?;
         tx.commit().await?;
         self.outbox_written.notify_one();
+        if pushed {
+            self.push_written.notify_one();
+        }
         if !written.mail.is_empty() {
             self.mail_written.notify_one();
         }

@@ -10,7 +10,8 @@
 //! invoice, writes it back and inserts its outbox rows. So two concurrent payments that would
 //! together overpay cannot both succeed, and an event exists exactly when its change does.
 //! Relays on several nodes share the outbox through claims ([`claims`], [`outbox`]); mail
-//! workers share the mail table the same way ([`mail`]); pages that were disconnected read
+//! workers share the mail table the same way ([`mail`]), push workers the push deliveries
+//! ([`push`]); pages that were disconnected read
 //! the outbox back per channel ([`event_log`]). Sign-in failures are counted here too
 //! (`throttle`), so every node sees them; [`housekeeping`] purges what has served its time.
 
@@ -22,6 +23,7 @@ mod invoices;
 pub mod mail;
 pub mod outbox;
 pub mod postgres;
+pub mod push;
 mod reminders;
 mod rows;
 pub mod sqlite;
@@ -43,6 +45,7 @@ pub use housekeeping::{Purged, Retention};
 pub use invoices::{PaymentOutcome, PaymentRequest, Written};
 pub use mail::{MAIL, MailRow};
 pub use outbox::{OUTBOX, PendingEvent};
+pub use push::{NewPushSubscription, PUSH, PushRow, PushSubscriptionRow, Registered};
 pub use reminders::ReminderCandidate;
 
 /// Which database a [`Store`] talks to.
@@ -102,6 +105,7 @@ pub struct Store {
     backend: Backend,
     outbox_written: Arc<Notify>,
     mail_written: Arc<Notify>,
+    push_written: Arc<Notify>,
 }
 
 impl Store {
@@ -129,6 +133,7 @@ impl Store {
             backend,
             outbox_written: Arc::new(Notify::new()),
             mail_written: Arc::new(Notify::new()),
+            push_written: Arc::new(Notify::new()),
         })
     }
 

@@ -17,6 +17,7 @@ mod nodes;
 mod ops;
 mod pay;
 mod payments;
+mod push;
 mod pusher_auth;
 mod refunds;
 mod relay;

@@ -103,6 +103,8 @@ pub(crate) const KEYS: &[EnvKey] = &[
     key!("STRIPE_WEBHOOK_SECRET", "stripe.webhook_secret", stripe.webhook_secret, text),
     key!("STRIPE_API_BASE", "stripe.api_base", stripe.api_base, text),
     key!("STRIPE_JS_URL", "stripe.js_url", stripe.js_url, text),
+    key!("PAYBELL_VAPID_PRIVATE_KEY", "push.vapid_private_key", push.vapid_private_key, text),
+    key!("PAYBELL_VAPID_SUBJECT", "push.vapid_subject", push.vapid_subject, text),
 ];
 
 /// The variables of [`KEYS`] set in the process environment.

@@ -23,6 +23,16 @@ pub(crate) struct RawConfig {
     pub(crate) payments: RawPayments,
     #[serde(default)]
     pub(crate) stripe: RawStripe,
+    #[serde(default)]
+    pub(crate) push: RawPush,
+}
+
+/// The `[push]` section: Web Push.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPush {
+    pub(crate) vapid_private_key: Option<String>,
+    pub(crate) vapid_subject: Option<String>,
 }
 
 /// The `[payments]` section: which provider charges cards.

@@ -13,7 +13,7 @@ use pusher_client::{Endpoint, Secret, Target, TargetError};
 use url::Url;
 
 use super::raw::{RawHttp, RawPusher};
-use super::{ConfigError, MailConfig};
+use super::{ConfigError, MailConfig, PushConfig};
 
 /// Where the web app and API listen unless told otherwise.
 pub const DEFAULT_HTTP_ADDR: &str = "0.0.0.0:8080";
@@ -38,6 +38,7 @@ pub struct ServeConfig {
     trusted_proxies: TrustedProxies,
     outbox_retention: Duration,
     mail: MailConfig,
+    push: PushConfig,
     provider: Provider,
 }
 
@@ -120,6 +121,16 @@ impl ServeConfig {
         self.mail = mail;
         self
     }
+
+    /// Web Push: the VAPID key and contact as configured.
+    pub fn push(&self) -> &PushConfig {
+        &self.push
+    }
+
+    pub(crate) fn with_push(mut self, push: PushConfig) -> Self {
+        self.push = push;
+        self
+    }
 }
 
 /// The realtime endpoint browsers are told to use.
@@ -188,6 +199,7 @@ pub(crate) fn parse(
         trusted_proxies,
         outbox_retention,
         mail: MailConfig::default(),
+        push: PushConfig::default(),
         provider,
     })
 }

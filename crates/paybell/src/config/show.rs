@@ -1,7 +1,7 @@
 //! The effective configuration as `paybell config check` prints it: every value after
 //! layering, in the file's shape, with secrets masked (app secrets, `PUSHER_SECRET`, the
 //! metrics token, passwords inside database, Redis and SMTP URLs,
-//! Stripe's secret key and webhook secret).
+//! Stripe's secret key and webhook secret, the VAPID private key).
 
 use std::fmt::Write as _;
 
@@ -98,6 +98,30 @@ impl Config {
             None => line(&mut out, "smtp", &"none (local mailbox)"),
         }
         line(&mut out, "from", &mail.from());
+        out.push_str("\n[push]\n");
+        let push = serve.push();
+        match push.key() {
+            Some(key) => {
+                line(&mut out, "vapid_private_key", &MASK);
+                line(&mut out, "vapid_public_key", &key.public_key());
+            }
+            None => {
+                let file = crate::app_file::path(serve.data_dir());
+                line(
+                    &mut out,
+                    "vapid_private_key",
+                    &format!("{MASK} (kept in {})", file.display()),
+                );
+            }
+        }
+        match push.subject() {
+            Some(subject) => line(&mut out, "vapid_subject", &subject.as_str()),
+            None => line(
+                &mut out,
+                "vapid_subject",
+                &"default (the public URL when https, else mailto: the first owner)",
+            ),
+        }
         out.push_str("\n[payments]\n");
         line(&mut out, "provider", &serve.provider().name());
         if let Some(stripe) = serve.provider().stripe() {

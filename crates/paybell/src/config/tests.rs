@@ -395,7 +395,7 @@ fn webhooks_take_their_filters_and_batching_from_the_file() {
 fn the_environment_table_names_file_keys_and_each_variable_once() {
     for key in env::KEYS {
         let (section, field) = key.path.split_once('.').unwrap();
-        let sections = ["realtime", "http", "pusher", "mail", "payments", "stripe"];
+        let sections = ["realtime", "http", "pusher", "mail", "payments", "stripe", "push"];
         assert!(sections.contains(&section), "{}", key.path);
         assert!(!field.is_empty() && key.name.chars().all(|c| c.is_ascii_uppercase() || c == '_'));
     }

@@ -62,6 +62,9 @@ async fn config_check_prints_the_effective_configuration_without_secrets() {
         ("STRIPE_SECRET_KEY", "sk_test_stripesecretvalue"),
         ("STRIPE_PUBLISHABLE_KEY", "pk_test_publishable"),
         ("STRIPE_WEBHOOK_SECRET", "whsec_webhooksecretvalue"),
+        // Made with Python's `cryptography`, so the public key below is an independent check.
+        ("PAYBELL_VAPID_PRIVATE_KEY", "_zVgVb2A1tE0iRu9-RNtfOrst-Zvm7pHrFwe1srdSx4"),
+        ("PAYBELL_VAPID_SUBJECT", "mailto:ops@example.com"),
     ];
     let (ok, stdout, stderr) =
         run(&["config", "check", "--config", file.to_str().unwrap()], &env).await;
@@ -74,6 +77,9 @@ async fn config_check_prints_the_effective_configuration_without_secrets() {
         "smtp = smtps://smtp.example.com:465 (password ***)",
         "provider = stripe",
         "publishable_key = pk_test_publishable",
+        "vapid_private_key = ***",
+        "vapid_public_key = BBf1uB7UDNpOqw_DARrcXoLMvL2G2gwdiCPV3_aL208yY_reRbyENS7viMALgvEcEtXIrAUWJXwrk1_NYbRiV7w",
+        "vapid_subject = mailto:ops@example.com",
     ] {
         assert!(stdout.contains(line), "{line} not in {stdout}");
     }
@@ -87,6 +93,7 @@ async fn config_check_prints_the_effective_configuration_without_secrets() {
         "smtp-password-value",
         "stripesecretvalue",
         "webhooksecretvalue",
+        "_zVgVb2A1tE0iRu9",
     ] {
         assert!(!all.contains(secret), "{secret} printed: {all}");
     }
