@@ -39,6 +39,11 @@ if ! .venv-test/bin/python -c 'import aiosmtpd, http_ece, cryptography' >/dev/nu
   [ -x .venv-test/bin/python ] || python3 -m venv .venv-test || { DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q python3-venv && python3 -m venv .venv-test; }
   .venv-test/bin/pip install -q 'aiosmtpd>=1.4,<2' 'http_ece>=1.2,<2' 'cryptography>=42'
 fi
+# A Stripe API stand-in for the Stripe tests: localstripe from PyPI in the same virtualenv.
+if ! .venv-test/bin/python -c 'import localstripe' >/dev/null 2>&1; then
+  echo "installing localstripe into .venv-test"
+  .venv-test/bin/pip install -q 'localstripe>=1.15,<1.16'
+fi
 
 # PostgreSQL on 127.0.0.1:5432 with trust auth and a database `test`.
 if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then

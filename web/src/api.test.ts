@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, api, decodeInvoice, errorMessage, newIdempotencyKey } from './api';
+import { ApiError, api, decodeInvoice, decodeRuntimeConfig, errorMessage, newIdempotencyKey } from './api';
 import { DecodeError } from './decode';
 
 const invoice = {
@@ -61,6 +61,16 @@ describe('decoders', () => {
   });
 });
 
+describe('runtime config', () => {
+  const pusher = { key: 'k' };
+  it('names the payment provider, test when the server does not say', () => {
+    expect(decodeRuntimeConfig({ pusher }).payments).toEqual({ provider: 'test' });
+    const stripe = { provider: 'stripe', publishableKey: 'pk_test_1', jsUrl: 'https://js.stripe.com/v3/' };
+    expect(decodeRuntimeConfig({ pusher, payments: stripe }).payments).toEqual(stripe);
+    expect(() => decodeRuntimeConfig({ pusher, payments: { provider: 'paypal' } })).toThrow(DecodeError);
+  });
+});
+
 describe('api client', () => {
   it('sends JSON with the Idempotency-Key and decodes the answer', async () => {
     const fetch = respond(201, { payment: invoice.payments[0], invoice });
@@ -114,6 +124,7 @@ describe('api client', () => {
     await expect(api.config()).resolves.toEqual({
       pusher: { key: 'app-key', cluster: 'mt1', wsHost: '127.0.0.1', wsPort: 6001, forceTLS: false },
       privateChannels: true,
+      payments: { provider: 'test' },
     });
   });
 });

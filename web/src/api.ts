@@ -100,6 +100,22 @@ export interface RuntimeConfig {
     forceTLS?: boolean;
   };
   privateChannels: boolean;
+  /** Which provider takes cards on the pay page; Stripe's publishable key and Stripe.js URL. */
+  payments: PaymentsConfig;
+}
+
+export interface PaymentsConfig {
+  provider: 'test' | 'stripe';
+  publishableKey?: string;
+  jsUrl?: string;
+}
+
+/** A Stripe PaymentIntent reserved for the payer (`POST /api/pay/{id}/intents`). */
+export interface Intent {
+  paymentIntentId: string;
+  clientSecret: string;
+  publishableKey: string;
+  amount: number;
 }
 
 export interface InvoiceInput {
@@ -190,6 +206,21 @@ export const decodeRuntimeConfig: Decoder<RuntimeConfig> = object({
     forceTLS: optional(bool),
   }),
   privateChannels: withDefault(bool, false),
+  payments: withDefault(
+    object({
+      provider: oneOf(['test', 'stripe'] as const),
+      publishableKey: optional(str),
+      jsUrl: optional(str),
+    }),
+    { provider: 'test' } as PaymentsConfig,
+  ),
+});
+
+const decodeIntent: Decoder<Intent> = object({
+  paymentIntentId: str,
+  clientSecret: str,
+  publishableKey: str,
+  amount: int,
 });
 
 /** One event of the event log, as it was published. */
@@ -375,6 +406,16 @@ export const api = {
     const body = await request('POST', `/api/pay/${enc(id)}/checkout`, { body: input, idempotencyKey });
     return invoiceAndPayment(decodePublicInvoice)(body);
   },
+  /** Reserves `amount` (the balance when omitted) and creates its Stripe PaymentIntent. */
+  async createIntent(id: string, amount?: number): Promise<Intent> {
+    const body = await request('POST', `/api/pay/${enc(id)}/intents`, { body: amount === undefined ? {} : { amount } });
+    return decodeIntent(body);
+  },
+  /** Tells Paybell Stripe.js confirmed the intent; it records the payment if Stripe says it succeeded. */
+  async completeIntent(id: string, intentId: string) {
+    const body = await request('POST', `/api/pay/${enc(id)}/intents/${enc(intentId)}/complete`, { body: {} });
+    return invoiceAndPayment(decodePublicInvoice)(body);
+  },
   /** The owner's user-channel events after `after`; a 410 `ApiError` when it is too old. */
   async ownerEvents(after?: string): Promise<EventPage> {
     return decodeEventPage(await request('GET', `/api/events${eventsQuery(after)}`));
@@ -395,8 +436,8 @@ export const api = {
   async removePushSubscription(endpoint: string): Promise<void> {
     await request('DELETE', '/api/push/subscriptions', { body: { endpoint } });
   },
-  async config(): Promise<RuntimeConfig> {
-    return decodeRuntimeConfig(await request('GET', '/api/config'));
+  async config(signal?: AbortSignal): Promise<RuntimeConfig> {
+    return decodeRuntimeConfig(await request('GET', '/api/config', signal ? { signal } : {}));
   },
 };
 

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use time::Date;
 
 use crate::domain::{Amount, Checks, ValidationError};
-use crate::stripe::StripeConfig;
+use crate::stripe::{Stripe, StripeClient, StripeConfig, StripeError};
 
 /// A card as typed on the payment page, checked for shape.
 #[derive(Clone, PartialEq, Eq)]
@@ -110,20 +110,41 @@ pub enum ChargeError {
     /// The active provider does not take this request (HTTP 409).
     #[error("{0}")]
     Unavailable(String),
+    /// The payment is not finished yet (HTTP 409): Stripe still processes it or waits for
+    /// the payer.
+    #[error("{0}")]
+    Pending(String),
+    /// It succeeded when the invoice no longer took it, and was refunded (HTTP 409).
+    #[error("{0}")]
+    Refunded(String),
+    /// The provider could not be reached or failed (HTTP 502); nothing is known to have moved.
+    #[error("{0}")]
+    Failed(String),
 }
 
-const STRIPE_CARDS: &str = "With Stripe, cards are entered in Stripe's form, never sent to Paybell; \
-                            the Stripe payment flow is not available yet.";
-const STRIPE_REFUNDS: &str = "Refunds through Stripe are not available yet.";
+impl From<StripeError> for ChargeError {
+    fn from(error: StripeError) -> Self {
+        match error {
+            StripeError::Api { message, .. } => Self::Declined(message),
+            StripeError::Transport(cause) => {
+                tracing::warn!(error = %cause, "Stripe could not be reached");
+                Self::Failed("the payment provider could not be reached; try again".to_owned())
+            }
+        }
+    }
+}
+
+const STRIPE_CARDS: &str = "With Stripe, cards are entered in Stripe's form, never sent to Paybell: \
+                            the pay page creates a PaymentIntent (POST /api/pay/{id}/intents).";
 
 /// The payment providers. Cheap to clone; clones share their state.
 #[derive(Debug, Clone)]
 pub enum Provider {
     /// Simulated cards, no money moves.
     Test(TestProvider),
-    /// Stripe: the card goes to Stripe.js, never to Paybell. Its PaymentIntent flow is not
-    /// wired yet, so card checkouts and refunds are refused while it is selected.
-    Stripe(Arc<StripeConfig>),
+    /// Stripe: the card goes to Stripe.js, never to Paybell; payments come as PaymentIntents
+    /// (`usecases::intents`), so card checkouts are refused while it is selected.
+    Stripe(Arc<Stripe>),
 }
 
 impl Default for Provider {
@@ -173,7 +194,12 @@ impl Provider {
     /// [`ChargeError::Declined`] when the provider refuses the refund.
     pub async fn refund(&self, reference: &str, amount: Amount) -> Result<Refund, ChargeError> {
         match self {
-            Self::Stripe(_) => Err(ChargeError::Unavailable(STRIPE_REFUNDS.to_owned())),
+            Self::Stripe(stripe) => {
+                // A fresh key: two refunds of the same amount are two refunds.
+                let key = format!("paybell-refund-{}", uuid::Uuid::new_v4());
+                let refund = stripe.client().create_refund(reference, amount.minor(), &key).await?;
+                Ok(Refund { reference: refund.id })
+            }
             Self::Test(test) => {
                 tokio::task::yield_now().await;
                 test.refunds.fetch_add(1, Ordering::SeqCst);
@@ -217,10 +243,26 @@ impl Provider {
         }
     }
 
+    /// Stripe as the provider, with `config`'s account.
+    ///
+    /// # Errors
+    /// [`StripeError::Transport`] when its HTTP client cannot be built.
+    pub fn from_stripe(config: StripeConfig) -> Result<Self, StripeError> {
+        Ok(Self::Stripe(Arc::new(Stripe::new(config)?)))
+    }
+
     /// The Stripe settings when Stripe is the provider.
     pub fn stripe(&self) -> Option<&StripeConfig> {
         match self {
-            Self::Stripe(stripe) => Some(stripe),
+            Self::Stripe(stripe) => Some(stripe.config()),
+            Self::Test(_) => None,
+        }
+    }
+
+    /// Stripe's API client when Stripe is the provider.
+    pub fn stripe_client(&self) -> Option<&StripeClient> {
+        match self {
+            Self::Stripe(stripe) => Some(stripe.client()),
             Self::Test(_) => None,
         }
     }

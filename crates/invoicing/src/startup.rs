@@ -151,6 +151,14 @@ impl Application {
             settings.housekeeping_interval,
             stop.clone(),
         ));
+        if settings.provider.stripe().is_some() {
+            let usecases = self.state.usecases.clone();
+            tasks.spawn(scheduler::intents::run(
+                usecases,
+                scheduler::intents::INTERVAL,
+                stop.clone(),
+            ));
+        }
         let state = self.state.clone();
         let mut app = routes::router(self.state);
         if let Some(fallback) = self.fallback {

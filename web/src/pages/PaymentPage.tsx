@@ -19,6 +19,7 @@ export function PaymentPage() {
   const { id = '' } = useParams();
   const invoice = useResource(useCallback((signal: AbortSignal) => api.getPublicInvoice(id, signal), [id]), id);
   const [liveError, setLiveError] = useState<string | null>(null);
+  const config = useResource(useCallback((signal: AbortSignal) => api.config(signal), []), 'config');
   useTitle(invoice.data ? paymentTitle(invoice.data.number, invoice.data.businessName) : undefined);
 
   useChannel(
@@ -43,6 +44,7 @@ export function PaymentPage() {
         refreshError={invoice.error}
         liveError={liveError}
         onPaid={(updated) => invoice.replace(updated)}
+        payments={config.data?.payments ?? (config.error !== undefined ? { provider: 'test' } : undefined)}
       />
     ) : invoice.error !== undefined ? (
       <LoadFailed error={invoice.error} />

@@ -6,6 +6,7 @@ const page = { hostname: 'invoices.example', protocol: 'http:' };
 const runtime = (overrides: Partial<RuntimeConfig['pusher']> = {}, privateChannels = false): RuntimeConfig => ({
   pusher: { key: 'srv-key', cluster: 'eu', wsHost: 'rt.example', wsPort: 6001, forceTLS: false, ...overrides },
   privateChannels,
+  payments: { provider: 'test' },
 });
 
 describe('resolveRealtimeSettings', () => {
@@ -69,7 +70,7 @@ describe('resolveRealtimeSettings', () => {
   it('fills defaults: page host beside a bare port, TLS like the page, cluster mt1', async () => {
     const settings = await resolveRealtimeSettings(
       {},
-      async () => ({ pusher: { key: 'k', wsPort: 6001 }, privateChannels: false }),
+      async () => ({ pusher: { key: 'k', wsPort: 6001 }, privateChannels: false, payments: { provider: 'test' } }),
       { hostname: 'box.local', protocol: 'https:' },
     );
     expect(settings).toEqual({

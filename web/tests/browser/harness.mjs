@@ -331,3 +331,47 @@ export async function startTcpProxy() {
     });
   return proxy;
 }
+
+/**
+ * localstripe (PyPI, in `.venv-test`, started by `tests/stripe/server.py`) as the Stripe API on a free port:
+ * `base`, `call(method, path, form)` with the test secret key, `registerWebhook(name, url, secret)`, `stop()`.
+ */
+export async function startLocalStripe() {
+  const python = process.env.PAYBELL_TEST_PYTHON ?? path.resolve(WEB, '../.venv-test/bin/python');
+  if (!existsSync(python)) throw new Error(`${python} is missing: run scripts/install-test-deps.sh`);
+  const child = spawn(python, [path.resolve(WEB, '../tests/stripe/server.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`localstripe did not start: ${out}`)), 20000);
+    child.stdout.on('data', (chunk) => {
+      out += chunk.toString();
+      const ready = out.match(/ready (\d+)/);
+      if (ready) {
+        clearTimeout(timer);
+        resolve(Number(ready[1]));
+      }
+    });
+    exited.then(() => reject(new Error(`localstripe exited: ${out}`)));
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const auth = `Basic ${Buffer.from('sk_test_paybell:').toString('base64')}`;
+  return {
+    base,
+    async call(method, pathname, form = {}) {
+      const body = method === 'GET' ? undefined : new URLSearchParams(form);
+      const response = await fetch(`${base}${pathname}`, { method, body, headers: { Authorization: auth } });
+      return response.json();
+    },
+    async registerWebhook(name, url, secret) {
+      const response = await fetch(`${base}/_config/webhooks/${name}`, { method: 'POST', body: new URLSearchParams({ url, secret }) });
+      if (!response.ok) throw new Error(`webhook registration: ${response.status}`);
+    },
+    async stop() {
+      child.stdin.end();
+      const force = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(force);
+    },
+  };
+}

@@ -14,6 +14,11 @@ pub enum MailKind {
     PaymentReceived,
     /// A payment reminder, to the customer (before the due date, or overdue).
     Reminder,
+    /// A refund of a card payment, to the customer.
+    Refund,
+    /// A card payment that came after its reservation expired, when the invoice no longer
+    /// took it, refunded automatically: to the owner.
+    LatePaymentRefunded,
 }
 
 impl MailKind {
@@ -24,14 +29,23 @@ impl MailKind {
             Self::Receipt => "receipt",
             Self::PaymentReceived => "payment_received",
             Self::Reminder => "reminder",
+            Self::Refund => "refund",
+            Self::LatePaymentRefunded => "late_payment_refunded",
         }
     }
 
     /// The kind stored as `text`.
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Invoice, Self::Receipt, Self::PaymentReceived, Self::Reminder]
-            .into_iter()
-            .find(|kind| kind.as_str() == text)
+        [
+            Self::Invoice,
+            Self::Receipt,
+            Self::PaymentReceived,
+            Self::Reminder,
+            Self::Refund,
+            Self::LatePaymentRefunded,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == text)
     }
 }
 

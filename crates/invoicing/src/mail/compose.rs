@@ -11,9 +11,9 @@ use url::Url;
 use super::Mailbox;
 use super::money::format as money;
 use crate::domain::invoice::format_date;
-use crate::domain::{Invoice, MailId, MailKind, NewMail, Payment, Timestamp, User};
+use crate::domain::{Amount, Invoice, MailId, MailKind, NewMail, Payment, Timestamp, User};
 
-const TEMPLATES: [(&str, &str); 7] = [
+const TEMPLATES: [(&str, &str); 11] = [
     ("layout.html", include_str!("templates/layout.html")),
     ("invoice.html", include_str!("templates/invoice.html")),
     ("invoice.txt", include_str!("templates/invoice.txt")),
@@ -21,6 +21,10 @@ const TEMPLATES: [(&str, &str); 7] = [
     ("receipt.txt", include_str!("templates/receipt.txt")),
     ("payment_received.html", include_str!("templates/payment_received.html")),
     ("payment_received.txt", include_str!("templates/payment_received.txt")),
+    ("refund.html", include_str!("templates/refund.html")),
+    ("refund.txt", include_str!("templates/refund.txt")),
+    ("late_payment_refunded.html", include_str!("templates/late_payment_refunded.html")),
+    ("late_payment_refunded.txt", include_str!("templates/late_payment_refunded.txt")),
 ];
 
 /// Renders messages for one deployment: its public URL (payment links) and sender domain
@@ -68,6 +72,17 @@ struct PaymentContext<'a> {
     date: String,
     balance: String,
     pay_url: String,
+    invoice_url: String,
+}
+
+#[derive(Serialize)]
+struct LateContext<'a> {
+    subject: &'a str,
+    customer: &'a str,
+    number: String,
+    amount: String,
+    balance: String,
+    status: &'a str,
     invoice_url: String,
 }
 
@@ -186,6 +201,45 @@ impl Composer {
         self.mail(MailKind::PaymentReceived, owner, invoice, subject.clone(), &context, now)
     }
 
+    /// "Refund", to the customer: `amount` of `payment` given back.
+    pub fn refund(
+        &self,
+        owner: &User,
+        invoice: &Invoice,
+        payment: &Payment,
+        amount: Amount,
+        now: Timestamp,
+    ) -> NewMail {
+        let subject = format!("Refund for invoice {} from {}", display_number(invoice), owner.name);
+        let mut context = self.payment_context(&subject, owner, invoice, payment);
+        context.amount = money(invoice.content.currency, amount.minor());
+        self.mail(MailKind::Refund, owner, invoice, subject.clone(), &context, now)
+    }
+
+    /// "A late payment was refunded", to the owner: `amount` paid by card after its
+    /// reservation expired, when the invoice no longer took it.
+    pub fn given_back(
+        &self,
+        owner: &User,
+        invoice: &Invoice,
+        amount: Amount,
+        now: Timestamp,
+    ) -> NewMail {
+        let amount = money(invoice.content.currency, amount.minor());
+        let number = display_number(invoice);
+        let subject = format!("Late payment of {amount} on invoice {number} refunded");
+        let context = LateContext {
+            subject: &subject,
+            customer: &invoice.content.customer.name,
+            number,
+            amount,
+            balance: money(invoice.content.currency, invoice.balance_due()),
+            status: invoice.status.as_str(),
+            invoice_url: format!("{}/app/invoices/{}", self.base(), invoice.id),
+        };
+        self.mail(MailKind::LatePaymentRefunded, owner, invoice, subject.clone(), &context, now)
+    }
+
     fn payment_context<'a>(
         &self,
         subject: &'a str,
@@ -222,14 +276,18 @@ impl Composer {
     ) -> NewMail {
         let template = match kind {
             MailKind::Reminder => "invoice",
-            MailKind::Invoice | MailKind::Receipt | MailKind::PaymentReceived => kind.as_str(),
+            MailKind::Invoice
+            | MailKind::Receipt
+            | MailKind::PaymentReceived
+            | MailKind::Refund
+            | MailKind::LatePaymentRefunded => kind.as_str(),
         };
         let text = self.render(&format!("{template}.txt"), context, &subject);
         let html = self.render(&format!("{template}.html"), context, &subject);
         let id = MailId::new();
         let recipient = match kind {
-            MailKind::PaymentReceived => owner.email.to_string(),
-            MailKind::Invoice | MailKind::Receipt | MailKind::Reminder => {
+            MailKind::PaymentReceived | MailKind::LatePaymentRefunded => owner.email.to_string(),
+            MailKind::Invoice | MailKind::Receipt | MailKind::Reminder | MailKind::Refund => {
                 invoice.content.customer.email.to_string()
             }
         };

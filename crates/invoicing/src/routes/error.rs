@@ -75,6 +75,18 @@ pub enum ApiError {
     /// The active payment provider does not take this request (409).
     #[error("{0}")]
     ProviderUnavailable(String),
+    /// The payment is not finished at the provider yet (409).
+    #[error("{0}")]
+    PaymentPending(String),
+    /// A payment the invoice no longer took, refunded (409).
+    #[error("{0}")]
+    PaymentGivenBack(String),
+    /// The payment provider could not be reached (502).
+    #[error("{0}")]
+    ProviderFailed(String),
+    /// A webhook whose signature does not verify (400).
+    #[error("{0}")]
+    BadSignature(String),
     /// The card was declined (402).
     #[error("{0}")]
     CardDeclined(String),
@@ -120,6 +132,10 @@ impl ApiError {
             Self::TooManySubscriptions(_) => (StatusCode::CONFLICT, "too_many_subscriptions"),
             Self::CardDeclined(_) => (StatusCode::PAYMENT_REQUIRED, "card_declined"),
             Self::ProviderUnavailable(_) => (StatusCode::CONFLICT, "provider_unavailable"),
+            Self::PaymentPending(_) => (StatusCode::CONFLICT, "payment_pending"),
+            Self::PaymentGivenBack(_) => (StatusCode::CONFLICT, "payment_refunded"),
+            Self::ProviderFailed(_) => (StatusCode::BAD_GATEWAY, "provider_error"),
+            Self::BadSignature(_) => (StatusCode::BAD_REQUEST, "bad_signature"),
             Self::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             Self::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
@@ -224,6 +240,9 @@ impl From<ChargeError> for ApiError {
                 Self::Validation(ValidationError::field("card.number", message))
             }
             ChargeError::Unavailable(message) => Self::ProviderUnavailable(message),
+            ChargeError::Pending(message) => Self::PaymentPending(message),
+            ChargeError::Refunded(message) => Self::PaymentGivenBack(message),
+            ChargeError::Failed(message) => Self::ProviderFailed(message),
         }
     }
 }

@@ -159,3 +159,24 @@ impl<S: Send + Sync> FromRequestParts<S> for PaymentPath {
         }
     }
 }
+
+/// `{id}` and `{pi}` of `/api/pay/{id}/intents/{pi}/…`: an invoice id and a Stripe
+/// PaymentIntent id (`pi_` and letters, digits, `_`); anything else is a 404.
+pub(crate) struct IntentPath(pub(crate) InvoiceId, pub(crate) String);
+
+impl<S: Send + Sync> FromRequestParts<S> for IntentPath {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let Path((invoice, intent)) = Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let intent_ok = intent.len() <= 255
+            && intent.starts_with("pi_")
+            && intent.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        match InvoiceId::parse(&invoice) {
+            Some(invoice) if intent_ok => Ok(Self(invoice, intent)),
+            _ => Err(ApiError::NotFound.into_response()),
+        }
+    }
+}

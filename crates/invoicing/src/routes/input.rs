@@ -128,6 +128,12 @@ pub(crate) struct RefundInput {
     pub(crate) amount: Option<Value>,
 }
 
+/// `POST /api/pay/{id}/intents`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct IntentInput {
+    pub(crate) amount: Option<Value>,
+}
+
 /// `POST /api/pay/{id}/checkout`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct CheckoutInput {

@@ -8,7 +8,9 @@
 //!   `DELETE /api/invoices/{id}/payments/{paymentId}`.
 //! - [`mail`]: `GET /api/mail`, `GET /api/mail/{id}`, `GET /api/invoices/{id}/mail`,
 //!   `POST /api/invoices/{id}/resend`, the reminder and payment-notice switches.
-//! - [`pay`]: the public payment page API, `GET /api/pay/{id}`, `POST /api/pay/{id}/checkout`.
+//! - [`pay`]: the public payment page API, `GET /api/pay/{id}`, `POST /api/pay/{id}/checkout`,
+//!   `POST /api/pay/{id}/intents`, `POST /api/pay/{id}/intents/{pi}/complete`.
+//! - [`stripe`]: Stripe's webhook, `POST /api/stripe/webhook`.
 //! - [`events`]: the event log for pages that were disconnected, `GET /api/events`,
 //!   `GET /api/pay/{id}/events`.
 //! - [`push`]: Web Push, `GET /api/push/key`, `POST|DELETE /api/push/subscriptions`.
@@ -31,6 +33,7 @@ mod pay;
 mod payments;
 mod push;
 mod pusher_auth;
+mod stripe;
 mod views;
 
 use std::sync::Arc;
@@ -103,6 +106,9 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/invoices/{id}/payments/{payment_id}/refunds", post(payments::refund))
         .route("/api/pay/{id}", get(pay::show))
         .route("/api/pay/{id}/checkout", post(pay::checkout))
+        .route("/api/pay/{id}/intents", post(pay::create_intent))
+        .route("/api/pay/{id}/intents/{intent}/complete", post(pay::complete_intent))
+        .route("/api/stripe/webhook", post(stripe::webhook))
         .route("/api/events", get(events::owner))
         .route("/api/pay/{id}/events", get(events::invoice))
         .route("/api/push/key", get(push::key))

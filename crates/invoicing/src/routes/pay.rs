@@ -6,8 +6,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::extract::{IdempotencyKey, InvoicePath, JsonBody};
-use super::input::{CheckoutInput, integer};
+use super::extract::{IdempotencyKey, IntentPath, InvoicePath, JsonBody};
+use super::input::{CheckoutInput, IntentInput, integer};
 use super::views::{PaymentView, PublicInvoiceView};
 use super::{ApiError, AppState, incomplete};
 use crate::domain::{Checks, Invoice, Timestamp};
@@ -55,4 +55,43 @@ pub(crate) async fn checkout(
         "invoice": public_view(&state, &outcome.invoice).await?,
     });
     Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// `POST /api/pay/{id}/intents {amount?}` → 201 `{paymentIntentId, clientSecret,
+/// publishableKey, amount}`: reserves the amount (the balance by default), then creates the
+/// Stripe PaymentIntent the pay page confirms with Stripe.js. 409 `provider_unavailable` with
+/// the `test` provider, `payment_in_progress` while others hold the balance.
+pub(crate) async fn create_intent(
+    State(state): State<AppState>,
+    InvoicePath(id): InvoicePath,
+    JsonBody(input): JsonBody<IntentInput>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let invoice = state.usecases.payable_invoice(&id).await?;
+    let amount = match input.amount.as_ref().filter(|v| !v.is_null()) {
+        Some(value) => Some(integer("amount", Some(value))?),
+        None => None,
+    };
+    let created = state.usecases.create_intent(&invoice, amount).await?;
+    let body = json!({
+        "paymentIntentId": created.intent_id,
+        "clientSecret": created.client_secret,
+        "publishableKey": created.publishable_key,
+        "amount": created.amount,
+    });
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// `POST /api/pay/{id}/intents/{pi}/complete` → 200 `{payment, invoice}` once Stripe says the
+/// intent succeeded (recorded once, whether the webhook came first or not); 402 with Stripe's
+/// message when it was declined, 409 `payment_pending` while it is not finished.
+pub(crate) async fn complete_intent(
+    State(state): State<AppState>,
+    IntentPath(id, intent): IntentPath,
+) -> Result<Json<Value>, ApiError> {
+    let invoice = state.usecases.payable_invoice(&id).await?;
+    let outcome = state.usecases.complete_intent(&invoice, &intent).await?;
+    Ok(Json(json!({
+        "payment": PaymentView::of(&outcome.payment, &outcome.invoice),
+        "invoice": public_view(&state, &outcome.invoice).await?,
+    })))
 }

@@ -5,8 +5,10 @@
 //!   `overdue`, publishing like any status change.
 //! - [`housekeeping`]: purges ended sessions, old idempotency keys, long-published outbox
 //!   rows and forgotten sign-in failure counts.
+//! - [`intents`]: Stripe PaymentIntents whose reservations expired are cancelled.
 
 pub mod housekeeping;
+pub mod intents;
 pub mod overdue;
 
 use std::future::Future;

@@ -8,8 +8,10 @@
 //!
 //! - [`invoices`]: create, edit, send, void; the owner's reads.
 //! - [`payments`]: record a payment, checkout on the payment page, what the payer may see.
+//! - [`intents`]: Stripe PaymentIntents: create, complete, the webhook's events, expiry.
 //! - [`mail`]: the e-mails a change writes in its transaction; the owner's mail; resend.
 
+pub mod intents;
 pub mod invoices;
 pub mod mail;
 pub mod payments;

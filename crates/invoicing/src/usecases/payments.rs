@@ -3,15 +3,17 @@
 //! key is stored with a fingerprint of the request, a retry with the same fingerprint gets
 //! the first outcome back, another request under the same key is refused.
 
+use crate::domain::ChannelNames;
 use crate::domain::events::{payment_events, refund_events, removal_events};
 use crate::domain::{
     Action, Amount, DomainError, Invoice, InvoiceId, InvoiceStatus, Payment, PaymentId,
     PaymentSource, RefundEffect, Timestamp, UserId,
 };
 use crate::provider::Card;
+use crate::store::Written;
 use crate::store::{PaymentOutcome, PaymentRequest, Reserved, StoreError};
 
-use super::mail::{payment_mail, written};
+use super::mail::{Mailer, payment_mail, written};
 use super::{UseCaseError, UseCases, found};
 
 /// A payment on the payment page.
@@ -107,8 +109,8 @@ impl UseCases {
         let refund = Some(trial.amount);
         let change =
             |invoice: &mut Invoice| invoice.refund_payment(payment, refund, now.date(), now);
-        let events = refund_events(self.channels, now);
-        Ok(self.store.update_invoice(id, Some(owner), change, events).await?)
+        let written = refund_written(self.channels, self.mailer(owner).await?, now);
+        Ok(self.store.update_invoice(id, Some(owner), change, written).await?)
     }
 
     /// An invoice as the payer may see it: any but a draft.
@@ -188,10 +190,24 @@ impl UseCases {
     }
 }
 
+/// A refund's events, and its notice to the customer when there is a mailer.
+pub(super) fn refund_written(
+    channels: ChannelNames,
+    mailer: Mailer,
+    now: Timestamp,
+) -> impl FnOnce(&Invoice, &RefundEffect) -> Written {
+    move |invoice, effect| {
+        let events = refund_events(channels, now)(invoice, effect);
+        written(events, &mailer, |composer, user| {
+            vec![composer.refund(user, invoice, &effect.payment, effect.amount, now)]
+        })
+    }
+}
+
 /// The amount to charge (`requested`, or the balance due less what other attempts hold),
 /// refused as the invoice would refuse its payment: a paid or void invoice takes none whatever
 /// the amount (409 before 422).
-fn chargeable(
+pub(super) fn chargeable(
     invoice: &Invoice,
     requested: Option<i64>,
     held: i64,

@@ -257,6 +257,20 @@ impl TestApp {
             .expect("count")
     }
 
+    /// Runs `sql` over a connection of its own (to break or mend the schema under the node).
+    pub(crate) async fn execute(&self, sql: &str) {
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&self.db.url)
+            .await
+            .expect("a connection to the test database");
+        sqlx::query(sql).execute(&mut conn).await.expect("execute");
+    }
+
+    /// The kinds of the owner's mail rows.
+    pub(crate) async fn mail_kinds(&self) -> Vec<String> {
+        let rows = self.store.mail_of(&self.user.id, 1000).await.unwrap();
+        rows.into_iter().map(|row| row.kind).collect()
+    }
+
     pub(crate) async fn request(
         &self,
         client: &reqwest::Client,

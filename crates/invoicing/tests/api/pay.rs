@@ -229,7 +229,7 @@ async fn stripe_is_announced_and_allowed_by_the_csp(db: Db) {
         Some(js),
     )
     .unwrap();
-    let provider = Some(Provider::Stripe(Arc::new(stripe)));
+    let provider = Some(Provider::from_stripe(stripe).unwrap());
     let app = spawn_app_with(db, Options { provider, ..Options::default() }).await;
     let config = app.get("/api/config").await.body;
     assert_eq!(

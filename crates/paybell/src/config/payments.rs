@@ -3,8 +3,6 @@
 //! selected, or `stripe` without one of its keys, stops start-up naming the key: a half
 //! configured provider is a mistake, not a choice.
 
-use std::sync::Arc;
-
 use invoicing::provider::Provider;
 use invoicing::stripe::StripeConfig;
 
@@ -55,7 +53,8 @@ pub(crate) fn parse(payments: RawPayments, stripe: RawStripe) -> Result<Provider
                     .map_or("stripe", |(key, _)| *key);
                 ConfigError::new(key, error.problem)
             })?;
-            Ok(Provider::Stripe(Arc::new(stripe)))
+            Provider::from_stripe(stripe)
+                .map_err(|error| ConfigError::new("stripe", error.to_string()))
         }
         other => {
             Err(ConfigError::new(PROVIDER_KEY, format!("{other:?} is neither `test` nor `stripe`")))

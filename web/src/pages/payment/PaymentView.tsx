@@ -5,15 +5,19 @@ import { StatusBadge } from '../../components/StatusBadge';
 import type { PublicInvoice } from '../../api';
 import { formatDate, formatMoney, invoiceLabel } from '../../format';
 import { CheckoutForm } from './CheckoutForm';
+import { StripeCheckoutForm } from './StripeCheckoutForm';
+import type { PaymentsConfig } from '../../api';
 
 export interface ViewProps {
   invoice: PublicInvoice;
   refreshError: unknown;
   liveError: string | null;
   onPaid: (invoice: PublicInvoice) => void;
+  /** The provider taking cards; the `test` checkout until known. */
+  payments?: PaymentsConfig | undefined;
 }
 
-export function PaymentView({ invoice, refreshError, liveError, onPaid }: ViewProps) {
+export function PaymentView({ invoice, refreshError, liveError, onPaid, payments }: ViewProps) {
   const from = invoice.businessName ? ` from ${invoice.businessName}` : '';
   return (
     <div className="pay" data-status={invoice.status}>
@@ -32,9 +36,18 @@ export function PaymentView({ invoice, refreshError, liveError, onPaid }: ViewPr
       <StatusNotice invoice={invoice} />
       <BillCard invoice={invoice} />
       {invoice.balanceDue > 0 && invoice.status !== 'void' && invoice.status !== 'draft' && (
-        <CheckoutForm invoice={invoice} onPaid={onPaid} />
+        <Checkout invoice={invoice} onPaid={onPaid} payments={payments} />
       )}
     </div>
+  );
+}
+
+function Checkout({ invoice, onPaid, payments }: Pick<ViewProps, 'invoice' | 'onPaid' | 'payments'>) {
+  if (payments === undefined) return null;
+  return payments.provider === 'stripe' ? (
+    <StripeCheckoutForm invoice={invoice} payments={payments} onPaid={onPaid} />
+  ) : (
+    <CheckoutForm invoice={invoice} onPaid={onPaid} />
   );
 }
 
