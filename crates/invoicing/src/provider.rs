@@ -96,6 +96,9 @@ pub struct Charge {
 pub struct Refund {
     /// The provider's reference.
     pub reference: String,
+    /// What the provider has given back of the charge in all, this refund included, where
+    /// it tells (Stripe); recording up to it counts a refund its webhook also reports once.
+    pub charge_refunded: Option<i64>,
 }
 
 /// Why a charge failed.
@@ -197,13 +200,20 @@ impl Provider {
             Self::Stripe(stripe) => {
                 // A fresh key: two refunds of the same amount are two refunds.
                 let key = format!("paybell-refund-{}", uuid::Uuid::new_v4());
-                let refund = stripe.client().create_refund(reference, amount.minor(), &key).await?;
-                Ok(Refund { reference: refund.id })
+                let client = stripe.client();
+                let refund = client.create_refund(reference, amount.minor(), &key).await?;
+                // The total, read after this refund, covers refunds racing this one too.
+                let charge_refunded = match &refund.charge {
+                    Some(charge) => Some(client.retrieve_charge(charge).await?.amount_refunded),
+                    None => None,
+                };
+                Ok(Refund { reference: refund.id, charge_refunded })
             }
             Self::Test(test) => {
                 tokio::task::yield_now().await;
                 test.refunds.fetch_add(1, Ordering::SeqCst);
-                Ok(Refund { reference: format!("test_refund_{}_of_{reference}", amount.minor()) })
+                let reference = format!("test_refund_{}_of_{reference}", amount.minor());
+                Ok(Refund { reference, charge_refunded: None })
             }
         }
     }

@@ -90,6 +90,18 @@ pub struct StripeRefund {
     pub amount: i64,
     /// `succeeded`, `pending`, `failed`…
     pub status: String,
+    /// The charge given back (`ch_…`).
+    #[serde(default)]
+    pub charge: Option<String>,
+}
+
+/// A charge, as far as refunds need it.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct StripeCharge {
+    /// `ch_…`.
+    pub id: String,
+    /// Minor units given back in all.
+    pub amount_refunded: i64,
 }
 
 /// What creating a PaymentIntent needs.
@@ -160,6 +172,15 @@ impl StripeClient {
     /// [`StripeError`] (`resource_missing` for an unknown id).
     pub async fn retrieve_intent(&self, id: &str) -> Result<PaymentIntent, StripeError> {
         let url = self.url(&format!("v1/payment_intents/{}", segment(id)));
+        self.send(self.http.get(url)).await
+    }
+
+    /// Reads a charge.
+    ///
+    /// # Errors
+    /// [`StripeError`] (`resource_missing` for an unknown id).
+    pub async fn retrieve_charge(&self, id: &str) -> Result<StripeCharge, StripeError> {
+        let url = self.url(&format!("v1/charges/{}", segment(id)));
         self.send(self.http.get(url)).await
     }
 

@@ -105,11 +105,22 @@ impl UseCases {
         let now = Timestamp::now();
         let trial = invoice.clone().refund_payment(payment, amount, now.date(), now)?;
         let reference = trial.payment.reference.as_deref().unwrap_or_default();
-        self.provider.refund(reference, trial.amount).await?;
+        let given = self.provider.refund(reference, trial.amount).await?;
+        let written = refund_written(self.channels, self.mailer(owner).await?, now);
+        if let Some(total) = given.charge_refunded {
+            // Stripe's `charge.refunded` may be recorded first, or this refund may race
+            // another: recording up to Stripe's total counts each refund once either way.
+            if let Some(done) = self.store.intent_refunded(reference, total, now, written).await? {
+                return Ok(done);
+            }
+            let invoice = found(self.store.invoice(id).await?)?;
+            let recorded = invoice.payments.iter().find(|p| p.id == *payment).cloned();
+            let payment = recorded.ok_or(UseCaseError::NotFound)?;
+            return Ok((invoice, RefundEffect { payment, ..trial }));
+        }
         let refund = Some(trial.amount);
         let change =
             |invoice: &mut Invoice| invoice.refund_payment(payment, refund, now.date(), now);
-        let written = refund_written(self.channels, self.mailer(owner).await?, now);
         Ok(self.store.update_invoice(id, Some(owner), change, written).await?)
     }
 

@@ -45,15 +45,15 @@ impl LocalStripe {
 
     /// The `stripe` provider on this server.
     pub(crate) fn provider(&self) -> Provider {
+        self.provider_at(&self.base)
+    }
+
+    /// The `stripe` provider calling the API at `base` (a stand-in in front of this one).
+    pub(crate) fn provider_at(&self, base: &str) -> Provider {
         let js = format!("{}/js.stripe.com/v3/", self.base);
-        let config = StripeConfig::new(
-            SECRET_KEY,
-            PUBLISHABLE_KEY,
-            WEBHOOK_SECRET,
-            Some(&self.base),
-            Some(&js),
-        )
-        .unwrap();
+        let config =
+            StripeConfig::new(SECRET_KEY, PUBLISHABLE_KEY, WEBHOOK_SECRET, Some(base), Some(&js))
+                .unwrap();
         Provider::from_stripe(config).unwrap()
     }
 

@@ -30,4 +30,5 @@ mod smtp;
 mod store;
 mod store_mail;
 mod stripe;
+mod stripe_proxy;
 mod throttle;

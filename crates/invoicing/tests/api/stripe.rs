@@ -27,6 +27,7 @@ on_both!(
     webhooks_are_verified_and_handled_once,
     a_webhook_the_database_cannot_take_is_retried,
     refunds_go_through_stripe_and_its_reports,
+    a_refund_whose_webhook_comes_first_counts_once,
     a_late_success_the_invoice_no_longer_takes_is_given_back,
 );
 
@@ -317,6 +318,43 @@ async fn refunds_go_through_stripe_and_its_reports(db: Db) {
         ]
     );
     // Refund e-mails to the customer (mail is kept in the local mailbox here).
+    let kinds = app.mail_kinds().await;
+    assert_eq!(kinds.iter().filter(|k| *k == "refund").count(), 2, "{kinds:?}");
+}
+
+async fn a_refund_whose_webhook_comes_first_counts_once(db: Db) {
+    let stripe = LocalStripe::start();
+    let (proxy, app_base) = crate::stripe_proxy::start(&stripe).await;
+    let provider = Some(stripe.provider_at(&proxy));
+    let app = spawn_app_with(db, Options { provider, ..Options::default() }).await;
+    app_base.set(app.base.clone()).unwrap();
+    app.login().await;
+    let id = id_of(&app.sent_invoice().await);
+    let intent = intent_of(&new_intent(&app, &id).await);
+    stripe.pay(&intent, SUCCEEDS).await;
+    let payment = id_of(&complete(&app, &id, &intent).await.body["payment"]);
+    let path = format!("/api/invoices/{id}/payments/{payment}/refunds");
+    let before = app.store.all_events().await.unwrap().len();
+
+    // The proxy has Paybell record charge.refunded (1500 in all) before Stripe's answer.
+    let first = app.post(&path, &json!({"amount": 1500})).await;
+    assert_eq!(first.status, 201, "{:#}", first.body);
+    assert_eq!(first.body["refund"]["amount"], 1500);
+    assert_eq!(first.body["invoice"]["amountPaid"], 3500, "counted twice: {:#}", first.body);
+    let second = app.post(&path, &json!({"amount": 1000})).await;
+    assert_eq!(second.body["invoice"]["amountPaid"], 2500, "{:#}", second.body);
+    let row = |channel, event, amount| {
+        event_row(channel, event, "payment_refunded", "partially_paid", amount)
+    };
+    let once_each = [
+        row("invoice", "invoice.updated", 1500),
+        row("invoice", "invoice.status.changed", 1500),
+        row("user", "invoice.updated", 1500),
+        row("invoice", "invoice.updated", 1000),
+        row("user", "invoice.updated", 1000),
+    ];
+    assert_eq!(rows_since(&app, before).await, once_each);
+    assert_eq!(stripe.refunds(&intent).await.len(), 2);
     let kinds = app.mail_kinds().await;
     assert_eq!(kinds.iter().filter(|k| *k == "refund").count(), 2, "{kinds:?}");
 }
