@@ -7,8 +7,8 @@
 //!
 //! Records stay on the node that made them (a console sees its own node's log).
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
@@ -57,7 +57,9 @@ impl Kind {
 #[derive(Debug)]
 pub(crate) struct Tap {
     watchers: AtomicUsize,
-    records: broadcast::Sender<Arc<str>>,
+    /// Made when the first console watches: its buffer is tens of kilobytes per app.
+    records: OnceLock<broadcast::Sender<Arc<str>>>,
+    capacity: usize,
     next_id: AtomicU64,
 }
 
@@ -69,8 +71,12 @@ impl Default for Tap {
 
 impl Tap {
     pub(crate) fn with_capacity(capacity: usize) -> Self {
-        let (records, _) = broadcast::channel(capacity);
-        Self { watchers: AtomicUsize::new(0), records, next_id: AtomicU64::new(1) }
+        Self {
+            watchers: AtomicUsize::new(0),
+            records: OnceLock::new(),
+            capacity,
+            next_id: AtomicU64::new(1),
+        }
     }
 
     /// Whether any console watches. Checked before a record is built.
@@ -99,12 +105,14 @@ impl Tap {
         record.insert("time".to_owned(), Value::from(u64::try_from(time).unwrap_or(u64::MAX)));
         record.insert("kind".to_owned(), kind.as_str().into());
         // No receiver left between the check and now: nothing to do.
-        let _ = self.records.send(Arc::from(Value::Object(record).to_string()));
+        if let Some(records) = self.records.get() {
+            let _ = records.send(Arc::from(Value::Object(record).to_string()));
+        }
     }
 
     /// Starts watching; records flow until the [`Watch`] is dropped.
     pub(crate) fn watch(self: &Arc<Self>) -> Watch {
-        let receiver = self.records.subscribe();
+        let receiver = self.records.get_or_init(|| broadcast::channel(self.capacity).0).subscribe();
         self.watchers.fetch_add(1, Ordering::AcqRel);
         Watch { tap: self.clone(), receiver }
     }
