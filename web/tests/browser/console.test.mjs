@@ -1,7 +1,9 @@
 // The Debug Console on the realtime port of `paybell serve`: sign-in (a wrong secret is
 // refused), the live log showing what real pusher-js and the pusher server SDK do within a
-// second, the Event Creator reaching a pusher-js subscriber, filters, the Channels view with
-// presence members, and the Overview after a reload.
+// second (connect, subscribe, member added, occupied, client event, SDK trigger, a refused
+// subscription, unsubscribe, member removed, vacated, disconnect), the Event Creator reaching a
+// pusher-js subscriber, filters, the Channels view with presence members, and the Overview
+// after a reload.
 //
 // PAYBELL_DOCS_SCREENSHOT=1 also writes docs/debug-console.png (the README's picture).
 
@@ -69,6 +71,10 @@ async function pusherJsPage(context, port) {
           disableStats: true,
           channelAuthorization: {
             customHandler: ({ socketId, channelName }, callback) => {
+              if (channelName === 'private-denied') {
+                callback(null, { auth: `${key}:not-a-signature` });
+                return;
+              }
               window.pbSign(socketId, channelName, userData).then(
                 (auth) => callback(null, { auth, channel_data: userData }),
                 (error) => callback(error, null),
@@ -123,6 +129,10 @@ test('the Debug Console signs in, shows the live log, sends events and lists cha
     await sdk.trigger(CHANNEL, 'sdk-event', { paid: true });
     await row(page, 'api_message', 'sdk-event').waitFor({ timeout: 1000 });
 
+    // A subscription with a bad signature is a refusal.
+    await js.evaluate(() => window.client.subscribe('private-denied'));
+    await row(page, 'refused', 'private-denied').waitFor({ timeout: 1000 });
+
     // Expand a line to its JSON.
     const apiRow = row(page, 'api_message', 'sdk-event');
     await apiRow.getByRole('button', { name: 'JSON' }).click();
@@ -172,12 +182,15 @@ test('the Debug Console signs in, shows the live log, sends events and lists cha
     await eventually(async () => Number(await page.getByTestId('connections-now').innerText()) >= 1, { message: 'a connection now' });
     assert.match(await page.locator('.overview .note').innerText(), /[1-9]\d* samples/);
 
-    // Disconnecting shows with its reason.
+    // Leaving, then disconnecting.
     await page.getByRole('button', { name: 'Log' }).click();
     await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    await js.evaluate((channel) => window.client.unsubscribe(channel), CHANNEL);
+    await row(page, 'unsubscribed', CHANNEL).waitFor({ timeout: 1000 });
+    await row(page, 'member_removed', 'u-browser').waitFor({ timeout: 1000 });
+    await row(page, 'vacated', CHANNEL).waitFor({ timeout: 1000 });
     await js.evaluate(() => window.client.disconnect());
     await row(page, 'disconnection', 'socket').waitFor({ timeout: 1000 });
-    await row(page, 'vacated', CHANNEL).waitFor({ timeout: 1000 });
 
     if (process.env.PAYBELL_DOCS_SCREENSHOT) {
       await pusherJsPage(clients, server.realtimePort);
