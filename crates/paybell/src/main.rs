@@ -70,7 +70,8 @@ async fn realtime(config_path: Option<&std::path::Path>, args: RealtimeArgs) -> 
     let listener = TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding the realtime address {addr}"))?;
-    let server = realtime::Server::build(config.realtime().clone(), listener)?;
+    let server = realtime::Server::build(config.realtime().clone(), listener)?
+        .with_console_assets(paybell::web::console_assets());
     let addr = server.local_addr()?;
     app::announce(&config, &source);
     println!("paybell realtime listening on {addr}");

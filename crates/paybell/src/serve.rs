@@ -104,7 +104,8 @@ async fn built_in(
         .await
         .with_context(|| format!("binding the realtime address {addr}"))?;
     let app = config.realtime().apps.first().context("no realtime app is configured")?.clone();
-    let server = realtime::Server::build(config.serve_realtime(), listener)?;
+    let server = realtime::Server::build(config.serve_realtime(), listener)?
+        .with_console_assets(crate::web::console_assets());
     let bound = server.local_addr()?;
     let sink = Arc::new(BuiltInSink::new(server.publisher(), app.id.clone()));
     // With a certificate the realtime port speaks only wss://, so browsers must be told so.

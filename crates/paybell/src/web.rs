@@ -2,6 +2,10 @@
 //! release binaries; debug builds read it from disk. Without a build, `/` explains how to
 //! make one instead of failing.
 //!
+//! The Debug Console's page (`web/dist/console/`, built from `web/console.html` by
+//! `vite.console.config.ts`) is served
+//! by the realtime server under `/console` ([`console_assets`]), never on this port.
+//!
 //! Any GET path without a file serves `index.html` (the app routes on the client); Vite's
 //! hashed files under `assets/` are cached for a year, everything else is revalidated.
 //! The security headers (CSP, `nosniff`, `Referrer-Policy`) come from the invoicing router's
@@ -33,10 +37,32 @@ async fn serve(method: Method, uri: Uri) -> Response {
         return StatusCode::NOT_FOUND.into_response();
     }
     let path = uri.path().trim_start_matches('/');
+    if path.starts_with("console/") {
+        return StatusCode::NOT_FOUND.into_response();
+    }
     if let Some(response) = file(path) {
         return response;
     }
     file("index.html").unwrap_or_else(|| Html(NOT_BUILT).into_response())
+}
+
+/// The Debug Console's files, for the realtime server's `/console`.
+pub fn console_assets() -> realtime::ConsoleAssets {
+    std::sync::Arc::new(|path: &str| {
+        // Vite names the page after its entry, `console.html`.
+        let path = match path {
+            "index.html" => "console/console.html".to_owned(),
+            other => format!("console/{other}"),
+        };
+        file(&path).map(|mut response| {
+            // The console's hashed files live under `console/assets/`.
+            if path.starts_with("console/assets/") {
+                let cache = HeaderValue::from_static("public, max-age=31536000, immutable");
+                response.headers_mut().insert(header::CACHE_CONTROL, cache);
+            }
+            response
+        })
+    })
 }
 
 fn file(path: &str) -> Option<Response> {

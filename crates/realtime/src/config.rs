@@ -40,6 +40,8 @@ pub struct RealtimeConfig {
     pub redis: Option<RedisConfig>,
     /// The bearer token `GET /metrics` requires; without one, `/metrics` is not served.
     pub metrics_token: Option<Secret>,
+    /// Serve the Debug Console under `/console`; without it the path does not exist.
+    pub console: bool,
 }
 
 impl Default for RealtimeConfig {
@@ -56,6 +58,7 @@ impl Default for RealtimeConfig {
             tls: None,
             redis: None,
             metrics_token: None,
+            console: true,
         }
     }
 }
@@ -141,6 +144,8 @@ pub struct AppConfig {
     pub user_authentication_timeout: Duration,
     /// HTTP API requests per second; over it the API answers 429. Unlimited when absent.
     pub max_api_requests_per_second: Option<u32>,
+    /// Whether the Debug Console may be signed in to for this app (with its secret).
+    pub console: bool,
 }
 
 /// One webhook endpoint of an app.
@@ -254,6 +259,7 @@ impl AppConfig {
             require_user_authentication: false,
             user_authentication_timeout: Self::DEFAULT_USER_AUTHENTICATION_TIMEOUT,
             max_api_requests_per_second: None,
+            console: true,
         }
     }
 

@@ -5,7 +5,7 @@
 //! - [`config`]: apps, limits and switches as typed values; `limits`: the fixed ones.
 //! - `small_map`, `rate`: a map that is a short vector while small; a token bucket.
 //! - `conn`: the handle to a connection: a bounded queue of pre-serialised frames and a kick.
-//! - `metrics`: Prometheus counters.
+//! - `metrics`: Prometheus counters; `tap`: debug records for the console, free while none watches.
 //! - `hub`: one app's channels, presence members, signed-in users and cache on this node.
 //! - `webhooks`: signed webhook delivery with delays, batching and retries.
 //! - `tls`: the TLS listener.
@@ -19,6 +19,7 @@
 //! - `state`: what every request handler shares.
 //! - `ws`: the WebSocket endpoint; one task per connection, one handler per client message.
 //! - `http_api`: the signed HTTP API; `ops`: `/health`, `/ready`, `/metrics`.
+//! - `console`: the Debug Console under `/console` (sign-in, live log, Event Creator).
 //! - [`server`]: wires it all: `Server::build` → `port()` → `run_until_stopped`.
 #![deny(missing_docs)]
 
@@ -27,6 +28,7 @@ mod apps;
 mod cluster;
 pub mod config;
 mod conn;
+mod console;
 mod http_api;
 mod hub;
 mod limits;
@@ -36,6 +38,7 @@ mod rate;
 pub mod server;
 mod small_map;
 mod state;
+mod tap;
 mod tls;
 pub mod trigger;
 mod webhooks;
@@ -46,6 +49,7 @@ pub use config::{
     AppConfig, AppCredentialError, AppId, AppKey, RealtimeConfig, RedisConfig, Secret, TlsFiles,
     WebhookConfig, WebhookKind,
 };
+pub use console::ConsoleAssets;
 pub use http_serve::Timeouts;
 pub use server::{Server, ServerError};
 pub use tls::TlsError;

@@ -16,6 +16,7 @@ use tokio_util::task::TaskTracker;
 use crate::apps::Apps;
 use crate::cluster::{Backend, ClusterError};
 use crate::config::RealtimeConfig;
+use crate::console::{Console, ConsoleAssets};
 use crate::limits::COUNT_INTERVAL;
 use crate::metrics::Metrics;
 use crate::state::AppState;
@@ -48,6 +49,7 @@ pub struct Server {
     /// Shared by every app; `None` on a node alone.
     cluster: Option<Arc<Backend>>,
     webhook_jobs: mpsc::Receiver<Job>,
+    console_assets: Option<ConsoleAssets>,
 }
 
 impl std::fmt::Debug for Server {
@@ -86,7 +88,14 @@ impl Server {
             connections: TaskTracker::new(),
             node_connections: Arc::new(AtomicUsize::new(0)),
         };
-        Ok(Self { listener, tls, state, cluster, webhook_jobs })
+        Ok(Self { listener, tls, state, cluster, webhook_jobs, console_assets: None })
+    }
+
+    /// Gives the Debug Console its web page (the binary embeds it).
+    #[must_use]
+    pub fn with_console_assets(mut self, assets: ConsoleAssets) -> Self {
+        self.console_assets = Some(assets);
+        self
     }
 
     /// The address it listens on.
@@ -121,7 +130,7 @@ impl Server {
         self,
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
-        let Self { listener, tls, state, cluster, webhook_jobs } = self;
+        let Self { listener, tls, state, cluster, webhook_jobs, console_assets } = self;
         let cluster_stop = CancellationToken::new();
         if let Some(cluster) = &cluster {
             cluster.start(Arc::new(state.apps.clone()), cluster_stop.clone()).await;
@@ -144,7 +153,11 @@ impl Server {
             tokio::time::sleep(jitter).await;
             stop.cancel();
         });
-        let app = router(state.clone());
+        let console = state.config.console.then(|| Console::new(state.clone(), console_assets));
+        if let Some(console) = &console {
+            console.spawn_sampler(state.shutdown.clone());
+        }
+        let app = router(state.clone(), console);
         let timeouts = state.config.timeouts;
         let stopped = stop_accepting.clone().cancelled_owned();
         match tls {
@@ -187,10 +200,14 @@ async fn send_changed_counts(apps: Apps, shutdown: CancellationToken) {
     }
 }
 
-fn router(state: AppState) -> Router {
-    Router::new()
+fn router(state: AppState, console: Option<Console>) -> Router {
+    let router = Router::new()
         .merge(ws::routes())
         .merge(http_api::routes(state.clone()))
         .merge(ops::routes())
-        .with_state(state)
+        .with_state(state);
+    match console {
+        Some(console) => router.merge(console.routes()),
+        None => router.merge(Console::switched_off()),
+    }
 }

@@ -4,9 +4,14 @@
 use pusher_protocol::limits::MAX_EVENT_NAME_LEN;
 use pusher_protocol::{ChannelName, ChannelNameError, ServerMessage, SocketId, SocketIdError};
 
+use std::net::SocketAddr;
+
+use serde_json::json;
+
 use crate::app::App;
 use crate::apps::Apps;
 use crate::conn::frame;
+use crate::tap::Kind;
 
 /// Why an event was not published.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,6 +52,29 @@ pub enum TriggerError {
         /// The app's limit.
         max: usize,
     },
+}
+
+/// Who published an event, as the console shows it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Source {
+    /// The HTTP API, from this peer address.
+    Api(Option<SocketAddr>),
+    /// The console's Event Creator, from this peer address.
+    Console(Option<SocketAddr>),
+    /// A caller in the same process ([`Publisher`]).
+    InProcess,
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Api(Some(peer)) => write!(f, "HTTP API from {}", peer.ip()),
+            Self::Api(None) => f.write_str("HTTP API"),
+            Self::Console(Some(peer)) => write!(f, "Debug Console from {}", peer.ip()),
+            Self::Console(None) => f.write_str("Debug Console"),
+            Self::InProcess => f.write_str("in-process publisher"),
+        }
+    }
 }
 
 /// One event, checked and ready to publish.
@@ -93,8 +121,16 @@ impl Event {
     }
 
     /// Hands the event to every subscriber, one serialisation per channel, and keeps it
-    /// on cache channels.
-    pub(crate) fn publish(&self, app: &App) {
+    /// on cache channels. `from` says who sent it, for the console.
+    pub(crate) fn publish(&self, app: &App, from: Source) {
+        app.tap().record(Kind::ApiMessage, || {
+            let channels: Vec<&str> = self.channels.iter().map(ChannelName::as_str).collect();
+            json!({
+                "channels": channels, "channel": channels.first(), "event": self.name,
+                "data": self.data, "size": self.data.len(), "from": from.to_string(),
+                "socket_id": self.except.map(|s| s.to_string()),
+            })
+        });
         let started = std::time::Instant::now();
         app.usage().api_events.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         for channel in &self.channels {
@@ -139,7 +175,8 @@ impl Publisher {
     ) -> Result<(), TriggerError> {
         let app =
             self.apps.by_id(app_id).ok_or_else(|| TriggerError::UnknownApp(app_id.to_owned()))?;
-        Event::check(app, event.to_owned(), data.to_owned(), channels, None)?.publish(app);
+        Event::check(app, event.to_owned(), data.to_owned(), channels, None)?
+            .publish(app, Source::InProcess);
         app.published().await;
         Ok(())
     }

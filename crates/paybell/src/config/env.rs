@@ -47,6 +47,7 @@ pub(crate) const KEYS: &[EnvKey] = &[
         seconds
     ),
     key!("PAYBELL_METRICS_TOKEN", "realtime.metrics_token", realtime.metrics_token, text),
+    key!("PAYBELL_CONSOLE", "realtime.console", realtime.console, boolean),
     key!(
         "PAYBELL_REALTIME_HEADER_READ_TIMEOUT_SECS",
         "realtime.header_read_timeout",

@@ -74,6 +74,8 @@ pub(crate) struct RawRealtime {
     pub(crate) redis_prefix: Option<String>,
     pub(crate) redis_node_lease_secs: Option<u64>,
     pub(crate) metrics_token: Option<String>,
+    /// Serve the Debug Console under `/console`.
+    pub(crate) console: Option<bool>,
     /// Use the development app (`app-id`/`app-key`/`app-secret`) when none is configured,
     /// on loopback addresses only.
     pub(crate) dev_credentials: Option<bool>,
@@ -119,6 +121,7 @@ pub(crate) struct RawApp {
     pub(crate) require_user_authentication: Option<bool>,
     pub(crate) user_authentication_timeout: Option<u64>,
     pub(crate) max_api_requests_per_second: Option<u32>,
+    pub(crate) console: Option<bool>,
 }
 
 impl RawApp {
@@ -146,6 +149,7 @@ impl RawApp {
             require_user_authentication: None,
             user_authentication_timeout: None,
             max_api_requests_per_second: None,
+            console: None,
         }
     }
 }

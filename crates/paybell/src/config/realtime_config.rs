@@ -90,6 +90,7 @@ pub(crate) fn parse(raw: RawRealtime) -> Result<Realtime, ConfigError> {
         tls,
         redis,
         metrics_token: metrics_token(raw.metrics_token)?,
+        console: raw.console.unwrap_or(d.console),
     };
     Ok(Realtime {
         addr,
@@ -239,6 +240,7 @@ fn parse_app(raw: RawApp, at: &str) -> Result<AppConfig, ConfigError> {
         .map(|rate| positive(&name("max_api_requests_per_second"), rate))
         .transpose()?;
     app.allowed_origins = raw.allowed_origins;
+    app.console = raw.console.unwrap_or(app.console);
     app.webhooks = raw
         .webhooks
         .into_iter()

@@ -42,6 +42,7 @@ impl Config {
         if rt.metrics_token.is_some() {
             line(&mut out, "metrics_token", &MASK);
         }
+        line(&mut out, "console", &rt.console);
         line(&mut out, "dev_credentials", &self.dev_credentials);
         if rt.apps.is_empty() {
             out.push_str(
@@ -55,6 +56,7 @@ impl Config {
             line(&mut out, "secret", &MASK);
             line(&mut out, "enabled", &app.enabled);
             line(&mut out, "client_events", &app.client_events);
+            line(&mut out, "console", &app.console);
             line(&mut out, "max_connections", &optional(app.max_connections));
             line(&mut out, "max_presence_members", &app.max_presence_members);
             line(&mut out, "max_presence_user_info_bytes", &app.max_presence_user_info_bytes);

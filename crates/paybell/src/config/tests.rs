@@ -141,6 +141,21 @@ fn the_metrics_token_comes_from_env_or_file_and_is_long_enough() {
 }
 
 #[test]
+fn the_console_is_on_unless_switched_off_globally_or_per_app() {
+    let config = load(None, &[], None).unwrap();
+    assert!(config.realtime().console);
+    let file = "[realtime]\nconsole = false\n[[realtime.apps]]\nid = 1\nkey = \"k\"\nsecret = \"s\"\n\
+                [[realtime.apps]]\nid = 2\nkey = \"k2\"\nsecret = \"s\"\nconsole = false\n";
+    let config = load(Some(file), &[], None).unwrap();
+    assert!(!config.realtime().console);
+    let apps = &config.realtime().apps;
+    assert!(apps[0].console && !apps[1].console, "per app");
+    assert!(load(Some(file), &[("PAYBELL_CONSOLE", "true")], None).unwrap().realtime().console);
+    let err = load(None, &[("PAYBELL_CONSOLE", "maybe")], None).unwrap_err();
+    assert!(err.key.starts_with("realtime.console"), "{err}");
+}
+
+#[test]
 fn bad_values_name_their_key() {
     let err = load(None, &[("PAYBELL_APP_ID", "1")], None).unwrap_err();
     assert_eq!(err.key, "PAYBELL_APP_KEY");

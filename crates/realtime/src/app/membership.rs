@@ -3,12 +3,14 @@
 use std::sync::Arc;
 
 use pusher_protocol::{ChannelName, Member, ServerMessage, SocketId, WatchlistChange};
+use serde_json::json;
 
 use super::{App, Change, News, new_member};
 use crate::cluster::{Backend, Cluster as _, Presence as _, PubSub as _, Users as _};
 use crate::conn::{ConnHandle, Frame, frame};
 use crate::hub::{Announce, JoinRefused};
 use crate::limits::COUNT_EVERY_CHANGE_UP_TO;
+use crate::tap::Kind;
 use crate::webhooks::WebhookEvent;
 
 impl App {
@@ -80,10 +82,14 @@ impl App {
                 let added = frame(&ServerMessage::MemberAdded { channel, member });
                 self.member_news(channel, &added, Some(joiner), change.news);
             }
+            self.tap.record(Kind::MemberAdded, || {
+                json!({ "channel": channel.as_str(), "user_id": &**user_id, "socket_id": joiner.to_string() })
+            });
             let user_id = user_id.clone();
             self.webhook(WebhookEvent::MemberAdded { channel: channel.clone(), user_id });
         }
         if change.edge {
+            self.tap.record(Kind::Occupied, || json!({ "channel": channel.as_str() }));
             self.webhook(WebhookEvent::ChannelOccupied { channel: channel.clone() });
         }
         self.count_changed(channel, change.count);
@@ -187,6 +193,7 @@ impl App {
             self.member_left(channel, user_id, change.news);
         }
         if change.edge {
+            self.tap.record(Kind::Vacated, || json!({ "channel": channel.as_str() }));
             self.webhook(WebhookEvent::ChannelVacated { channel: channel.clone() });
         } else {
             self.count_changed(channel, change.count);
@@ -199,6 +206,10 @@ impl App {
             let removed = frame(&ServerMessage::MemberRemoved { channel, user_id: &user_id });
             self.member_news(channel, &removed, None, news);
         }
+        self.tap.record(
+            Kind::MemberRemoved,
+            || json!({ "channel": channel.as_str(), "user_id": &*user_id }),
+        );
         self.webhook(WebhookEvent::MemberRemoved { channel: channel.clone(), user_id });
     }
 

@@ -22,6 +22,7 @@ use crate::hub::Hub;
 pub(crate) use crate::hub::JoinRefused;
 use crate::metrics::Usage;
 use crate::rate::RateLimiter;
+use crate::tap::Tap;
 use crate::webhooks::{WebhookEvent, Webhooks};
 
 /// One app: its configuration and its live state.
@@ -36,6 +37,8 @@ pub(crate) struct App {
     webhooks: Webhooks,
     /// The HTTP API rate limit, when the app has one.
     api_rate: Option<RateLimiter>,
+    /// Debug records for the console; free while no console watches.
+    tap: Arc<Tap>,
 }
 
 impl App {
@@ -52,6 +55,7 @@ impl App {
             cluster,
             usage: Usage::default(),
             webhooks,
+            tap: Arc::new(Tap::default()),
         }
     }
 
@@ -65,9 +69,14 @@ impl App {
         &self.usage
     }
 
+    /// The app's debug tap.
+    pub(crate) fn tap(&self) -> &Arc<Tap> {
+        &self.tap
+    }
+
     /// Sends a webhook event if the app has a webhook that wants it.
     pub(crate) fn webhook(&self, event: WebhookEvent) {
-        self.webhooks.emit(&self.config, event);
+        self.webhooks.emit(&self.config, &self.tap, event);
     }
 
     /// Counts a new connection on this node unless the app is at its quota.

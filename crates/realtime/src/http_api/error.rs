@@ -42,7 +42,7 @@ pub(crate) enum ApiError {
 }
 
 impl ApiError {
-    fn status(&self) -> StatusCode {
+    pub(crate) fn status(&self) -> StatusCode {
         match self {
             Self::AppNotFound(_) => StatusCode::NOT_FOUND,
             Self::AppDisabled => StatusCode::FORBIDDEN,

@@ -12,7 +12,7 @@ use pusher_protocol::api::{
 use super::ApiError;
 use super::signed::Signed;
 use crate::app::App;
-use crate::trigger::Event;
+use crate::trigger::{Event, Source};
 
 /// Triggers one event on up to `max_channels_per_event` channels.
 pub(crate) async fn trigger(signed: Signed) -> Result<Json<TriggerResponse>, ApiError> {
@@ -24,8 +24,9 @@ pub(crate) async fn trigger(signed: Signed) -> Result<Json<TriggerResponse>, Api
     };
     let app = &signed.app;
     let (event, info) =
-        check(app, request.name, request.data, &channels, request.socket_id, request.info)?;
-    event.publish(app);
+        check(app, request.name, request.data, &channels, request.socket_id, request.info)
+            .inspect_err(|error| signed.tap_refused(error))?;
+    event.publish(app, Source::Api(signed.peer));
     app.published().await;
     let mut channels = None;
     if !info.is_empty() {
@@ -53,9 +54,10 @@ pub(crate) async fn batch(signed: Signed) -> Result<Json<BatchResponse>, ApiErro
         .batch
         .into_iter()
         .map(|e| check(app, e.name, e.data, &[e.channel], e.socket_id, e.info))
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<Result<Vec<_>, _>>()
+        .inspect_err(|error| signed.tap_refused(error))?;
     for (event, _) in &events {
-        event.publish(app);
+        event.publish(app, Source::Api(signed.peer));
     }
     app.published().await;
     let mut batch = None;

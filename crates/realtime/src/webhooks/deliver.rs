@@ -4,8 +4,11 @@ use std::time::Duration;
 
 use pusher_protocol::sign::webhook_signature;
 
+use serde_json::json;
+
 use crate::config::{AppConfig, WebhookConfig};
 use crate::metrics::Metrics;
+use crate::tap::{Kind, Tap};
 
 /// How long a failing delivery keeps being retried.
 pub(crate) const RETRY_FOR: Duration = Duration::from_secs(5 * 60);
@@ -22,6 +25,7 @@ pub(crate) async fn deliver(
     hook: &WebhookConfig,
     body: String,
     metrics: &Metrics,
+    tap: &Tap,
 ) {
     let signature = webhook_signature(app.secret.expose(), body.as_bytes());
     let started = tokio::time::Instant::now();
@@ -29,13 +33,24 @@ pub(crate) async fn deliver(
     let mut attempt = 1;
     loop {
         match attempt_once(&http, app, hook, &body, &signature).await {
-            Ok(()) => {
+            Ok(status) => {
                 metrics.webhook_delivered();
+                tap.record(Kind::Webhook, || {
+                    json!({ "outcome": "sent", "url": hook.url.as_str(), "status": status, "attempt": attempt, "body": &body })
+                });
                 return;
             }
-            Err(problem) => {
+            Err(Failed { status, problem }) => {
                 metrics.webhook_failed();
-                if started.elapsed() + backoff > RETRY_FOR {
+                let given_up = started.elapsed() + backoff > RETRY_FOR;
+                tap.record(Kind::Webhook, || {
+                    let outcome = if given_up { "failed" } else { "retrying" };
+                    json!({
+                        "outcome": outcome, "url": hook.url.as_str(), "status": status,
+                        "attempt": attempt, "problem": &problem, "body": &body,
+                    })
+                });
+                if given_up {
                     tracing::error!(app = %app.id, url = %hook.url, attempt, %problem, "webhook given up");
                     return;
                 }
@@ -48,13 +63,20 @@ pub(crate) async fn deliver(
     }
 }
 
+/// A failed attempt: the answer's status when there was one, and what went wrong.
+struct Failed {
+    status: Option<u16>,
+    problem: String,
+}
+
+/// One POST; the 2xx status it got.
 async fn attempt_once(
     http: &reqwest::Client,
     app: &AppConfig,
     hook: &WebhookConfig,
     body: &str,
     signature: &str,
-) -> Result<(), String> {
+) -> Result<u16, Failed> {
     let mut request = http.post(hook.url.clone()).timeout(ATTEMPT_TIMEOUT);
     // Custom headers first, so the signature headers always win.
     for (name, value) in &hook.headers {
@@ -67,10 +89,11 @@ async fn attempt_once(
         .body(body.to_owned())
         .send()
         .await
-        .map_err(|e| format!("request failed: {e}"))?;
-    if response.status().is_success() {
-        Ok(())
+        .map_err(|e| Failed { status: None, problem: format!("request failed: {e}") })?;
+    let status = response.status();
+    if status.is_success() {
+        Ok(status.as_u16())
     } else {
-        Err(format!("answered {}", response.status()))
+        Err(Failed { status: Some(status.as_u16()), problem: format!("answered {status}") })
     }
 }

@@ -16,6 +16,7 @@ use super::deliver::{ATTEMPT_TIMEOUT, deliver};
 use super::{Job, WebhookEvent};
 use crate::config::{AppConfig, AppId, WebhookKind};
 use crate::metrics::Metrics;
+use crate::tap::Tap;
 
 /// How long `channel_vacated` and `member_removed` wait for the channel or member to return.
 pub(crate) const LEAVE_DELAY: Duration = Duration::from_secs(3);
@@ -29,6 +30,7 @@ type LeaveKey = (AppId, ChannelName, Option<Arc<str>>);
 #[derive(Debug)]
 struct Batch {
     app: Arc<AppConfig>,
+    tap: Arc<Tap>,
     hook: usize,
     events: Vec<Value>,
     due: Instant,
@@ -123,7 +125,7 @@ impl Dispatcher {
             self.batches.iter().filter(|(_, b)| b.due <= now).map(|(k, _)| k.clone()).collect();
         for key in ready {
             if let Some(batch) = self.batches.remove(&key) {
-                self.send(batch.app, batch.hook, batch.events);
+                self.send(batch.app, batch.tap, batch.hook, batch.events);
             }
         }
     }
@@ -137,13 +139,14 @@ impl Dispatcher {
             }
             let event = job.event.to_json();
             if hook.batch.is_zero() {
-                self.send(job.app.clone(), index, vec![event]);
+                self.send(job.app.clone(), job.tap.clone(), index, vec![event]);
                 continue;
             }
             self.batches
                 .entry((job.app.id.clone(), index))
                 .or_insert_with(|| Batch {
                     app: job.app.clone(),
+                    tap: job.tap.clone(),
                     hook: index,
                     events: Vec::new(),
                     due: now + hook.batch,
@@ -153,14 +156,14 @@ impl Dispatcher {
         }
     }
 
-    fn send(&self, app: Arc<AppConfig>, hook: usize, events: Vec<Value>) {
+    fn send(&self, app: Arc<AppConfig>, tap: Arc<Tap>, hook: usize, events: Vec<Value>) {
         let time_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis());
         let body = json!({ "time_ms": time_ms, "events": events }).to_string();
         let http = self.http.clone();
         let metrics = self.metrics.clone();
         self.deliveries.spawn(async move {
             if let Some(hook) = app.webhooks.get(hook) {
-                deliver(http, &app, hook, body, &metrics).await;
+                deliver(http, &app, hook, body, &metrics, &tap).await;
             }
         });
     }

@@ -18,6 +18,7 @@ use tokio::sync::mpsc;
 
 use crate::config::{AppConfig, WebhookKind};
 use crate::metrics::Metrics;
+use crate::tap::Tap;
 pub(crate) use dispatch::Dispatcher;
 
 /// Events waiting for the dispatcher before new ones are dropped.
@@ -113,6 +114,7 @@ impl WebhookEvent {
 #[derive(Debug)]
 pub(crate) struct Job {
     pub(crate) app: Arc<AppConfig>,
+    pub(crate) tap: Arc<Tap>,
     pub(crate) event: WebhookEvent,
 }
 
@@ -131,12 +133,12 @@ impl Webhooks {
     }
 
     /// Queues `event` if any of the app's webhooks wants it. Never waits.
-    pub(crate) fn emit(&self, app: &Arc<AppConfig>, event: WebhookEvent) {
+    pub(crate) fn emit(&self, app: &Arc<AppConfig>, tap: &Arc<Tap>, event: WebhookEvent) {
         let kind = event.kind();
         if !app.webhooks.iter().any(|w| w.wants(kind, event.channel().as_str())) {
             return;
         }
-        if self.queue.try_send(Job { app: app.clone(), event }).is_err() {
+        if self.queue.try_send(Job { app: app.clone(), tap: tap.clone(), event }).is_err() {
             self.metrics.webhook_dropped();
             tracing::warn!(app = %app.id, ?kind, "webhook queue full: event dropped");
         }

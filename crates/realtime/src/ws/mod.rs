@@ -17,6 +17,7 @@ use axum::Router;
 use axum::extract::ws::{Message, WebSocket};
 use axum::routing::get;
 use pusher_protocol::{ErrorCode, ServerMessage};
+use serde_json::json;
 use tokio::time::{Instant, sleep_until};
 use tokio_util::task::task_tracker::TaskTrackerToken;
 
@@ -24,6 +25,7 @@ use crate::app::App;
 use crate::config::RealtimeConfig;
 use crate::conn::{ConnHandle, Kick};
 use crate::state::AppState;
+use crate::tap::Kind;
 use clock::Clock;
 use io::{close_with, flush_replies, read_failed, refuse, send, write_queued};
 use session::{Fatal, Session};
@@ -60,7 +62,17 @@ fn connection(
 ) -> impl Future<Output = ()> + Send + 'static {
     // Shutdown waits for this token to drop.
     let tracked = state.connections.token();
-    let admitted = admit(&state, &handshake).map(|app| Open::new(app, state));
+    let admitted = match admit(&state, &handshake) {
+        Ok(app) => {
+            let open = Open::new(app, state);
+            handshake.tap_connected(open.session.app(), open.handle.socket_id());
+            Ok(open)
+        }
+        Err(fatal) => {
+            handshake.tap_refused(&state, &fatal);
+            Err(fatal)
+        }
+    };
     drop(handshake);
     let mut connection = Connection { socket, admitted, _tracked: tracked };
     async move {
@@ -133,6 +145,7 @@ impl Connection {
             if matches!(ending, Ending::Refuse(ErrorCode::OverCapacity, _)) {
                 app.usage().slow_client_closes.fetch_add(1, Ordering::Relaxed);
             }
+            tap_ended(app, open.handle.socket_id(), &ending);
         }
         match ending {
             Ending::Gone => {}
@@ -140,6 +153,25 @@ impl Connection {
             Ending::TooLarge => close_with(&mut self.socket, 1009, "Message too large").await,
         }
     }
+}
+
+/// Tells the app's console how a connection ended: a close with a 4xxx code is also a
+/// refusal.
+fn tap_ended(app: &App, socket_id: pusher_protocol::SocketId, ending: &Ending) {
+    let (code, reason) = match ending {
+        Ending::Gone => (None, "closed by the client or the network"),
+        Ending::Refuse(code, message) => (Some(code.code()), message.as_str()),
+        Ending::TooLarge => (Some(1009), "Message too large"),
+    };
+    let fields = || json!({ "socket_id": socket_id.to_string(), "code": code, "reason": reason });
+    if code.is_some_and(|c| (4000..4200).contains(&c) || (4300..4400).contains(&c)) {
+        app.tap().record(Kind::Refused, || {
+            let mut record = fields();
+            record["what"] = "connection".into();
+            record
+        });
+    }
+    app.tap().record(Kind::Disconnected, fields);
 }
 
 /// How a connection ends, decided before the closing handshake so the hub forgets it at once.

@@ -13,10 +13,13 @@ use pusher_protocol::{
     SocketId, Subscribe, SubscribeRefused, UserData, WatchlistChange, WatchlistEvent,
 };
 
+use serde_json::json;
+
 use crate::app::{App, JoinRefused};
 use crate::conn::{ConnHandle, frame};
 use crate::rate::TokenBucket;
 use crate::small_map::SmallMap;
+use crate::tap::Kind;
 use crate::webhooks::WebhookEvent;
 
 /// An error that closes the connection: `pusher:error` with the code, then a close frame.
@@ -122,7 +125,27 @@ impl Session {
 
     /// Tells the client why `channel` was not joined; the connection stays open.
     fn refuse(&mut self, channel: &ChannelName, reason: &SubscribeRefused) {
-        self.replies.push(reason.to_json(channel));
+        let frame = reason.to_json(channel);
+        self.app.tap().record(Kind::Refused, || {
+            json!({
+                "what": "subscribe", "channel": channel.as_str(),
+                "socket_id": self.socket_id().to_string(),
+                "code": reason.code().map(ErrorCode::code), "reason": reason.message(channel),
+            })
+        });
+        self.replies.push(frame);
+    }
+
+    /// Tells the client why its client event was refused, and the console.
+    fn refuse_event(&mut self, code: Option<ErrorCode>, message: &str, channel: &ChannelName) {
+        self.app.tap().record(Kind::Refused, || {
+            json!({
+                "what": "client_event", "channel": channel.as_str(),
+                "socket_id": self.socket_id().to_string(),
+                "code": code.map(ErrorCode::code), "reason": message,
+            })
+        });
+        self.reply_error(code, message, Some(channel));
     }
 
     async fn subscribe(&mut self, request: Subscribe) {
@@ -147,6 +170,12 @@ impl Session {
                 return self.refuse(&channel, &reason);
             }
         };
+        self.app.tap().record(Kind::Subscribed, || {
+            json!({
+                "channel": channel.as_str(), "socket_id": self.socket_id().to_string(),
+                "user_id": user_id.as_deref(),
+            })
+        });
         self.subscriptions.insert(channel.clone(), user_id);
         self.reply(&ServerMessage::SubscriptionSucceeded {
             channel: &channel,
@@ -235,6 +264,9 @@ impl Session {
 
     async fn unsubscribe(&mut self, channel: &ChannelName) {
         if self.subscriptions.remove(channel).is_some() {
+            self.app.tap().record(Kind::Unsubscribed, || {
+                json!({ "channel": channel.as_str(), "socket_id": self.socket_id().to_string() })
+            });
             self.app.leave(self.socket_id(), channel).await;
         }
     }
@@ -292,19 +324,25 @@ impl Session {
             None
         };
         if let Some(message) = refusal {
-            return self.reply_error(None, &message, Some(channel));
+            return self.refuse_event(None, &message, channel);
         }
         if !self.within_rate() {
             let message = format!(
                 "Client event rejected - no more than {} per second",
                 self.app.config().max_client_events_per_second
             );
-            return self.reply_error(Some(ErrorCode::RateLimited), &message, Some(channel));
+            return self.refuse_event(Some(ErrorCode::RateLimited), &message, channel);
         }
         let user_id = self.subscriptions.get(channel).cloned().flatten();
         let relayed =
             frame(&ServerMessage::Event { event, channel, data, user_id: user_id.as_deref() });
         self.app.broadcast(channel, &relayed, Some(self.socket_id()));
+        self.app.tap().record(Kind::ClientEvent, || {
+            json!({
+                "channel": channel.as_str(), "event": event, "data": data, "size": data.len(),
+                "socket_id": self.socket_id().to_string(), "user_id": user_id.as_deref(),
+            })
+        });
         self.app.webhook(WebhookEvent::ClientEvent {
             channel: channel.clone(),
             event: event.to_owned(),

@@ -11,17 +11,22 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use pusher_protocol::{ErrorCode, PROTOCOL_VERSION, SocketId};
+use serde_json::json;
 
 use super::io::refuse;
 use super::session::Fatal;
 use super::{READ_BUFFER, WRITE_BUFFER, connection};
 use crate::app::App;
 use crate::state::AppState;
+use crate::tap::Kind;
 
-/// The one query parameter the server reads (`client`, `version` and `flash` are ignored).
+/// The query parameters the server reads: `protocol`, and the client library's `client` and
+/// `version`, which only the debug console shows (`flash` is ignored).
 #[derive(Debug, serde::Deserialize)]
 pub(crate) struct ConnectQuery {
     protocol: Option<String>,
+    client: Option<String>,
+    version: Option<String>,
 }
 
 /// What the client asked for in its upgrade request.
@@ -30,18 +35,50 @@ pub(super) struct Handshake {
     key: String,
     protocol: Option<String>,
     origin: Option<String>,
+    client: Option<String>,
+    version: Option<String>,
+}
+
+impl Handshake {
+    /// Tells the app's console about a connection that opened.
+    pub(super) fn tap_connected(&self, app: &App, socket_id: SocketId) {
+        app.tap().record(Kind::Connected, || {
+            json!({
+                "socket_id": socket_id.to_string(), "origin": self.origin,
+                "client": self.client, "version": self.version, "protocol": self.protocol,
+            })
+        });
+    }
+
+    /// Tells the app's console, when the key names one, about a connection refused.
+    pub(super) fn tap_refused(&self, state: &AppState, fatal: &Fatal) {
+        let Some(app) = state.apps.by_key(&self.key) else { return };
+        app.tap().record(Kind::Refused, || {
+            json!({
+                "what": "connection", "code": fatal.code.code(), "reason": fatal.message,
+                "origin": self.origin, "client": self.client, "version": self.version,
+            })
+        });
+    }
 }
 
 /// `GET /app/{key}` (also behind a path prefix).
 pub(crate) async fn upgrade(
     State(state): State<AppState>,
     Path(key): Path<String>,
-    Query(query): Query<ConnectQuery>,
+    query: Query<ConnectQuery>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
     let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()).map(str::to_owned);
-    let handshake = Handshake { key, protocol: query.protocol, origin };
+    let Query(query) = query;
+    let handshake = Handshake {
+        key,
+        protocol: query.protocol,
+        origin,
+        client: query.client,
+        version: query.version,
+    };
     let config = &state.config;
     let ws = ws
         .max_message_size(config.max_frame_bytes)

@@ -8,6 +8,7 @@
 mod api;
 mod channels;
 mod connection;
+mod console;
 mod helpers;
 mod limits;
 mod nodes;
