@@ -1,12 +1,13 @@
 //! Publishing an event: the rules every trigger obeys (names, sizes, channel counts), shared
 //! by the HTTP API and in-process callers such as the invoicing backend.
 
+use std::time::Instant;
+
 use pusher_protocol::limits::MAX_EVENT_NAME_LEN;
 use pusher_protocol::{ChannelName, ChannelNameError, ServerMessage, SocketId, SocketIdError};
 
 use crate::app::App;
 use crate::apps::Apps;
-use crate::conn::frame;
 
 /// Why an event was not published.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -56,6 +57,8 @@ pub(crate) struct Event {
     pub(crate) data: String,
     pub(crate) channels: Vec<ChannelName>,
     pub(crate) except: Option<SocketId>,
+    /// When the trigger arrived, for the fan-out histogram.
+    pub(crate) received: Instant,
 }
 
 impl Event {
@@ -67,6 +70,7 @@ impl Event {
         channels: &[String],
         socket_id: Option<&str>,
     ) -> Result<Self, TriggerError> {
+        let received = Instant::now();
         let config = app.config();
         if name.is_empty() || name.len() > MAX_EVENT_NAME_LEN {
             return Err(TriggerError::EventName);
@@ -89,13 +93,13 @@ impl Event {
             return Err(TriggerError::EncryptedWithOthers);
         }
         let except = socket_id.map(SocketId::parse).transpose()?;
-        Ok(Self { name, data, channels, except })
+        Ok(Self { name, data, channels, except, received })
     }
 
     /// Hands the event to every subscriber, one serialisation per channel, and keeps it
     /// on cache channels.
     pub(crate) fn publish(&self, app: &App) {
-        let started = std::time::Instant::now();
+        let started = Instant::now();
         app.usage().api_events.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         for channel in &self.channels {
             let message = ServerMessage::Event {
@@ -104,7 +108,7 @@ impl Event {
                 data: &self.data,
                 user_id: None,
             };
-            app.broadcast(channel, &frame(&message), self.except);
+            app.broadcast(channel, &app.event_frame(&message, self.received), self.except);
             if channel.kind().is_cache() {
                 app.store_cached(channel, &self.name, &self.data);
             }
