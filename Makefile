@@ -1,5 +1,5 @@
 # The two commands a newcomer runs: `make run` and `make test`. See README.md.
-.PHONY: run build web test deps-test lint test-rust test-js test-web test-browser bench
+.PHONY: run build web deb test deps-test lint test-rust test-js test-web test-browser bench
 
 CARGO ?= cargo
 BIN_DEBUG := $(CURDIR)/target/debug/paybell
@@ -10,6 +10,11 @@ run: build
 
 build: web
 	$(CARGO) build --release -p paybell
+
+## The Debian package (target/deb/paybell_VERSION_ARCH.deb) from the release binary; see
+## scripts/deb.sh and README.md#debian-package.
+deb: build
+	./scripts/deb.sh
 
 ## The web app's production build in web/dist (embedded into the binary at compile time).
 web:

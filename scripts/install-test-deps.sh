@@ -14,6 +14,9 @@ command -v cc >/dev/null || need_apt+=(build-essential)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 command -v pg_ctlcluster >/dev/null || need_apt+=(postgresql)
 command -v redis-server >/dev/null || need_apt+=(redis-server)
+# The Debian package test: dpkg-deb builds it, objdump reads the glibc the binary needs.
+command -v dpkg-deb >/dev/null || need_apt+=(dpkg)
+command -v objdump >/dev/null || need_apt+=(binutils)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing with apt-get: ${need_apt[*]}"
   $SUDO apt-get update -q

@@ -5,7 +5,8 @@
 //! - [`config`]: apps, limits and switches as typed values; `limits`: the fixed ones.
 //! - `small_map`, `rate`: a map that is a short vector while small; a token bucket.
 //! - `conn`: the handle to a connection: a bounded queue of pre-serialised frames and a kick.
-//! - `metrics`: Prometheus counters; `tap`: debug records for the console, free while none watches.
+//! - `metrics`: the figures of `/metrics` (atomics), encoded by `prometheus-client`; `tap`: debug
+//!   records for the console, free while none watches.
 //! - `hub`: one app's channels, presence members, signed-in users and cache on this node.
 //! - `webhooks`: signed webhook delivery with delays, batching and retries.
 //! - `tls`: the TLS listener.

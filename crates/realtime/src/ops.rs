@@ -1,5 +1,5 @@
 //! Operations endpoints: `/health` (alive), `/ready` (accepting work; 503 while stopping)
-//! and `/metrics` (Prometheus text, only with the configured bearer token: the counters name
+//! and `/metrics` (OpenMetrics or Prometheus text, as the scraper asks; only with the configured bearer token: the counters name
 //! every app and are nobody else's business).
 
 use axum::Router;
@@ -10,6 +10,7 @@ use axum::routing::get;
 use serde_json::json;
 use subtle::ConstantTimeEq as _;
 
+use crate::metrics::Format;
 use crate::state::AppState;
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -57,6 +58,8 @@ async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response 
         .apps
         .iter()
         .map(|app| (app.config().id.as_str(), app.connection_count(), app.usage()));
-    let text = state.metrics.render(apps);
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+    let accept = headers.get(header::ACCEPT).and_then(|value| value.to_str().ok());
+    let format = Format::from_accept(accept);
+    let text = state.metrics.render(apps, format);
+    ([(header::CONTENT_TYPE, format.content_type())], text).into_response()
 }

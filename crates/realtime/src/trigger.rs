@@ -1,16 +1,16 @@
 //! Publishing an event: the rules every trigger obeys (names, sizes, channel counts), shared
 //! by the HTTP API and in-process callers such as the invoicing backend.
 
+use std::net::SocketAddr;
+use std::time::Instant;
+
 use pusher_protocol::limits::MAX_EVENT_NAME_LEN;
 use pusher_protocol::{ChannelName, ChannelNameError, ServerMessage, SocketId, SocketIdError};
-
-use std::net::SocketAddr;
 
 use serde_json::json;
 
 use crate::app::App;
 use crate::apps::Apps;
-use crate::conn::frame;
 use crate::tap::Kind;
 
 /// Why an event was not published.
@@ -84,6 +84,8 @@ pub(crate) struct Event {
     pub(crate) data: String,
     pub(crate) channels: Vec<ChannelName>,
     pub(crate) except: Option<SocketId>,
+    /// When the trigger arrived, for the fan-out histogram.
+    pub(crate) received: Instant,
 }
 
 impl Event {
@@ -95,6 +97,7 @@ impl Event {
         channels: &[String],
         socket_id: Option<&str>,
     ) -> Result<Self, TriggerError> {
+        let received = Instant::now();
         let config = app.config();
         if name.is_empty() || name.len() > MAX_EVENT_NAME_LEN {
             return Err(TriggerError::EventName);
@@ -117,7 +120,7 @@ impl Event {
             return Err(TriggerError::EncryptedWithOthers);
         }
         let except = socket_id.map(SocketId::parse).transpose()?;
-        Ok(Self { name, data, channels, except })
+        Ok(Self { name, data, channels, except, received })
     }
 
     /// Hands the event to every subscriber, one serialisation per channel, and keeps it
@@ -131,7 +134,7 @@ impl Event {
                 "socket_id": self.except.map(|s| s.to_string()),
             })
         });
-        let started = std::time::Instant::now();
+        let started = Instant::now();
         app.usage().api_events.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         for channel in &self.channels {
             let message = ServerMessage::Event {
@@ -140,7 +143,7 @@ impl Event {
                 data: &self.data,
                 user_id: None,
             };
-            app.broadcast(channel, &frame(&message), self.except);
+            app.broadcast(channel, &app.event_frame(&message, self.received), self.except);
             if channel.kind().is_cache() {
                 app.store_cached(channel, &self.name, &self.data);
             }

@@ -4,7 +4,7 @@
 //! sharing one PostgreSQL database, and two sharing PostgreSQL and Redis; a node killed
 //! mid-run and its claimed events; e-mail through a real SMTP server and the local mailbox;
 //! `realtime` on soketi's variables; `--version`, completions, the man page and
-//! `config check`.
+//! `config check`; the Debian package.
 // Test bodies live in plain async fns run by generated #[tokio::test]s, where clippy's
 // allow-unwrap-in-tests does not reach; a failed unwrap is a failed test here.
 #![allow(clippy::unwrap_used)]
@@ -17,6 +17,7 @@ mod mail;
 mod nodes;
 mod open_files;
 mod operator;
+mod package;
 mod remote;
 mod serve;
 mod soketi;

@@ -2,6 +2,7 @@
 //! and the changes that registering or releasing connections made.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use pusher_protocol::WatchlistChange;
 
@@ -12,7 +13,12 @@ impl App {
     /// Acts on one notice from the cluster.
     pub(crate) fn hear(&self, notice: Notice<'_>) {
         match notice {
-            Notice::Frame { channel, frame, except } => self.hub.publish(channel, frame, except),
+            Notice::Frame { channel, frame, except } => {
+                // Timed from its arrival here: the trigger's clock is another node's.
+                let timed =
+                    self.usage.fanout.timed_frame(frame.as_str().to_owned(), Instant::now());
+                self.hub.publish(channel, &timed, except);
+            }
             Notice::MemberNews { channel, frame, except, version } => {
                 self.hub.publish_member_news(channel, frame, except, version);
             }

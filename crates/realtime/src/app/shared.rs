@@ -1,9 +1,10 @@
 //! Frames to every subscriber, cluster-wide queries, cache channels and signed-in users.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use pusher_protocol::api::{CachedEvent, ChannelAttributes};
-use pusher_protocol::{ChannelName, SocketId, WatchlistChange};
+use pusher_protocol::{ChannelName, ServerMessage, SocketId, WatchlistChange};
 
 use super::App;
 use crate::cluster::{
@@ -13,6 +14,16 @@ use crate::conn::{ConnHandle, Frame};
 use crate::limits::CACHE_TTL;
 
 impl App {
+    /// An event's frame, serialised once. On a node alone it is timed for the fan-out
+    /// histogram from `received`; with a cluster the frame that comes back from the bus is
+    /// timed instead (the one sent here is dropped once it is on its way).
+    pub(crate) fn event_frame(&self, message: &ServerMessage<'_>, received: Instant) -> Frame {
+        match &self.cluster {
+            None => self.usage.fanout.timed_frame(message.to_json(), received),
+            Some(_) => crate::conn::frame(message),
+        }
+    }
+
     /// Hands `frame` to every subscriber of `channel` but `except`, on every node.
     pub(crate) fn broadcast(&self, channel: &ChannelName, frame: &Frame, except: Option<SocketId>) {
         let comes_back = match &self.cluster {

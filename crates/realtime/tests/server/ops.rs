@@ -83,7 +83,9 @@ async fn metrics_move_with_connections_and_events(backend: Backend) {
     let _ = server.api().channel("bad name", None).await;
     let (_, after) = scrape(&server, Some(METRICS_TOKEN)).await;
     assert_eq!(metric(&after, "paybell_connections{app_id=\"app-id\"}"), 1);
-    assert_eq!(metric(&after, "paybell_connections_total{app_id=\"app-id\"}"), 1);
+    // Renamed from paybell_connections_total: OpenMetrics forbids a counter family named
+    // like the paybell_connections gauge.
+    assert_eq!(metric(&after, "paybell_connections_opened_total{app_id=\"app-id\"}"), 1);
     assert_eq!(metric(&after, "paybell_api_events_total{app_id=\"app-id\"}"), 1);
     assert!(metric(&after, "paybell_ws_messages_received_total{app_id=\"app-id\"}") >= 1);
     assert!(metric(&after, "paybell_ws_messages_sent_total{app_id=\"app-id\"}") >= 1);
@@ -92,6 +94,8 @@ async fn metrics_move_with_connections_and_events(backend: Backend) {
     assert_eq!(metric(&after, "paybell_http_api_requests_total{status=\"400\"}"), 1);
     assert_eq!(metric(&after, "paybell_http_api_seconds_count"), 2);
     assert_eq!(metric(&after, "paybell_publish_seconds_count{app_id=\"app-id\"}"), 1);
+    // The subscriber has the frame, so its connection wrote it.
+    assert_eq!(metric(&after, "paybell_fanout_seconds_count{app_id=\"app-id\"}"), 1);
     server.stop().await;
 }
 
@@ -108,6 +112,89 @@ async fn metrics_are_served_only_with_the_token(backend: Backend) {
     assert_eq!(status, 200);
     assert!(text.contains("paybell_connections{app_id=\"app-id\"}"), "{text}");
     server.stop().await;
+}
+
+/// `/metrics` asked for as Prometheus does, preferring OpenMetrics.
+async fn scrape_openmetrics(server: &TestServer) -> (String, String) {
+    let accept = "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4";
+    let response = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{}/metrics", server.port))
+        .bearer_auth(METRICS_TOKEN)
+        .header("Accept", accept)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    (content_type, response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn metrics_speak_openmetrics_when_asked() {
+    let server = spawn_scrapable(Backend::Local).await;
+    let (content_type, text) = scrape_openmetrics(&server).await;
+    assert!(content_type.starts_with("application/openmetrics-text; version=1.0.0"));
+    assert!(text.ends_with("# EOF\n"), "{text}");
+    assert!(text.contains("# TYPE paybell_connections gauge\n"), "{text}");
+    assert!(text.contains("# TYPE paybell_connections_opened counter\n"), "{text}");
+    assert!(text.contains("# TYPE paybell_fanout_seconds histogram\n"), "{text}");
+    let (_, plain) = scrape(&server, Some(METRICS_TOKEN)).await;
+    assert!(!plain.contains("# EOF"), "the Prometheus text format without Accept: {plain}");
+    server.stop().await;
+}
+
+/// Every metric the Grafana dashboard in deploy/ queries is served by a running server
+/// (on Redis, so the cluster's figures are there too), after some traffic.
+#[tokio::test]
+async fn the_grafana_dashboard_queries_only_served_metrics() {
+    let dashboard: serde_json::Value =
+        serde_json::from_str(include_str!("../../../../deploy/grafana/paybell-realtime.json"))
+            .unwrap();
+    let mut queries = Vec::new();
+    collect_queries(&dashboard, &mut queries);
+    let names: std::collections::BTreeSet<&str> =
+        queries.iter().flat_map(|query| metric_names(query)).collect();
+    assert!(names.len() >= 15, "{names:?} from {queries:?}");
+
+    let server = spawn_scrapable(Backend::Redis).await;
+    let mut conn = subscribed(&server, "dash").await;
+    server.api().trigger(&["dash"], "e", "{}", None, None).await.unwrap();
+    next(&mut conn).await;
+    for text in [scrape(&server, Some(METRICS_TOKEN)).await.1, scrape_openmetrics(&server).await.1]
+    {
+        let served: std::collections::BTreeSet<&str> = text
+            .lines()
+            .filter(|line| !line.starts_with('#'))
+            .filter_map(|line| line.split(['{', ' ']).next())
+            .collect();
+        let missing: Vec<_> = names.iter().filter(|name| !served.contains(*name)).collect();
+        assert!(missing.is_empty(), "the dashboard queries {missing:?}, not in\n{text}");
+    }
+    server.stop().await;
+}
+
+/// Every `expr` and variable `query` in the dashboard.
+fn collect_queries(value: &serde_json::Value, into: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, value) in map {
+                match (key.as_str(), value) {
+                    ("expr" | "query" | "definition", serde_json::Value::String(text)) => {
+                        into.push(text.clone());
+                    }
+                    _ => collect_queries(value, into),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_queries(v, into)),
+        _ => {}
+    }
+}
+
+/// The `paybell_…` names in a PromQL query.
+fn metric_names(query: &str) -> Vec<&str> {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    query.split(|c: char| !word(c)).filter(|token| token.starts_with("paybell_")).collect()
 }
 
 async fn over_node_capacity_is_4100(backend: Backend) {
