@@ -5,33 +5,15 @@
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
-import {
-  eventually,
-  launchBrowser,
-  login,
-  newObservedContext,
-  screenshot,
-  startPaybell,
-  waitLive,
-  runChecked,
-} from './harness.mjs';
+import { describe, test } from 'node:test';
+import { createSentInvoice, eventually, login, newObservedContext, runChecked, screenshot, waitLive, withServerAndBrowser } from './harness.mjs';
 
 const CARD_OK = '4242 4242 4242 4242';
 const CARD_DECLINED = '4000 0000 0000 0002';
 
 let server;
 let browser;
-
-before(async () => {
-  server = await startPaybell();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+withServerAndBrowser({}, (started) => ({ server, browser } = started));
 
 const withShots = (name, contexts, body) => runChecked(server, name, contexts, body);
 
@@ -49,22 +31,6 @@ async function payWithCard(page, { amount, card = CARD_OK }) {
 }
 
 /** Creates and sends an invoice through the API with the owner's session. */
-async function createSentInvoice(page, { amount = 10000, description = 'Support plan' } = {}) {
-  const created = await page.request.post('/api/invoices', {
-    data: {
-      customer: { name: 'Grace Hopper', email: 'grace@example.com' },
-      currency: 'USD',
-      dueDate: new Date(Date.now() + 14 * 86400e3).toISOString().slice(0, 10),
-      items: [{ description, quantity: 1, unitPrice: amount }],
-    },
-  });
-  assert.equal(created.status(), 201, await created.text());
-  const { id } = await created.json();
-  const sent = await page.request.post(`/api/invoices/${id}/send`);
-  assert.equal(sent.status(), 200, await sent.text());
-  return id;
-}
-
 /** True when the recorded tone frequencies end with a strictly rising run of at least 3. */
 function endsAscending(tones) {
   const f = [...tones].sort((a, b) => a.when - b.when).map((t) => t.frequency);
@@ -184,7 +150,7 @@ describe('paybell web app', () => {
     await withShots('reconnect', [owner], async () => {
       const page = await owner.newPage();
       await login(page, server);
-      const id = await createSentInvoice(page, { amount: 10000 });
+      const id = await createSentInvoice(page.request, { amount: 10000 });
       await page.goto(`/app/invoices/${id}`);
       await waitLive(page);
       assert.equal(await text(page, 'amount-paid'), '$0.00');
@@ -219,7 +185,7 @@ describe('paybell web app', () => {
     await withShots('denied', [owner], async () => {
       const page = await owner.newPage();
       await login(page, server);
-      const id = await createSentInvoice(page, { amount: 4200 });
+      const id = await createSentInvoice(page.request, { amount: 4200 });
       await page.goto(`/app/invoices/${id}`);
       await waitLive(page);
       assert.equal(await page.evaluate(() => Notification.permission), 'denied');

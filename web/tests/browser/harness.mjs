@@ -18,6 +18,8 @@ import net from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -101,6 +103,41 @@ export async function startPaybell({ env = {} } = {}) {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * One `paybell serve` (started with `options`) and one Chromium for a test file: started
+ * before its tests, handed to `onStart`, stopped after them.
+ */
+export function withServerAndBrowser(options, onStart) {
+  const started = {};
+  before(async () => {
+    started.server = await startPaybell(options);
+    started.browser = await launchBrowser();
+    onStart(started);
+  });
+  after(async () => {
+    await started.browser?.close();
+    await started.server?.stop();
+  });
+}
+
+/** Creates and sends a USD invoice to Grace Hopper through the API (`request`: a page's or a
+ * context's, signed in); returns its id. */
+export async function createSentInvoice(request, { amount = 10000, description = 'Support plan' } = {}) {
+  const created = await request.post('/api/invoices', {
+    data: {
+      customer: { name: 'Grace Hopper', email: 'grace@example.com' },
+      currency: 'USD',
+      dueDate: new Date(Date.now() + 14 * 86400e3).toISOString().slice(0, 10),
+      items: [{ description, quantity: 1, unitPrice: amount }],
+    },
+  });
+  assert.equal(created.status(), 201, await created.text());
+  const { id } = await created.json();
+  const sent = await request.post(`/api/invoices/${id}/send`);
+  assert.equal(sent.status(), 200, await sent.text());
+  return id;
 }
 
 export async function launchBrowser() {

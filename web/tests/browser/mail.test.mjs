@@ -3,30 +3,12 @@
 // with the message as it would have been sent.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import {
-  assertNoCspViolations,
-  eventually,
-  launchBrowser,
-  login,
-  newObservedContext,
-  screenshot,
-  screenshotAll,
-  startPaybell,
-} from './harness.mjs';
+import { test } from 'node:test';
+import { assertNoCspViolations, eventually, login, newObservedContext, screenshot, screenshotAll, withServerAndBrowser } from './harness.mjs';
 
 let server;
 let browser;
-
-before(async () => {
-  server = await startPaybell();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+withServerAndBrowser({}, (started) => ({ server, browser } = started));
 
 test('without SMTP the Mail page shows the invoice mail after Send', async () => {
   const owner = await newObservedContext(browser, { baseUrl: server.baseUrl });

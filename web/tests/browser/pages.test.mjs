@@ -6,33 +6,15 @@
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
-import {
-  eventually,
-  launchBrowser,
-  login,
-  newObservedContext,
-  screenshot,
-  startPaybell,
-  waitLive,
-  runChecked,
-} from './harness.mjs';
+import { describe, test } from 'node:test';
+import { eventually, login, newObservedContext, runChecked, screenshot, waitLive, withServerAndBrowser } from './harness.mjs';
 
 const CARD_OK = '4242 4242 4242 4242';
 const PHONE = { width: 390, height: 844 };
 
 let server;
 let browser;
-
-before(async () => {
-  server = await startPaybell();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+withServerAndBrowser({}, (started) => ({ server, browser } = started));
 
 const withShots = (name, contexts, body) => runChecked(server, name, contexts, body);
 

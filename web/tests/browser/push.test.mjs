@@ -10,36 +10,12 @@
 import assert from 'node:assert/strict';
 import { createECDH, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import { after, before, describe, test } from 'node:test';
-import { eventually, launchBrowser, login, newObservedContext, runChecked, startPaybell, waitLive } from './harness.mjs';
+import { describe, test } from 'node:test';
+import { createSentInvoice, eventually, login, newObservedContext, runChecked, waitLive, withServerAndBrowser } from './harness.mjs';
 
 let server;
 let browser;
-
-before(async () => {
-  server = await startPaybell();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-async function createSentInvoice(request, amount = 10000) {
-  const created = await request.post('/api/invoices', {
-    data: {
-      customer: { name: 'Grace Hopper', email: 'grace@example.com' },
-      currency: 'USD',
-      dueDate: new Date(Date.now() + 14 * 86400e3).toISOString().slice(0, 10),
-      items: [{ description: 'Support plan', quantity: 1, unitPrice: amount }],
-    },
-  });
-  assert.equal(created.status(), 201, await created.text());
-  const { id } = await created.json();
-  assert.equal((await request.post(`/api/invoices/${id}/send`)).status(), 200);
-  return id;
-}
+withServerAndBrowser({}, (started) => ({ server, browser } = started));
 
 async function pay(request, id, amount) {
   const paid = await request.post(`/api/invoices/${id}/payments`, {

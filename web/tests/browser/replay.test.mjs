@@ -9,16 +9,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import {
-  eventually,
-  launchBrowser,
-  login,
-  newObservedContext,
-  startPaybell,
-  startTcpProxy,
-  waitLive,
-  runChecked,
-} from './harness.mjs';
+import { createSentInvoice, eventually, launchBrowser, login, newObservedContext, runChecked, startPaybell, startTcpProxy, waitLive } from './harness.mjs';
 
 let server;
 let browser;
@@ -40,22 +31,6 @@ after(async () => {
 });
 
 const withShots = (name, contexts, body) => runChecked(server, name, contexts, body);
-
-async function createSentInvoice(page, amount = 10000) {
-  const created = await page.request.post('/api/invoices', {
-    data: {
-      customer: { name: 'Grace Hopper', email: 'grace@example.com' },
-      currency: 'USD',
-      dueDate: new Date(Date.now() + 14 * 86400e3).toISOString().slice(0, 10),
-      items: [{ description: 'Support plan', quantity: 1, unitPrice: amount }],
-    },
-  });
-  assert.equal(created.status(), 201, await created.text());
-  const { id } = await created.json();
-  const sent = await page.request.post(`/api/invoices/${id}/send`);
-  assert.equal(sent.status(), 200, await sent.text());
-  return id;
-}
 
 /** Records a payment through the API (as someone else would, e.g. on another device). */
 async function pay(page, id, amount) {
@@ -97,7 +72,7 @@ describe('replay after reconnect', () => {
     await withShots('replay-once', [owner], async () => {
       const page = await owner.newPage();
       await login(page, server);
-      const id = await createSentInvoice(page);
+      const id = await createSentInvoice(page.request);
       await page.goto(`/app/invoices/${id}`);
       await waitLive(page);
       assert.ok(proxy.connections > 0, 'the page should connect through the proxy');
@@ -151,8 +126,8 @@ describe('replay after reconnect', () => {
     await withShots('replay-collapse', [owner], async () => {
       const page = await owner.newPage();
       await login(page, server);
-      const first = await createSentInvoice(page, 20000);
-      const second = await createSentInvoice(page, 30000);
+      const first = await createSentInvoice(page.request, { amount: 20000 });
+      const second = await createSentInvoice(page.request, { amount: 30000 });
       await page.goto('/app/invoices');
       await waitLive(page);
       const before = await announced(page);
@@ -185,7 +160,7 @@ describe('one alert per event across tabs', () => {
     await withShots('tabs', [owner], async () => {
       const list = await owner.newPage();
       await login(list, server);
-      const id = await createSentInvoice(list, 10000);
+      const id = await createSentInvoice(list.request, { amount: 10000 });
       await waitLive(list);
       const detail = await owner.newPage();
       await detail.goto(`/app/invoices/${id}`);

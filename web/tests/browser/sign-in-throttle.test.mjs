@@ -3,21 +3,12 @@
 // client address (127.0.0.1), which other test files sign in from.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { assertNoCspViolations, launchBrowser, newObservedContext, screenshotAll, startPaybell } from './harness.mjs';
+import { test } from 'node:test';
+import { assertNoCspViolations, newObservedContext, screenshotAll, withServerAndBrowser } from './harness.mjs';
 
 let server;
 let browser;
-
-before(async () => {
-  server = await startPaybell();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+withServerAndBrowser({}, (started) => ({ server, browser } = started));
 
 async function signIn(page, password) {
   await page.getByLabel('Email').fill(server.email);
