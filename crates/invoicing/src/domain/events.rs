@@ -375,8 +375,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn only_payment_changes_carry_an_amount() {
+    /// A 5.00 EUR draft to Ada, made at time zero.
+    fn ada_draft() -> (Invoice, Timestamp) {
         let content = InvoiceContent::new(
             Customer::parse("Ada", "ada@example.com").unwrap(),
             Currency::parse("EUR").unwrap(),
@@ -387,6 +387,12 @@ mod tests {
         .unwrap();
         let now = Timestamp::from_millis(0);
         let invoice = Invoice::draft(UserId::new(), 1, content, now);
+        (invoice, now)
+    }
+
+    #[test]
+    fn only_payment_changes_carry_an_amount() {
+        let (invoice, now) = ada_draft();
         for change in [Change::Created, Change::Edited, Change::StatusChanged] {
             for row in outbox_events(change, &invoice, ChannelNames::default(), now) {
                 let payload: serde_json::Value = serde_json::from_str(&row.payload).unwrap();
@@ -397,16 +403,7 @@ mod tests {
 
     #[test]
     fn only_payments_and_refunds_are_pushed_and_only_their_user_channel_row() {
-        let content = InvoiceContent::new(
-            Customer::parse("Ada", "ada@example.com").unwrap(),
-            Currency::parse("EUR").unwrap(),
-            parse_date("2099-01-01").unwrap(),
-            vec![LineItem::parse("items[0]", "Work", 1, 500).unwrap()],
-            "",
-        )
-        .unwrap();
-        let now = Timestamp::from_millis(0);
-        let invoice = Invoice::draft(UserId::new(), 1, content, now);
+        let (invoice, now) = ada_draft();
         let amount = Amount::parse("amount", 100).unwrap();
         let previous = InvoiceStatus::Sent;
         let channels = ChannelNames { private: true };
