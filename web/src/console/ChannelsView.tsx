@@ -1,39 +1,16 @@
 // Occupied channels with their subscriber counts and presence members, searchable;
 // refreshed every few seconds while shown.
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { channels as fetchChannels, type ChannelRow } from './api';
+import { usePolled } from './usePolled';
 
 const REFRESH_MS = 3000;
 
 export function ChannelsView() {
-  const [rows, setRows] = useState<ChannelRow[]>([]);
-  const [truncated, setTruncated] = useState(false);
-  const [problem, setProblem] = useState<string | null>(null);
+  const { value, problem } = usePolled(fetchChannels, REFRESH_MS);
   const [search, setSearch] = useState('');
-
-  useEffect(() => {
-    let stopped = false;
-    const load = async () => {
-      try {
-        const answer = await fetchChannels();
-        if (stopped) return;
-        if (typeof answer === 'string') setProblem(answer);
-        else {
-          setProblem(null);
-          setRows(answer.channels);
-          setTruncated(answer.truncated);
-        }
-      } catch {
-        if (!stopped) setProblem('the server could not be reached');
-      }
-    };
-    void load();
-    const timer = setInterval(() => void load(), REFRESH_MS);
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
-  }, []);
+  const rows: ChannelRow[] = value?.channels ?? [];
+  const truncated = value?.truncated ?? false;
 
   const needle = search.trim().toLowerCase();
   const shown = rows.filter(

@@ -1,7 +1,7 @@
 // Connections now, and this node's last hour of connections and delivered messages per
 // second, sampled by the server every 10 s (so a reloaded page keeps its graphs).
-import { useEffect, useState } from 'react';
 import { overview, type Sample } from './api';
+import { usePolled } from './usePolled';
 
 const REFRESH_MS = 5000;
 const WIDTH = 360;
@@ -31,35 +31,10 @@ function Graph({ label, values }: { label: string; values: number[] }) {
 }
 
 export function Overview() {
-  const [connections, setConnections] = useState<number | null>(null);
-  const [history, setHistory] = useState<Sample[]>([]);
-  const [every, setEvery] = useState(10);
-  const [problem, setProblem] = useState<string | null>(null);
-
-  useEffect(() => {
-    let stopped = false;
-    const load = async () => {
-      try {
-        const answer = await overview();
-        if (stopped) return;
-        if (typeof answer === 'string') setProblem(answer);
-        else {
-          setProblem(null);
-          setConnections(answer.connections);
-          setHistory(answer.history);
-          setEvery(answer.everySecs);
-        }
-      } catch {
-        if (!stopped) setProblem('the server could not be reached');
-      }
-    };
-    void load();
-    const timer = setInterval(() => void load(), REFRESH_MS);
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
-  }, []);
+  const { value, problem } = usePolled(overview, REFRESH_MS);
+  const connections = value?.connections ?? null;
+  const history: Sample[] = value?.history ?? [];
+  const every = value?.everySecs ?? 10;
 
   return (
     <section aria-label="Overview" className="overview">
