@@ -18,7 +18,7 @@ const TOTALS_WIDTH: f32 = 230.0;
 
 pub(super) fn layout(document: &Document, fonts: &'static Fonts, paper: Paper) -> Flow {
     let mut flow = Flow::new(paper, fonts);
-    header(&mut flow, document, "INVOICE");
+    header(&mut flow, document, "INVOICE", "BILL TO");
     lines(&mut flow, document);
     totals(&mut flow, document);
     payment(&mut flow, document);
@@ -43,7 +43,7 @@ fn logo_image(logo: &Logo) -> Option<Image> {
 }
 
 /// Logo, seller, title with the invoice's facts, then the customer. Shared with receipts.
-pub(super) fn header(flow: &mut Flow, document: &Document, title: &str) {
+pub(super) fn header(flow: &mut Flow, document: &Document, title: &str, customer_label: &str) {
     let (left, right) = (flow.left(), flow.right());
     let column = (right - left) / 2.0 - 12.0;
     let top = flow.y;
@@ -91,7 +91,7 @@ pub(super) fn header(flow: &mut Flow, document: &Document, title: &str) {
 
     // The customer.
     let customer = &document.customer;
-    flow.text(left, flow.y + 8.0, "BILL TO", 8.0, Weight::Bold, MUTED);
+    flow.text(left, flow.y + 8.0, customer_label, 8.0, Weight::Bold, MUTED);
     flow.y += 13.0;
     flow.paragraph(left, column, &customer.name, 11.0, Weight::Bold);
     let mut details: Vec<String> = customer.email.iter().cloned().collect();

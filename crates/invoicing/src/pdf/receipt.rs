@@ -15,12 +15,12 @@ pub(super) fn layout(
     paper: Paper,
 ) -> Flow {
     let mut flow = Flow::new(paper, fonts);
-    header(&mut flow, document, "RECEIPT");
+    header(&mut flow, document, "RECEIPT", "RECEIVED FROM");
     let amount = |minor| money::format(document.currency, minor);
     let (left, right) = (flow.left(), flow.right());
 
     flow.text(left, flow.y + 8.0, "PAYMENT RECEIVED", 8.0, Weight::Bold, MUTED);
-    flow.y += 30.0;
+    flow.y += 36.0;
     flow.text(left, flow.y, &amount(receipt.amount), 24.0, Weight::Bold, INK);
     flow.y += 16.0;
 

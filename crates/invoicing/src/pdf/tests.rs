@@ -63,6 +63,13 @@ fn poppler(tool: &str, args: &[&str], pdf: &[u8]) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
+/// Writes `pdf` to `$PAYBELL_PDF_OUT/{name}.pdf` when that is set, to look at.
+fn keep(name: &str, pdf: &[u8]) {
+    if let Some(dir) = std::env::var_os("PAYBELL_PDF_OUT") {
+        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.pdf")), pdf).unwrap();
+    }
+}
+
 fn text(pdf: &[u8]) -> String {
     poppler("pdftotext", &["-layout"], pdf)
 }
@@ -124,6 +131,7 @@ fn unicode_names_and_the_euro_sign_survive() {
 #[test]
 fn a_forty_line_invoice_flows_onto_more_pages_with_totals_last() {
     let pdf = render_invoice(&document(40, "Ada Lovelace", "EUR"), Paper::A4).unwrap();
+    keep("forty-lines", &pdf);
     let count = pages(&pdf);
     assert!(count > 1, "{count} page(s)");
     let all = text(&pdf);
@@ -193,7 +201,11 @@ fn every_field_of_the_document_is_printed() {
         vec![TaxTotal { rate: 2000, amount: 400 }, TaxTotal { rate: 550, amount: 110 }];
     doc.payment_instructions = Some("IBAN FR76 0000".into());
     doc.stamp = Some("DRAFT".into());
-    let text = text(&render_invoice(&doc, Paper::Letter).unwrap());
+    doc.customer.name = "Zoë Łukasiewicz 山田".into();
+    doc.seller.logo = Some(Logo { bytes: PNG.to_vec(), kind: ImageKind::Png });
+    let pdf = render_invoice(&doc, Paper::Letter).unwrap();
+    keep("every-field", &pdf);
+    let text = text(&pdf);
     for expected in [
         "1 Main Street",
         "Tax ID: FR123",
@@ -225,6 +237,7 @@ fn receipts_show_the_payment() {
         id: "5b1d1c7e-0000-4000-8000-000000000000".into(),
     };
     let pdf = render_receipt(&document(1, "Zoë Łukasiewicz", "EUR"), &receipt, Paper::A4).unwrap();
+    keep("receipt", &pdf);
     let text = text(&pdf);
     for expected in
         ["RECEIPT", "€10.00", "2026-12-02", "bank transfer", "REF-1", "5b1d1c7e", "Zoë Łukasiewicz"]
