@@ -13,7 +13,8 @@ on_both!(
     paper_sizes,
 );
 
-/// Status, content type, content disposition and body of a GET.
+/// Status, content type, content disposition and body of a GET; every answer is private
+/// (`no-store`) and not sniffed.
 async fn fetch(
     app: &TestApp,
     client: &reqwest::Client,
@@ -23,6 +24,8 @@ async fn fetch(
     let header = |name: &str| {
         response.headers().get(name).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
     };
+    assert_eq!(header("cache-control"), "no-store", "{path}");
+    assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
     let (status, content_type, disposition) =
         (response.status().as_u16(), header("content-type"), header("content-disposition"));
     (status, content_type, disposition, response.bytes().await.unwrap().to_vec())
