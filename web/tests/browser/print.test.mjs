@@ -59,6 +59,12 @@ test('print pages and PDF downloads for the owner and the payer', async () => {
     assert.equal(await page.getByRole('button', { name: 'Print' }).isVisible(), false);
     assert.equal(await sheet.isVisible(), true);
     await screenshot(page, 'print-invoice');
+    // Chromium's own print of the page: one A4 page, and one Letter page.
+    for (const format of ['A4', 'Letter']) {
+      const printed = (await page.pdf({ format, printBackground: true })).toString('latin1');
+      const pages = printed.match(/\/Type\s*\/Page[^s]/g) ?? [];
+      assert.equal(pages.length, 1, `${format}: ${pages.length} pages`);
+    }
     await page.emulateMedia({ media: 'screen' });
 
     // The receipt page of the payment, and its PDF.
