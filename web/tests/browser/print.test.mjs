@@ -1,5 +1,5 @@
-// Printable pages and PDFs: the owner's invoice and receipt pages and the payer's invoice page
-// show the lines and totals, hide their toolbar when printed, and the Download PDF links answer
+// Printable pages and PDFs: the owner's invoice and receipt pages and the payer's invoice and
+// receipt pages show the lines and totals, hide their toolbar when printed, and the Download PDF links answer
 // application/pdf.
 
 import assert from 'node:assert/strict';
@@ -93,6 +93,23 @@ test('print pages and PDF downloads for the owner and the payer', async () => {
     assert.ok(payerText.includes('Design workshop') && payerText.includes('€875.00'), payerText);
     assert.ok(!payerText.includes('zoe@example.com'), 'no e-mail address for the payer');
     await screenshot(payerPage, 'print-invoice-payer');
+
+    // The payer pays the rest with the test card: the pay page offers that payment's receipt.
+    await payerPage.goto(`/pay/${invoice.id}`);
+    assert.equal(await payerPage.getByTestId('receipt-link').count(), 0, 'no receipts before paying here');
+    await payerPage.getByLabel('Card number').fill('4242 4242 4242 4242');
+    await payerPage.getByLabel(/^Expiry/).fill('12/34');
+    await payerPage.getByLabel('CVC').fill('123');
+    await payerPage.getByRole('button', { name: /^Pay/ }).click();
+    await payerPage.getByTestId('paid-banner').waitFor();
+    const receiptPdf = await payerPage.getByTestId('receipt-pdf-link').getAttribute('href');
+    const receiptAnswer = await payerPage.request.get(receiptPdf);
+    assert.equal(receiptAnswer.status(), 200);
+    assert.equal(receiptAnswer.headers()['content-type'], 'application/pdf');
+    await payerPage.getByTestId('receipt-link').click();
+    await payerPage.getByTestId('print-receipt').waitFor();
+    assert.equal(await payerPage.getByTestId('receipt-amount').textContent(), '€875.00');
+    assert.match(await payerPage.getByTestId('print-receipt').textContent(), /Balance due€0\.00/);
     await assertNoCspViolations([owner, payer]);
   } catch (error) {
     await screenshotAll([owner, payer], 'failed-print');

@@ -12,7 +12,8 @@
 //!   `POST /api/pay/{id}/intents`, `POST /api/pay/{id}/intents/{pi}/complete`.
 //! - [`pdf`]: invoice and receipt PDFs, `GET /api/invoices/{id}/pdf`,
 //!   `GET /api/invoices/{id}/payments/{paymentId}/receipt.pdf`, `GET /api/pay/{id}/pdf`,
-//!   `GET /api/pay/{id}/payments/{paymentId}/receipt.pdf`.
+//!   `GET /api/pay/{id}/payments/{paymentId}/receipt.pdf`, and the payer's receipt data
+//!   `GET /api/pay/{id}/payments/{paymentId}`.
 //! - [`stripe`]: Stripe's webhook, `POST /api/stripe/webhook`.
 //! - [`events`]: the event log for pages that were disconnected, `GET /api/events`,
 //!   `GET /api/pay/{id}/events`.
@@ -111,6 +112,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/invoices/{id}/pdf", get(pdf::owner_invoice))
         .route("/api/invoices/{id}/payments/{payment_id}/receipt.pdf", get(pdf::owner_receipt))
         .route("/api/pay/{id}/pdf", get(pdf::payer_invoice))
+        .route("/api/pay/{id}/payments/{payment_id}", get(pdf::payer_payment))
         .route("/api/pay/{id}/payments/{payment_id}/receipt.pdf", get(pdf::payer_receipt))
         .route("/api/pay/{id}", get(pay::show))
         .route("/api/pay/{id}/checkout", post(pay::checkout))

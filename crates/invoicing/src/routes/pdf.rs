@@ -2,16 +2,19 @@
 //! `GET /api/invoices/{id}/pdf`, `GET /api/invoices/{id}/payments/{paymentId}/receipt.pdf`
 //! (owner session; drafts too, stamped DRAFT) and `GET /api/pay/{id}/pdf`,
 //! `GET /api/pay/{id}/payments/{paymentId}/receipt.pdf` (the payment link's rule: no drafts,
-//! no e-mail addresses). `?paper=letter` for US Letter; A4 otherwise.
+//! no e-mail addresses). `?paper=letter` for US Letter; A4 otherwise. The payer's printable
+//! receipt page reads its payment with `GET /api/pay/{id}/payments/{paymentId}` (the id is a
+//! capability from the checkout's answer: the payer never gets a list of payments).
 
 use std::time::Duration;
 
+use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 
 use super::extract::{CurrentUser, InvoicePath, PaymentPath};
@@ -91,6 +94,33 @@ pub(crate) async fn payer_receipt(
     let payment = payment_of(&invoice, &payment_id)?;
     let document = document(&state, &invoice, Reader::Payer).await?;
     receipt_pdf(document, payment, paper).await
+}
+
+/// One payment as its payer may see it, for the printable receipt.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PayerPaymentView {
+    id: String,
+    amount: i64,
+    method: String,
+    created_at: String,
+    refunded: i64,
+}
+
+/// `GET /api/pay/{id}/payments/{paymentId}`.
+pub(crate) async fn payer_payment(
+    State(state): State<AppState>,
+    PaymentPath(id, payment_id): PaymentPath,
+) -> Result<Json<PayerPaymentView>, ApiError> {
+    let invoice = state.usecases.payable_invoice(&id).await?;
+    let payment = payment_of(&invoice, &payment_id)?;
+    Ok(Json(PayerPaymentView {
+        id: payment.id.to_string(),
+        amount: payment.amount.minor(),
+        method: payment.method,
+        created_at: payment.created_at.to_iso(),
+        refunded: payment.refunded,
+    }))
 }
 
 fn payment_of(invoice: &Invoice, id: &PaymentId) -> Result<Payment, ApiError> {

@@ -110,6 +110,17 @@ async fn payers_download_without_owner_data(db: Db) {
     assert!(text.contains("Ada Lovelace") && text.contains("€40.00"), "{text}");
     assert!(!text.contains("example.com"), "no e-mail addresses for the payer:\n{text}");
 
+    // The receipt page's data: the payment, nothing of the owner's.
+    let path = format!("/api/pay/{id}/payments/{payment}");
+    let seen = app.request(&payer, Method::GET, &path, None, &[]).await;
+    assert_eq!(seen.status, 200, "{:#}", seen.body);
+    let mut keys: Vec<&str> = seen.body.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["amount", "createdAt", "id", "method", "refunded"]);
+    assert_eq!(seen.body["amount"], 1000);
+    let unknown = format!("/api/pay/{id}/payments/{}", uuid::Uuid::new_v4());
+    app.request(&payer, Method::GET, &unknown, None, &[]).await.assert_error(404, "not_found", &[]);
+
     let path = format!("/api/pay/{id}/payments/{payment}/receipt.pdf");
     let (status, content_type, _, pdf) = fetch(&app, &payer, &path).await;
     assert_eq!((status, content_type.as_str()), (200, "application/pdf"));

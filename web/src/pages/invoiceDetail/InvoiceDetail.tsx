@@ -212,7 +212,7 @@ function PaymentsCard({ invoice: inv, onRemove, onRefund }: PaymentsCardProps) {
                     </span>
                   )}
                 </span>
-                <ReceiptLink id={inv.id} paymentId={payment.id} />
+                <ReceiptLink reader="owner" id={inv.id} paymentId={payment.id} />
                 {payment.refundable && (
                   <RefundButton
                     left={payment.amount - payment.refunded}

@@ -1,5 +1,6 @@
 //! Printable pages: the owner's invoice (`/app/invoices/:id/print`) and receipts
-//! (`/app/invoices/:id/payments/:paymentId/receipt`), the payer's invoice (`/pay/:id/print`).
+//! (`/app/invoices/:id/payments/:paymentId/receipt`), the payer's invoice (`/pay/:id/print`)
+//! and receipts (`/pay/:id/payments/:paymentId/receipt`).
 //! No app chrome; Print opens the browser's dialog, Download PDF fetches the server's PDF.
 import { useCallback } from 'react';
 import { Link, useParams } from 'react-router';
@@ -10,6 +11,7 @@ import { useAuth } from '../../auth';
 import { appTitle, useTitle } from '../../title';
 import { useResource } from '../../useResource';
 import { invoicePdfUrl, receiptPdfUrl } from './links';
+import { payerPayment } from './receipts';
 import { InvoiceSheet, type PrintableInvoice, ReceiptSheet, Toolbar } from './Printable';
 
 function fromOwner(invoice: Invoice, seller: string): PrintableInvoice {
@@ -79,6 +81,28 @@ export function PayerPrintInvoicePage() {
       ) : (
         <Loading label="Loading invoice…" />
       )}
+    </main>
+  );
+}
+
+export function PayerPrintReceiptPage() {
+  const { id = '', paymentId = '' } = useParams();
+  const invoice = useResource(useCallback((signal: AbortSignal) => api.getPublicInvoice(id, signal), [id]), id);
+  const payment = useResource(
+    useCallback((signal: AbortSignal) => payerPayment(id, paymentId, signal), [id, paymentId]),
+    `${id}/${paymentId}`,
+  );
+  useTitle(invoice.data ? `Receipt · Invoice ${invoiceLabel(invoice.data.number)}` : undefined);
+  const back = <Link to={`/pay/${encodeURIComponent(id)}`}>← Back to the payment page</Link>;
+  const error = invoice.error ?? payment.error;
+  let body;
+  if (invoice.data && payment.data) body = <ReceiptSheet invoice={fromPayer(invoice.data)} payment={payment.data} />;
+  else if (error !== undefined) body = <ErrorMessage error={error} title="Could not load the receipt." />;
+  else body = <Loading label="Loading receipt…" />;
+  return (
+    <main className="print-page" id="main">
+      <Toolbar back={back} pdfUrl={receiptPdfUrl('payer', id, paymentId)} />
+      {body}
     </main>
   );
 }

@@ -1,7 +1,7 @@
 //! The printed invoice and receipt, drawn from the data alone: seller, customer, lines,
 //! totals, payment link; a toolbar (Print, Download PDF) that the print stylesheet hides.
 import type { ReactNode } from 'react';
-import type { LineItem, Payment } from '../../api';
+import type { LineItem } from '../../api';
 import { formatDate, formatDateTime, formatMoney, invoiceLabel } from '../../format';
 import './print.css';
 
@@ -20,6 +20,16 @@ export interface PrintableInvoice {
   customer: { name: string; email?: string | undefined };
   seller: string;
   payUrl?: string | undefined;
+}
+
+/** What a receipt shows of its payment; the owner's payments and the payer's view both fit. */
+export interface ReceiptPayment {
+  id: string;
+  amount: number;
+  method: string;
+  reference?: string | undefined;
+  createdAt: string;
+  refunded: number;
 }
 
 export function Toolbar({ back, pdfUrl }: { back: ReactNode; pdfUrl: string }) {
@@ -139,7 +149,7 @@ export function InvoiceSheet({ invoice }: { invoice: PrintableInvoice }) {
   );
 }
 
-export function ReceiptSheet({ invoice, payment }: { invoice: PrintableInvoice; payment: Payment }) {
+export function ReceiptSheet({ invoice, payment }: { invoice: PrintableInvoice; payment: ReceiptPayment }) {
   const money = (minor: number) => formatMoney(minor, invoice.currency);
   return (
     <article className="print-sheet" data-testid="print-receipt">

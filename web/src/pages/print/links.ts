@@ -21,7 +21,8 @@ export function invoicePrintPath(reader: Reader, id: string): string {
   return reader === 'owner' ? `/app/invoices/${enc(id)}/print` : `/pay/${enc(id)}/print`;
 }
 
-/** The owner's printable receipt page of one payment. */
-export function receiptPrintPath(id: string, paymentId: string): string {
-  return `/app/invoices/${enc(id)}/payments/${enc(paymentId)}/receipt`;
+/** The printable receipt page of one payment. */
+export function receiptPrintPath(reader: Reader, id: string, paymentId: string): string {
+  const base = reader === 'owner' ? `/app/invoices/${enc(id)}` : `/pay/${enc(id)}`;
+  return `${base}/payments/${enc(paymentId)}/receipt`;
 }
