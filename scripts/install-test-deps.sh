@@ -17,6 +17,8 @@ command -v redis-server >/dev/null || need_apt+=(redis-server)
 # The Debian package test: dpkg-deb builds it, objdump reads the glibc the binary needs.
 command -v dpkg-deb >/dev/null || need_apt+=(dpkg)
 command -v objdump >/dev/null || need_apt+=(binutils)
+# The PDF tests read invoices back with pdftotext and pdfimages.
+command -v pdftotext >/dev/null || need_apt+=(poppler-utils)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing with apt-get: ${need_apt[*]}"
   $SUDO apt-get update -q

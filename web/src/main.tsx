@@ -14,6 +14,12 @@ import { LoginPage } from './pages/LoginPage';
 import { MailPage } from './pages/MailPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { PaymentPage } from './pages/PaymentPage';
+import {
+  OwnerPrintInvoicePage,
+  OwnerPrintReceiptPage,
+  PayerPrintInvoicePage,
+  PayerPrintReceiptPage,
+} from './pages/print/PrintPages';
 import { applyDebugParam } from './debug';
 import { registerServiceWorker } from './push/client';
 import { installAudioUnlock } from './sounds';
@@ -32,6 +38,24 @@ function App() {
           <Route path="/" element={<Navigate to="/app/invoices" replace />} />
           <Route path="/login" element={<LoginPage />} />
           <Route path="/pay/:id" element={<PaymentPage />} />
+          <Route path="/pay/:id/print" element={<PayerPrintInvoicePage />} />
+          <Route path="/pay/:id/payments/:paymentId/receipt" element={<PayerPrintReceiptPage />} />
+          <Route
+            path="/app/invoices/:id/print"
+            element={
+              <RequireUser>
+                <OwnerPrintInvoicePage />
+              </RequireUser>
+            }
+          />
+          <Route
+            path="/app/invoices/:id/payments/:paymentId/receipt"
+            element={
+              <RequireUser>
+                <OwnerPrintReceiptPage />
+              </RequireUser>
+            }
+          />
           <Route
             path="/app"
             element={

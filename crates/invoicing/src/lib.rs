@@ -13,6 +13,8 @@
 //!   PostgreSQL database.
 //! - [`mail`]: e-mail (invoice, receipt, owner notice, reminders) rendered into rows in the
 //!   change's transaction and delivered over SMTP (or to the local mailbox) by a durable worker.
+//! - [`pdf`]: invoice and receipt PDFs (krilla, an embedded DejaVu Sans subset), from a plain
+//!   [`pdf::Document`] that [`pdf::mapping`] builds from an invoice.
 //! - [`scheduler`]: periodic passes: invoices past their due date move to `overdue`;
 //!   housekeeping purges ended sessions, old idempotency keys, published outbox rows and
 //!   forgotten sign-in failure counts.
@@ -33,6 +35,7 @@ pub mod domain;
 pub mod durable;
 pub mod mail;
 pub mod net;
+pub mod pdf;
 pub mod provider;
 pub mod push;
 pub mod relay;

@@ -10,6 +10,10 @@
 //!   `POST /api/invoices/{id}/resend`, the reminder and payment-notice switches.
 //! - [`pay`]: the public payment page API, `GET /api/pay/{id}`, `POST /api/pay/{id}/checkout`,
 //!   `POST /api/pay/{id}/intents`, `POST /api/pay/{id}/intents/{pi}/complete`.
+//! - [`pdf`]: invoice and receipt PDFs, `GET /api/invoices/{id}/pdf`,
+//!   `GET /api/invoices/{id}/payments/{paymentId}/receipt.pdf`, `GET /api/pay/{id}/pdf`,
+//!   `GET /api/pay/{id}/payments/{paymentId}/receipt.pdf`, and the payer's receipt data
+//!   `GET /api/pay/{id}/payments/{paymentId}`.
 //! - [`stripe`]: Stripe's webhook, `POST /api/stripe/webhook`.
 //! - [`events`]: the event log for pages that were disconnected, `GET /api/events`,
 //!   `GET /api/pay/{id}/events`.
@@ -31,6 +35,7 @@ mod ops;
 mod origin;
 mod pay;
 mod payments;
+mod pdf;
 mod push;
 mod pusher_auth;
 mod stripe;
@@ -104,6 +109,11 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/mail/{id}", get(mail::show))
         .route("/api/mail/{id}/html", get(mail::html))
         .route("/api/invoices/{id}/payments/{payment_id}/refunds", post(payments::refund))
+        .route("/api/invoices/{id}/pdf", get(pdf::owner_invoice))
+        .route("/api/invoices/{id}/payments/{payment_id}/receipt.pdf", get(pdf::owner_receipt))
+        .route("/api/pay/{id}/pdf", get(pdf::payer_invoice))
+        .route("/api/pay/{id}/payments/{payment_id}", get(pdf::payer_payment))
+        .route("/api/pay/{id}/payments/{payment_id}/receipt.pdf", get(pdf::payer_receipt))
         .route("/api/pay/{id}", get(pay::show))
         .route("/api/pay/{id}/checkout", post(pay::checkout))
         .route("/api/pay/{id}/intents", post(pay::create_intent))

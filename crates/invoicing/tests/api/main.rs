@@ -18,6 +18,7 @@ mod nodes;
 mod ops;
 mod pay;
 mod payments;
+mod pdf;
 mod push;
 mod pusher_auth;
 mod refunds;

@@ -11,6 +11,7 @@ import { ActionButton, CopyButton, RemoveButton, VoidButton } from './buttons';
 import { MailHistory } from './MailHistory';
 import { RecordPaymentForm, methodLabel } from './RecordPaymentForm';
 import { RefundButton } from './RefundButton';
+import { PrintLinks, ReceiptLink } from '../print/PrintLinks';
 
 export interface InvoiceDetailProps {
   invoice: Invoice;
@@ -71,6 +72,7 @@ function InvoiceActions({ invoice, onSend, onVoid }: Pick<InvoiceDetailProps, 'i
       )}
       {can('send') && <ActionButton label={sendLabel(invoice)} busyLabel="Sending…" primary onClick={onSend} />}
       {can('void') && <VoidButton onConfirm={onVoid} />}
+      <PrintLinks reader="owner" id={invoice.id} />
     </div>
   );
 }
@@ -210,6 +212,7 @@ function PaymentsCard({ invoice: inv, onRemove, onRefund }: PaymentsCardProps) {
                     </span>
                   )}
                 </span>
+                <ReceiptLink reader="owner" id={inv.id} paymentId={payment.id} />
                 {payment.refundable && (
                   <RefundButton
                     left={payment.amount - payment.refunded}

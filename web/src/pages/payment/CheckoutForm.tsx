@@ -9,6 +9,7 @@ import { ErrorMessage } from '../../components/Messages';
 import { formatMoney, minorToInput, parseMoneyInput } from '../../format';
 import { playNotificationSound } from '../../sounds';
 import { NO_ERRORS, checkoutErrors, firstInvalid, type CheckoutErrors, type CheckoutField } from './checkoutErrors';
+import { rememberReceipt } from '../print/receipts';
 
 const TEST_CARD = '4242 4242 4242 4242';
 
@@ -219,6 +220,7 @@ function useCheckout(invoice: PublicInvoice, onPaid: (invoice: PublicInvoice) =>
       const result = await api.checkout(invoice.id, body, key.current);
       key.current = newIdempotencyKey();
       setDone(`Payment of ${formatMoney(result.payment.amount, invoice.currency)} received. Thank you!`);
+      rememberReceipt(invoice.id, result.payment.id);
       onPaid(result.invoice);
       return true;
     } catch (cause) {

@@ -6,6 +6,7 @@ import type { PublicInvoice } from '../../api';
 import { formatDate, formatMoney, invoiceLabel } from '../../format';
 import { CheckoutForm } from './CheckoutForm';
 import { StripeCheckoutForm } from './StripeCheckoutForm';
+import { PrintLinks } from '../print/PrintLinks';
 import type { PaymentsConfig } from '../../api';
 
 export interface ViewProps {
@@ -26,6 +27,7 @@ export function PaymentView({ invoice, refreshError, liveError, onPaid, payments
           Invoice {invoiceLabel(invoice.number)}
           {from} <StatusBadge status={invoice.status} />
         </h1>
+        <PrintLinks reader="payer" id={invoice.id} />
       </div>
       {refreshError !== undefined && <ErrorMessage error={refreshError} title="Could not refresh." />}
       {liveError && (

@@ -8,6 +8,7 @@ import { ErrorMessage } from '../../components/Messages';
 import { formatMoney, minorToInput, parseMoneyInput } from '../../format';
 import { playNotificationSound } from '../../sounds';
 import { loadStripe, type CardElement, type StripeClient } from './stripeJs';
+import { rememberReceipt } from '../print/receipts';
 
 interface Props {
   invoice: PublicInvoice;
@@ -48,6 +49,7 @@ export function StripeCheckoutForm({ invoice, payments, onPaid }: Props) {
       }
       const result = await api.completeIntent(invoice.id, intent.paymentIntentId);
       setDone(`Payment of ${formatMoney(result.payment.amount, invoice.currency)} received. Thank you!`);
+      rememberReceipt(invoice.id, result.payment.id);
       onPaid(result.invoice);
     } catch (cause) {
       setError(cause);

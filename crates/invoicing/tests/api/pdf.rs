@@ -1,0 +1,200 @@
+//! Invoice and receipt PDFs over HTTP, for the owner and the payer.
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::{Db, PASSWORD, TestApp, create_user, id_of, on_both, spawn_app};
+
+on_both!(
+    owners_download_invoices_and_receipts,
+    payers_download_without_owner_data,
+    drafts_are_the_owners_alone,
+    unknown_and_foreign_ids_are_404,
+    paper_sizes,
+);
+
+/// Status, content type, content disposition and body of a GET; every answer is private
+/// (`no-store`) and not sniffed.
+async fn fetch(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+) -> (u16, String, String, Vec<u8>) {
+    let response = client.get(format!("{}{path}", app.base)).send().await.unwrap();
+    let header = |name: &str| {
+        response.headers().get(name).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+    };
+    assert_eq!(header("cache-control"), "no-store", "{path}");
+    assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+    let (status, content_type, disposition) =
+        (response.status().as_u16(), header("content-type"), header("content-disposition"));
+    (status, content_type, disposition, response.bytes().await.unwrap().to_vec())
+}
+
+fn pdftotext(pdf: &[u8]) -> String {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), pdf).unwrap();
+    let output = std::process::Command::new("pdftotext")
+        .args(["-layout", file.path().to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext: install poppler-utils (scripts/install-test-deps.sh)");
+    assert!(output.status.success());
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn assert_json_404(status: u16, content_type: &str, body: &[u8]) {
+    assert_eq!(status, 404);
+    assert!(content_type.starts_with("application/json"), "{content_type}");
+    let body: serde_json::Value = serde_json::from_slice(body).unwrap();
+    assert_eq!(body["error"]["code"], "not_found");
+}
+
+async fn owners_download_invoices_and_receipts(db: Db) {
+    let app = spawn_app(db).await;
+    app.login().await;
+    let id = id_of(&app.sent_invoice().await);
+    let paid = app.pay(&id, 1000).await;
+    assert_eq!(paid.status, 201, "{:#}", paid.body);
+    let payment = paid.body["payment"]["id"].as_str().unwrap().to_owned();
+
+    let (status, content_type, disposition, pdf) =
+        fetch(&app, &app.client, &format!("/api/invoices/{id}/pdf")).await;
+    assert_eq!(status, 200);
+    assert_eq!(content_type, "application/pdf");
+    assert_eq!(disposition, "attachment; filename=\"invoice-1.pdf\"");
+    let text = pdftotext(&pdf);
+    for expected in [
+        "Acme Ltd",
+        "Ada Lovelace",
+        "ada@example.com",
+        "Consulting",
+        "Travel",
+        "€15.00",
+        "€50.00",
+        "€40.00",
+        "Thank you",
+        &format!("/pay/{id}"),
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
+    }
+
+    let path = format!("/api/invoices/{id}/payments/{payment}/receipt.pdf");
+    let (status, content_type, disposition, pdf) = fetch(&app, &app.client, &path).await;
+    assert_eq!((status, content_type.as_str()), (200, "application/pdf"));
+    assert_eq!(disposition, format!("attachment; filename=\"receipt-1-{}.pdf\"", &payment[..8]));
+    let text = pdftotext(&pdf);
+    for expected in ["RECEIPT", "€10.00", "REF-1", "bank transfer", payment.as_str(), "€40.00"]
+    {
+        assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
+    }
+
+    // Without a session: 401, as every owner route.
+    let anonymous = reqwest::Client::new();
+    let (status, _, _, _) = fetch(&app, &anonymous, &format!("/api/invoices/{id}/pdf")).await;
+    assert_eq!(status, 401);
+}
+
+async fn payers_download_without_owner_data(db: Db) {
+    let app = spawn_app(db).await;
+    app.login().await;
+    let id = id_of(&app.sent_invoice().await);
+    let paid = app.pay(&id, 1000).await;
+    let payment = paid.body["payment"]["id"].as_str().unwrap().to_owned();
+    let payer = reqwest::Client::new();
+
+    let (status, content_type, disposition, pdf) =
+        fetch(&app, &payer, &format!("/api/pay/{id}/pdf")).await;
+    assert_eq!((status, content_type.as_str()), (200, "application/pdf"));
+    assert_eq!(disposition, "attachment; filename=\"invoice-1.pdf\"");
+    let text = pdftotext(&pdf);
+    assert!(text.contains("Ada Lovelace") && text.contains("€40.00"), "{text}");
+    assert!(!text.contains("example.com"), "no e-mail addresses for the payer:\n{text}");
+
+    // The receipt page's data: the payment, nothing of the owner's.
+    let path = format!("/api/pay/{id}/payments/{payment}");
+    let seen = app.request(&payer, Method::GET, &path, None, &[]).await;
+    assert_eq!(seen.status, 200, "{:#}", seen.body);
+    let mut keys: Vec<&str> = seen.body.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["amount", "createdAt", "id", "method", "refunded"]);
+    assert_eq!(seen.body["amount"], 1000);
+    let unknown = format!("/api/pay/{id}/payments/{}", uuid::Uuid::new_v4());
+    app.request(&payer, Method::GET, &unknown, None, &[]).await.assert_error(404, "not_found", &[]);
+
+    let path = format!("/api/pay/{id}/payments/{payment}/receipt.pdf");
+    let (status, content_type, _, pdf) = fetch(&app, &payer, &path).await;
+    assert_eq!((status, content_type.as_str()), (200, "application/pdf"));
+    let text = pdftotext(&pdf);
+    assert!(text.contains("RECEIPT") && text.contains("€10.00"), "{text}");
+    assert!(!text.contains("example.com"));
+}
+
+async fn drafts_are_the_owners_alone(db: Db) {
+    let app = spawn_app(db).await;
+    app.login().await;
+    let draft = id_of(&app.create_invoice().await);
+    let (status, _, _, pdf) = fetch(&app, &app.client, &format!("/api/invoices/{draft}/pdf")).await;
+    assert_eq!(status, 200);
+    let text = pdftotext(&pdf);
+    assert!(text.contains("DRAFT"), "{text}");
+    assert!(!text.contains("/pay/"), "no payment link on a draft");
+
+    let payer = reqwest::Client::new();
+    let (status, content_type, _, body) =
+        fetch(&app, &payer, &format!("/api/pay/{draft}/pdf")).await;
+    assert_json_404(status, &content_type, &body);
+}
+
+async fn unknown_and_foreign_ids_are_404(db: Db) {
+    let app = spawn_app(db).await;
+    app.login().await;
+    let id = id_of(&app.sent_invoice().await);
+    let paid = app.pay(&id, 1000).await;
+    let payment = paid.body["payment"]["id"].as_str().unwrap().to_owned();
+    let unknown = uuid::Uuid::new_v4().to_string();
+    let payer = reqwest::Client::new();
+    for (client, path) in [
+        (&app.client, format!("/api/invoices/{unknown}/pdf")),
+        (&app.client, "/api/invoices/not-an-id/pdf".to_owned()),
+        (&app.client, format!("/api/invoices/{id}/payments/{unknown}/receipt.pdf")),
+        (&app.client, format!("/api/invoices/{id}/payments/nope/receipt.pdf")),
+        (&app.client, format!("/api/invoices/{unknown}/payments/{payment}/receipt.pdf")),
+        (&payer, format!("/api/pay/{unknown}/pdf")),
+        (&payer, "/api/pay/%00/pdf".to_owned()),
+        (&payer, format!("/api/pay/{id}/payments/{unknown}/receipt.pdf")),
+    ] {
+        let (status, content_type, _, body) = fetch(&app, client, &path).await;
+        assert_json_404(status, &content_type, &body);
+    }
+
+    // Another owner sees none of it.
+    create_user(&app.store, "other@example.com", "Other").await;
+    let other = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let body = json!({"email": "other@example.com", "password": PASSWORD});
+    let login = app.request(&other, Method::POST, "/api/auth/login", Some(&body), &[]).await;
+    assert_eq!(login.status, 200);
+    for path in [
+        format!("/api/invoices/{id}/pdf"),
+        format!("/api/invoices/{id}/payments/{payment}/receipt.pdf"),
+    ] {
+        let (status, content_type, _, body) = fetch(&app, &other, &path).await;
+        assert_json_404(status, &content_type, &body);
+    }
+}
+
+async fn paper_sizes(db: Db) {
+    let app = spawn_app(db).await;
+    app.login().await;
+    let id = id_of(&app.sent_invoice().await);
+    let (status, _, _, pdf) =
+        fetch(&app, &app.client, &format!("/api/pay/{id}/pdf?paper=letter")).await;
+    assert_eq!(status, 200);
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), &pdf).unwrap();
+    let info = std::process::Command::new("pdfinfo").arg(file.path()).output().unwrap();
+    let info = String::from_utf8(info.stdout).unwrap();
+    assert!(info.contains("612 x 792 pts (letter)"), "{info}");
+
+    let bad = app.get(&format!("/api/pay/{id}/pdf?paper=a0")).await;
+    bad.assert_error(422, "validation_failed", &["paper"]);
+}
