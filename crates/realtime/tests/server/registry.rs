@@ -79,10 +79,13 @@ async fn previous_secret_is_accepted_until_it_expires(backend: Backend) {
     assert_eq!(api_status(&server, id, key, "other").await, 401);
     for (secret, ok) in [(crate::helpers::SECRET, true), ("new-secret", true), ("other", false)] {
         assert_eq!(private_subscription(&server, secret).await, ok, "{secret}");
+        assert_eq!(user_sign_in(&server, secret).await, ok, "sign-in with {secret}");
     }
     tokio::time::sleep(Duration::from_millis(2_100)).await;
     assert_eq!(api_status(&server, id, key, crate::helpers::SECRET).await, 401);
     assert!(!private_subscription(&server, crate::helpers::SECRET).await, "expired");
+    assert!(!user_sign_in(&server, crate::helpers::SECRET).await, "expired");
+    assert!(user_sign_in(&server, "new-secret").await);
     assert!(private_subscription(&server, "new-secret").await);
     server.stop().await;
 }
@@ -103,4 +106,17 @@ async fn removed_app_closes_with_4001(backend: Backend) {
     server.apps.replace(vec![app()]);
     assert_eq!(close_code(&mut gone).await, Some(4001));
     server.stop().await;
+}
+
+/// Whether `pusher:signin` signed with `secret` succeeds.
+async fn user_sign_in(server: &TestServer, secret: &str) -> bool {
+    let mut conn = server.connect().await;
+    let socket_id = conn.socket_id().to_string();
+    let user_data = r#"{"id":"u1"}"#;
+    let auth = sign::user_auth(crate::helpers::KEY, secret, &socket_id, user_data);
+    conn.signin(&auth, user_data).await.unwrap();
+    match conn.next_frame(WAIT).await {
+        Ok(frame) => frame.event == "pusher:signin_success",
+        Err(_) => false,
+    }
 }
