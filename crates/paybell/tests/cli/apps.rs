@@ -138,3 +138,26 @@ async fn two_redis_nodes_on_one_postgres_store_both_see_a_change() {
     assert!(a.terminate().await);
     assert!(b.terminate().await);
 }
+
+#[tokio::test]
+async fn serve_picks_up_an_app_added_to_its_database_without_redis() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = crate::helpers::serve(&data, &[], &[]);
+    let port = server.port("paybell realtime listening on 127.0.0.1:").await;
+    let data = data.to_str().unwrap();
+    let args = ["app", "add", "--id", "extra", "--key", "extra-key", "--data-dir", data];
+    let (ok, stdout, stderr) = run(&args, &[]).await;
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("within 2 s"), "{stdout}");
+    let started = Instant::now();
+    let mut conn = connect_when_served(port, "extra-key", Duration::from_secs(4)).await;
+    println!("serve served the new app {:?} after the CLI returned", started.elapsed());
+    let (ok, listed, stderr) = run(&["app", "list", "--data-dir", data], &[]).await;
+    assert!(ok, "{stderr}");
+    assert!(listed.lines().any(|l| l.contains(" generated")), "the generated app: {listed}");
+    let (ok, _, stderr) = run(&["app", "disable", "extra", "--data-dir", data], &[]).await;
+    assert!(ok, "{stderr}");
+    assert_eq!(conn.close_frame(Duration::from_secs(4)).await.unwrap().code, Some(4003));
+    assert!(server.terminate().await);
+}
