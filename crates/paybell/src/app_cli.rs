@@ -72,13 +72,13 @@ async fn stored(store: &AppStore, config: &Config, id: &str) -> anyhow::Result<A
     })
 }
 
-/// Writes `record` (checked first, like a config-file app) and tells running servers.
-async fn save(store: &AppStore, config: &Config, record: &AppRecord) -> anyhow::Result<()> {
+/// Writes `record`, checked first like a config-file app (the caller then tells running
+/// servers with [`announce`]).
+async fn save(store: &AppStore, record: &AppRecord) -> anyhow::Result<()> {
     record.to_config()?;
     if !store.update(record).await? {
         bail!("app {} was removed meanwhile", record.id);
     }
-    announce(config).await;
     Ok(())
 }
 
@@ -135,7 +135,8 @@ async fn list(config: &Config) -> anyhow::Result<()> {
     println!("{:<24} {:<24} {:<9} {:<10} NAME", "ID", "KEY", "STATE", "SOURCE");
     let row = |app: &AppConfig, source: &str, name: &str| {
         let state = if app.enabled { "enabled" } else { "disabled" };
-        println!("{:<24} {:<24} {state:<9} {source:<10} {name}", app.id, app.key);
+        let (id, key) = (app.id.as_str(), app.key.as_str());
+        println!("{id:<24} {key:<24} {state:<9} {source:<10} {name}");
     };
     for app in &config.realtime().apps {
         row(app, "config", "(read-only: config file or PAYBELL_APP_*)");
@@ -145,7 +146,8 @@ async fn list(config: &Config) -> anyhow::Result<()> {
         match record.to_config() {
             Ok(app) => row(&app, "store", &record.name),
             Err(error) => {
-                println!("{:<24} {:<24} invalid   store      {error}", record.id, record.key)
+                let (id, key) = (record.id.as_str(), record.key.as_str());
+                println!("{id:<24} {key:<24} invalid   store      {error}");
             }
         }
     }
@@ -218,12 +220,13 @@ async fn rotate(config: &Config, args: AppRotateArgs) -> anyhow::Result<()> {
     let mut record = stored(&store, config, &args.id).await?;
     let secret = app_file::generate()?.secret;
     record.rotate(secret, args.grace_period);
-    save(&store, config, &record).await?;
+    save(&store, &record).await?;
     print!("{}", credentials(&record.id, &record.key, &record.secret));
     println!(
         "the previous secret is accepted for {} s more; webhooks are signed with the new one",
         args.grace_period.as_secs()
     );
+    announce(config).await;
     Ok(())
 }
 
@@ -231,8 +234,9 @@ async fn switch(config: &Config, id: &str, enabled: bool) -> anyhow::Result<()> 
     let store = open(config).await?;
     let mut record = stored(&store, config, id).await?;
     record.enabled = enabled;
-    save(&store, config, &record).await?;
+    save(&store, &record).await?;
     println!("app {id} {}", if enabled { "enabled" } else { "disabled" });
+    announce(config).await;
     Ok(())
 }
 
@@ -271,8 +275,9 @@ async fn set(config: &Config, args: AppSetArgs) -> anyhow::Result<()> {
     for key in &args.unset {
         record.settings.unset(key);
     }
-    save(&store, config, &record).await?;
+    save(&store, &record).await?;
     println!("app {} changed", record.id);
+    announce(config).await;
     Ok(())
 }
 
