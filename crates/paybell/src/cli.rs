@@ -274,11 +274,12 @@ pub struct ServeArgs {
     pub demo: bool,
 }
 
-/// Where data lives; shared by `serve`, `realtime`, `user add`, `migrate` and `app show`.
+/// Where data lives; shared by `serve`, `realtime`, `user add`, `migrate` and `app …`.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct DataArgs {
-    /// Directory of the SQLite database (unless DATABASE_URL names another database) and of
-    /// the generated realtime app (app.toml) [env: PAYBELL_DATA_DIR] [default: ./paybell-data].
+    /// Directory of the SQLite database (unless DATABASE_URL names another database; the
+    /// apps store is in it too) and of the generated realtime app (app.toml)
+    /// [env: PAYBELL_DATA_DIR] [default: ./paybell-data].
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 }
