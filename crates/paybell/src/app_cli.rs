@@ -88,7 +88,8 @@ async fn announce(config: &Config) {
             Ok(()) => println!("running servers were told through Redis"),
             Err(error) => eprintln!(
                 "paybell: warning: saved, but Redis could not be told ({error}); running \
-                 servers see the change when they next reconnect to Redis or restart"
+                 servers see the change within {} s (their slower check of the store)",
+                watch::SAFETY_POLL.as_secs()
             ),
         },
         None => println!("running servers pick this up within {} s", watch::POLL.as_secs()),

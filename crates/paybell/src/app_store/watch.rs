@@ -1,7 +1,8 @@
 //! Keeps a running server's apps in step with the store. With Redis, `paybell app …`
 //! publishes on `{prefix}:apps` after each write and every node reloads when told (and once
-//! after each (re)subscription, for what it missed while away); without Redis, the server
-//! reads the store's version counter every [`POLL`] and reloads when it moved.
+//! after each (re)subscription, for what it missed while away, and when the version counter
+//! moved unannounced, read every [`SAFETY_POLL`]); without Redis, the server reads the
+//! store's version counter every [`POLL`] and reloads when it moved.
 
 use std::time::Duration;
 
@@ -13,6 +14,10 @@ use super::{AppStore, AppStoreError};
 
 /// How often a server without Redis looks at the store's version.
 pub const POLL: Duration = Duration::from_secs(2);
+
+/// How often a server on Redis looks at the version anyway, for a change whose announcement
+/// was lost.
+pub const SAFETY_POLL: Duration = Duration::from_secs(30);
 
 /// Longest wait between attempts to (re)subscribe to Redis.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
@@ -77,8 +82,12 @@ impl Watcher {
     /// Runs until `stop`.
     pub async fn run(self, stop: CancellationToken) {
         match self.redis.clone() {
-            Some(redis) => self.listen(&redis, stop).await,
-            None => self.poll(stop).await,
+            // The slow poll catches a change whose announcement never came (Redis was
+            // unreachable from the CLI).
+            Some(redis) => {
+                tokio::join!(self.listen(&redis, stop.clone()), self.poll(SAFETY_POLL, stop));
+            }
+            None => self.poll(POLL, stop).await,
         }
     }
 
@@ -94,9 +103,9 @@ impl Watcher {
         }
     }
 
-    async fn poll(self, stop: CancellationToken) {
+    async fn poll(&self, every: Duration, stop: CancellationToken) {
         let mut seen = self.store.version().await.ok();
-        let mut tick = tokio::time::interval(POLL);
+        let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
@@ -114,7 +123,7 @@ impl Watcher {
         }
     }
 
-    async fn listen(self, redis: &RedisConfig, stop: CancellationToken) {
+    async fn listen(&self, redis: &RedisConfig, stop: CancellationToken) {
         let mut backoff = Duration::from_millis(100);
         loop {
             let subscribed = tokio::select! {
