@@ -1,18 +1,23 @@
-//! The realtime app `paybell serve` and `paybell realtime` run with when none is configured,
-//! and `paybell app show`.
+//! The realtime apps `paybell serve` and `paybell realtime` start with: the configured ones,
+//! then the apps store's (see [`crate::app_store`]), which a watcher keeps in step while the
+//! server runs.
 //!
-//! No server ever starts with a secret someone else knows: without a configured app the data
-//! directory's own app is used (created on the first start, see [`crate::app_file`]); the
+//! No server ever starts with a secret someone else knows: without a configured app and with
+//! an empty store, the data directory's own app (created on the first start, see
+//! [`crate::app_file`]) is moved into the store; the
 //! published development credentials only with `--dev-credentials`, and only when every
 //! listening address is loopback.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use anyhow::Context as _;
 use realtime::{AppConfig, AppCredentialError, AppId, AppKey};
 
-use crate::app_file::{self, AppFileError, StoredApp};
+use tokio_util::sync::CancellationToken;
+
+use crate::app_file::{self, AppFileError};
+use crate::app_store::watch::{self, Watcher};
+use crate::app_store::{AppRecord, AppStore, AppStoreError};
 use crate::config::{Config, DEV_APP};
 
 /// Where the app in use came from.
@@ -29,6 +34,8 @@ pub enum AppSource {
     },
     /// The development app (`--dev-credentials`).
     Development,
+    /// The apps store (`paybell app add`, or the generated app moved there).
+    Store,
 }
 
 /// Why no app could be set up.
@@ -52,34 +59,84 @@ pub enum AppError {
     /// The data directory's app file.
     #[error("the realtime app file: {0}")]
     File(#[from] AppFileError),
+    /// The apps store.
+    #[error("the apps store: {0}")]
+    Store(#[from] AppStoreError),
 }
 
-/// Makes sure `config` has an app: the configured ones as they are; else the development app
-/// when asked for and every address in `listening` is loopback; else the data directory's app,
-/// created on the first start.
+/// The apps a server starts with, and where later changes come from.
+#[derive(Debug)]
+pub struct Started {
+    /// Where the first app came from.
+    pub source: AppSource,
+    /// The apps store.
+    pub store: AppStore,
+    /// The apps from the configuration (or the development app), never changed at run time.
+    pub fixed: Vec<AppConfig>,
+}
+
+impl Started {
+    /// Keeps `registry` in step with the store (through Redis when `config` has it) until
+    /// `stop`.
+    /// For `paybell serve`, `serve_app` keeps its app's client events as the file says.
+    pub fn watch(
+        self,
+        config: &Config,
+        registry: realtime::AppRegistry,
+        serve_app: bool,
+        stop: CancellationToken,
+    ) {
+        let watcher = Watcher {
+            store: self.store,
+            fixed: self.fixed,
+            registry,
+            redis: config.realtime().redis.clone(),
+            serve_app_client_events: serve_app.then(|| config.serve_app_client_events()),
+        };
+        tokio::spawn(watcher.run(stop));
+    }
+}
+
+/// Sets up the apps a server starts with: the configured ones (or the development app, see
+/// `--dev-credentials`) first, then the store's. Without a configured app and with an empty store,
+/// the data directory's generated app (`app.toml`, created when missing) is moved into the
+/// store and becomes its first app.
 ///
 /// # Errors
-/// [`AppError`]: the development app off loopback, or an app file that cannot be used.
-pub fn ensure(config: &mut Config, listening: &[SocketAddr]) -> Result<AppSource, AppError> {
-    if config.has_app() {
-        return Ok(AppSource::Configured);
-    }
-    if config.dev_credentials() {
-        if let Some(addr) = listening.iter().find(|addr| !addr.ip().is_loopback()) {
-            return Err(AppError::DevCredentialsNotLoopback { addr: *addr, secret: DEV_APP.2 });
+/// [`AppError`]: the development app off loopback, an app file or a store that cannot be used.
+pub async fn start(config: &mut Config, listening: &[SocketAddr]) -> Result<Started, AppError> {
+    let (fixed, mut source) = if config.has_app() {
+        (config.realtime().apps.clone(), AppSource::Configured)
+    } else if config.dev_credentials() {
+        let source = development(config, listening)?;
+        (config.realtime().apps.clone(), source)
+    } else {
+        (Vec::new(), AppSource::Store)
+    };
+    let store = AppStore::open(config.serve().database_url().expose()).await?;
+    if fixed.is_empty() && store.list().await?.is_empty() {
+        let data_dir = config.serve().data_dir().to_owned();
+        let (stored, created) = app_file::load_or_create(&data_dir)?;
+        let name = "generated".to_owned();
+        match store.insert(&AppRecord::new(stored.id, stored.key, name, stored.secret)).await {
+            Ok(()) | Err(AppStoreError::Duplicate(_)) => {}
+            Err(error) => return Err(error.into()),
         }
-        let (id, key, secret) = DEV_APP;
-        config.add_app(AppConfig::new(AppId::parse(id)?, AppKey::parse(key)?, secret));
-        return Ok(AppSource::Development);
+        source = AppSource::Stored { path: app_file::path(&data_dir), created };
     }
-    let data_dir = config.serve().data_dir().to_owned();
-    let (stored, created) = app_file::load_or_create(&data_dir)?;
-    config.add_app(app_config(stored));
-    Ok(AppSource::Stored { path: app_file::path(&data_dir), created })
+    let apps = watch::load(&store, &fixed).await?;
+    config.set_apps(apps);
+    Ok(Started { source, store, fixed })
 }
 
-fn app_config(stored: StoredApp) -> AppConfig {
-    AppConfig::new(stored.id, stored.key, stored.secret.expose())
+/// Adds the development app, refused unless every address in `listening` is loopback.
+fn development(config: &mut Config, listening: &[SocketAddr]) -> Result<AppSource, AppError> {
+    if let Some(addr) = listening.iter().find(|addr| !addr.ip().is_loopback()) {
+        return Err(AppError::DevCredentialsNotLoopback { addr: *addr, secret: DEV_APP.2 });
+    }
+    let (id, key, secret) = DEV_APP;
+    config.add_app(AppConfig::new(AppId::parse(id)?, AppKey::parse(key)?, secret));
+    Ok(AppSource::Development)
 }
 
 /// Prints the app's key and where its credentials are (never the secret), and warns where
@@ -92,21 +149,25 @@ pub fn announce(config: &Config, source: &AppSource) {
         AppSource::Stored { path, created } => {
             let made = if *created { "generated" } else { "stored" };
             println!(
-                "paybell realtime app: key {key} (id {id}), {made} in {} (`paybell app show` \
-                 prints the secret)",
+                "paybell realtime app: key {key} (id {id}), {made} in {} and kept in the apps \
+                 store (`paybell app show` prints the secret)",
                 path.display()
             );
             if config.realtime().redis.is_some() {
                 tracing::warn!(
                     app_file = %path.display(),
                     "REDIS_URL is set but no app is configured: this node uses the app its own \
-                     data directory generated, and every other node has a different one, so \
+                     data directory generated, and every other node has a different one unless \
+                     they share one PostgreSQL apps store (DATABASE_URL), so \
                      clients and API calls of one node are refused by the others; configure one \
                      shared app on every node (PAYBELL_APP_ID, PAYBELL_APP_KEY, \
                      PAYBELL_APP_SECRET or [[realtime.apps]]), for example this node's \
                      (`paybell app show`)"
                 );
             }
+        }
+        AppSource::Store => {
+            println!("paybell realtime app: key {key} (id {id}), from the apps store");
         }
         AppSource::Development => {
             println!("paybell realtime app: key {key} (id {id}), development credentials");
@@ -119,31 +180,8 @@ pub fn announce(config: &Config, source: &AppSource) {
     }
 }
 
-/// `paybell app show`: the app `serve` and `realtime` use with this configuration, secret
-/// included, and the `PUSHER_*` lines another service would set to publish to it.
-///
-/// # Errors
-/// No app is configured and the data directory has none yet, or its file cannot be used.
-pub fn show(config: &Config) -> anyhow::Result<()> {
-    let data_dir = config.serve().data_dir();
-    let (app, from) = match config.realtime().apps.first() {
-        Some(app) => (app.clone(), "the configuration (file or PAYBELL_APP_*)".to_owned()),
-        None => {
-            let stored = app_file::load(data_dir)?.with_context(|| {
-                format!(
-                    "no app is configured and {} does not exist yet: `paybell serve` or \
-                     `paybell realtime` creates it on its first start with this data directory",
-                    app_file::path(data_dir).display()
-                )
-            })?;
-            (app_config(stored), app_file::path(data_dir).display().to_string())
-        }
-    };
-    print!("{}", render_show(config, &app, &from));
-    Ok(())
-}
-
-fn render_show(config: &Config, app: &AppConfig, from: &str) -> String {
+/// The text of `paybell app show` for `app`, found in `from`.
+pub(crate) fn render_show(config: &Config, app: &AppConfig, from: &str) -> String {
     let addr = config.realtime_addr();
     let host =
         if addr.ip().is_unspecified() { "127.0.0.1".to_owned() } else { addr.ip().to_string() };

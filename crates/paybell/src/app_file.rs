@@ -222,7 +222,10 @@ pub fn load_or_create(data_dir: &Path) -> Result<(StoredApp, bool), AppFileError
 
 /// A fresh app: a numeric id (as the SDKs' `forURL` helpers expect), a random key and a
 /// 256-bit secret, both hex.
-fn generate() -> Result<StoredApp, AppCredentialError> {
+///
+/// # Errors
+/// Never in practice: the generated id and key are always valid.
+pub fn generate() -> Result<StoredApp, AppCredentialError> {
     let mut rng = rand::rng();
     let id = 100_000 + rng.next_u32() % 900_000_000;
     let mut hex = |bytes: usize| {

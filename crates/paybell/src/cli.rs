@@ -84,12 +84,155 @@ pub enum CompletionShell {
     Fish,
 }
 
-/// `paybell app …`.
+/// `paybell app …`: the realtime apps. Apps added here live in the apps store (the
+/// database of DATABASE_URL or the data directory's) and running servers pick up every change
+/// within seconds; apps of the config file or PAYBELL_APP_* are listed as read-only.
 #[derive(Debug, Subcommand)]
 pub enum AppCommand {
-    /// Print the app `serve` and `realtime` use (id, key, secret) and the PUSHER_* lines
-    /// another service would set to publish to this server.
-    Show(DataArgs),
+    /// Add an app to the store; prints its id, key and a generated secret.
+    Add(AppAddArgs),
+    /// List every app: the configured ones (read-only) and the store's.
+    List(DataArgs),
+    /// Print an app (id, key, secret) and the PUSHER_* lines another service would set to
+    /// publish to it; without an id, the app `serve` publishes to (the first).
+    Show(AppShowArgs),
+    /// Give an app a new secret; the old one keeps working for the grace period.
+    RotateSecret(AppRotateArgs),
+    /// Disable an app: its sockets close with 4003, new connections are refused, its HTTP
+    /// API answers 403.
+    Disable(AppIdArgs),
+    /// Enable a disabled app.
+    Enable(AppIdArgs),
+    /// Change an app's settings (the keys an app has in the config file).
+    Set(AppSetArgs),
+}
+
+/// Flags of `paybell app add`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AppAddArgs {
+    /// A label for people [default: the id].
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// The app id: letters, digits, '-', '_' or '.' [default: a random number].
+    #[arg(long, value_name = "ID")]
+    pub id: Option<String>,
+
+    /// The key clients connect with: letters, digits, '-', '_' or '.' [default: random].
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<String>,
+
+    /// Data.
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+/// Flags of `paybell app show`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AppShowArgs {
+    /// The app [default: the first, the one `serve` publishes to].
+    #[arg(value_name = "ID")]
+    pub id: Option<String>,
+
+    /// Data.
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+/// An app of the store.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AppIdArgs {
+    /// The app's id.
+    #[arg(value_name = "ID")]
+    pub id: String,
+
+    /// Data.
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+/// Flags of `paybell app rotate-secret`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AppRotateArgs {
+    /// The app's id.
+    #[arg(value_name = "ID")]
+    pub id: String,
+
+    /// How long the old secret keeps being accepted: a number with s, m, h or d.
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_duration)]
+    pub grace_period: std::time::Duration,
+
+    /// Data.
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+/// Flags of `paybell app set`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AppSetArgs {
+    /// The app's id.
+    #[arg(value_name = "ID")]
+    pub id: String,
+
+    /// A new label.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Most connections at once (over it: 4004).
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+
+    /// A webhook URL receiving every event; repeat for several. Replaces the app's webhooks.
+    #[arg(long, value_name = "URL")]
+    pub webhook: Vec<String>,
+
+    /// Remove every webhook.
+    #[arg(long, conflicts_with = "webhook")]
+    pub no_webhooks: bool,
+
+    /// Whether clients may send client- events.
+    #[arg(long, value_name = "BOOL")]
+    pub client_events: Option<bool>,
+
+    /// HTTP API requests per second (over it: 429).
+    #[arg(long, value_name = "N")]
+    pub max_api_requests_per_second: Option<u32>,
+
+    /// An origin allowed to connect; repeat for several. Replaces the app's list.
+    #[arg(long, value_name = "ORIGIN")]
+    pub allowed_origin: Vec<String>,
+
+    /// Any other key an app has in the config file, its value in TOML
+    /// (`max_presence_members=50`, `console=false`); repeatable.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub setting: Vec<String>,
+
+    /// A key to remove, so its default applies again; repeatable.
+    #[arg(long, value_name = "KEY")]
+    pub unset: Vec<String>,
+
+    /// Data.
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+/// A duration such as `90s`, `30m`, `24h` or `7d`.
+///
+/// # Errors
+/// When the text is not a whole number followed by s, m, h or d.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let bad = || format!("{text:?} is not a duration such as 90s, 30m, 24h or 7d");
+    let split = text.len().checked_sub(1).ok_or_else(bad)?;
+    let (number, unit) = text.split_at_checked(split).ok_or_else(bad)?;
+    let number: u64 = number.parse().map_err(|_| bad())?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        _ => return Err(bad()),
+    };
+    number.checked_mul(seconds).map(std::time::Duration::from_secs).ok_or_else(bad)
 }
 
 /// Use the development app when none is configured; shared by `serve` and `realtime`.
@@ -131,11 +274,12 @@ pub struct ServeArgs {
     pub demo: bool,
 }
 
-/// Where data lives; shared by `serve`, `realtime`, `user add`, `migrate` and `app show`.
+/// Where data lives; shared by `serve`, `realtime`, `user add`, `migrate` and `app …`.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct DataArgs {
-    /// Directory of the SQLite database (unless DATABASE_URL names another database) and of
-    /// the generated realtime app (app.toml) [env: PAYBELL_DATA_DIR] [default: ./paybell-data].
+    /// Directory of the SQLite database (unless DATABASE_URL names another database; the
+    /// apps store is in it too) and of the generated realtime app (app.toml)
+    /// [env: PAYBELL_DATA_DIR] [default: ./paybell-data].
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 }
@@ -256,6 +400,23 @@ impl RealtimeArgs {
             data_dir: self.data.data_dir.clone(),
             dev_credentials: self.dev.dev_credentials,
             ..Flags::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::parse_duration;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("24h"), Ok(Duration::from_secs(86_400)));
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(604_800)));
+        for bad in ["", "h", "5", "5x", "-1h", "1.5h", "99999999999999999999d"] {
+            assert!(parse_duration(bad).is_err(), "{bad:?}");
         }
     }
 }

@@ -41,6 +41,21 @@ pub use serve::{
 };
 pub use soketi::SoketiReport;
 
+/// Checks a stored app (its config-file keys as a JSON object) like a config-file app; errors
+/// name the setting as `app {id}.{key}`.
+///
+/// # Errors
+/// [`ConfigError`] naming the bad key.
+pub fn parse_stored_app(
+    object: serde_json::Value,
+    id: &realtime::AppId,
+) -> Result<AppConfig, ConfigError> {
+    let at = format!("app {id}");
+    let raw: raw::RawApp =
+        serde_json::from_value(object).map_err(|e| ConfigError::new(at.clone(), e.to_string()))?;
+    realtime_config::parse_app(raw, &at)
+}
+
 use raw::RawConfig;
 
 /// Everything `paybell realtime` and `paybell serve` need.
@@ -217,6 +232,18 @@ impl Config {
         self.realtime.apps.push(app);
     }
 
+    /// Replaces the apps (the configured ones first, then the store's), before anything
+    /// starts.
+    pub fn set_apps(&mut self, apps: Vec<AppConfig>) {
+        self.realtime.apps = apps;
+    }
+
+    /// Whether clients may send events on the app `paybell serve` publishes to (the first):
+    /// only when the file says so for it.
+    pub fn serve_app_client_events(&self) -> bool {
+        self.first_app_client_events.unwrap_or(false)
+    }
+
     /// The realtime configuration as `paybell serve` runs it: client events are off for the
     /// app it publishes to (the first: payers and owners share its invoice channels, so a
     /// payer must not be able to send the owner's page events), unless the file turns them
@@ -224,7 +251,7 @@ impl Config {
     pub fn serve_realtime(&self) -> RealtimeConfig {
         let mut realtime = self.realtime.clone();
         if let Some(app) = realtime.apps.first_mut() {
-            app.client_events = self.first_app_client_events.unwrap_or(false);
+            app.client_events = self.serve_app_client_events();
         }
         realtime
     }

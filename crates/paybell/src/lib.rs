@@ -16,7 +16,9 @@
 #![deny(missing_docs)]
 
 pub mod app;
+pub mod app_cli;
 pub mod app_file;
+pub mod app_store;
 pub mod builtin_sink;
 pub mod cli;
 pub mod cli_docs;

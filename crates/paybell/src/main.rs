@@ -4,9 +4,9 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser as _;
-use paybell::cli::{AppCommand, Cli, Command, ConfigCommand, RealtimeArgs, UserCommand};
+use paybell::cli::{Cli, Command, ConfigCommand, RealtimeArgs, UserCommand};
 use paybell::config::Config;
-use paybell::{app, cli_docs, listen, serve, telemetry, trigger, user};
+use paybell::{app, app_cli, cli_docs, listen, serve, telemetry, trigger, user};
 use tokio::net::TcpListener;
 
 /// jemalloc gives memory back after a burst of connections where glibc keeps it
@@ -47,9 +47,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate(args) => {
             user::migrate(Config::from_process(path, args.flags())?.serve()).await
         }
-        Command::App(AppCommand::Show(args)) => {
-            app::show(&Config::from_process(path, args.flags())?)
-        }
+        Command::App(command) => app_cli::run(path, command).await,
         Command::Config(ConfigCommand::Check(args)) => {
             let config = Config::from_process(path, args.flags())?;
             print!("{}", config.masked());
@@ -66,16 +64,20 @@ async fn realtime(config_path: Option<&std::path::Path>, args: RealtimeArgs) -> 
     // Once, before anything starts: which soketi variables were taken and which were not.
     print!("{soketi}");
     let addr = config.realtime_addr();
-    let source = app::ensure(&mut config, &[addr])?;
+    let started = app::start(&mut config, &[addr]).await?;
     let listener = TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding the realtime address {addr}"))?;
     let server = realtime::Server::build(config.realtime().clone(), listener)?
         .with_console_assets(paybell::web::console_assets());
     let addr = server.local_addr()?;
-    app::announce(&config, &source);
+    app::announce(&config, &started.source);
+    let stop_watching = tokio_util::sync::CancellationToken::new();
+    started.watch(&config, server.apps(), false, stop_watching.clone());
     println!("paybell realtime listening on {addr}");
-    server.run_until_stopped(paybell::shutdown_signal()).await?;
+    let stopped = server.run_until_stopped(paybell::shutdown_signal()).await;
+    stop_watching.cancel();
+    stopped?;
     tracing::info!("realtime server stopped");
     Ok(())
 }

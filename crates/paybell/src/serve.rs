@@ -27,6 +27,9 @@ pub async fn run(mut config: Config, with_demo: bool) -> anyhow::Result<()> {
     let http = TcpListener::bind(http_addr)
         .await
         .with_context(|| format!("binding the web address {http_addr}"))?;
+    // Stops the apps watcher when the servers stop.
+    let watching = CancellationToken::new();
+    let _stop_watching = watching.clone().drop_guard();
     let (sink, realtime, mut access) = match config.serve().pusher() {
         Some(remote) => {
             let client = PusherClient::new(remote.target.clone())?;
@@ -34,9 +37,10 @@ pub async fn run(mut config: Config, with_demo: bool) -> anyhow::Result<()> {
         }
         None => {
             let listening = [http_addr, config.realtime_addr()];
-            let source = crate::app::ensure(&mut config, &listening)?;
-            crate::app::announce(&config, &source);
+            let started = crate::app::start(&mut config, &listening).await?;
+            crate::app::announce(&config, &started.source);
             let (server, sink, access) = built_in(&config).await?;
+            started.watch(&config, server.apps(), true, watching.clone());
             (sink, Some(server), access)
         }
     };

@@ -2,7 +2,7 @@
 //! and checks its file and environment into these; the library trusts what it is given.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use http_serve::Timeouts;
 use pusher_protocol::limits;
@@ -105,6 +105,9 @@ pub struct AppConfig {
     pub key: AppKey,
     /// The secret that signs everything (not empty).
     pub secret: Secret,
+    /// The secret before the last rotation, still accepted (never used to sign) until its
+    /// grace period ends.
+    pub previous_secret: Option<PreviousSecret>,
     /// A disabled app refuses connections (4003) and API calls (403).
     pub enabled: bool,
     /// Whether clients may send `client-` events.
@@ -146,6 +149,16 @@ pub struct AppConfig {
     pub max_api_requests_per_second: Option<u32>,
     /// Whether the Debug Console may be signed in to for this app (with its secret).
     pub console: bool,
+}
+
+/// A secret replaced by a rotation, accepted until `until` so clients and backends can move
+/// to the new one without downtime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviousSecret {
+    /// The old secret.
+    pub secret: Secret,
+    /// When it stops being accepted.
+    pub until: SystemTime,
 }
 
 /// One webhook endpoint of an app.
@@ -241,6 +254,7 @@ impl AppConfig {
             id,
             key,
             secret: Secret::new(secret),
+            previous_secret: None,
             enabled: true,
             client_events: true,
             subscription_count: false,
@@ -260,6 +274,24 @@ impl AppConfig {
             user_authentication_timeout: Self::DEFAULT_USER_AUTHENTICATION_TIMEOUT,
             max_api_requests_per_second: None,
             console: true,
+        }
+    }
+
+    /// The secret a rotation replaced, while its grace period lasts.
+    pub fn previous_secret_in_force(&self, now: SystemTime) -> Option<&Secret> {
+        self.previous_secret.as_ref().filter(|p| now < p.until).map(|p| &p.secret)
+    }
+
+    /// Runs a signature `check` with the secret, then, if that fails, with the previous
+    /// secret while its grace period lasts. The error is the current secret's.
+    ///
+    /// # Errors
+    /// What `check` said with the current secret, when no secret passes.
+    pub fn check_signed<E>(&self, mut check: impl FnMut(&str) -> Result<(), E>) -> Result<(), E> {
+        let result = check(self.secret.expose());
+        match (result, self.previous_secret_in_force(SystemTime::now())) {
+            (Err(_), Some(previous)) if check(previous.expose()).is_ok() => Ok(()),
+            (result, _) => result,
         }
     }
 

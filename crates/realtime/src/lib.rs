@@ -45,10 +45,11 @@ pub mod trigger;
 mod webhooks;
 mod ws;
 
+pub use apps::AppRegistry;
 pub use cluster::ClusterError;
 pub use config::{
-    AppConfig, AppCredentialError, AppId, AppKey, RealtimeConfig, RedisConfig, Secret, TlsFiles,
-    WebhookConfig, WebhookKind,
+    AppConfig, AppCredentialError, AppId, AppKey, PreviousSecret, RealtimeConfig, RedisConfig,
+    Secret, TlsFiles, WebhookConfig, WebhookKind,
 };
 pub use console::ConsoleAssets;
 pub use http_serve::Timeouts;

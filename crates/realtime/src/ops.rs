@@ -54,10 +54,8 @@ async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response 
         let body = axum::Json(json!({ "error": "a valid bearer token is required" }));
         return (StatusCode::UNAUTHORIZED, challenge, body).into_response();
     }
-    let apps = state
-        .apps
-        .iter()
-        .map(|app| (app.config().id.as_str(), app.connection_count(), app.usage()));
+    let apps = state.apps.all();
+    let apps = apps.iter().map(|app| (app.id().as_str(), app.connection_count(), app.usage()));
     let accept = headers.get(header::ACCEPT).and_then(|value| value.to_str().ok());
     let format = Format::from_accept(accept);
     let text = state.metrics.render(apps, format);

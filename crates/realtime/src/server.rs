@@ -98,6 +98,11 @@ impl Server {
         self
     }
 
+    /// The apps it serves, to change them while it runs.
+    pub fn apps(&self) -> crate::AppRegistry {
+        crate::AppRegistry(self.state.apps.clone())
+    }
+
     /// The address it listens on.
     ///
     /// # Errors
@@ -192,7 +197,7 @@ async fn send_changed_counts(apps: Apps, shutdown: CancellationToken) {
         tokio::select! {
             () = shutdown.cancelled() => return,
             _ = tick.tick() => {
-                for app in apps.iter() {
+                for app in apps.all() {
                     app.send_changed_counts().await;
                 }
             }

@@ -178,8 +178,8 @@ impl Publisher {
     ) -> Result<(), TriggerError> {
         let app =
             self.apps.by_id(app_id).ok_or_else(|| TriggerError::UnknownApp(app_id.to_owned()))?;
-        Event::check(app, event.to_owned(), data.to_owned(), channels, None)?
-            .publish(app, Source::InProcess);
+        Event::check(&app, event.to_owned(), data.to_owned(), channels, None)?
+            .publish(&app, Source::InProcess);
         app.published().await;
         Ok(())
     }

@@ -25,7 +25,10 @@ pub fn url_for_file(path: &Path) -> String {
 }
 
 /// Creates the file's directory and asks for the file to be created when missing.
-pub(super) fn prepare_url(url: &str) -> Result<String, StoreError> {
+///
+/// # Errors
+/// [`StoreError::DataDir`] when the directory cannot be created.
+pub fn prepare_url(url: &str) -> Result<String, StoreError> {
     let (path, query) =
         url.trim_start_matches("sqlite:").trim_start_matches("//").split_once('?').map_or(
             (url.trim_start_matches("sqlite:").trim_start_matches("//"), None),

@@ -184,7 +184,7 @@ fn parse_apps(raw: Vec<RawApp>) -> Result<Vec<AppConfig>, ConfigError> {
     Ok(apps)
 }
 
-fn parse_app(raw: RawApp, at: &str) -> Result<AppConfig, ConfigError> {
+pub(super) fn parse_app(raw: RawApp, at: &str) -> Result<AppConfig, ConfigError> {
     let name = |field: &str| format!("{at}.{field}");
     let id = AppId::parse(raw.id).map_err(|e| credential_error(at, &e))?;
     let key = AppKey::parse(raw.key).map_err(|e| credential_error(at, &e))?;

@@ -19,7 +19,7 @@ use crate::remote::{Api, invoice, next_event};
 
 const APP: (&str, &str, &str) = ("cluster-serve-app", "cluster-serve-key", "cluster-serve-secret");
 
-fn shared_redis() -> String {
+pub(crate) fn shared_redis() -> String {
     std::env::var("PAYBELL_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
 }
 

@@ -1,5 +1,5 @@
 //! The `paybell` binary: `serve` (built-in and remote realtime), its generated app and
-//! `app show`, `user add`/`passwd`, `migrate`, the
+//! `app show`, apps changed at run time (`app add`, `rotate-secret`, `disable`…), `user add`/`passwd`, `migrate`, the
 //! outbox surviving a realtime server that goes away and comes back, two `serve` nodes
 //! sharing one PostgreSQL database, and two sharing PostgreSQL and Redis; a node killed
 //! mid-run and its claimed events; e-mail through a real SMTP server and the local mailbox;
@@ -10,6 +10,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod app;
+mod apps;
 mod cluster_serve;
 mod crash;
 mod helpers;

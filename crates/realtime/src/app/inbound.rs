@@ -45,7 +45,7 @@ impl App {
     /// This node's connections of the app, for the cluster to register anew.
     pub(crate) fn connections(&self) -> Connections {
         Connections {
-            app: self.config.id.to_string(),
+            app: self.id.to_string(),
             subscriptions: self.hub.subscriptions(),
             users: self.hub.users.signed_in(),
         }

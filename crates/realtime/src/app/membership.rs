@@ -22,7 +22,7 @@ impl App {
         channel: &ChannelName,
         member: Option<Member>,
     ) -> Result<Option<Vec<Member>>, JoinRefused> {
-        let max_members = self.config.max_presence_members;
+        let max_members = self.config().max_presence_members;
         let socket_id = conn.socket_id();
         let Some(cluster) = &self.cluster else {
             let joined =
@@ -39,9 +39,7 @@ impl App {
         // Joined here first, so a reconciliation running meanwhile sees the subscription;
         // the cluster's limit on members decides, not this node's share.
         let local = self.hub.join(conn, channel, member.clone(), usize::MAX, Announce::Cluster)?;
-        match cluster
-            .join(self.config.id.as_str(), channel, socket_id, member.as_ref(), max_members)
-            .await
+        match cluster.join(self.id.as_str(), channel, socket_id, member.as_ref(), max_members).await
         {
             Ok(Some(joined)) => {
                 self.hub.member_list_seen(channel, socket_id, joined.version);
@@ -138,7 +136,7 @@ impl App {
                 app.leave_cluster(&cluster, socket_id, &channel, change).await;
             }
             let Some((user_id, _)) = user else { return };
-            let last = match cluster.sign_out(app.config.id.as_str(), socket_id).await {
+            let last = match cluster.sign_out(app.id().as_str(), socket_id).await {
                 Ok(last) => last.is_some(),
                 Err(error) => {
                     cluster.failed("sign-out", &error);
@@ -176,7 +174,7 @@ impl App {
         channel: &ChannelName,
         local: Change,
     ) {
-        match cluster.leave(self.config.id.as_str(), channel, socket_id).await {
+        match cluster.leave(self.id.as_str(), channel, socket_id).await {
             Ok(Some(left)) => self.left(channel, left.into()),
             // Already gone from the cluster's view (a reconciliation removed it).
             Ok(None) => {}
@@ -224,7 +222,7 @@ impl App {
         match (how, &self.cluster) {
             (News::Told, _) => {}
             (News::Versioned(version), Some(cluster)) => {
-                let id = self.config.id.as_str();
+                let id = self.id.as_str();
                 if !cluster.publish_member_news(id, channel, news, except, version) {
                     self.hub.publish_member_news(channel, news, except, version);
                 }
@@ -239,7 +237,7 @@ impl App {
     /// Above [`COUNT_EVERY_CHANGE_UP_TO`] subscribers the count goes out with the next
     /// periodic tick instead, so a busy channel is not flooded with counts.
     fn count_changed(&self, channel: &ChannelName, count: usize) {
-        if !self.config.subscription_count || channel.kind().is_presence() {
+        if !self.config().subscription_count || channel.kind().is_presence() {
             return;
         }
         if count > COUNT_EVERY_CHANGE_UP_TO {

@@ -10,33 +10,42 @@
 mod inbound;
 mod membership;
 mod shared;
+mod sockets;
 
 use std::sync::Arc;
 
-use pusher_protocol::ChannelName;
+use arc_swap::{ArcSwap, ArcSwapOption, Guard};
 use pusher_protocol::api::ChannelAttributes;
+use pusher_protocol::{ChannelName, ErrorCode, SocketId};
 
 use crate::cluster::{self, Backend};
-use crate::config::AppConfig;
+use crate::config::{AppConfig, AppId};
+use crate::conn::ConnHandle;
 use crate::hub::Hub;
 pub(crate) use crate::hub::JoinRefused;
 use crate::metrics::Usage;
 use crate::rate::RateLimiter;
 use crate::tap::Tap;
 use crate::webhooks::{WebhookEvent, Webhooks};
+use sockets::Sockets;
 
 /// One app: its configuration and its live state.
 #[derive(Debug)]
 pub(crate) struct App {
-    config: Arc<AppConfig>,
+    /// The id, which never changes (the configuration may).
+    id: AppId,
+    /// Replaced whole when the app is changed at run time; loading it takes no lock.
+    config: ArcSwap<AppConfig>,
     /// This node's connections.
     hub: Hub,
+    /// Every open connection of this node, so a disabled app's can be closed.
+    sockets: Sockets,
     /// Where state shared with other nodes lives; `None` on a node alone.
     cluster: Option<Arc<Backend>>,
     usage: Usage,
     webhooks: Webhooks,
     /// The HTTP API rate limit, when the app has one.
-    api_rate: Option<RateLimiter>,
+    api_rate: ArcSwapOption<RateLimiter>,
     /// Debug records for the console; free while no console watches.
     tap: Arc<Tap>,
 }
@@ -49,9 +58,11 @@ impl App {
         cluster: Option<Arc<Backend>>,
     ) -> Self {
         Self {
-            api_rate: config.max_api_requests_per_second.map(RateLimiter::per_second),
-            config: Arc::new(config),
+            id: config.id.clone(),
+            api_rate: ArcSwapOption::new(api_limiter(&config)),
+            config: ArcSwap::from_pointee(config),
             hub: Hub::default(),
+            sockets: Sockets::default(),
             cluster,
             usage: Usage::default(),
             webhooks,
@@ -59,9 +70,41 @@ impl App {
         }
     }
 
-    /// The app's validated configuration.
-    pub(crate) fn config(&self) -> &AppConfig {
-        &self.config
+    /// The app's id.
+    pub(crate) fn id(&self) -> &AppId {
+        &self.id
+    }
+
+    /// The app's validated configuration, as it is now.
+    pub(crate) fn config(&self) -> Guard<Arc<AppConfig>> {
+        self.config.load()
+    }
+
+    /// Takes a changed configuration (same id and key): limits apply to what comes next;
+    /// when the app is now disabled, its connections on this node close with 4003.
+    pub(crate) fn update(&self, config: AppConfig) {
+        let enabled = config.enabled;
+        if self.config().max_api_requests_per_second != config.max_api_requests_per_second {
+            self.api_rate.store(api_limiter(&config));
+        }
+        self.config.store(Arc::new(config));
+        if !enabled {
+            self.close_all(ErrorCode::AppDisabled, "Application is disabled");
+        }
+    }
+
+    /// Closes every connection of this app on this node with `code`.
+    pub(crate) fn close_all(&self, code: ErrorCode, reason: &'static str) {
+        self.sockets.kick_all(code, reason);
+    }
+
+    /// Remembers an admitted connection; one admitted while the app was being disabled is
+    /// closed at once.
+    pub(crate) fn opened(&self, conn: &ConnHandle) {
+        self.sockets.insert(conn);
+        if !self.config().enabled {
+            conn.kick(ErrorCode::AppDisabled, "Application is disabled");
+        }
     }
 
     /// The app's counters for `/metrics`.
@@ -76,16 +119,17 @@ impl App {
 
     /// Sends a webhook event if the app has a webhook that wants it.
     pub(crate) fn webhook(&self, event: WebhookEvent) {
-        self.webhooks.emit(&self.config, &self.tap, event);
+        self.webhooks.emit(&self.config(), &self.tap, event);
     }
 
     /// Counts a new connection on this node unless the app is at its quota.
     pub(crate) fn try_connect(&self) -> bool {
-        self.hub.try_connect(self.config.max_connections)
+        self.hub.try_connect(self.config().max_connections)
     }
 
-    /// Forgets a connection counted by [`App::try_connect`].
-    pub(crate) fn disconnected(&self) {
+    /// Forgets a connection counted by [`App::try_connect`] (and [`App::opened`]).
+    pub(crate) fn disconnected(&self, socket_id: SocketId) {
+        self.sockets.remove(socket_id);
         self.hub.disconnect();
     }
 
@@ -96,8 +140,9 @@ impl App {
 
     /// Takes a token from the HTTP API rate limit; `Some(rate)` when none is left.
     pub(crate) fn api_rate_exceeded(&self) -> Option<u32> {
-        let limiter = self.api_rate.as_ref()?;
-        let rate = self.config.max_api_requests_per_second?;
+        let limiter = self.api_rate.load();
+        let limiter = limiter.as_ref()?;
+        let rate = self.config().max_api_requests_per_second?;
         (!limiter.allow()).then_some(rate)
     }
 
@@ -105,6 +150,10 @@ impl App {
     pub(crate) fn local_attributes(&self, channel: &ChannelName) -> Option<ChannelAttributes> {
         self.hub.channel(channel)
     }
+}
+
+fn api_limiter(config: &AppConfig) -> Option<Arc<RateLimiter>> {
+    config.max_api_requests_per_second.map(|rate| Arc::new(RateLimiter::per_second(rate)))
 }
 
 /// What a join or a leave changed, as decided by the node or the cluster.

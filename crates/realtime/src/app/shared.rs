@@ -28,7 +28,7 @@ impl App {
     pub(crate) fn broadcast(&self, channel: &ChannelName, frame: &Frame, except: Option<SocketId>) {
         let comes_back = match &self.cluster {
             None => false,
-            Some(cluster) => cluster.publish(self.config.id.as_str(), channel, frame, except),
+            Some(cluster) => cluster.publish(self.id.as_str(), channel, frame, except),
         };
         if !comes_back {
             self.hub.publish(channel, frame, except);
@@ -50,7 +50,7 @@ impl App {
     ) -> Result<Option<ChannelAttributes>, ClusterError> {
         match &self.cluster {
             None => Ok(self.hub.channel(channel)),
-            Some(cluster) => cluster.attributes(self.config.id.as_str(), channel).await,
+            Some(cluster) => cluster.attributes(self.id.as_str(), channel).await,
         }
     }
 
@@ -61,7 +61,7 @@ impl App {
     ) -> Result<Vec<(ChannelName, ChannelAttributes)>, ClusterError> {
         match &self.cluster {
             None => Ok(self.hub.channels_with_prefix(prefix)),
-            Some(cluster) => cluster.channels_with_prefix(self.config.id.as_str(), prefix).await,
+            Some(cluster) => cluster.channels_with_prefix(self.id.as_str(), prefix).await,
         }
     }
 
@@ -72,7 +72,7 @@ impl App {
     ) -> Result<Vec<String>, ClusterError> {
         match &self.cluster {
             None => Ok(self.hub.presence_users(channel)),
-            Some(cluster) => cluster.presence_users(self.config.id.as_str(), channel).await,
+            Some(cluster) => cluster.presence_users(self.id.as_str(), channel).await,
         }
     }
 
@@ -80,14 +80,14 @@ impl App {
     pub(crate) fn store_cached(&self, channel: &ChannelName, event: &str, data: &str) {
         self.hub.cache.store(channel, event, data, CACHE_TTL);
         if let Some(cluster) = &self.cluster {
-            cluster.store_cached(self.config.id.as_str(), channel, event, data, CACHE_TTL);
+            cluster.store_cached(self.id.as_str(), channel, event, data, CACHE_TTL);
         }
     }
 
     /// The cached event of a cache channel, if one has not expired.
     pub(crate) async fn cached(&self, channel: &ChannelName) -> Option<CachedEvent> {
         let Some(cluster) = &self.cluster else { return self.hub.cache.get(channel) };
-        match cluster.cached(self.config.id.as_str(), channel).await {
+        match cluster.cached(self.id.as_str(), channel).await {
             Ok(cached) => cached,
             Err(error) => {
                 cluster.failed("cache read", &error);
@@ -102,7 +102,7 @@ impl App {
         let Some(cluster) = &self.cluster else {
             return self.hub.cache.first_miss(channel, CACHE_TTL);
         };
-        match cluster.first_cache_miss(self.config.id.as_str(), channel, CACHE_TTL).await {
+        match cluster.first_cache_miss(self.id.as_str(), channel, CACHE_TTL).await {
             Ok(first) => first,
             Err(error) => {
                 cluster.failed("cache miss", &error);
@@ -122,7 +122,7 @@ impl App {
         let (first, online) = match &self.cluster {
             None => (local.first, local.online),
             Some(cluster) => {
-                let id = self.config.id.as_str();
+                let id = self.id.as_str();
                 match cluster.sign_in(id, conn.socket_id(), user_id, watchlist).await {
                     Ok(SignedIn { first, online }) => (first, online),
                     Err(error) => {
@@ -142,7 +142,7 @@ impl App {
     pub(crate) fn watched_user(&self, user_id: &str, change: WatchlistChange) {
         self.hub.users.notify(user_id, change);
         if let Some(cluster) = &self.cluster {
-            cluster.publish_watch(self.config.id.as_str(), user_id, change);
+            cluster.publish_watch(self.id.as_str(), user_id, change);
         }
     }
 
@@ -150,7 +150,7 @@ impl App {
     /// were closed here.
     pub(crate) fn terminate(&self, user_id: &str) -> usize {
         if let Some(cluster) = &self.cluster {
-            cluster.publish_terminate(self.config.id.as_str(), user_id);
+            cluster.publish_terminate(self.id.as_str(), user_id);
         }
         self.hub.users.terminate(user_id)
     }

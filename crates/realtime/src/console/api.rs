@@ -69,10 +69,18 @@ impl FromRequestParts<Console> for SignedIn {
             .and_then(|id| console.state.apps.by_id(id))
             .filter(|app| app.config().console)
             .ok_or_else(refused)?;
-        let session =
-            session::verify(value, app.config().secret.expose(), now_secs()).ok_or_else(refused)?;
+        let now = now_secs();
+        let mut found = None;
+        let config = app.config();
+        // A cookie signed before a rotation lasts as long as the old secret's grace period.
+        let _ = config.check_signed(|secret| {
+            found = session::verify(value, secret, now);
+            found.as_ref().map(|_| ()).ok_or(())
+        });
+        drop(config);
+        let session = found.ok_or_else(refused)?;
         let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0);
-        Ok(Self { app: app.clone(), session, peer })
+        Ok(Self { app, session, peer })
     }
 }
 
@@ -105,13 +113,15 @@ pub(super) async fn sign_in(
         return response;
     }
     let app = console.state.apps.by_id(&request.app_id);
-    if app.is_some_and(|app| !app.config().console) {
+    if app.as_ref().is_some_and(|app| !app.config().console) {
         let message = "the console is switched off for this app";
         return error(StatusCode::NOT_FOUND, "console_disabled", message).into_response();
     }
-    let Some(app) =
-        app.filter(|app| session::secret_matches(app.config().secret.expose(), &request.secret))
-    else {
+    let Some(app) = app.filter(|app| {
+        let matches =
+            |secret: &str| session::secret_matches(secret, &request.secret).then_some(()).ok_or(());
+        app.config().check_signed(matches).is_ok()
+    }) else {
         console.throttle.failed(&keys, now);
         let message = "wrong app id or secret";
         return error(StatusCode::UNAUTHORIZED, "wrong_credentials", message).into_response();
@@ -295,7 +305,7 @@ pub(super) async fn channels(signed: SignedIn) -> Response {
 
 /// `GET /console/api/overview`: connections now and this node's last hour.
 pub(super) async fn overview(State(console): State<Console>, signed: SignedIn) -> Json<Value> {
-    let id = signed.app.config().id.as_str();
+    let id = signed.app.id().as_str();
     Json(json!({
         "connections": signed.app.connection_count(),
         "every_secs": history::EVERY.as_secs(),

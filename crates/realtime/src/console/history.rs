@@ -80,9 +80,9 @@ pub(crate) async fn sample(apps: Apps, history: std::sync::Arc<History>, stop: C
             () = stop.cancelled() => return,
             now = tick.tick() => {
                 let time = super::session::now_secs() * 1000;
-                for app in apps.iter() {
+                for app in apps.all() {
                     let total = app.usage().messages_out.load(Ordering::Relaxed);
-                    let id = app.config().id.as_str();
+                    let id = app.id().as_str();
                     history.add(id, time, app.connection_count(), total, now - previous);
                 }
                 previous = now;

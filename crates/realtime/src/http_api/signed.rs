@@ -74,13 +74,15 @@ impl FromRequest<AppState> for Signed {
             params: &params,
             body: &body,
         };
-        request
-            .verify(app.config().key.as_str(), app.config().secret.expose(), now)
+        let config = app.config();
+        config
+            .check_signed(|secret| request.verify(config.key.as_str(), secret, now))
             .map_err(ApiError::from)
             .inspect_err(|error| tap_refused(&app, peer, error))?;
-        if !app.config().enabled {
+        if !config.enabled {
             return Err(ApiError::AppDisabled);
         }
+        drop(config);
         if let Some(rate) = app.api_rate_exceeded() {
             let error = ApiError::RateLimited(rate);
             tap_refused(&app, peer, &error);

@@ -105,6 +105,7 @@ impl Open {
     fn new(app: Arc<App>, state: AppState) -> Self {
         app.usage().connections_total.fetch_add(1, Ordering::Relaxed);
         let handle = ConnHandle::new(next_socket_id(), state.config.outbound_queue);
+        app.opened(&handle);
         let session = Session::new(app, handle.clone());
         Self { state, session, handle }
     }
@@ -140,7 +141,7 @@ impl Connection {
         if let Ok(open) = &mut self.admitted {
             open.session.finish();
             let app = open.session.app();
-            app.disconnected();
+            app.disconnected(open.handle.socket_id());
             open.state.node_connections.fetch_sub(1, Ordering::AcqRel);
             if matches!(ending, Ending::Refuse(ErrorCode::OverCapacity, _)) {
                 app.usage().slow_client_closes.fetch_add(1, Ordering::Relaxed);

@@ -226,7 +226,8 @@ impl Session {
         let socket_id = self.socket_id().to_string();
         let to_sign = sign::channel_string_to_sign(&socket_id, channel.as_str(), channel_data);
         let config = self.app.config();
-        sign::verify_auth(config.key.as_str(), config.secret.expose(), &to_sign, auth)
+        config
+            .check_signed(|secret| sign::verify_auth(config.key.as_str(), secret, &to_sign, auth))
             .map_err(SubscribeRefused::Auth)?;
         channel_data.map(|data| self.parse_member(data)).transpose()
     }
@@ -280,8 +281,10 @@ impl Session {
         let socket_id = self.socket_id().to_string();
         let to_sign = sign::user_string_to_sign(&socket_id, user_data);
         let config = self.app.config();
-        sign::verify_auth(config.key.as_str(), config.secret.expose(), &to_sign, auth)
+        config
+            .check_signed(|secret| sign::verify_auth(config.key.as_str(), secret, &to_sign, auth))
             .map_err(|e| unauthorized(e.client_message()))?;
+        drop(config);
         let (id, watchlist) =
             UserData::parse(user_data).map_err(|e| unauthorized(e.to_string()))?.into_parts();
         let id = Arc::<str>::from(id);

@@ -345,3 +345,26 @@ async fn webhook_deliveries_show_retrying_then_sent_with_their_status() {
     assert!(sent["body"].as_str().unwrap().contains("channel_occupied"), "{sent}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn after_a_rotation_the_old_secret_signs_in_until_its_grace_period_ends() {
+    let server = spawn(Backend::Local, vec![app()]).await;
+    let console = Console::of(&server);
+    let before = console.session().await;
+    let mut rotated = crate::helpers::app_config(ID, crate::helpers::KEY, "rotated-secret");
+    rotated.previous_secret = Some(realtime::PreviousSecret {
+        secret: realtime::Secret::new(SECRET),
+        until: std::time::SystemTime::now() + Duration::from_secs(2),
+    });
+    server.apps.replace(vec![rotated]);
+    assert_eq!(console.sign_in(ID, SECRET).await.0, StatusCode::OK, "the old secret");
+    assert_eq!(console.sign_in(ID, "rotated-secret").await.0, StatusCode::OK, "the new one");
+    let kept = console.get("/console/api/session", Some(&before)).await;
+    assert_eq!(kept.status(), StatusCode::OK, "a cookie signed with the old secret");
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    assert_eq!(console.sign_in(ID, SECRET).await.0, StatusCode::UNAUTHORIZED);
+    let ended = console.get("/console/api/session", Some(&before)).await;
+    assert_eq!(ended.status(), StatusCode::UNAUTHORIZED, "the old cookie after the grace period");
+    assert_eq!(console.sign_in(ID, "rotated-secret").await.0, StatusCode::OK);
+    server.stop().await;
+}

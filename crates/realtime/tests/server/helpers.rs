@@ -15,6 +15,8 @@ pub(crate) const ID: &str = "app-id";
 pub(crate) struct TestServer {
     pub(crate) port: u16,
     pub(crate) publisher: realtime::Publisher,
+    /// The apps, to change while it runs.
+    pub(crate) apps: realtime::AppRegistry,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -93,6 +95,7 @@ pub(crate) async fn spawn_with(backend: Backend, mut config: RealtimeConfig) -> 
     let server = Server::build(config, listener).unwrap();
     let port = server.port();
     let publisher = server.publisher();
+    let apps = server.apps();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         server
@@ -102,7 +105,7 @@ pub(crate) async fn spawn_with(backend: Backend, mut config: RealtimeConfig) -> 
             .await
             .unwrap();
     });
-    TestServer { port, publisher, stop: Some(stop), task }
+    TestServer { port, publisher, apps, stop: Some(stop), task }
 }
 
 impl TestServer {

@@ -15,6 +15,7 @@ mod nodes;
 mod ops;
 mod presence;
 mod publisher;
+mod registry;
 mod sink;
 mod timeouts;
 mod tls;
