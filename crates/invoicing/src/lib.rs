@@ -51,7 +51,9 @@ pub mod usecases;
 
 pub use clock::Clock;
 pub use routes::ApiError;
-pub use settings::{BrowserEndpoint, DEMO_EMAIL, DatabaseUrl, RealtimeAccess, Settings, WsHost};
+pub use settings::{
+    BrowserEndpoint, DEMO_EMAIL, DatabaseUrl, RealtimeAccess, Settings, Signer, WsHost,
+};
 pub use sink::{EventSink, PublishError};
 pub use startup::{Application, StartupError};
 pub use store::{Store, StoreError};

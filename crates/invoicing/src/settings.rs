@@ -1,6 +1,7 @@
 //! What the invoicing backend needs to run, built and validated by the binary's configuration.
 
 use std::fmt;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use http_serve::Timeouts;
@@ -134,9 +135,40 @@ impl fmt::Debug for DatabaseUrl {
 #[derive(Debug, Clone)]
 pub struct RealtimeAccess {
     /// App id, key and secret (only key and secret are used here).
-    pub signer: Target,
+    pub signer: Signer,
     /// Where browsers connect.
     pub browser: BrowserEndpoint,
+}
+
+/// The app that signs channel auth, shared with whoever may replace it: `paybell serve`
+/// swaps in a rotated secret (`paybell app rotate-secret`) without a restart.
+#[derive(Debug, Clone)]
+pub struct Signer(Arc<RwLock<Arc<Target>>>);
+
+impl Signer {
+    /// Signs with `target` until [`Signer::replace`].
+    #[must_use]
+    pub fn new(target: Target) -> Self {
+        Self(Arc::new(RwLock::new(Arc::new(target))))
+    }
+
+    /// The app signing now.
+    #[must_use]
+    pub fn current(&self) -> Arc<Target> {
+        // A panic elsewhere cannot leave a half-written `Arc`, so a poisoned lock is fine.
+        self.0.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Signs with `target` from now on, for every clone.
+    pub fn replace(&self, target: Target) {
+        *self.0.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(target);
+    }
+}
+
+impl From<Target> for Signer {
+    fn from(target: Target) -> Self {
+        Self::new(target)
+    }
 }
 
 /// `{key, cluster, wsHost, wsPort, forceTLS}` of `GET /api/config`, minus the key.

@@ -78,12 +78,13 @@ pub struct Started {
 impl Started {
     /// Keeps `registry` in step with the store (through Redis when `config` has it) until
     /// `stop`.
-    /// For `paybell serve`, `serve_app` keeps its app's client events as the file says.
+    /// For `paybell serve`, `serve_signer` is the signer of its app's channel auth, kept on
+    /// that app's current secret; its app's client events stay as the file says.
     pub fn watch(
         self,
         config: &Config,
         registry: realtime::AppRegistry,
-        serve_app: bool,
+        serve_signer: Option<invoicing::Signer>,
         stop: CancellationToken,
     ) {
         let watcher = Watcher {
@@ -91,7 +92,10 @@ impl Started {
             fixed: self.fixed,
             registry,
             redis: config.realtime().redis.clone(),
-            serve_app_client_events: serve_app.then(|| config.serve_app_client_events()),
+            serve_app_client_events: serve_signer
+                .is_some()
+                .then(|| config.serve_app_client_events()),
+            serve_signer,
         };
         tokio::spawn(watcher.run(stop));
     }

@@ -73,7 +73,7 @@ async fn realtime(config_path: Option<&std::path::Path>, args: RealtimeArgs) -> 
     let addr = server.local_addr()?;
     app::announce(&config, &started.source);
     let stop_watching = tokio_util::sync::CancellationToken::new();
-    started.watch(&config, server.apps(), false, stop_watching.clone());
+    started.watch(&config, server.apps(), None, stop_watching.clone());
     println!("paybell realtime listening on {addr}");
     let stopped = server.run_until_stopped(paybell::shutdown_signal()).await;
     stop_watching.cancel();

@@ -40,7 +40,7 @@ pub async fn run(mut config: Config, with_demo: bool) -> anyhow::Result<()> {
             let started = crate::app::start(&mut config, &listening).await?;
             crate::app::announce(&config, &started.source);
             let (server, sink, access) = built_in(&config).await?;
-            started.watch(&config, server.apps(), true, watching.clone());
+            started.watch(&config, server.apps(), Some(access.signer.clone()), watching.clone());
             (sink, Some(server), access)
         }
     };
@@ -127,7 +127,7 @@ async fn built_in(
         ws_port: bound.port(),
         force_tls: tls,
     };
-    Ok((server, sink, RealtimeAccess { signer: target, browser }))
+    Ok((server, sink, RealtimeAccess { signer: target.into(), browser }))
 }
 
 /// This node's id, kept in the data directory so a restart takes its outbox claims back at
@@ -159,7 +159,7 @@ fn remote_access(remote: &RemotePusher) -> RealtimeAccess {
             force_tls: *tls,
         },
     };
-    RealtimeAccess { signer: remote.target.clone(), browser }
+    RealtimeAccess { signer: remote.target.clone().into(), browser }
 }
 
 fn print_demo(public_url: &url::Url, invoices: &[invoicing::domain::Invoice]) {

@@ -24,7 +24,7 @@ pub(crate) async fn config(State(state): State<AppState>, headers: HeaderMap) ->
     };
     Json(json!({
         "pusher": {
-            "key": realtime.signer.key(),
+            "key": realtime.signer.current().key(),
             "cluster": browser.cluster,
             "wsHost": ws_host,
             "wsPort": browser.ws_port,
@@ -109,6 +109,7 @@ pub(crate) async fn authorize(
         .settings
         .realtime
         .signer
+        .current()
         .authorize_channel(&form.socket_id, &form.channel_name, None)
         .map_err(|error| ApiError::BadRequest(error.to_string()))?;
     Ok(Json(auth))

@@ -148,7 +148,8 @@ pub(crate) async fn spawn_node(node: Node) -> TestApp {
         ws_port: realtime.port,
         force_tls: false,
     };
-    let mut settings = Settings::new(DatabaseUrl::new(&db.url), RealtimeAccess { signer, browser });
+    let mut settings =
+        Settings::new(DatabaseUrl::new(&db.url), RealtimeAccess { signer: signer.into(), browser });
     settings.private_channels = !options.public_channels;
     if let Some(hashing) = options.hashing {
         settings.hashing = hashing;

@@ -76,6 +76,9 @@ pub struct Watcher {
     /// For `paybell serve`: whether its app (the first) takes client events, whatever the
     /// store says (see `Config::serve_realtime`).
     pub serve_app_client_events: Option<bool>,
+    /// For `paybell serve`: the signer of its app's channel auth, moved to a rotated secret
+    /// as soon as the server accepts it.
+    pub serve_signer: Option<invoicing::Signer>,
 }
 
 impl Watcher {
@@ -96,6 +99,9 @@ impl Watcher {
             Ok(mut apps) => {
                 if let (Some(first), Some(on)) = (apps.first_mut(), self.serve_app_client_events) {
                     first.client_events = on;
+                }
+                if let (Some(first), Some(signer)) = (apps.first(), &self.serve_signer) {
+                    resign(signer, first);
                 }
                 self.registry.replace(apps);
             }
@@ -154,6 +160,18 @@ impl Watcher {
             }
             backoff = (backoff * 2).min(MAX_BACKOFF);
         }
+    }
+}
+
+/// Points `signer` at `app`'s current secret, keeping where it connects.
+fn resign(signer: &invoicing::Signer, app: &AppConfig) {
+    let current = signer.current();
+    if current.secret() == &app.secret && current.key() == app.key.as_str() {
+        return;
+    }
+    match pusher_client::Target::new(app.id.as_str(), app.key.as_str(), app.secret.clone()) {
+        Ok(target) => signer.replace(target.with_endpoint(current.endpoint().clone())),
+        Err(error) => tracing::error!(app = %app.id, %error, "channel auth keeps the old secret"),
     }
 }
 

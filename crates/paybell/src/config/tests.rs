@@ -232,7 +232,7 @@ fn test_access() -> invoicing::RealtimeAccess {
         ws_port: 6001,
         force_tls: false,
     };
-    invoicing::RealtimeAccess { signer, browser }
+    invoicing::RealtimeAccess { signer: signer.into(), browser }
 }
 
 fn secs(secs: u64) -> Duration {

@@ -161,3 +161,59 @@ async fn serve_picks_up_an_app_added_to_its_database_without_redis() {
     assert_eq!(conn.close_frame(Duration::from_secs(4)).await.unwrap().code, Some(4003));
     assert!(server.terminate().await);
 }
+
+/// `paybell serve` signs its browsers' channel auth with its app's secret: after
+/// `rotate-secret` it signs with the new one, without a restart, so its pages keep
+/// subscribing once the old secret's grace period is over.
+#[tokio::test]
+async fn serve_signs_channel_auth_with_a_rotated_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = crate::helpers::serve(&data, &[], &[]);
+    let web = server.port("paybell web listening on http://127.0.0.1:").await;
+    let realtime = server.port("paybell realtime listening on 127.0.0.1:").await;
+    let data = data.to_str().unwrap();
+    let owner = ["user", "add", "--email", "owner@example.com", "--password", "long password"];
+    let (ok, _, stderr) = run(&[&owner[..], &["--data-dir", data]].concat(), &[]).await;
+    assert!(ok, "{stderr}");
+    let (api, me) = crate::nodes::login(web).await;
+    let channel = format!("private-user.{}.invoices", me["user"]["id"].as_str().unwrap());
+    let (ok, shown, stderr) = run(&["app", "show", "--data-dir", data], &[]).await;
+    assert!(ok, "{stderr}");
+    let field = |text: &str, name: &str| -> String {
+        let line = text.lines().find(|l| l.trim_start().starts_with(name)).unwrap_or_default();
+        line.split_whitespace().last().unwrap_or_default().to_owned()
+    };
+    let (id, key) = (field(&shown, "app id:"), field(&shown, "app key:"));
+    assert!(!id.is_empty() && !key.is_empty(), "{shown}");
+
+    let rotate = ["app", "rotate-secret", id.as_str(), "--grace-period", "0s", "--data-dir", data];
+    let (ok, rotated, stderr) = run(&rotate, &[]).await;
+    assert!(ok, "{stderr}");
+    let secret = field(&rotated, "app secret:");
+    assert!(!secret.is_empty(), "{rotated}");
+
+    // The server and the signer both move within the store poll (2 s).
+    let deadline = Instant::now() + Duration::from_secs(6);
+    loop {
+        let url = format!("ws://127.0.0.1:{realtime}/app/{key}?protocol=7&client=test&version=1");
+        let mut conn = Connection::connect(&url).await.expect("connect");
+        let socket_id = conn.socket_id().to_string();
+        let form = [("socket_id", socket_id.as_str()), ("channel_name", channel.as_str())];
+        let response =
+            api.client.post(format!("{}/pusher/auth", api.base)).form(&form).send().await.unwrap();
+        assert!(response.status().is_success(), "/pusher/auth: {}", response.status());
+        let auth: serde_json::Value = response.json().await.unwrap();
+        let expected =
+            pusher_protocol::sign::channel_auth(&key, &secret, &socket_id, &channel, None);
+        if auth["auth"].as_str() == Some(expected.as_str()) {
+            conn.subscribe(&channel, auth["auth"].as_str(), None).await.expect("subscribe");
+            let reply = conn.next_frame(WAIT).await.expect("a reply to the subscription");
+            assert_eq!(reply.event, "pusher_internal:subscription_succeeded", "{reply:?}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "/pusher/auth still signs with the old secret");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(server.terminate().await);
+}
