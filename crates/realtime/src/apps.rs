@@ -60,4 +60,17 @@ impl Inbound for Apps {
     fn connections(&self) -> Vec<Connections> {
         self.iter().map(|app| app.connections()).collect()
     }
+
+    fn consoles_here(&self) -> Vec<String> {
+        self.iter()
+            .filter(|app| app.tap().watched_here())
+            .map(|a| a.config().id.to_string())
+            .collect()
+    }
+
+    fn consoles_elsewhere(&self, watched: &dyn Fn(&str) -> bool) {
+        for app in self.iter() {
+            app.tap().set_watched_elsewhere(watched(app.config().id.as_str()));
+        }
+    }
 }

@@ -39,6 +39,7 @@ impl App {
             }
             Notice::Online { user_id } => self.watched_user(user_id, WatchlistChange::Online),
             Notice::Offline { user_id } => self.watched_user(user_id, WatchlistChange::Offline),
+            Notice::Tap(item) => self.tap.heard(item),
         }
     }
 

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use pusher_protocol::ChannelName;
 use pusher_protocol::api::ChannelAttributes;
 
-use crate::cluster::{self, Backend};
+use crate::cluster::{self, Backend, Consoles};
 use crate::config::AppConfig;
 use crate::hub::Hub;
 pub(crate) use crate::hub::JoinRefused;
@@ -48,6 +48,11 @@ impl App {
         webhooks: Webhooks,
         cluster: Option<Arc<Backend>>,
     ) -> Self {
+        let tap = Arc::new(Tap::default());
+        if let Some(cluster) = &cluster {
+            let (relay_to, app) = (cluster.clone(), config.id.to_string());
+            tap.join_cluster(cluster.node(), Box::new(move |item| relay_to.relay(&app, item)));
+        }
         Self {
             api_rate: config.max_api_requests_per_second.map(RateLimiter::per_second),
             config: Arc::new(config),
@@ -55,7 +60,7 @@ impl App {
             cluster,
             usage: Usage::default(),
             webhooks,
-            tap: Arc::new(Tap::default()),
+            tap,
         }
     }
 

@@ -20,8 +20,9 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
 use super::session::{self, Session, now_secs};
-use super::{Console, history};
+use super::{Console, history, throttle};
 use crate::app::App;
+use crate::cluster::{Cluster, Consoles};
 use crate::rate::TokenBucket;
 use crate::tap::{Recv, Watch};
 use crate::trigger::{Event, Source, TriggerError};
@@ -30,6 +31,9 @@ use crate::trigger::{Event, Source, TriggerError};
 /// it skipped, so a busy app cannot flood a browser.
 const LOG_RATE: f64 = 200.0;
 const LOG_BURST: f64 = 400.0;
+/// A comment sent on a quiet log this often: a console closed without a word is noticed
+/// at the next write, so its watch (and the cluster's relaying for it) ends soon after.
+const KEEP_ALIVE: Duration = Duration::from_secs(5);
 /// Channels listed at most.
 const MAX_CHANNELS: usize = 1_000;
 
@@ -94,9 +98,8 @@ pub(super) async fn sign_in(
         return error(StatusCode::BAD_REQUEST, "invalid_body", message).into_response();
     };
     let address = peer.map_or_else(|| "unknown".to_owned(), |p| p.ip().to_string());
-    let keys = [format!("app:{}", request.app_id), format!("addr:{address}")];
-    let now = Instant::now();
-    if let Some(wait) = console.throttle.wait(&keys, now) {
+    let keys = throttle::keys(&request.app_id, &address);
+    if let Some(wait) = console.throttle.wait(&keys).await {
         let seconds = wait.as_secs().max(1);
         let message = format!("too many failed sign-ins; try again in {seconds} seconds");
         let mut response =
@@ -112,11 +115,11 @@ pub(super) async fn sign_in(
     let Some(app) =
         app.filter(|app| session::secret_matches(app.config().secret.expose(), &request.secret))
     else {
-        console.throttle.failed(&keys, now);
+        console.throttle.failed(&keys).await;
         let message = "wrong app id or secret";
         return error(StatusCode::UNAUTHORIZED, "wrong_credentials", message).into_response();
     };
-    console.throttle.succeeded(&keys);
+    console.throttle.succeeded(&keys).await;
     let config = app.config();
     let value = session::issue(config.id.as_str(), config.secret.expose(), now_secs());
     let secure = session::over_tls(console.state.config.tls.is_some(), &headers);
@@ -161,7 +164,8 @@ pub(super) async fn log(State(console): State<Console>, signed: SignedIn) -> Res
         stop: console.state.shutdown.clone(),
         tick: tokio::time::interval(Duration::from_secs(1)),
     };
-    Sse::new(log.into_stream()).keep_alive(KeepAlive::default()).into_response()
+    let keep_alive = KeepAlive::new().interval(KEEP_ALIVE);
+    Sse::new(log.into_stream()).keep_alive(keep_alive).into_response()
 }
 
 /// One console's log stream: samples above [`LOG_RATE`].
@@ -293,12 +297,30 @@ pub(super) async fn channels(signed: SignedIn) -> Response {
     Json(json!({ "channels": channels, "truncated": truncated })).into_response()
 }
 
-/// `GET /console/api/overview`: connections now and this node's last hour.
+/// `GET /console/api/overview`: connections now and this node's last hour; in a cluster
+/// also each node's and their sum (`nodes`, `cluster`), or `cluster_error` when Redis did
+/// not answer.
 pub(super) async fn overview(State(console): State<Console>, signed: SignedIn) -> Json<Value> {
     let id = signed.app.config().id.as_str();
-    Json(json!({
-        "connections": signed.app.connection_count(),
+    let live = signed.app.connection_count();
+    let mut answer = json!({
+        "connections": live,
         "every_secs": history::EVERY.as_secs(),
         "history": console.history.of(id),
-    }))
+    });
+    if let Some(cluster) = &console.cluster {
+        answer["node"] = json!(cluster.node());
+        match cluster.samples(id).await {
+            Ok(nodes) => {
+                let view = history::cluster(cluster.node(), live, nodes, now_secs() * 1000);
+                answer["nodes"] = view["nodes"].clone();
+                answer["cluster"] = view["cluster"].clone();
+            }
+            Err(error) => {
+                cluster.failed("console overview", &error);
+                answer["cluster_error"] = json!(format!("the cluster did not answer: {error}"));
+            }
+        }
+    }
+    Json(answer)
 }

@@ -18,6 +18,10 @@ pub(super) enum Message<'a> {
     Watch { change: WatchlistChange, user_id: &'a str },
     /// A node's message to itself, to know it still hears the bus.
     Echo,
+    /// A debug record for the consoles watching the app (`console`).
+    Record { record: &'a str },
+    /// How many debug records the sender left out.
+    Skipped { count: u64 },
 }
 
 /// A decoded message with its sender and app.
@@ -58,6 +62,11 @@ pub(super) fn encode(node: &str, app: &str, message: &Message<'_>) -> Vec<u8> {
             out.push_str(user_id);
         }
         Message::Echo => out.push_str("E\n"),
+        Message::Record { record } => {
+            out.push_str("D\n");
+            out.push_str(record);
+        }
+        Message::Skipped { count } => out.push_str(&format!("K\n{count}")),
     }
     out.into_bytes()
 }
@@ -92,6 +101,8 @@ pub(super) fn decode(bytes: &[u8]) -> Option<Envelope<'_>> {
         }
         "T" => Message::Terminate { user_id: rest },
         "E" => Message::Echo,
+        "D" => Message::Record { record: rest },
+        "K" => Message::Skipped { count: rest.parse().ok()? },
         "W" => {
             let (flag, user_id) = rest.split_once('\n')?;
             let change = match flag {
@@ -135,6 +146,10 @@ mod tests {
         round_trip(Message::Watch { change: WatchlistChange::Online, user_id: "u-1" });
         round_trip(Message::Watch { change: WatchlistChange::Offline, user_id: "" });
         round_trip(Message::Echo);
+        round_trip(Message::Record {
+            record: "{\"kind\":\"api_message\",\"data\":\"a\\nb\"}\nraw",
+        });
+        round_trip(Message::Skipped { count: 12 });
     }
 
     #[test]
@@ -147,6 +162,7 @@ mod tests {
             b"node\napp\nF\nok\nnot-a-socket\n{}",
             b"node\napp\nW\n2\nu",
             b"node\napp\nM\npresence-a\n\nnot-a-version\n{}",
+            b"node\napp\nK\nmany",
             b"\xff\xfe",
         ] {
             assert!(decode(bad).is_none(), "{:?}", String::from_utf8_lossy(bad));
