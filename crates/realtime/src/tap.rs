@@ -2,13 +2,15 @@
 //!
 //! Cost is the point. With no console watching, [`Tap::record`] is one relaxed atomic load
 //! and returns before anything is built, so the hot path pays nothing measurable. With one
-//! watching, records go into a bounded broadcast: a console that cannot keep up misses the
-//! oldest and is told how many ([`Recv::Skipped`]); a sender never waits.
+//! watching, at most [`BUILD_RATE`] records a second are built (a console shows 200; the
+//! rest are only counted), so a busy app is not slowed by being watched either. They go
+//! into a bounded broadcast: a console that cannot keep up misses the oldest and is told how
+//! many ([`Recv::Skipped`]); a sender never waits.
 //!
 //! In a cluster a console on any node sees every node's records: while a console elsewhere
 //! watches the app (the cluster says so, [`Tap::set_watched_elsewhere`]), records are also
-//! handed to the [`Relay`] (at most [`RELAY_RATE`] a second, the rest counted as skipped),
-//! and the other nodes' records arrive through [`Tap::heard`]. Records then name their node.
+//! handed to the [`Relay`] (what it drops is counted as skipped), and the other nodes'
+//! records arrive through [`Tap::heard`]. Records then name their node.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -22,9 +24,9 @@ use crate::rate::RateLimiter;
 /// Records held for watchers before the slowest one starts missing the oldest.
 pub(crate) const CAPACITY: usize = 1024;
 
-/// Records a second this node relays to the other nodes' consoles at most, per app; more
-/// than a console shows (it samples at 200 a second), few enough for the bus.
-pub(crate) const RELAY_RATE: u32 = 1000;
+/// Records built a second at most, per app: five times what a console shows (it samples at
+/// 200 a second), few enough to cost a busy app little and to cross the bus.
+pub(crate) const BUILD_RATE: u32 = 1000;
 
 /// The state bit set while a console on another node watches; local watchers count in 2s.
 const ELSEWHERE: usize = 1;
@@ -82,9 +84,8 @@ pub(crate) type Relay = Box<dyn Fn(&Item) -> bool + Send + Sync>;
 struct Cluster {
     node: Arc<str>,
     relay: Relay,
-    limit: RateLimiter,
-    /// Records not relayed since the last report.
-    skipped: AtomicU64,
+    /// Records the relay dropped since the last report.
+    unrelayed: AtomicU64,
 }
 
 /// One app's tap. Shared by the app, its connections and its webhooks.
@@ -95,6 +96,9 @@ pub(crate) struct Tap {
     records: OnceLock<broadcast::Sender<Item>>,
     capacity: usize,
     next_id: AtomicU64,
+    /// At most [`BUILD_RATE`] records a second; the others are counted in `unbuilt`.
+    limit: RateLimiter,
+    unbuilt: AtomicU64,
     /// Set once when the app runs in a cluster.
     cluster: OnceLock<Cluster>,
 }
@@ -118,6 +122,8 @@ impl Tap {
             records: OnceLock::new(),
             capacity,
             next_id: AtomicU64::new(1),
+            limit: RateLimiter::per_second(BUILD_RATE),
+            unbuilt: AtomicU64::new(0),
             cluster: OnceLock::new(),
         }
     }
@@ -125,8 +131,7 @@ impl Tap {
     /// Joins a cluster as `node`: records name it, and go through `relay` while a console
     /// elsewhere watches. Only the first call counts.
     pub(crate) fn join_cluster(&self, node: &str, relay: Relay) {
-        let limit = RateLimiter::per_second(RELAY_RATE);
-        let cluster = Cluster { node: Arc::from(node), relay, limit, skipped: AtomicU64::new(0) };
+        let cluster = Cluster { node: Arc::from(node), relay, unrelayed: AtomicU64::new(0) };
         let _ = self.cluster.set(cluster);
     }
 
@@ -146,9 +151,9 @@ impl Tap {
     pub(crate) fn set_watched_elsewhere(&self, watched: bool) {
         if watched {
             self.state.fetch_or(ELSEWHERE, Ordering::AcqRel);
-            self.report_skipped();
+            self.flush();
         } else {
-            self.report_skipped();
+            self.flush();
             self.state.fetch_and(!ELSEWHERE, Ordering::AcqRel);
         }
     }
@@ -158,13 +163,18 @@ impl Tap {
     #[inline]
     pub(crate) fn record(&self, kind: Kind, fields: impl FnOnce() -> Value) {
         if self.on() {
-            self.send(kind, fields());
+            self.send(kind, fields);
         }
     }
 
     #[cold]
-    fn send(&self, kind: Kind, fields: Value) {
-        let mut record = match fields {
+    fn send(&self, kind: Kind, fields: impl FnOnce() -> Value) {
+        if !self.limit.allow() {
+            self.unbuilt.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        self.flush();
+        let mut record = match fields() {
             Value::Object(map) => map,
             other => Map::from_iter([("data".to_owned(), other)]),
         };
@@ -185,24 +195,27 @@ impl Tap {
         }
     }
 
-    /// Hands a record to the other nodes, within the relay's rate.
+    /// Hands a record to the other nodes; what the relay drops is counted.
     fn relay(&self, item: &Item) {
         let Some(cluster) = self.cluster.get() else { return };
-        if cluster.limit.allow() {
-            self.report_skipped();
-            if (cluster.relay)(item) {
-                return;
-            }
+        if !(cluster.relay)(item) {
+            cluster.unrelayed.fetch_add(1, Ordering::Relaxed);
         }
-        cluster.skipped.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Tells the other nodes how many records were not relayed since the last report.
-    pub(crate) fn report_skipped(&self) {
+    /// Tells the watchers, here and elsewhere, how many records they did not get since the
+    /// last report: not built (over [`BUILD_RATE`]) or dropped by the relay.
+    pub(crate) fn flush(&self) {
+        let unbuilt = self.unbuilt.swap(0, Ordering::Relaxed);
+        let state = self.state.load(Ordering::Relaxed);
+        if unbuilt > 0 && state >= ONE_WATCHER {
+            self.deliver(Item::Skipped(unbuilt));
+        }
         let Some(cluster) = self.cluster.get() else { return };
-        let skipped = cluster.skipped.swap(0, Ordering::Relaxed);
-        if skipped > 0 && self.state.load(Ordering::Relaxed) & ELSEWHERE != 0 {
-            let _ = (cluster.relay)(&Item::Skipped(skipped));
+        let unrelayed = cluster.unrelayed.swap(0, Ordering::Relaxed);
+        let missed = unrelayed + if state & ELSEWHERE != 0 { unbuilt } else { 0 };
+        if missed > 0 && state & ELSEWHERE != 0 && !(cluster.relay)(&Item::Skipped(missed)) {
+            cluster.unrelayed.fetch_add(missed, Ordering::Relaxed);
         }
     }
 
@@ -245,6 +258,12 @@ pub(crate) enum Recv {
 }
 
 impl Watch {
+    /// Reports the records not built since the last report (they come as
+    /// [`Recv::Skipped`]): called now and then, so a burst's tail is told once it ends.
+    pub(crate) fn flush(&self) {
+        self.tap.flush();
+    }
+
     /// The next record, or how many were missed; `None` when the tap is gone.
     pub(crate) async fn recv(&mut self) -> Option<Recv> {
         match self.receiver.recv().await {
@@ -350,19 +369,20 @@ mod tests {
 
     #[test]
     fn the_relay_is_bounded_and_reports_what_it_left_out() {
+        // Past the build rate records are only counted, and the count crosses too.
         let tap = Tap::default();
         let relayed = relayed_into(&tap);
         tap.set_watched_elsewhere(true);
-        let sent = RELAY_RATE as usize + 500;
+        let sent = BUILD_RATE as usize + 500;
         for i in 0..sent {
             tap.record(Kind::ClientEvent, || json!({ "n": i }));
         }
-        tap.report_skipped();
+        tap.flush();
         let relayed = relayed.lock().unwrap();
         let records = relayed.iter().filter(|i| matches!(i, Item::Record(_))).count();
         let skipped: u64 =
             relayed.iter().map(|i| if let Item::Skipped(n) = i { *n } else { 0 }).sum();
-        assert!((RELAY_RATE as usize..RELAY_RATE as usize + 100).contains(&records), "{records}");
+        assert!((BUILD_RATE as usize..BUILD_RATE as usize + 100).contains(&records), "{records}");
         assert_eq!(records as u64 + skipped, sent as u64, "every record relayed or counted");
         assert!(matches!(relayed.last(), Some(Item::Skipped(_))), "the report comes last");
     }
@@ -376,5 +396,29 @@ mod tests {
         tap.heard(Item::Record(Arc::from("{\"kind\":\"y\"}")));
         assert_eq!(watch.recv().await, Some(Recv::Skipped(3)));
         assert_eq!(watch.recv().await, Some(Recv::Record(Arc::from("{\"kind\":\"y\"}"))));
+    }
+
+    #[tokio::test]
+    async fn past_the_build_rate_records_are_counted_not_built() {
+        let tap = Arc::new(Tap::default());
+        let mut watch = tap.watch();
+        let mut built = 0;
+        for _ in 0..(BUILD_RATE as usize * 3) {
+            tap.record(Kind::ApiMessage, || {
+                built += 1;
+                json!({})
+            });
+        }
+        assert!((BUILD_RATE as usize..BUILD_RATE as usize + 100).contains(&built), "{built}");
+        watch.flush();
+        let mut skipped = 0;
+        while let Ok(Some(got)) =
+            tokio::time::timeout(std::time::Duration::from_millis(50), watch.recv()).await
+        {
+            if let Recv::Skipped(n) = got {
+                skipped += n;
+            }
+        }
+        assert_eq!(skipped as usize + built, BUILD_RATE as usize * 3, "{skipped} skipped");
     }
 }

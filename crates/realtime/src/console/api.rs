@@ -200,7 +200,10 @@ impl Log {
                 got = self.watch.recv() => Some(got?),
             };
             match got {
-                None => self.report_skipped(),
+                None => {
+                    self.watch.flush();
+                    self.report_skipped();
+                }
                 Some(Recv::Skipped(count)) => self.skipped += count,
                 Some(Recv::Record(record)) => {
                     if self.bucket.take(Instant::now(), LOG_RATE, LOG_BURST) {
