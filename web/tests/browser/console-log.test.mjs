@@ -1,6 +1,7 @@
 // The Debug Console's log lines that need more than a browser to cause, on `paybell serve`:
 // webhook deliveries (one hook answering 200, one 500, one on a closed port), refusals (a bad
-// signature on the HTTP API, a 4xxx close, the connection limit hit), and sampling: with
+// signature on the HTTP API, 4xxx closes at the handshake and of an open connection with its
+// disconnection line, the connection limit hit), and sampling: with
 // signed batch triggers from Node at 12,000 events a second, the page still handles filter
 // keystrokes within a second and shows how many records it skipped.
 
@@ -161,7 +162,7 @@ test('webhook deliveries show as sent, or failing with their status', async () =
   });
 });
 
-test('refusals show: a bad API signature, a 4xxx close and the connection limit', async () => {
+test('refusals show: a bad API signature, 4xxx closes and the connection limit', async () => {
   const context = await newObservedContext(browser, { baseUrl: `http://127.0.0.1:${server.realtimePort}` });
   const clients = await browser.newContext();
   await runChecked(server, 'console-refusals', [context, clients], async () => {
@@ -175,6 +176,19 @@ test('refusals show: a bad API signature, a 4xxx close and the connection limit'
     const old = await sockets.evaluate(() => window.openSocket('protocol=1&client=js&version=0.1'));
     assert.equal(old.closed, 4007);
     await row(page, 'refused', 'connection 4007').waitFor({ timeout: 1000 });
+
+    // An open connection closed with 4009 (a forged user sign-in): refused, and its
+    // disconnection with the code.
+    const closed = await sockets.evaluate(async (query) => {
+      await window.openSocket(query);
+      const ws = window.sockets.at(-1);
+      const code = new Promise((resolve) => ws.addEventListener('close', (event) => resolve(event.code)));
+      ws.send(JSON.stringify({ event: 'pusher:signin', data: { auth: 'key:forged', user_data: '{"id":"u-1"}' } }));
+      return code;
+    }, PROTOCOL);
+    assert.equal(closed, 4009);
+    await row(page, 'refused', 'connection 4009').waitFor({ timeout: 1000 });
+    await row(page, 'disconnection', 'closed with 4009').waitFor({ timeout: 1000 });
 
     // Earlier tests' sockets may still be closing: wait until the app has room, then fill it.
     await eventually(async () => {
