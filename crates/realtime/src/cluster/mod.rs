@@ -201,6 +201,10 @@ pub(crate) trait Consoles {
     /// other nodes; `false` when it was dropped because the bus is busy with frames.
     fn relay(&self, app: &str, item: &Item) -> bool;
 
+    /// Says at once that a console here watches `app`, so the other nodes relay its records
+    /// from now on rather than from their next round ([`Notice::Watching`]).
+    async fn watching(&self, app: &str);
+
     /// How long a sign-in counted under `keys` must wait; `None` when it may try now.
     async fn throttle_wait(&self, keys: &[String]) -> Result<Option<Duration>, ClusterError>;
 
@@ -298,6 +302,8 @@ pub(crate) enum Notice<'a> {
     Offline { user_id: &'a str },
     /// A debug record (or a count of left-out ones) from another node, for consoles here.
     Tap(Item),
+    /// A console on another node just started watching the app.
+    Watching,
 }
 
 /// This node's connections of one app, as its hub holds them.

@@ -153,10 +153,14 @@ pub(super) async fn sign_out(State(console): State<Console>, headers: HeaderMap)
 /// with `kind`; the first is `{"kind": "watching"}`, and `{"kind": "skipped", "count": n}`
 /// says how many were left out. Ends with the session or the server.
 pub(super) async fn log(State(console): State<Console>, signed: SignedIn) -> Response {
+    let watch = signed.app.tap().watch();
+    if let Some(cluster) = &console.cluster {
+        cluster.watching(signed.app.config().id.as_str()).await;
+    }
     let ends = Duration::from_secs(signed.session.expires.saturating_sub(now_secs()));
     let watching = json!({ "kind": "watching", "time": now_secs() * 1000 });
     let log = Log {
-        watch: signed.app.tap().watch(),
+        watch,
         bucket: TokenBucket::full(LOG_BURST, Instant::now()),
         skipped: 0,
         pending: VecDeque::from([Arc::from(watching.to_string())]),

@@ -22,6 +22,8 @@ pub(super) enum Message<'a> {
     Record { record: &'a str },
     /// How many debug records the sender left out.
     Skipped { count: u64 },
+    /// A console on the sender just started watching the app.
+    Watching,
 }
 
 /// A decoded message with its sender and app.
@@ -67,6 +69,7 @@ pub(super) fn encode(node: &str, app: &str, message: &Message<'_>) -> Vec<u8> {
             out.push_str(record);
         }
         Message::Skipped { count } => out.push_str(&format!("K\n{count}")),
+        Message::Watching => out.push_str("C\n"),
     }
     out.into_bytes()
 }
@@ -103,6 +106,7 @@ pub(super) fn decode(bytes: &[u8]) -> Option<Envelope<'_>> {
         "E" => Message::Echo,
         "D" => Message::Record { record: rest },
         "K" => Message::Skipped { count: rest.parse().ok()? },
+        "C" => Message::Watching,
         "W" => {
             let (flag, user_id) = rest.split_once('\n')?;
             let change = match flag {
@@ -150,6 +154,7 @@ mod tests {
             record: "{\"kind\":\"api_message\",\"data\":\"a\\nb\"}\nraw",
         });
         round_trip(Message::Skipped { count: 12 });
+        round_trip(Message::Watching);
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //! clock), refreshed each second by every node in one script call: a node writes the apps
 //! its consoles watch and reads the apps watched elsewhere. A node relays records only for
 //! those, so with no console open anywhere a publish never touches Redis for them (the tap's
-//! one atomic load), and the cost of knowing is one small call per node per second.
+//! one atomic load), and the cost of knowing is one small call per node per second. A
+//! console that opens also writes its entry at once and says so on the bus (`C`), so the
+//! other nodes start relaying without waiting for their round.
 
 use std::sync::Arc;
 use std::sync::LazyLock;
@@ -55,6 +57,19 @@ for i = 1, #entries, 2 do
 end
 if #ARGV > 2 then redis.call('PEXPIRE', KEYS[1], ttl * 2) end
 return elsewhere
+",
+    )
+});
+
+/// KEYS: the consoles hash. ARGV: ttl ms, this node's entry for the app. Writes it alone.
+static OPEN: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('HSET', KEYS[1], ARGV[2], now + tonumber(ARGV[1]))
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]) * 2)
+return 0
 ",
     )
 });
@@ -128,6 +143,21 @@ impl Consoles for RedisCluster {
         };
         let bytes = bus::encode(&self.node, app, &message);
         self.outgoing.try_send(Outgoing::Publish { bytes, echo: false }).is_ok()
+    }
+
+    /// The entry first (so no node's next round undoes the news), then the news on the bus.
+    async fn watching(&self, app: &str) {
+        let mut invocation = OPEN.prepare_invoke();
+        let ttl = u64::try_from(WATCH_TTL.as_millis()).unwrap_or(u64::MAX);
+        invocation.key(self.consoles_key()).arg(ttl).arg(format!("{app}\n{}", self.node));
+        let mut conn = self.conn.clone();
+        if let Err(error) = self.call(invocation.invoke_async::<()>(&mut conn)).await {
+            self.metrics.redis_error();
+            tracing::debug!(node = %self.node, %error, "console watch call failed");
+            return;
+        }
+        let bytes = bus::encode(&self.node, app, &Message::Watching);
+        self.queue(Outgoing::Publish { bytes, echo: false });
     }
 
     async fn throttle_wait(&self, keys: &[String]) -> Result<Option<Duration>, ClusterError> {

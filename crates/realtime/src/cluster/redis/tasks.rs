@@ -170,7 +170,8 @@ impl RedisCluster {
             Message::Watch { change, user_id } => {
                 inbound.hear(app, Notice::Watch { user_id, change });
             }
-            Message::Record { .. } | Message::Skipped { .. } if own => {}
+            Message::Record { .. } | Message::Skipped { .. } | Message::Watching if own => {}
+            Message::Watching => inbound.hear(app, Notice::Watching),
             Message::Record { record } => {
                 inbound.hear(app, Notice::Tap(Item::Record(Arc::from(record))));
             }
