@@ -154,8 +154,10 @@ pub(super) async fn sign_out(State(console): State<Console>, headers: HeaderMap)
 /// says how many were left out. Ends with the session or the server.
 pub(super) async fn log(State(console): State<Console>, signed: SignedIn) -> Response {
     let watch = signed.app.tap().watch();
-    if let Some(cluster) = &console.cluster {
-        cluster.watching(signed.app.config().id.as_str()).await;
+    if let Some(cluster) = console.cluster.clone() {
+        // Not awaited: a Redis that is slow to answer must not hold the log back.
+        let app = signed.app.config().id.to_string();
+        tokio::spawn(async move { cluster.watching(&app).await });
     }
     let ends = Duration::from_secs(signed.session.expires.saturating_sub(now_secs()));
     let watching = json!({ "kind": "watching", "time": now_secs() * 1000 });
