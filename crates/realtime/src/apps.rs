@@ -154,4 +154,18 @@ impl Inbound for Apps {
     fn connections(&self) -> Vec<Connections> {
         self.all().iter().map(|app| app.connections()).collect()
     }
+
+    fn consoles_here(&self) -> Vec<String> {
+        self.all()
+            .iter()
+            .filter(|app| app.tap().watched_here())
+            .map(|a| a.id().to_string())
+            .collect()
+    }
+
+    fn consoles_elsewhere(&self, watched: &dyn Fn(&str) -> bool) {
+        for app in self.all() {
+            app.tap().set_watched_elsewhere(watched(app.id().as_str()));
+        }
+    }
 }

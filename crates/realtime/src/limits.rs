@@ -36,6 +36,17 @@ fn connections_for(limit: u64) -> usize {
     usize::try_from(connections).unwrap_or(usize::MAX)
 }
 
+/// The Debug Console's sign-in throttle, the owner login's policy: this many failures in a
+/// row, each within [`SIGN_IN_WINDOW`] of the last, start a wait of [`SIGN_IN_FIRST_WAIT`]
+/// that doubles with each further failure up to [`SIGN_IN_MAX_WAIT`].
+pub(crate) const SIGN_IN_MAX_FAILURES: u32 = 5;
+/// How long a failure is remembered.
+pub(crate) const SIGN_IN_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// The first wait.
+pub(crate) const SIGN_IN_FIRST_WAIT: Duration = Duration::from_secs(60);
+/// The longest wait.
+pub(crate) const SIGN_IN_MAX_WAIT: Duration = Duration::from_secs(15 * 60);
+
 #[cfg(test)]
 mod tests {
     use super::connections_for;

@@ -158,7 +158,10 @@ impl Server {
             tokio::time::sleep(jitter).await;
             stop.cancel();
         });
-        let console = state.config.console.then(|| Console::new(state.clone(), console_assets));
+        let console = state
+            .config
+            .console
+            .then(|| Console::new(state.clone(), console_assets, cluster.clone()));
         if let Some(console) = &console {
             console.spawn_sampler(state.shutdown.clone());
         }

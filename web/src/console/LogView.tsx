@@ -2,8 +2,8 @@
 // filtered by channel, kind and text; pausable; each line expands to its JSON and copies.
 // Records arriving between paints are added together, so a busy app costs one render per
 // tick; the server samples beyond what a person can read and says how many it skipped.
-import { useEffect, useMemo, useRef, useState } from 'react';
-import { KINDS, NO_FILTER, kindLabel, matches, parseRecord, prepend, summary, type Filter, type LogRecord } from './records';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
+import { KINDS, NO_FILTER, kindLabel, matches, nodeLabel, parseRecord, prepend, recordKey, summary, type Filter, type LogRecord } from './records';
 
 const PAINT_EVERY_MS = 200;
 
@@ -13,15 +13,21 @@ function time(ms: number): string {
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
 }
 
-function Row({ record, rowKey }: { record: LogRecord; rowKey: string }) {
+// Memoised: a paint adds rows on top, and the rows already shown do not render again.
+const Row = memo(function Row({ record, rowKey }: { record: LogRecord; rowKey: string }) {
   const [open, setOpen] = useState(false);
   const [copied, setCopied] = useState(false);
-  const json = JSON.stringify(record, null, 2);
+  const json = () => JSON.stringify(record, null, 2);
   return (
     <li className={`record kind-${record.kind}`} data-kind={record.kind} data-key={rowKey}>
       <div className="line">
         <time dateTime={new Date(record.time).toISOString()}>{time(record.time)}</time>
         <span className="kind">{kindLabel(record.kind)}</span>
+        {nodeLabel(record) && (
+          <span className="node" title={`node ${String(record.node)}`}>
+            {nodeLabel(record)}
+          </span>
+        )}
         <span className="summary">{summary(record)}</span>
         <button type="button" className="quiet" aria-expanded={open} onClick={() => setOpen(!open)}>
           {open ? 'Hide' : 'JSON'}
@@ -30,7 +36,7 @@ function Row({ record, rowKey }: { record: LogRecord; rowKey: string }) {
           type="button"
           className="quiet"
           onClick={() => {
-            void navigator.clipboard?.writeText(json).then(() => {
+            void navigator.clipboard?.writeText(json()).then(() => {
               setCopied(true);
               setTimeout(() => setCopied(false), 1500);
             });
@@ -39,10 +45,10 @@ function Row({ record, rowKey }: { record: LogRecord; rowKey: string }) {
           {copied ? 'Copied' : 'Copy'}
         </button>
       </div>
-      {open && <pre>{json}</pre>}
+      {open && <pre>{json()}</pre>}
     </li>
   );
-}
+});
 
 export function LogView() {
   const [rows, setRows] = useState<LogRecord[]>([]);
@@ -52,6 +58,7 @@ export function LogView() {
   const [skipped, setSkipped] = useState(0);
   const [filter, setFilter] = useState<Filter>(NO_FILTER);
   const incoming = useRef<LogRecord[]>([]);
+  const skippedSince = useRef(0);
   const pausedRef = useRef(false);
   pausedRef.current = paused;
 
@@ -66,13 +73,17 @@ export function LogView() {
         setLive(true);
         return;
       }
-      if (record.kind === 'skipped' && typeof record.count === 'number') {
-        const count = record.count;
-        setSkipped((s) => s + count);
-      }
+      // Counted here and shown at the next paint: under load a count comes with nearly
+      // every record, and a render each would make the page sluggish.
+      if (record.kind === 'skipped' && typeof record.count === 'number') skippedSince.current += record.count;
       incoming.current.push(record);
     };
     const paint = setInterval(() => {
+      if (skippedSince.current > 0) {
+        const count = skippedSince.current;
+        skippedSince.current = 0;
+        setSkipped((s) => s + count);
+      }
       if (pausedRef.current) {
         setHeld(incoming.current.length);
         return;
@@ -139,8 +150,8 @@ export function LogView() {
       </p>
       <ol className="records">
         {shown.map((r, i) => {
-          const key = `${r.kind}-${String(r.id ?? '')}-${r.time}-${i}`;
-          return <Row key={r.id !== undefined ? `${r.id}` : key} rowKey={key} record={r} />;
+          const key = recordKey(r, i);
+          return <Row key={key} rowKey={key} record={r} />;
         })}
       </ol>
     </section>

@@ -1,6 +1,7 @@
 // Connections now, and this node's last hour of connections and delivered messages per
-// second, sampled by the server every 10 s (so a reloaded page keeps its graphs).
-import { overview, type Sample } from './api';
+// second, sampled by the server every 10 s (so a reloaded page keeps its graphs). On Redis
+// also the cluster's sum and each node's own.
+import { overview, type Sample, type Series } from './api';
 import { usePolled } from './usePolled';
 
 const REFRESH_MS = 5000;
@@ -30,6 +31,18 @@ function Graph({ label, values }: { label: string; values: number[] }) {
   );
 }
 
+function NodeSeries({ series, title }: { series: Series; title: string }) {
+  return (
+    <section aria-label={title} className="series" data-node={series.node ?? 'cluster'}>
+      <h2>
+        {title}: <strong className="series-now">{series.connections}</strong> connections now
+      </h2>
+      <Graph label="Connections" values={series.history.map((s) => s.connections)} />
+      <Graph label="Messages per second" values={series.history.map((s) => s.messages_per_second)} />
+    </section>
+  );
+}
+
 export function Overview() {
   const { value, problem } = usePolled(overview, REFRESH_MS);
   const connections = value?.connections ?? null;
@@ -47,6 +60,15 @@ export function Overview() {
       </p>
       <Graph label="Connections" values={history.map((s) => s.connections)} />
       <Graph label="Messages per second" values={history.map((s) => s.messages_per_second)} />
+      {value?.clusterError && <p role="alert">{value.clusterError}</p>}
+      {value?.cluster && <NodeSeries series={value.cluster} title="Cluster (all nodes)" />}
+      {value?.nodes && value.nodes.length > 0 && (
+        <div className="nodes">
+          {value.nodes.map((n) => (
+            <NodeSeries key={n.node} series={n} title={`Node ${(n.node ?? '').slice(0, 6)}${n.this ? ' (this one)' : ''}`} />
+          ))}
+        </div>
+      )}
     </section>
   );
 }

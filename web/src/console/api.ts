@@ -85,17 +85,61 @@ export interface Sample {
   readonly messages_per_second: number;
 }
 
-export async function overview(): Promise<{ connections: number; history: Sample[]; everySecs: number } | string> {
-  const answer = await call('GET', '/overview');
-  const history = field(answer.body, 'history');
-  const connections = field(answer.body, 'connections');
-  if (answer.status !== 200 || !Array.isArray(history) || typeof connections !== 'number') return message(answer);
-  const samples = history.filter(
+/** A series of the cluster's Overview: one node's, or their sum. */
+export interface Series {
+  readonly node?: string;
+  readonly this?: boolean;
+  readonly connections: number;
+  readonly history: Sample[];
+}
+
+export interface OverviewAnswer {
+  readonly connections: number;
+  readonly history: Sample[];
+  readonly everySecs: number;
+  /** On Redis: each node, and their sum. */
+  readonly nodes?: Series[];
+  readonly cluster?: Series;
+  readonly clusterError?: string;
+}
+
+function samples(value: unknown): Sample[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(
     (s): s is Sample =>
       typeof field(s, 'time') === 'number' &&
       typeof field(s, 'connections') === 'number' &&
       typeof field(s, 'messages_per_second') === 'number',
   );
+}
+
+function series(value: unknown): Series | null {
+  const connections = field(value, 'connections');
+  if (typeof connections !== 'number') return null;
+  const node = field(value, 'node');
+  return {
+    connections,
+    history: samples(field(value, 'history')),
+    ...(typeof node === 'string' ? { node } : {}),
+    this: field(value, 'this') === true,
+  };
+}
+
+export async function overview(): Promise<OverviewAnswer | string> {
+  const answer = await call('GET', '/overview');
+  const history = field(answer.body, 'history');
+  const connections = field(answer.body, 'connections');
+  if (answer.status !== 200 || !Array.isArray(history) || typeof connections !== 'number') return message(answer);
   const every = field(answer.body, 'every_secs');
-  return { connections, history: samples, everySecs: typeof every === 'number' ? every : 10 };
+  const nodes = field(answer.body, 'nodes');
+  const cluster = series(field(answer.body, 'cluster'));
+  const clusterError = field(answer.body, 'cluster_error');
+  return {
+    connections,
+    history: samples(history),
+    everySecs: typeof every === 'number' ? every : 10,
+    ...(Array.isArray(nodes) ? { nodes: nodes.map(series).filter((n): n is Series => n !== null) } : {}),
+    ...(cluster ? { cluster } : {}),
+    ...(typeof clusterError === 'string' ? { clusterError } : {}),
+  };
 }

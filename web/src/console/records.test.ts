@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { MAX_ROWS, matches, parseRecord, prepend, recordChannels, summary, type LogRecord } from './records';
+import { MAX_ROWS, matches, nodeLabel, parseRecord, prepend, recordChannels, recordKey, summary, type LogRecord } from './records';
 
 const api: LogRecord = { id: 1, time: 1, kind: 'api_message', channels: ['invoice.1', 'user.2.invoices'], channel: 'invoice.1', event: 'payment.received', size: 12, from: 'HTTP API from 127.0.0.1' };
 const sub: LogRecord = { id: 2, time: 2, kind: 'subscribed', channel: 'private-invoice.9', socket_id: '1.2' };
@@ -39,5 +39,13 @@ describe('records', () => {
     const bounded = prepend([], many);
     expect(bounded).toHaveLength(MAX_ROWS);
     expect(bounded[0]?.id).toBe(MAX_ROWS + 49);
+  });
+
+  test('records of several nodes keep distinct keys and show their node', () => {
+    const a: LogRecord = { id: 1, time: 1, kind: 'occupied', node: '0123456789abcdef' };
+    const b: LogRecord = { id: 1, time: 1, kind: 'occupied', node: 'fedcba9876543210' };
+    expect(recordKey(a, 0)).not.toBe(recordKey(b, 0));
+    expect(nodeLabel(a)).toBe('012345');
+    expect(nodeLabel(api)).toBeNull();
   });
 });

@@ -108,6 +108,17 @@ export function summary(record: LogRecord): string {
   }
 }
 
+/** The node a record came from (in a cluster), shortened for the line; `null` alone. */
+export function nodeLabel(record: LogRecord): string | null {
+  return typeof record.node === 'string' && record.node ? record.node.slice(0, 6) : null;
+}
+
+/** A key for a record that stays unique across nodes (each numbers its own). */
+export function recordKey(record: LogRecord, index: number): string {
+  const node = typeof record.node === 'string' ? record.node : '';
+  return record.id !== undefined ? `${node}-${record.id}` : `${node}-${record.kind}-${record.time}-${index}`;
+}
+
 /** The label of a kind. */
 export function kindLabel(kind: string): string {
   return KINDS.find(([k]) => k === kind)?.[1] ?? kind;

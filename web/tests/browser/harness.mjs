@@ -412,3 +412,49 @@ export async function startLocalStripe() {
     },
   };
 }
+
+/**
+ * Starts `paybell realtime --addr 127.0.0.1:0 --config <config>` with `env` (e.g. REDIS_URL and
+ * PAYBELL_REDIS_PREFIX for a node of a cluster) and waits for its announcement.
+ * @returns {Promise<{port: number, stop(): Promise<void>, output(): string}>}
+ */
+export async function startRealtime({ config, env = {} }) {
+  if (!existsSync(BIN)) throw new Error(`paybell binary not found at ${BIN}: build it or set PAYBELL_BIN`);
+  const dir = mkdtempSync(path.join(tmpdir(), 'paybell-rt-'));
+  const child = spawn(BIN, ['realtime', '--addr', '127.0.0.1:0', '--config', config], { cwd: dir, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const output = () => `--- stdout ---\n${stdout}\n--- stderr ---\n${stderr.slice(-4000)}`;
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk.toString();
+  });
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`paybell realtime did not announce itself in 20 s\n${output()}`)), 20000);
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk.toString();
+      const found = stdout.match(/paybell realtime listening on \S+:(\d+)/);
+      if (found) {
+        clearTimeout(timer);
+        resolve(Number(found[1]));
+      }
+    });
+    exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`paybell realtime exited early (code ${code}, signal ${signal})\n${output()}`));
+    });
+  });
+  return {
+    port,
+    output,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const force = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(force);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

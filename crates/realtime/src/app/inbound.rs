@@ -39,6 +39,8 @@ impl App {
             }
             Notice::Online { user_id } => self.watched_user(user_id, WatchlistChange::Online),
             Notice::Offline { user_id } => self.watched_user(user_id, WatchlistChange::Offline),
+            Notice::Tap(item) => self.tap.heard(item),
+            Notice::Watching => self.tap.set_watched_elsewhere(true),
         }
     }
 

@@ -18,7 +18,7 @@ use arc_swap::{ArcSwap, ArcSwapOption, Guard};
 use pusher_protocol::api::ChannelAttributes;
 use pusher_protocol::{ChannelName, ErrorCode, SocketId};
 
-use crate::cluster::{self, Backend};
+use crate::cluster::{self, Backend, Consoles};
 use crate::config::{AppConfig, AppId};
 use crate::conn::ConnHandle;
 use crate::hub::Hub;
@@ -57,6 +57,11 @@ impl App {
         webhooks: Webhooks,
         cluster: Option<Arc<Backend>>,
     ) -> Self {
+        let tap = Arc::new(Tap::default());
+        if let Some(cluster) = &cluster {
+            let (relay_to, app) = (cluster.clone(), config.id.to_string());
+            tap.join_cluster(cluster.node(), Box::new(move |item| relay_to.relay(&app, item)));
+        }
         Self {
             id: config.id.clone(),
             api_rate: ArcSwapOption::new(api_limiter(&config)),
@@ -66,7 +71,7 @@ impl App {
             cluster,
             usage: Usage::default(),
             webhooks,
-            tap: Arc::new(Tap::default()),
+            tap,
         }
     }
 

@@ -33,6 +33,7 @@ use pusher_protocol::api::{CachedEvent, ChannelAttributes};
 use pusher_protocol::{ChannelName, Member, SocketId, WatchlistChange};
 
 use crate::conn::Frame;
+use crate::tap::Item;
 
 /// The cluster backend of a node started with a `redis_url`.
 pub(crate) type Backend = redis::RedisCluster;
@@ -190,6 +191,46 @@ pub(crate) trait Cache {
     ) -> Result<bool, ClusterError>;
 }
 
+/// What the Debug Console shares between nodes: debug records while some console watches,
+/// the sign-in throttle, and the Overview's samples. Nothing here is on a publish's path.
+pub(crate) trait Consoles {
+    /// This node's name in the cluster, shown on its debug records.
+    fn node(&self) -> &str;
+
+    /// Hands a debug record (or a count of left-out ones) to the consoles of `app` on the
+    /// other nodes; `false` when it was dropped because the bus is busy with frames.
+    fn relay(&self, app: &str, item: &Item) -> bool;
+
+    /// Says at once that a console here watches `app`, so the other nodes relay its records
+    /// from now on rather than from their next round ([`Notice::Watching`]).
+    async fn watching(&self, app: &str);
+
+    /// How long a sign-in counted under `keys` must wait; `None` when it may try now.
+    async fn throttle_wait(&self, keys: &[String]) -> Result<Option<Duration>, ClusterError>;
+
+    /// Counts a failed sign-in against every key (the policy of `limits::SIGN_IN_*`).
+    async fn throttle_failed(&self, keys: &[String]) -> Result<(), ClusterError>;
+
+    /// Forgets the keys' failures.
+    async fn throttle_succeeded(&self, keys: &[String]) -> Result<(), ClusterError>;
+
+    /// Keeps this node's newest Overview sample of each app (`(app, sample JSON)`) for an
+    /// hour.
+    async fn store_samples(&self, samples: &[(String, String)]) -> Result<(), ClusterError>;
+
+    /// Every node's samples of `app` over the last hour, oldest first.
+    async fn samples(&self, app: &str) -> Result<Vec<NodeSamples>, ClusterError>;
+}
+
+/// One node's Overview samples of an app, as stored (JSON each).
+#[derive(Debug)]
+pub(crate) struct NodeSamples {
+    /// The node's name.
+    pub(crate) node: String,
+    /// Oldest first.
+    pub(crate) samples: Vec<String>,
+}
+
 /// What a join changed across the cluster.
 #[derive(Debug)]
 pub(crate) struct Joined {
@@ -259,6 +300,10 @@ pub(crate) enum Notice<'a> {
     Online { user_id: &'a str },
     /// A user's last connection on any node is gone.
     Offline { user_id: &'a str },
+    /// A debug record (or a count of left-out ones) from another node, for consoles here.
+    Tap(Item),
+    /// A console on another node just started watching the app.
+    Watching,
 }
 
 /// This node's connections of one app, as its hub holds them.
@@ -281,4 +326,10 @@ pub(crate) trait Inbound: Send + Sync {
 
     /// This node's connections, app by app, for registering them anew.
     fn connections(&self) -> Vec<Connections>;
+
+    /// The apps a console on this node watches.
+    fn consoles_here(&self) -> Vec<String>;
+
+    /// Tells every app whether a console on another node watches it (`watched(app id)`).
+    fn consoles_elsewhere(&self, watched: &dyn Fn(&str) -> bool);
 }

@@ -20,8 +20,9 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
 use super::session::{self, Session, now_secs};
-use super::{Console, history};
+use super::{Console, history, throttle};
 use crate::app::App;
+use crate::cluster::{Cluster, Consoles};
 use crate::rate::TokenBucket;
 use crate::tap::{Recv, Watch};
 use crate::trigger::{Event, Source, TriggerError};
@@ -30,6 +31,9 @@ use crate::trigger::{Event, Source, TriggerError};
 /// it skipped, so a busy app cannot flood a browser.
 const LOG_RATE: f64 = 200.0;
 const LOG_BURST: f64 = 400.0;
+/// A comment sent on a quiet log this often: a console closed without a word is noticed
+/// at the next write, so its watch (and the cluster's relaying for it) ends soon after.
+const KEEP_ALIVE: Duration = Duration::from_secs(5);
 /// Channels listed at most.
 const MAX_CHANNELS: usize = 1_000;
 
@@ -102,9 +106,8 @@ pub(super) async fn sign_in(
         return error(StatusCode::BAD_REQUEST, "invalid_body", message).into_response();
     };
     let address = peer.map_or_else(|| "unknown".to_owned(), |p| p.ip().to_string());
-    let keys = [format!("app:{}", request.app_id), format!("addr:{address}")];
-    let now = Instant::now();
-    if let Some(wait) = console.throttle.wait(&keys, now) {
+    let keys = throttle::keys(&request.app_id, &address);
+    if let Some(wait) = console.throttle.wait(&keys).await {
         let seconds = wait.as_secs().max(1);
         let message = format!("too many failed sign-ins; try again in {seconds} seconds");
         let mut response =
@@ -122,11 +125,11 @@ pub(super) async fn sign_in(
             |secret: &str| session::secret_matches(secret, &request.secret).then_some(()).ok_or(());
         app.config().check_signed(matches).is_ok()
     }) else {
-        console.throttle.failed(&keys, now);
+        console.throttle.failed(&keys).await;
         let message = "wrong app id or secret";
         return error(StatusCode::UNAUTHORIZED, "wrong_credentials", message).into_response();
     };
-    console.throttle.succeeded(&keys);
+    console.throttle.succeeded(&keys).await;
     let config = app.config();
     let value = session::issue(config.id.as_str(), config.secret.expose(), now_secs());
     let secure = session::over_tls(console.state.config.tls.is_some(), &headers);
@@ -160,10 +163,16 @@ pub(super) async fn sign_out(State(console): State<Console>, headers: HeaderMap)
 /// with `kind`; the first is `{"kind": "watching"}`, and `{"kind": "skipped", "count": n}`
 /// says how many were left out. Ends with the session or the server.
 pub(super) async fn log(State(console): State<Console>, signed: SignedIn) -> Response {
+    let watch = signed.app.tap().watch();
+    if let Some(cluster) = console.cluster.clone() {
+        // Not awaited: a Redis that is slow to answer must not hold the log back.
+        let app = signed.app.config().id.to_string();
+        tokio::spawn(async move { cluster.watching(&app).await });
+    }
     let ends = Duration::from_secs(signed.session.expires.saturating_sub(now_secs()));
     let watching = json!({ "kind": "watching", "time": now_secs() * 1000 });
     let log = Log {
-        watch: signed.app.tap().watch(),
+        watch,
         bucket: TokenBucket::full(LOG_BURST, Instant::now()),
         skipped: 0,
         pending: VecDeque::from([Arc::from(watching.to_string())]),
@@ -171,7 +180,8 @@ pub(super) async fn log(State(console): State<Console>, signed: SignedIn) -> Res
         stop: console.state.shutdown.clone(),
         tick: tokio::time::interval(Duration::from_secs(1)),
     };
-    Sse::new(log.into_stream()).keep_alive(KeepAlive::default()).into_response()
+    let keep_alive = KeepAlive::new().interval(KEEP_ALIVE);
+    Sse::new(log.into_stream()).keep_alive(keep_alive).into_response()
 }
 
 /// One console's log stream: samples above [`LOG_RATE`].
@@ -206,7 +216,10 @@ impl Log {
                 got = self.watch.recv() => Some(got?),
             };
             match got {
-                None => self.report_skipped(),
+                None => {
+                    self.watch.flush();
+                    self.report_skipped();
+                }
                 Some(Recv::Skipped(count)) => self.skipped += count,
                 Some(Recv::Record(record)) => {
                     if self.bucket.take(Instant::now(), LOG_RATE, LOG_BURST) {
@@ -303,12 +316,30 @@ pub(super) async fn channels(signed: SignedIn) -> Response {
     Json(json!({ "channels": channels, "truncated": truncated })).into_response()
 }
 
-/// `GET /console/api/overview`: connections now and this node's last hour.
+/// `GET /console/api/overview`: connections now and this node's last hour; in a cluster
+/// also each node's and their sum (`nodes`, `cluster`), or `cluster_error` when Redis did
+/// not answer.
 pub(super) async fn overview(State(console): State<Console>, signed: SignedIn) -> Json<Value> {
     let id = signed.app.id().as_str();
-    Json(json!({
-        "connections": signed.app.connection_count(),
+    let live = signed.app.connection_count();
+    let mut answer = json!({
+        "connections": live,
         "every_secs": history::EVERY.as_secs(),
         "history": console.history.of(id),
-    }))
+    });
+    if let Some(cluster) = &console.cluster {
+        answer["node"] = json!(cluster.node());
+        match cluster.samples(id).await {
+            Ok(nodes) => {
+                let view = history::cluster(cluster.node(), live, nodes, now_secs() * 1000);
+                answer["nodes"] = view["nodes"].clone();
+                answer["cluster"] = view["cluster"].clone();
+            }
+            Err(error) => {
+                cluster.failed("console overview", &error);
+                answer["cluster_error"] = json!(format!("the cluster did not answer: {error}"));
+            }
+        }
+    }
+    Json(answer)
 }

@@ -2,8 +2,10 @@
 //! app's live log, send events, list channels and see the last hour.
 //!
 //! - `session`: the signed cookie (`Path=/console`, HttpOnly, SameSite=Strict) and the
-//!   same-origin check of unsafe requests; `throttle`: failed sign-ins, in memory.
-//! - `history`: the Overview's samples, taken every 10 s on this node.
+//!   same-origin check of unsafe requests; `throttle`: failed sign-ins, in Redis in a
+//!   cluster and in memory otherwise.
+//! - `history`: the Overview's samples, taken every 10 s on this node (and kept in Redis for
+//!   the cluster's Overview).
 //! - `api`: the JSON endpoints and the log as server-sent events; `assets`: the web page.
 //!
 //! Everything under `/console/api` but signing in needs a session. With `console = false`
@@ -26,6 +28,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use tokio_util::sync::CancellationToken;
 
+use crate::cluster::Backend;
 use crate::state::AppState;
 use history::History;
 use throttle::Throttle;
@@ -41,6 +44,8 @@ pub(crate) struct Console {
     history: Arc<History>,
     throttle: Arc<Throttle>,
     assets: Option<ConsoleAssets>,
+    /// The node's cluster, on Redis.
+    cluster: Option<Arc<Backend>>,
 }
 
 impl std::fmt::Debug for Console {
@@ -50,13 +55,19 @@ impl std::fmt::Debug for Console {
 }
 
 impl Console {
-    pub(crate) fn new(state: AppState, assets: Option<ConsoleAssets>) -> Self {
-        Self { state, history: Arc::default(), throttle: Arc::default(), assets }
+    pub(crate) fn new(
+        state: AppState,
+        assets: Option<ConsoleAssets>,
+        cluster: Option<Arc<Backend>>,
+    ) -> Self {
+        let throttle = Arc::new(Throttle::new(cluster.clone()));
+        Self { state, history: Arc::default(), throttle, assets, cluster }
     }
 
     /// Starts sampling the Overview's history, until `stop`.
     pub(crate) fn spawn_sampler(&self, stop: CancellationToken) {
-        tokio::spawn(history::sample(self.state.apps.clone(), self.history.clone(), stop));
+        let (apps, history) = (self.state.apps.clone(), self.history.clone());
+        tokio::spawn(history::sample(apps, history, self.cluster.clone(), stop));
     }
 
     /// With the console switched off: `/console` and everything under it answer 404, for

@@ -14,13 +14,13 @@ use crate::helpers::{
 
 on_both!(the_log_shows_what_happens);
 
-struct Console {
+pub(crate) struct Console {
     http: reqwest::Client,
     base: String,
 }
 
 impl Console {
-    fn of(server: &TestServer) -> Self {
+    pub(crate) fn of(server: &TestServer) -> Self {
         Self { http: reqwest::Client::new(), base: format!("http://127.0.0.1:{}", server.port) }
     }
 
@@ -29,7 +29,7 @@ impl Console {
     }
 
     /// Signs in from the server's own origin; the answer's status and `Set-Cookie`.
-    async fn sign_in(&self, id: &str, secret: &str) -> (StatusCode, Option<String>) {
+    pub(crate) async fn sign_in(&self, id: &str, secret: &str) -> (StatusCode, Option<String>) {
         let response = self
             .http
             .post(format!("{}/console/api/session", self.base))
@@ -43,13 +43,13 @@ impl Console {
     }
 
     /// A signed-in session's `Cookie` header.
-    async fn session(&self) -> String {
+    pub(crate) async fn session(&self) -> String {
         let (status, cookie) = self.sign_in(ID, SECRET).await;
         assert_eq!(status, StatusCode::OK);
         cookie.unwrap().split(';').next().unwrap().to_owned()
     }
 
-    async fn get(&self, path: &str, cookie: Option<&str>) -> reqwest::Response {
+    pub(crate) async fn get(&self, path: &str, cookie: Option<&str>) -> reqwest::Response {
         let mut request = self.http.get(format!("{}{path}", self.base));
         if let Some(cookie) = cookie {
             request = request.header(COOKIE, cookie);
@@ -70,7 +70,7 @@ impl Console {
         (response.status(), response.json().await.unwrap_or(Value::Null))
     }
 
-    async fn log(&self, cookie: &str) -> Log {
+    pub(crate) async fn log(&self, cookie: &str) -> Log {
         let response = self.get("/console/api/log", Some(cookie)).await;
         assert_eq!(response.status(), StatusCode::OK);
         let mut log = Log { response, buffer: String::new() };
@@ -80,13 +80,13 @@ impl Console {
 }
 
 /// The log's server-sent events, one JSON record at a time.
-struct Log {
+pub(crate) struct Log {
     response: reqwest::Response,
     buffer: String,
 }
 
 impl Log {
-    async fn next(&mut self) -> Value {
+    pub(crate) async fn next(&mut self) -> Value {
         loop {
             if let Some(end) = self.buffer.find("\n\n") {
                 let event: String = self.buffer.drain(..end + 2).collect();
@@ -102,7 +102,7 @@ impl Log {
     }
 
     /// Reads until a record of `kind` for which `also` holds.
-    async fn until(&mut self, kind: &str, also: impl Fn(&Value) -> bool) -> Value {
+    pub(crate) async fn until(&mut self, kind: &str, also: impl Fn(&Value) -> bool) -> Value {
         loop {
             let record = self.next().await;
             if record["kind"] == kind && also(&record) {

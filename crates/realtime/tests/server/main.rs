@@ -9,6 +9,7 @@ mod api;
 mod channels;
 mod connection;
 mod console;
+mod console_cluster;
 mod helpers;
 mod limits;
 mod nodes;

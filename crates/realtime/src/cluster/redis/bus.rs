@@ -18,6 +18,12 @@ pub(super) enum Message<'a> {
     Watch { change: WatchlistChange, user_id: &'a str },
     /// A node's message to itself, to know it still hears the bus.
     Echo,
+    /// A debug record for the consoles watching the app (`console`).
+    Record { record: &'a str },
+    /// How many debug records the sender left out.
+    Skipped { count: u64 },
+    /// A console on the sender just started watching the app.
+    Watching,
 }
 
 /// A decoded message with its sender and app.
@@ -58,6 +64,12 @@ pub(super) fn encode(node: &str, app: &str, message: &Message<'_>) -> Vec<u8> {
             out.push_str(user_id);
         }
         Message::Echo => out.push_str("E\n"),
+        Message::Record { record } => {
+            out.push_str("D\n");
+            out.push_str(record);
+        }
+        Message::Skipped { count } => out.push_str(&format!("K\n{count}")),
+        Message::Watching => out.push_str("C\n"),
     }
     out.into_bytes()
 }
@@ -92,6 +104,9 @@ pub(super) fn decode(bytes: &[u8]) -> Option<Envelope<'_>> {
         }
         "T" => Message::Terminate { user_id: rest },
         "E" => Message::Echo,
+        "D" => Message::Record { record: rest },
+        "K" => Message::Skipped { count: rest.parse().ok()? },
+        "C" => Message::Watching,
         "W" => {
             let (flag, user_id) = rest.split_once('\n')?;
             let change = match flag {
@@ -135,6 +150,11 @@ mod tests {
         round_trip(Message::Watch { change: WatchlistChange::Online, user_id: "u-1" });
         round_trip(Message::Watch { change: WatchlistChange::Offline, user_id: "" });
         round_trip(Message::Echo);
+        round_trip(Message::Record {
+            record: "{\"kind\":\"api_message\",\"data\":\"a\\nb\"}\nraw",
+        });
+        round_trip(Message::Skipped { count: 12 });
+        round_trip(Message::Watching);
     }
 
     #[test]
@@ -147,6 +167,7 @@ mod tests {
             b"node\napp\nF\nok\nnot-a-socket\n{}",
             b"node\napp\nW\n2\nu",
             b"node\napp\nM\npresence-a\n\nnot-a-version\n{}",
+            b"node\napp\nK\nmany",
             b"\xff\xfe",
         ] {
             assert!(decode(bad).is_none(), "{:?}", String::from_utf8_lossy(bad));

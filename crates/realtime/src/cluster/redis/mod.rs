@@ -12,15 +12,20 @@
 //!   is logged once, counted in `/metrics`, and when Redis answers again the node registers
 //!   its connections anew.
 //!
+//! - The Debug Console's records cross the bus only while a console somewhere watches the
+//!   app; its sign-in throttle and Overview samples are shared too (`console`, `throttle`).
+//!
 //! What arrives for this node goes to the [`Inbound`](super::Inbound) handler given to
 //! [`RedisCluster::start`].
 
 mod bus;
+mod console;
 mod echo;
 mod lease;
 mod scripts;
 mod shared;
 mod tasks;
+mod throttle;
 
 use std::future::Future;
 use std::sync::Mutex;

@@ -15,6 +15,7 @@ use super::bus::{self, Envelope, Message};
 use super::{Outgoing, RedisCluster, echo};
 use crate::cluster::{Cluster, ClusterError, Inbound, Notice};
 use crate::conn::Frame;
+use crate::tap::Item;
 
 /// Items sent to Redis in one pipeline.
 const PIPELINE: usize = 256;
@@ -46,6 +47,7 @@ impl RedisCluster {
             tokio::spawn(self.clone().send_outgoing(outgoing, inbound.clone()));
         }
         tokio::spawn(self.clone().listen(bus, inbound.clone(), shutdown.clone()));
+        tokio::spawn(self.clone().watch_consoles(inbound.clone(), shutdown.clone()));
         tokio::spawn(self.clone().keep_lease(inbound, shutdown));
         tracing::info!(node = %self.node, prefix = %self.keys.prefix, "joined the Redis cluster");
     }
@@ -168,6 +170,12 @@ impl RedisCluster {
             Message::Watch { change, user_id } => {
                 inbound.hear(app, Notice::Watch { user_id, change });
             }
+            Message::Record { .. } | Message::Skipped { .. } | Message::Watching if own => {}
+            Message::Watching => inbound.hear(app, Notice::Watching),
+            Message::Record { record } => {
+                inbound.hear(app, Notice::Tap(Item::Record(Arc::from(record))));
+            }
+            Message::Skipped { count } => inbound.hear(app, Notice::Tap(Item::Skipped(count))),
             Message::Echo => {}
         }
     }
