@@ -14,6 +14,8 @@ import { LoginPage } from './pages/LoginPage';
 import { MailPage } from './pages/MailPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { PaymentPage } from './pages/PaymentPage';
+import { SettingsPage } from './pages/SettingsPage';
+import { CustomerPage, CustomersPage } from './pages/CustomersPage';
 import { applyDebugParam } from './debug';
 import { registerServiceWorker } from './push/client';
 import { installAudioUnlock } from './sounds';
@@ -46,6 +48,9 @@ function App() {
             <Route path="invoices/:id" element={<InvoiceDetailPage />} />
             <Route path="invoices/:id/edit" element={<InvoiceFormPage />} />
             <Route path="mail" element={<MailPage />} />
+            <Route path="customers" element={<CustomersPage />} />
+            <Route path="customers/:id" element={<CustomerPage />} />
+            <Route path="settings" element={<SettingsPage />} />
           </Route>
           <Route path="*" element={<NotFoundPage />} />
         </Routes>
