@@ -8,6 +8,8 @@ export interface TotalsProps {
   discountAmount: number;
   taxes: { rate: number; amount: number }[];
   total: number;
+  /** A test id for the total's amount alone (the invoice form's `draft-total`). */
+  totalTestId?: string;
 }
 
 /** The figures as label/amount pairs, in display order (for the page and for tests). */
@@ -25,11 +27,11 @@ export function totalsRows(props: TotalsProps): { key: string; label: string; am
 
 export function Totals(props: TotalsProps) {
   return (
-    <dl className="totals" data-testid="totals">
+    <dl className="figures" data-testid="totals">
       {totalsRows(props).map((row) => (
-        <div key={row.key} className={`totals-row totals-${row.key}`} data-testid={`totals-${row.key}`}>
+        <div key={row.key} className={`figures-row figures-${row.key}`} data-testid={`totals-${row.key}`}>
           <dt>{row.label}</dt>
-          <dd>{formatMoney(row.amount, props.currency)}</dd>
+          <dd data-testid={row.key === 'total' ? props.totalTestId : undefined}>{formatMoney(row.amount, props.currency)}</dd>
         </div>
       ))}
     </dl>

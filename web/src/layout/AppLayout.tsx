@@ -44,7 +44,7 @@ export function AppLayout() {
       <NavLink to="/app/invoices/new">New invoice</NavLink>
       <NavLink to="/app/customers">Customers</NavLink>
       <NavLink to="/app/mail">Mail</NavLink>
-      <NavLink to="/app/settings">Settings</NavLink>
+      <NavLink to="/app/settings">Business</NavLink>
     </>
   );
   const signOutButton = (

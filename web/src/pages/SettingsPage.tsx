@@ -39,7 +39,7 @@ export function numberExample(prefix: string): string {
 }
 
 export function SettingsPage() {
-  useTitle(appTitle('Settings'));
+  useTitle(appTitle('Business settings'));
   const [form, setForm] = useState<ProfileForm | null>(null);
   const [logoUrl, setLogoUrl] = useState<string | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
@@ -60,7 +60,7 @@ export function SettingsPage() {
   if (!form) return <Loading label="Loading settings…" />;
   return (
     <main className="page narrow" id="main">
-      <h1>Settings</h1>
+      <h1>Business settings</h1>
       <LogoCard logoUrl={logoUrl} onUploaded={() => setLogoUrl(`/api/profile/logo?v=${Date.now()}`)} />
       <ProfileFormCard form={form} setForm={setForm} />
     </main>

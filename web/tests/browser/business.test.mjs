@@ -50,7 +50,7 @@ test('the Settings page saves the profile and the logo', async () => {
   await runChecked(server, 'settings', [owner], async () => {
     const page = await owner.newPage();
     await login(page, server);
-    await page.getByRole('link', { name: 'Settings' }).first().click();
+    await page.getByRole('link', { name: 'Business' }).first().click();
     await page.waitForURL('**/app/settings');
     await page.getByLabel('Legal name').fill('Demo Bakery Ltd');
     await page.getByLabel('Address').fill('1 High Street\nLondon');

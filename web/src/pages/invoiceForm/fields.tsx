@@ -194,7 +194,7 @@ export function LineFields({ draft, errors, disabled, set }: FieldsetProps) {
       </button>
       <DiscountField draft={draft} errors={errors} disabled={disabled} set={set} />
       <div className="total-preview" data-testid="draft-totals">
-        <Totals currency={draft.currency} {...draftTotals(draft)} />
+        <Totals currency={draft.currency} {...draftTotals(draft)} totalTestId="draft-total" />
       </div>
     </fieldset>
   );
