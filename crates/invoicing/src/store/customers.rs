@@ -176,7 +176,7 @@ async fn insert(tx: &mut Tx, owner: &UserId, record: &CustomerRecord) -> Result<
 
 /// Links an invoice's customer to the directory, in the invoice's transaction: a given id must
 /// be the owner's; without one, the customer of the same name, or a new one made from the
-/// invoice's copy ("new names create customers").
+/// invoice's copy ("new names create customers"), unless the owner has [`MAX_CUSTOMERS`].
 ///
 /// # Errors
 /// [`StoreError::Rejected`] on `customerId` for an id that is not the owner's.
@@ -202,6 +202,24 @@ pub(super) async fn link(
         };
     }
     let key = name_key(&customer.name);
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers WHERE user_id = $1")
+        .bind(owner.as_str())
+        .fetch_one(&mut **tx)
+        .await?;
+    let known: Option<String> =
+        sqlx::query_scalar("SELECT id FROM customers WHERE user_id = $1 AND name_key = $2")
+            .bind(owner.as_str())
+            .bind(&key)
+            .fetch_optional(&mut **tx)
+            .await?;
+    if let Some(id) = known {
+        customer.id = Some(CustomerId::from_store(id));
+        return Ok(());
+    }
+    if count >= MAX_CUSTOMERS {
+        // The directory is full: the invoice keeps its own copy, linked to none.
+        return Ok(());
+    }
     let record = CustomerRecord {
         id: CustomerId::new(),
         customer: customer.clone(),
