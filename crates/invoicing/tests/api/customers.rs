@@ -10,6 +10,7 @@ on_both!(
     customers_are_created_listed_searched_and_edited,
     invoices_link_customers_and_keep_their_snapshot,
     the_customer_page_sums_what_is_outstanding_per_currency,
+    a_full_directory_refuses_new_customers_and_leaves_invoices_unlinked,
 );
 
 fn ada() -> Value {
@@ -200,4 +201,29 @@ async fn the_customer_page_sums_what_is_outstanding_per_currency(db: Db) {
         page.body["outstanding"],
         json!([{"currency": "EUR", "amount": 600}, {"currency": "USD", "amount": 700}])
     );
+}
+
+async fn a_full_directory_refuses_new_customers_and_leaves_invoices_unlinked(db: Db) {
+    let app = spawn_app(db).await;
+    app.login().await;
+    let max = invoicing::store::customers::MAX_CUSTOMERS;
+    app.execute(&format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {max}) \
+         INSERT INTO customers (id, user_id, name, name_key, email, created_at, updated_at) \
+         SELECT 'filler-' || i, '{}', 'Filler ' || i, 'filler ' || i, 'f@example.com', 0, 0 FROM n",
+        app.user.id
+    ))
+    .await;
+    assert_eq!(app.count_rows("customers").await, max);
+    app.post("/api/customers", &ada()).await.assert_error(422, "validation_failed", &["name"]);
+    let invoice = app.post("/api/invoices", &invoice_body()).await;
+    assert_eq!(invoice.status, 201, "{:#}", invoice.body);
+    assert!(invoice.body["customer"].get("id").is_none(), "{:#}", invoice.body);
+    assert_eq!(invoice.body["customer"]["name"], "Ada Lovelace");
+    // A name already in the directory still links.
+    let mut known = invoice_body();
+    known["customer"]["name"] = json!("Filler 42");
+    let linked = app.post("/api/invoices", &known).await.body;
+    assert_eq!(linked["customer"]["id"], "filler-42");
+    assert_eq!(app.count_rows("customers").await, max);
 }
