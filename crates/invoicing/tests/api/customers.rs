@@ -119,6 +119,16 @@ async fn invoices_link_customers_and_keep_their_snapshot(db: Db) {
     assert_eq!(kept.body["customer"], expected);
     let public = app.get(&format!("/api/pay/{invoice_id}")).await;
     assert_eq!(public.body["customer"]["name"], "Ada Lovelace");
+    // Editing the invoice's other fields keeps its copy and its link.
+    let edited =
+        app.patch(&format!("/api/invoices/{invoice_id}"), &json!({"notes": "Thanks"})).await;
+    assert_eq!(edited.body["customer"], expected, "{:#}", edited.body);
+    let address = json!({"customer": {"address": "New address"}});
+    let moved = app.patch(&format!("/api/invoices/{invoice_id}"), &address).await.body;
+    assert_eq!(
+        (moved["customer"]["id"].clone(), moved["customer"]["address"].clone()),
+        (json!(id), json!("New address"))
+    );
 
     // An inline customer with a new name creates one; the same name (any case) links to it.
     let inline = app

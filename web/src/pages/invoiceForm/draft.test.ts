@@ -120,7 +120,7 @@ describe('draftFrom', () => {
       actions: ['edit'],
     });
     const form = draftFrom(invoice);
-    expect(form).toMatchObject({ customerId: 'c1', discountKind: 'percent', discountValue: '12.5', issueDate: '2098-12-01' });
+    expect(form).toMatchObject({ customerId: null, customerAddress: 'X', discountKind: 'percent', discountValue: '12.5', issueDate: '2098-12-01' });
     expect(form.items[0]).toMatchObject({ unitPrice: '50.00', taxRate: '5.5' });
   });
 });

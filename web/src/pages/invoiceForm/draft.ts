@@ -75,7 +75,10 @@ export function withCustomer(draft: Draft, customer: CustomerRecord): Draft {
 export function draftFrom(invoice: Invoice): Draft {
   const discount = invoice.discount;
   return {
-    customerId: invoice.customer.id ?? null,
+    // The invoice's own copy of the customer is sent back as it is (the server keeps its
+    // directory link when the name is unchanged); sending the id would re-copy the
+    // directory's current details over what the invoice was sent with.
+    customerId: null,
     customerName: invoice.customer.name,
     customerEmail: invoice.customer.email,
     customerAddress: invoice.customer.address ?? '',
