@@ -37,6 +37,85 @@ export interface LineItem {
   quantity: number;
   unitPrice: number;
   amount: number;
+  /** Exclusive tax rate in basis points (2000 = 20 %); 0 for none. */
+  taxRate: number;
+}
+
+/** One tax line: the rate in basis points and the tax in minor units. */
+export interface TaxLine {
+  rate: number;
+  amount: number;
+}
+
+/** The invoice-level discount as entered: a percentage in basis points or an amount. */
+export type Discount = { percent: number } | { amount: number };
+
+/** The figures and terms the owner's page and the payment page show the same way. */
+export interface Figures {
+  /** `INV-2026-0007` with the owner's number prefix, `#7` without. */
+  displayNumber: string;
+  issueDate: string;
+  reference: string;
+  subtotal: number;
+  discount: Discount | null;
+  discountAmount: number;
+  taxes: TaxLine[];
+  total: number;
+  paymentInstructions: string;
+}
+
+export interface CustomerSnapshot {
+  /** The directory entry it came from. */
+  id?: string | undefined;
+  name: string;
+  email: string;
+  address?: string | undefined;
+  taxId?: string | undefined;
+}
+
+/** The seller as the payer sees it. */
+export interface Seller {
+  name: string;
+  address: string;
+  taxId: string;
+  email: string;
+  phone: string;
+  brandColor: string;
+  logoUrl?: string | undefined;
+}
+
+/** The owner's business profile (`/api/profile`). */
+export interface Profile {
+  legalName: string;
+  address: string;
+  taxId: string;
+  email: string;
+  phone: string;
+  brandColor: string;
+  defaultCurrency: string | null;
+  paymentTermsDays: number | null;
+  paymentInstructions: string;
+  numberPrefix: string;
+  logoUrl?: string | null | undefined;
+}
+
+/** A customer of the directory. */
+export interface CustomerRecord {
+  id: string;
+  name: string;
+  email: string;
+  address: string;
+  taxId: string;
+  notes: string;
+}
+
+export type CustomerInput = Partial<Omit<CustomerRecord, 'id'>>;
+
+/** `GET /api/customers/{id}`. */
+export interface CustomerAccount {
+  customer: CustomerRecord;
+  invoices: Invoice[];
+  outstanding: { currency: string; amount: number }[];
 }
 
 export interface Payment {
@@ -55,11 +134,11 @@ export interface Payment {
   refundable: boolean;
 }
 
-export interface Invoice {
+export interface Invoice extends Figures {
   id: string;
   number: number | string;
   status: InvoiceStatus;
-  customer: { name: string; email: string };
+  customer: CustomerSnapshot;
   currency: string;
   items: LineItem[];
   total: number;
@@ -76,7 +155,7 @@ export interface Invoice {
 }
 
 /** What the public payment page may see. */
-export interface PublicInvoice {
+export interface PublicInvoice extends Figures {
   id: string;
   number: number | string;
   status: InvoiceStatus;
@@ -87,8 +166,9 @@ export interface PublicInvoice {
   balanceDue: number;
   dueDate: string;
   notes: string;
-  customer: { name: string };
+  customer: { name: string; address: string; taxId: string };
   businessName?: string;
+  seller?: Seller | undefined;
 }
 
 export interface RuntimeConfig {
@@ -119,10 +199,15 @@ export interface Intent {
 }
 
 export interface InvoiceInput {
-  customer: { name: string; email: string };
+  /** A directory customer; the inline `customer` is then not needed. */
+  customerId?: string;
+  customer?: { name: string; email: string; address?: string; taxId?: string };
   currency: string;
+  issueDate?: string;
   dueDate: string;
-  items: { description: string; quantity: number; unitPrice: number }[];
+  reference?: string;
+  discount?: Discount | null;
+  items: { description: string; quantity: number; unitPrice: number; taxRate?: number }[];
   notes?: string;
 }
 
@@ -147,7 +232,40 @@ const lineItem: Decoder<LineItem> = object({
   quantity: num,
   unitPrice: int,
   amount: int,
+  taxRate: withDefault(int, 0),
 });
+
+const discount: Decoder<Discount | null> = (value, path = '') => {
+  if (value === null || value === undefined) return null;
+  if (isRecord(value) && value.percent !== undefined) return { percent: int(value.percent, `${path}.percent`) };
+  if (isRecord(value) && value.amount !== undefined) return { amount: int(value.amount, `${path}.amount`) };
+  throw new DecodeError(path, 'a discount');
+};
+
+const taxLine: Decoder<TaxLine> = object({ rate: int, amount: int });
+
+/** The figures, defaulted for a server that sends none (no tax, no discount). */
+function figures(value: unknown, path = ''): Omit<Figures, 'total'> {
+  const record = isRecord(value) ? value : {};
+  const total = typeof record.total === 'number' ? record.total : 0;
+  const number = record.number;
+  const fallbackNumber = typeof number === 'number' ? `#${number}` : typeof number === 'string' ? number : '';
+  return object({
+    displayNumber: withDefault(str, fallbackNumber),
+    issueDate: withDefault(str, ''),
+    reference: withDefault(str, ''),
+    subtotal: withDefault(int, total),
+    discount,
+    discountAmount: withDefault(int, 0),
+    taxes: withDefault(array(taxLine), []),
+    paymentInstructions: withDefault(str, ''),
+  })(value, path);
+}
+
+/** `inner`, with the figures read beside it. */
+function withFigures<T>(inner: Decoder<T>): Decoder<T & Omit<Figures, 'total'>> {
+  return (value, path) => ({ ...inner(value, path), ...figures(value, path) });
+}
 
 const payment: Decoder<Payment> = object({
   id: str,
@@ -163,11 +281,17 @@ const payment: Decoder<Payment> = object({
 
 export const decodeUser: Decoder<User> = object({ id: str, email: str, name: withDefault(str, '') });
 
-export const decodeInvoice: Decoder<Invoice> = object({
+export const decodeInvoice: Decoder<Invoice> = withFigures(object({
   id: str,
   number: numberOrText,
   status,
-  customer: object({ name: str, email: withDefault(str, '') }),
+  customer: object({
+    id: optional(str),
+    name: str,
+    email: withDefault(str, ''),
+    address: withDefault(str, ''),
+    taxId: withDefault(str, ''),
+  }),
   currency: str,
   items: withDefault(array(lineItem), []),
   total: int,
@@ -180,9 +304,19 @@ export const decodeInvoice: Decoder<Invoice> = object({
   payments: withDefault(array(payment), []),
   payUrl: optional(str),
   actions: knownOf(INVOICE_ACTIONS),
+}));
+
+const seller: Decoder<Seller> = object({
+  name: withDefault(str, ''),
+  address: withDefault(str, ''),
+  taxId: withDefault(str, ''),
+  email: withDefault(str, ''),
+  phone: withDefault(str, ''),
+  brandColor: withDefault(str, ''),
+  logoUrl: optional(str),
 });
 
-export const decodePublicInvoice: Decoder<PublicInvoice> = object({
+export const decodePublicInvoice: Decoder<PublicInvoice> = withFigures(object({
   id: str,
   number: numberOrText,
   status,
@@ -193,8 +327,43 @@ export const decodePublicInvoice: Decoder<PublicInvoice> = object({
   balanceDue: int,
   dueDate: str,
   notes: withDefault(str, ''),
-  customer: object({ name: withDefault(str, '') }),
+  customer: object({ name: withDefault(str, ''), address: withDefault(str, ''), taxId: withDefault(str, '') }),
   businessName: optional(str),
+  seller: optional(seller),
+}));
+
+const nullable =
+  <T>(inner: Decoder<T>): Decoder<T | null> =>
+  (value, path) =>
+    value === null || value === undefined ? null : inner(value, path);
+
+export const decodeProfile: Decoder<Profile> = object({
+  legalName: withDefault(str, ''),
+  address: withDefault(str, ''),
+  taxId: withDefault(str, ''),
+  email: withDefault(str, ''),
+  phone: withDefault(str, ''),
+  brandColor: withDefault(str, ''),
+  defaultCurrency: nullable(str),
+  paymentTermsDays: nullable(int),
+  paymentInstructions: withDefault(str, ''),
+  numberPrefix: withDefault(str, ''),
+  logoUrl: nullable(str),
+});
+
+export const decodeCustomer: Decoder<CustomerRecord> = object({
+  id: str,
+  name: str,
+  email: withDefault(str, ''),
+  address: withDefault(str, ''),
+  taxId: withDefault(str, ''),
+  notes: withDefault(str, ''),
+});
+
+const decodeAccount: Decoder<CustomerAccount> = object({
+  customer: decodeCustomer,
+  invoices: withDefault(array(decodeInvoice), []),
+  outstanding: withDefault(array(object({ currency: str, amount: int })), []),
 });
 
 export const decodeRuntimeConfig: Decoder<RuntimeConfig> = object({
@@ -379,6 +548,49 @@ export const api = {
   },
   async updateInvoice(id: string, input: Partial<InvoiceInput>): Promise<Invoice> {
     return decodeInvoice(await request('PATCH', `/api/invoices/${enc(id)}`, { body: input }));
+  },
+  /** A new draft with the same customer, lines and terms. */
+  async duplicateInvoice(id: string): Promise<Invoice> {
+    return decodeInvoice(await request('POST', `/api/invoices/${enc(id)}/duplicate`));
+  },
+  async getProfile(signal?: AbortSignal): Promise<Profile> {
+    return decodeProfile(await request('GET', '/api/profile', signal ? { signal } : {}));
+  },
+  async saveProfile(profile: Omit<Profile, 'logoUrl'>): Promise<Profile> {
+    return decodeProfile(await request('PUT', '/api/profile', { body: profile }));
+  },
+  /** Uploads the logo as the raw body; the server checks it is a PNG or JPEG up to 1 MiB. */
+  async uploadLogo(image: Blob): Promise<void> {
+    let response: Response;
+    try {
+      response = await fetch('/api/profile/logo', {
+        method: 'PUT',
+        headers: { 'Content-Type': image.type || 'application/octet-stream', Accept: 'application/json' },
+        credentials: 'same-origin',
+        body: image,
+      });
+    } catch {
+      throw new ApiError(0, 'network', 'Cannot reach the server. Check your connection and try again.');
+    }
+    if (!response.ok) throw await toApiError(response);
+  },
+  /** The owner's customers whose name contains `query`. */
+  async listCustomers(query = '', signal?: AbortSignal, limit?: number): Promise<CustomerRecord[]> {
+    const params = new URLSearchParams();
+    if (query) params.set('q', query);
+    if (limit !== undefined) params.set('limit', String(limit));
+    const qs = params.toString();
+    const body = await request('GET', `/api/customers${qs ? `?${qs}` : ''}`, signal ? { signal } : {});
+    return field('customers', array(decodeCustomer))(body);
+  },
+  async getCustomer(id: string, signal?: AbortSignal): Promise<CustomerAccount> {
+    return decodeAccount(await request('GET', `/api/customers/${enc(id)}`, signal ? { signal } : {}));
+  },
+  async createCustomer(input: CustomerInput): Promise<CustomerRecord> {
+    return decodeCustomer(await request('POST', '/api/customers', { body: input }));
+  },
+  async updateCustomer(id: string, input: CustomerInput): Promise<CustomerRecord> {
+    return decodeCustomer(await request('PATCH', `/api/customers/${enc(id)}`, { body: input }));
   },
   async sendInvoice(id: string): Promise<Invoice> {
     return decodeInvoice(await request('POST', `/api/invoices/${enc(id)}/send`));

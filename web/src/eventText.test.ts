@@ -28,7 +28,7 @@ describe('event text for toasts and notifications', () => {
     expect(withPageText(paid, {}, 'en-US').body).toBe('€10.00 · Invoice #7 is paid in full');
     const removed = { ...base, type: 'payment_removed', status: 'sent' };
     expect(withPageText(removed, { customerName: 'Ada', number: 'INV-7' }, 'en-US').body).toBe(
-      'A €10.00 payment was removed from Invoice #INV-7 (Ada)',
+      'A €10.00 payment was removed from Invoice INV-7 (Ada)',
     );
     const refunded = { ...base, type: 'payment_refunded', status: 'partially_paid' };
     expect(withPageText(refunded, { customerName: 'Ada', number: 7 }, 'en-US')).toMatchObject({

@@ -14,7 +14,7 @@ export interface InvoiceContext {
 
 /** `event` with `title` and `body` written for people; every other field as it was. */
 export function withPageText(event: InvoiceEvent, invoice: InvoiceContext = {}, locale?: string): InvoiceEvent {
-  const label = invoice.number !== undefined ? invoiceLabel(invoice.number) : /Invoice (#\S+)/.exec(event.body)?.[1];
+  const label = invoice.number !== undefined ? invoiceLabel(invoice.number) : /Invoice (\S+)/.exec(event.body)?.[1];
   const what = label ? `Invoice ${label}` : 'An invoice';
   const customer = invoice.customerName?.trim() || undefined;
   const money =

@@ -4,7 +4,9 @@ import {
   formatDate,
   formatDateTime,
   formatMoney,
+  formatRate,
   invoiceLabel,
+  parseRateInput,
   isoDateFromToday,
   minorToInput,
   parseMoneyInput,
@@ -87,5 +89,18 @@ describe('invoiceLabel', () => {
     expect(invoiceLabel(7)).toBe('#7');
     expect(invoiceLabel('7')).toBe('#7');
     expect(invoiceLabel('#7')).toBe('#7');
+    // A display number with the owner's prefix stands as it is (DESIGN.md).
+    expect(invoiceLabel('INV-2026-0007')).toBe('INV-2026-0007');
+  });
+});
+
+describe('tax rates', () => {
+  it('write basis points as percentages', () => {
+    expect([2000, 550, 1225, 5, 0].map(formatRate)).toEqual(['20%', '5.5%', '12.25%', '0.05%', '0%']);
+  });
+
+  it('read typed percentages into basis points', () => {
+    expect(['20', '5.5', '7,7', ' 12.25 % ', '', '100'].map(parseRateInput)).toEqual([2000, 550, 770, 1225, 0, 10000]);
+    for (const bad of ['101', '-5', '1.234', 'abc', '20%%']) expect(parseRateInput(bad)).toBeNull();
   });
 });

@@ -105,7 +105,23 @@ export function isoDateFromToday(days = 0, now = new Date()): string {
   return `${d.getFullYear()}-${mm}-${dd}`;
 }
 
-/** `#7` for a numeric invoice number; text numbers as they are. */
+/** `#7` for a numeric invoice number (or `'7'`); a display number (`INV-2026-0007`, `#7`) as it is. */
 export function invoiceLabel(number: number | string): string {
-  return typeof number === 'number' ? `#${number}` : number.startsWith('#') ? number : `#${number}`;
+  return typeof number === 'number' || /^\d+$/.test(number) ? `#${number}` : number;
+}
+
+/** A rate in basis points as people write it: `2000` → `20%`, `550` → `5.5%`. */
+export function formatRate(basisPoints: number): string {
+  const text = (basisPoints / 100).toFixed(2).replace(/\.?0+$/, '');
+  return `${text}%`;
+}
+
+/** A percentage typed by a person (`20`, `5.5`, `7,7`) in basis points, or `null`. */
+export function parseRateInput(text: string): number | null {
+  const s = text.trim().replace('%', '').replace(',', '.').trim();
+  if (s === '') return 0;
+  if (!/^\d{1,3}(\.\d{1,2})?$/.test(s)) return null;
+  const [whole = '0', frac = ''] = s.split('.');
+  const bp = Number(whole) * 100 + Number(frac.padEnd(2, '0'));
+  return bp <= 10000 ? bp : null;
 }

@@ -20,6 +20,8 @@ import {
   PayerPrintInvoicePage,
   PayerPrintReceiptPage,
 } from './pages/print/PrintPages';
+import { SettingsPage } from './pages/SettingsPage';
+import { CustomerPage, CustomersPage } from './pages/CustomersPage';
 import { applyDebugParam } from './debug';
 import { registerServiceWorker } from './push/client';
 import { installAudioUnlock } from './sounds';
@@ -70,6 +72,9 @@ function App() {
             <Route path="invoices/:id" element={<InvoiceDetailPage />} />
             <Route path="invoices/:id/edit" element={<InvoiceFormPage />} />
             <Route path="mail" element={<MailPage />} />
+            <Route path="customers" element={<CustomersPage />} />
+            <Route path="customers/:id" element={<CustomerPage />} />
+            <Route path="settings" element={<SettingsPage />} />
           </Route>
           <Route path="*" element={<NotFoundPage />} />
         </Routes>

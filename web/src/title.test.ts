@@ -10,6 +10,6 @@ describe('page titles', () => {
 
   it('the payer sees who sent the invoice', () => {
     expect(paymentTitle(6, 'Demo Bakery')).toBe('Invoice #6 from Demo Bakery');
-    expect(paymentTitle('INV-6', ' ')).toBe('Invoice #INV-6 — Paybell');
+    expect(paymentTitle('INV-6', ' ')).toBe('Invoice INV-6 — Paybell');
   });
 });

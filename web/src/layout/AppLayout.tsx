@@ -42,7 +42,9 @@ export function AppLayout() {
         Invoices
       </NavLink>
       <NavLink to="/app/invoices/new">New invoice</NavLink>
+      <NavLink to="/app/customers">Customers</NavLink>
       <NavLink to="/app/mail">Mail</NavLink>
+      <NavLink to="/app/settings">Business</NavLink>
     </>
   );
   const signOutButton = (

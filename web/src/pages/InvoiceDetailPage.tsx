@@ -2,10 +2,9 @@
 //! notification and a tone when a payment arrives, and the owner's actions
 //! (send, record a payment, void, edit) as the server allows them.
 import { useCallback } from 'react';
-import { Link, useParams } from 'react-router';
+import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError, api, type Invoice } from '../api';
 import { EmptyState, ErrorMessage, Loading } from '../components/Messages';
-import { invoiceLabel } from '../format';
 import { appTitle, useTitle } from '../title';
 import { toasts } from '../toasts';
 import { useResource } from '../useResource';
@@ -16,8 +15,9 @@ export function InvoiceDetailPage() {
   const { id = '' } = useParams();
   const invoice = useResource(useCallback((signal: AbortSignal) => api.getInvoice(id, signal), [id]), id);
   const { liveError, markOwn } = useInvoiceUpdates(id, invoice.refresh, invoice.data);
+  const navigate = useNavigate();
   const data = invoice.data;
-  useTitle(data ? appTitle(`Invoice ${invoiceLabel(data.number)}`, data.customer.name) : undefined);
+  useTitle(data ? appTitle(`Invoice ${data.displayNumber}`, data.customer.name) : undefined);
 
   const act = async (action: () => Promise<Invoice>, done: string) => {
     markOwn('status');
@@ -48,6 +48,11 @@ export function InvoiceDetailPage() {
       }
       onSend={() => act(() => api.sendInvoice(inv.id), sentToast(inv))}
       onVoid={() => act(() => api.voidInvoice(inv.id), 'Invoice voided')}
+      onDuplicate={async () => {
+        const copy = await api.duplicateInvoice(inv.id);
+        toasts.push({ title: `Invoice ${copy.displayNumber} created from ${inv.displayNumber}`, tone: 'success', key: `dup-${copy.id}` });
+        navigate(`/app/invoices/${encodeURIComponent(copy.id)}/edit`);
+      }}
       onPaymentSubmitting={() => markOwn('payment')}
       onPaymentRecorded={(updated) => {
         markOwn('payment');

@@ -4,7 +4,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError, api, type Invoice } from '../api';
 import { ErrorMessage, Loading } from '../components/Messages';
-import { invoiceLabel } from '../format';
+import { isoDateFromToday } from '../format';
 import { appTitle, useTitle } from '../title';
 import { draftFrom, newDraft, validateDraft, type Draft, type Errors } from './invoiceForm/draft';
 import { CustomerFields, LineFields, NotesField, TermsFields, otherErrors } from './invoiceForm/fields';
@@ -13,7 +13,7 @@ export function InvoiceFormPage() {
   const { id } = useParams();
   const { draft, setDraft, original, loadError } = useDraft(id);
   const { errors, submitError, busy, save } = useSave(id);
-  useTitle(id ? appTitle(original ? `Edit invoice ${invoiceLabel(original.number)}` : 'Edit invoice') : appTitle('New invoice'));
+  useTitle(id ? appTitle(original ? `Edit invoice ${original.displayNumber}` : 'Edit invoice') : appTitle('New invoice'));
 
   if (loadError !== null) {
     return (
@@ -36,7 +36,7 @@ export function InvoiceFormPage() {
       <p className="crumbs">
         <Link to={id ? `/app/invoices/${encodeURIComponent(id)}` : '/app/invoices'}>← Back</Link>
       </p>
-      <h1>{original ? `Edit invoice ${invoiceLabel(original.number)}` : 'New invoice'}</h1>
+      <h1>{original ? `Edit invoice ${original.displayNumber}` : 'New invoice'}</h1>
       {locked && (
         <div className="alert alert-info" role="status">
           This invoice can no longer be edited: only drafts and sent invoices without payments can change.
@@ -81,6 +81,26 @@ function useDraft(id: string | undefined) {
   const [draft, setDraft] = useState<Draft | null>(() => (id !== undefined ? null : newDraft()));
   const [original, setOriginal] = useState<Invoice | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
+  useEffect(() => {
+    if (id) return;
+    // A new invoice starts in the profile's currency and payment terms.
+    const abort = new AbortController();
+    api
+      .getProfile(abort.signal)
+      .then((profile) => {
+        setDraft((current) =>
+          current === null
+            ? current
+            : {
+                ...current,
+                currency: profile.defaultCurrency ?? current.currency,
+                dueDate: profile.paymentTermsDays === null ? current.dueDate : isoDateFromToday(profile.paymentTermsDays),
+              },
+        );
+      })
+      .catch(() => undefined);
+    return () => abort.abort();
+  }, [id]);
   useEffect(() => {
     if (!id) return;
     const abort = new AbortController();

@@ -29,7 +29,7 @@ export function InvoiceListPage() {
 
   useInvoiceListUpdates(user.id, invoices.refresh, (invoiceId) => {
     const invoice = latest.current?.find((i) => i.id === invoiceId);
-    return invoice && { customerName: invoice.customer.name, number: invoice.number };
+    return invoice && { customerName: invoice.customer.name, number: invoice.displayNumber };
   });
 
   return (
@@ -174,7 +174,7 @@ function InvoiceTable({ invoices, caption }: { invoices: Invoice[]; caption: str
           {invoices.map((invoice) => (
             <tr key={invoice.id} data-invoice-id={invoice.id} data-status={invoice.status}>
               <td data-label="Invoice">
-                <Link to={`/app/invoices/${encodeURIComponent(invoice.id)}`}>{invoiceLabel(invoice.number)}</Link>
+                <Link to={`/app/invoices/${encodeURIComponent(invoice.id)}`}>{invoiceLabel(invoice.displayNumber)}</Link>
               </td>
               <td data-label="Customer">{invoice.customer.name}</td>
               <td data-label="Status">

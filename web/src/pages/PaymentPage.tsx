@@ -20,7 +20,7 @@ export function PaymentPage() {
   const invoice = useResource(useCallback((signal: AbortSignal) => api.getPublicInvoice(id, signal), [id]), id);
   const [liveError, setLiveError] = useState<string | null>(null);
   const config = useResource(useCallback((signal: AbortSignal) => api.config(signal), []), 'config');
-  useTitle(invoice.data ? paymentTitle(invoice.data.number, invoice.data.businessName) : undefined);
+  useTitle(invoice.data ? paymentTitle(invoice.data.displayNumber, invoice.data.businessName) : undefined);
 
   useChannel(
     { name: (priv) => invoiceChannel(id, priv), events: INVOICE_CHANNEL_EVENTS },

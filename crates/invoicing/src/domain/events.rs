@@ -134,39 +134,40 @@ pub fn outbox_events(
 ) -> Vec<OutboxEvent> {
     use names::{INVOICE_CREATED, INVOICE_UPDATED, STATUS_CHANGED};
     let id = invoice.id.as_str();
-    let number = invoice.number;
+    // The display number: `#7`, or `INV-2026-0007` with the owner's number prefix.
+    let number = invoice.display_number();
     let status = invoice.status;
     let (on_invoice, on_user) = (channels.invoice(id), channels.user(invoice.user_id.as_str()));
     let on_user_name = on_user.clone();
     let (title, body, kind, targets) = match change {
         Change::Created => (
             "🧾 Invoice Created".to_owned(),
-            format!("Invoice #{number} has been created"),
+            format!("Invoice {number} has been created"),
             "invoice_created".to_owned(),
             vec![(on_user, INVOICE_CREATED)],
         ),
         Change::Edited => (
             "Invoice Updated".to_owned(),
-            format!("Invoice #{number} has been updated"),
+            format!("Invoice {number} has been updated"),
             "invoice_updated".to_owned(),
             vec![(on_invoice, INVOICE_UPDATED), (on_user, INVOICE_UPDATED)],
         ),
         Change::StatusChanged => (
             format!("Invoice Status: {status}"),
-            format!("Invoice #{number} status changed to {status}"),
+            format!("Invoice {number} status changed to {status}"),
             format!("invoice_{status}"),
             vec![(on_invoice, STATUS_CHANGED), (on_user, INVOICE_UPDATED)],
         ),
         Change::PaymentReceived { previous, .. } if status == InvoiceStatus::Paid => (
             "✅ Invoice Paid".to_owned(),
-            format!("Invoice #{number} has been paid successfully"),
+            format!("Invoice {number} has been paid successfully"),
             "invoice_completed".to_owned(),
             status_moved(previous, status, on_invoice, on_user),
         ),
         Change::PaymentReceived { amount, previous } => (
             "💰 Payment Received".to_owned(),
             format!(
-                "A payment of {} was received for Invoice #{number}",
+                "A payment of {} was received for Invoice {number}",
                 invoice.content.currency.format(amount.minor())
             ),
             "payment_received".to_owned(),
@@ -175,7 +176,7 @@ pub fn outbox_events(
         Change::PaymentRemoved { amount, previous } => (
             "Payment Removed".to_owned(),
             format!(
-                "A payment of {} was removed from Invoice #{number}",
+                "A payment of {} was removed from Invoice {number}",
                 invoice.content.currency.format(amount.minor())
             ),
             "payment_removed".to_owned(),
@@ -184,7 +185,7 @@ pub fn outbox_events(
         Change::PaymentRefunded { amount, previous } => (
             "↩️ Payment Refunded".to_owned(),
             format!(
-                "A payment of {} was refunded on Invoice #{number}",
+                "A payment of {} was refunded on Invoice {number}",
                 invoice.content.currency.format(amount.minor())
             ),
             "payment_refunded".to_owned(),

@@ -67,6 +67,10 @@ random_id!(
     /// An e-mail message.
     MailId
 );
+random_id!(
+    /// A customer of the owner's directory.
+    CustomerId
+);
 
 /// A moment, in unix milliseconds (UTC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

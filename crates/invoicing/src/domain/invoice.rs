@@ -5,16 +5,21 @@ use time::format_description::FormatItem;
 use time::macros::format_description;
 
 use super::money::checked_sum;
-use super::text::{multi_line, single_line};
+use super::text::{multi_line, optional_line, single_line};
+use super::totals::{self, Discount, Totals};
 use super::{
-    Action, Amount, Checks, Currency, DomainError, Email, InvoiceId, InvoiceStatus, PaymentId,
-    Timestamp, UserId, ValidationError,
+    Action, Amount, Checks, Currency, CustomerId, DomainError, Email, InvoiceId, InvoiceStatus,
+    PaymentId, Timestamp, UserId, ValidationError,
 };
 
 /// Longest line item description, customer name and payment method.
 const MAX_TEXT: usize = 200;
-/// Longest notes.
-const MAX_NOTES: usize = 2000;
+/// Longest notes, billing address and payment instructions.
+pub(crate) const MAX_NOTES: usize = 2000;
+/// Longest PO/reference and tax id.
+pub(crate) const MAX_REFERENCE: usize = 100;
+/// Digits the sequence is padded to after a number prefix (`INV-2026-0007`).
+const NUMBER_DIGITS: usize = 4;
 /// Most line items on one invoice.
 const MAX_ITEMS: usize = 100;
 /// Largest quantity on one line.
@@ -27,8 +32,25 @@ const DATE: &[FormatItem<'static>] = format_description!("[year]-[month]-[day]")
 /// # Errors
 /// [`ValidationError`] on `dueDate`.
 pub fn parse_date(value: &str) -> Result<Date, ValidationError> {
+    parse_date_field("dueDate", value)
+}
+
+/// Parses a date written `YYYY-MM-DD` for `field`.
+///
+/// # Errors
+/// [`ValidationError`] on `field`.
+pub fn parse_date_field(field: &str, value: &str) -> Result<Date, ValidationError> {
     Date::parse(value, DATE)
-        .map_err(|_| ValidationError::field("dueDate", "must be a date written YYYY-MM-DD"))
+        .map_err(|_| ValidationError::field(field, "must be a date written YYYY-MM-DD"))
+}
+
+/// `#7`, or `INV-2026-0007` with the number prefix `INV-2026-`.
+pub fn display_number(prefix: &str, number: i64) -> String {
+    if prefix.is_empty() {
+        format!("#{number}")
+    } else {
+        format!("{prefix}{number:0NUMBER_DIGITS$}")
+    }
 }
 
 /// Writes a date as `YYYY-MM-DD`.
@@ -36,13 +58,20 @@ pub fn format_date(date: Date) -> String {
     date.format(DATE).unwrap_or_default()
 }
 
-/// Who the invoice is for.
+/// Who the invoice is for, as the invoice keeps it: a snapshot, which later edits of the
+/// customer in the directory do not rewrite.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Customer {
+    /// The directory entry it was taken from, if any.
+    pub id: Option<CustomerId>,
     /// Shown on the invoice and the payment page.
     pub name: String,
     /// Where the invoice goes; never shown on the public payment page.
     pub email: Email,
+    /// Billing address, possibly empty.
+    pub address: String,
+    /// Tax id (VAT number…), possibly empty.
+    pub tax_id: String,
 }
 
 impl Customer {
@@ -56,9 +85,25 @@ impl Customer {
         let email = checks.take(Email::parse(email).map_err(|e| rename(e, "customer.email")));
         checks.finish()?;
         match (name, email) {
-            (Some(name), Some(email)) => Ok(Self { name, email }),
+            (Some(name), Some(email)) => {
+                Ok(Self { id: None, name, email, address: String::new(), tax_id: String::new() })
+            }
             _ => Err(ValidationError::field("customer", "is invalid")),
         }
+    }
+
+    /// Adds the billing address and tax id.
+    ///
+    /// # Errors
+    /// [`ValidationError`] on `customer.address` or `customer.taxId`.
+    pub fn with_details(mut self, address: &str, tax_id: &str) -> Result<Self, ValidationError> {
+        let mut checks = Checks::default();
+        let address = checks.take(multi_line("customer.address", address, MAX_NOTES));
+        let tax_id = checks.take(optional_line("customer.taxId", tax_id, MAX_REFERENCE));
+        checks.finish()?;
+        self.address = address.unwrap_or_default();
+        self.tax_id = tax_id.unwrap_or_default();
+        Ok(self)
     }
 }
 
@@ -76,8 +121,10 @@ pub struct LineItem {
     pub quantity: i64,
     /// Price of one, in minor units.
     pub unit_price: Amount,
-    /// `quantity × unit price`.
+    /// `quantity × unit price`, before discount and tax.
     pub amount: Amount,
+    /// Exclusive tax rate in basis points (`2000` = 20 %); 0 for none.
+    pub tax_rate: u32,
 }
 
 impl LineItem {
@@ -109,8 +156,30 @@ impl LineItem {
             .checked_mul(quantity)
             .ok_or_else(|| ValidationError::field(format!("{at}.amount"), "is too large"))?;
         let amount = Amount::parse(&format!("{at}.amount"), amount)?;
-        Ok(Self { description, quantity, unit_price, amount })
+        Ok(Self { description, quantity, unit_price, amount, tax_rate: 0 })
     }
+
+    /// The line with a tax rate in basis points.
+    ///
+    /// # Errors
+    /// [`ValidationError`] on `{at}.taxRate` outside 0..=10 000.
+    pub fn with_tax_rate(mut self, at: &str, basis_points: i64) -> Result<Self, ValidationError> {
+        self.tax_rate = totals::tax_rate(&format!("{at}.taxRate"), basis_points)?;
+        Ok(self)
+    }
+}
+
+/// The invoice's terms beside its lines: dates, reference, discount, payment instructions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Terms {
+    /// The date the invoice is issued.
+    pub issue_date: Date,
+    /// The customer's PO number or another reference, possibly empty.
+    pub reference: String,
+    /// The invoice-level discount.
+    pub discount: Discount,
+    /// How to pay other than online (bank details…), shown on the payment page and in e-mails.
+    pub payment_instructions: String,
 }
 
 /// What the owner writes and may edit before payment: everything but status and payments.
@@ -126,7 +195,11 @@ pub struct InvoiceContent {
     pub items: Vec<LineItem>,
     /// Free text, possibly empty.
     pub notes: String,
-    /// The sum of the lines.
+    /// Issue date, reference, discount, payment instructions.
+    pub terms: Terms,
+    /// Subtotal, discount, taxes and total, by [`totals::compute`].
+    pub totals: Totals,
+    /// What the customer pays: `totals.total`.
     pub total: Amount,
 }
 
@@ -150,8 +223,48 @@ impl InvoiceContent {
             return Err(ValidationError::field("items", format!("at most {MAX_ITEMS} items")));
         }
         let notes = multi_line("notes", notes, MAX_NOTES)?;
-        let total = checked_sum("total", items.iter().map(|item| item.amount))?;
-        Ok(Self { customer, currency, due_date, items, notes, total })
+        checked_sum("total", items.iter().map(|item| item.amount))?;
+        let terms = Terms {
+            issue_date: Timestamp::now().date(),
+            reference: String::new(),
+            discount: Discount::None,
+            payment_instructions: String::new(),
+        };
+        Self::compute(customer, currency, due_date, items, notes, terms)
+    }
+
+    /// The same content with other terms; the totals follow.
+    ///
+    /// # Errors
+    /// [`ValidationError`] on `reference`, `paymentInstructions`, the discount (more than the
+    /// subtotal) or the total (nothing left to pay, too large).
+    pub fn with_terms(self, terms: Terms) -> Result<Self, ValidationError> {
+        let mut checks = Checks::default();
+        let reference = checks.take(optional_line("reference", &terms.reference, MAX_REFERENCE));
+        let instructions =
+            checks.take(multi_line("paymentInstructions", &terms.payment_instructions, MAX_NOTES));
+        checks.finish()?;
+        let terms = Terms {
+            reference: reference.unwrap_or_default(),
+            payment_instructions: instructions.unwrap_or_default(),
+            ..terms
+        };
+        Self::compute(self.customer, self.currency, self.due_date, self.items, self.notes, terms)
+    }
+
+    fn compute(
+        customer: Customer,
+        currency: Currency,
+        due_date: Date,
+        items: Vec<LineItem>,
+        notes: String,
+        terms: Terms,
+    ) -> Result<Self, ValidationError> {
+        let lines: Vec<(i64, u32)> =
+            items.iter().map(|item| (item.amount.minor(), item.tax_rate)).collect();
+        let totals = totals::compute(&lines, terms.discount)?;
+        let total = Amount::parse("total", totals.total)?;
+        Ok(Self { customer, currency, due_date, items, notes, terms, totals, total })
     }
 }
 
@@ -233,6 +346,8 @@ pub struct Invoice {
     pub user_id: UserId,
     /// The owner's human number: 1, 2, 3…
     pub number: i64,
+    /// The owner's number prefix when the invoice was created (`INV-2026-`), possibly empty.
+    pub number_prefix: String,
     /// Where it is in its life.
     pub status: InvoiceStatus,
     /// What the owner wrote.
@@ -283,6 +398,7 @@ impl Invoice {
             id: InvoiceId::new(),
             user_id,
             number,
+            number_prefix: String::new(),
             status: InvoiceStatus::Draft,
             content,
             amount_paid: 0,
@@ -290,6 +406,11 @@ impl Invoice {
             updated_at: now,
             payments: Vec::new(),
         }
+    }
+
+    /// `#7`, or `INV-2026-0007` when the owner had a number prefix.
+    pub fn display_number(&self) -> String {
+        display_number(&self.number_prefix, self.number)
     }
 
     /// What is left to pay.
@@ -532,6 +653,11 @@ mod tests {
         let line = LineItem::parse("items[0]", "x", 3, 250).unwrap();
         assert_eq!(line.amount.minor(), 750);
         assert!(parse_date("2025-02-30").is_err());
+        assert!(line.clone().with_tax_rate("items[0]", 10_001).is_err());
+        assert_eq!(line.with_tax_rate("items[0]", 2000).unwrap().tax_rate, 2000);
+        assert_eq!(display_number("", 7), "#7");
+        assert_eq!(display_number("INV-2026-", 7), "INV-2026-0007");
+        assert_eq!(display_number("A", 123_456), "A123456");
         assert_eq!(format_date(parse_date("2025-02-03").unwrap()), "2025-02-03");
     }
 }

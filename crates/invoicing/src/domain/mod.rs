@@ -4,6 +4,9 @@
 //! - [`money`]: [`Currency`], [`Amount`] (integer minor units).
 //! - [`status`]: [`InvoiceStatus`] and its one `match`.
 //! - [`invoice`]: [`Invoice`], its [`InvoiceContent`] and [`Payment`]s.
+//! - [`logo`]: the business logo, recognised by its content.
+//! - [`totals`]: subtotal, discount, tax per rate and total, with the one rounding rule.
+//! - [`profile`]: the owner's business profile and [`CustomerRecord`]s of the directory.
 //! - [`user`]: [`Email`], [`Password`], [`UserName`], [`User`].
 //! - [`events`]: what each change publishes, as outbox rows.
 //! - [`mail`]: the e-mails a change sends, as mail rows.
@@ -13,24 +16,29 @@
 pub mod events;
 pub mod ids;
 pub mod invoice;
+pub mod logo;
 pub mod mail;
 pub mod money;
+pub mod profile;
 pub mod status;
 pub mod text;
+pub mod totals;
 pub mod user;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 pub use events::{Change, ChannelNames, OutboxEvent};
-pub use ids::{InvoiceId, MailId, PaymentId, Timestamp, UserId};
+pub use ids::{CustomerId, InvoiceId, MailId, PaymentId, Timestamp, UserId};
 pub use invoice::{
     Customer, Invoice, InvoiceContent, LineItem, Payment, PaymentEffect, PaymentSource,
-    RefundEffect, RemovalEffect,
+    RefundEffect, RemovalEffect, Terms,
 };
 pub use mail::{MailKind, NewMail};
 pub use money::{Amount, Currency};
+pub use profile::{CustomerRecord, Profile};
 pub use status::{Action, IllegalTransition, InvoiceStatus};
+pub use totals::{Discount, Totals};
 pub use user::{Email, Password, User, UserName};
 
 /// Input that is not acceptable, field by field (HTTP 422).

@@ -60,6 +60,16 @@ pub fn multi_line(field: &str, value: &str, max: usize) -> Result<String, Valida
     Ok(trimmed.to_owned())
 }
 
+/// One line of text that may be empty: trimmed, at most `max` characters.
+///
+/// # Errors
+/// [`ValidationError`] on `field`.
+pub fn optional_line(field: &str, value: &str, max: usize) -> Result<String, ValidationError> {
+    let trimmed = value.trim();
+    check(field, trimmed, max, false)?;
+    Ok(trimmed.to_owned())
+}
+
 /// Whether `value` contains a character no text field accepts (e.g. an e-mail address).
 pub fn has_unsafe(value: &str) -> bool {
     value.chars().any(|c| unsafe_char(c, false))
@@ -94,6 +104,8 @@ mod tests {
         }
         assert!(single_line("name", "   ", 10).is_err());
         assert!(single_line("name", "abcdef", 5).is_err());
+        assert_eq!(optional_line("ref", "  ", 5).unwrap(), "");
+        assert!(optional_line("ref", "a\nb", 5).is_err());
     }
 
     #[test]

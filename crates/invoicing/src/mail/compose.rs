@@ -45,6 +45,12 @@ struct ItemContext {
 }
 
 #[derive(Serialize)]
+struct TaxContext {
+    rate: String,
+    amount: String,
+}
+
+#[derive(Serialize)]
 struct InvoiceContext<'a> {
     subject: &'a str,
     intro: String,
@@ -54,9 +60,15 @@ struct InvoiceContext<'a> {
     amount_due: String,
     due_date: String,
     items: Vec<ItemContext>,
+    /// Shown when there is a discount or a tax, so the total adds up on the page.
+    subtotal: Option<String>,
+    discount: Option<String>,
+    taxes: Vec<TaxContext>,
     total: String,
     paid: Option<String>,
     notes: &'a str,
+    reference: &'a str,
+    payment_instructions: &'a str,
     pay_url: String,
 }
 
@@ -146,6 +158,7 @@ impl Composer {
     ) -> NewMail {
         let content = &invoice.content;
         let currency = content.currency;
+        let totals = &content.totals;
         let number = display_number(invoice);
         let context = InvoiceContext {
             subject: &subject,
@@ -165,9 +178,22 @@ impl Composer {
                     amount: money(currency, item.amount.minor()),
                 })
                 .collect(),
+            subtotal: (totals.discount_amount > 0 || !totals.taxes.is_empty())
+                .then(|| money(currency, totals.subtotal)),
+            discount: (totals.discount_amount > 0).then(|| money(currency, totals.discount_amount)),
+            taxes: totals
+                .taxes
+                .iter()
+                .map(|&(rate, tax)| TaxContext {
+                    rate: percent(rate),
+                    amount: money(currency, tax),
+                })
+                .collect(),
             total: money(currency, content.total.minor()),
             paid: (invoice.amount_paid > 0).then(|| money(currency, invoice.amount_paid)),
             notes: &content.notes,
+            reference: &content.terms.reference,
+            payment_instructions: &content.terms.payment_instructions,
             pay_url: self.pay_url(invoice),
         };
         self.mail(kind, owner, invoice, subject.clone(), &context, now)
@@ -326,9 +352,19 @@ impl Composer {
     }
 }
 
-/// `#7`.
+/// `#7`, or `INV-2026-0007` with a number prefix.
 fn display_number(invoice: &Invoice) -> String {
-    format!("#{}", invoice.number)
+    invoice.display_number()
+}
+
+/// A rate in basis points as a percentage: `20%`, `5.5%`, `12.25%`.
+pub(crate) fn percent(basis_points: u32) -> String {
+    let (whole, fraction) = (basis_points / 100, basis_points % 100);
+    match fraction {
+        0 => format!("{whole}%"),
+        f if f % 10 == 0 => format!("{whole}.{}%", f / 10),
+        f => format!("{whole}.{f:02}%"),
+    }
 }
 
 /// `Card ending 4242`, `Bank transfer`, `Cash`.

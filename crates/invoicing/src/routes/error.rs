@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::auth::HashError;
+use crate::domain::logo::LogoError;
 use crate::domain::{DomainError, IllegalTransition, ValidationError};
 use crate::provider::ChargeError;
 use crate::store::StoreError;
@@ -45,6 +46,9 @@ pub enum ApiError {
     /// Input that is not acceptable (422).
     #[error("{0}")]
     Validation(ValidationError),
+    /// An upload that is not a logo: too large (413), not PNG or JPEG (415), damaged (422).
+    #[error(transparent)]
+    Logo(LogoError),
     /// The invoice's status does not allow it (409).
     #[error("{0}")]
     IllegalTransition(IllegalTransition),
@@ -119,6 +123,11 @@ impl ApiError {
             }
             Self::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Self::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+            Self::Logo(LogoError::TooLarge) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Self::Logo(LogoError::UnsupportedType) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_image")
+            }
+            Self::Logo(LogoError::Damaged(_)) => (StatusCode::UNPROCESSABLE_ENTITY, "bad_image"),
             Self::IllegalTransition(_) => (StatusCode::CONFLICT, "illegal_transition"),
             Self::IdempotencyKeyReused => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")

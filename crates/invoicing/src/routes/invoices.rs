@@ -32,8 +32,20 @@ pub(crate) async fn create(
     CurrentUser(user): CurrentUser,
     JsonBody(input): JsonBody<InvoiceInput>,
 ) -> Result<(StatusCode, Json<InvoiceView>), ApiError> {
-    let content = input.into_content(None)?;
+    let defaults = state.usecases.invoice_defaults(&user.id, input.customer_id()?.as_ref()).await?;
+    let content = input.into_content(None, &defaults)?;
     let invoice = state.usecases.create_invoice(&user.id, content).await?;
+    Ok((StatusCode::CREATED, view(&state, &invoice)))
+}
+
+/// `POST /api/invoices/{id}/duplicate` → 201 with a new draft: same customer, lines and
+/// terms, issued today, a new number, no payments.
+pub(crate) async fn duplicate(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    InvoicePath(id): InvoicePath,
+) -> Result<(StatusCode, Json<InvoiceView>), ApiError> {
+    let invoice = state.usecases.duplicate_invoice(&user.id, &id).await?;
     Ok((StatusCode::CREATED, view(&state, &invoice)))
 }
 
@@ -55,7 +67,8 @@ pub(crate) async fn edit(
     InvoicePath(id): InvoicePath,
     JsonBody(input): JsonBody<InvoiceInput>,
 ) -> Result<Json<InvoiceView>, ApiError> {
-    let content = |current: &_| Ok(input.into_content(Some(current))?);
+    let defaults = state.usecases.invoice_defaults(&user.id, input.customer_id()?.as_ref()).await?;
+    let content = |current: &_| Ok(input.into_content(Some(current), &defaults)?);
     let invoice = state.usecases.edit_invoice(&user.id, &id, content).await?;
     Ok(view(&state, &invoice))
 }

@@ -3,7 +3,10 @@
 //!
 //! - [`auth`]: `POST /api/auth/login`, `POST /api/auth/logout`, `POST /api/auth/logout-all`,
 //!   `GET /api/me`.
-//! - [`invoices`]: `GET|POST /api/invoices`, `GET|PATCH /api/invoices/{id}`, `…/send`, `…/void`.
+//! - [`invoices`]: `GET|POST /api/invoices`, `GET|PATCH /api/invoices/{id}`, `…/send`, `…/void`,
+//!   `…/duplicate`.
+//! - [`business`]: `GET|PUT /api/profile`, `GET|PUT /api/profile/logo`,
+//!   `GET|POST /api/customers`, `GET|PATCH /api/customers/{id}`, `GET /api/pay/{id}/logo`.
 //! - [`payments`]: `POST /api/invoices/{id}/payments`,
 //!   `DELETE /api/invoices/{id}/payments/{paymentId}`.
 //! - [`mail`]: `GET /api/mail`, `GET /api/mail/{id}`, `GET /api/invoices/{id}/mail`,
@@ -24,6 +27,7 @@
 //! - [`headers`]: security headers on every response, the web app's CSP among them.
 
 mod auth;
+mod business;
 mod error;
 mod events;
 mod extract;
@@ -91,6 +95,12 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/invoices", get(invoices::list).post(invoices::create))
         .route("/api/invoices/{id}", get(invoices::show).patch(invoices::edit))
         .route("/api/invoices/{id}/send", post(invoices::send))
+        .route("/api/invoices/{id}/duplicate", post(invoices::duplicate))
+        .route("/api/profile", get(business::profile).put(business::set_profile))
+        .route("/api/profile/logo", get(business::logo).put(business::set_logo))
+        .route("/api/customers", get(business::customers).post(business::create_customer))
+        .route("/api/customers/{id}", get(business::customer).patch(business::edit_customer))
+        .route("/api/pay/{id}/logo", get(business::pay_logo))
         .route("/api/invoices/{id}/void", post(invoices::void))
         .route("/api/invoices/{id}/payments", post(payments::record))
         .route("/api/invoices/{id}/payments/{payment_id}", delete(payments::remove))

@@ -8,15 +8,18 @@ use serde_json::{Value, json};
 
 use super::extract::{IdempotencyKey, IntentPath, InvoicePath, JsonBody};
 use super::input::{CheckoutInput, IntentInput, integer};
-use super::views::{PaymentView, PublicInvoiceView};
+use super::views::{PaymentView, PublicInvoiceView, Seller};
 use super::{ApiError, AppState, incomplete};
 use crate::domain::{Checks, Invoice, Timestamp};
 use crate::provider::Card;
 use crate::usecases::payments::Checkout;
 
 async fn public_view(state: &AppState, invoice: &Invoice) -> Result<PublicInvoiceView, ApiError> {
-    let business = state.usecases.business_name(invoice).await?;
-    Ok(PublicInvoiceView::new(invoice, &business))
+    let account_name = state.usecases.business_name(invoice).await?;
+    let profile = state.usecases.profile(&invoice.user_id).await?;
+    let has_logo = state.usecases.has_logo(&invoice.user_id).await?;
+    let seller = Seller { account_name: &account_name, profile: &profile, has_logo };
+    Ok(PublicInvoiceView::new(invoice, &seller))
 }
 
 /// `GET /api/pay/{id}`.

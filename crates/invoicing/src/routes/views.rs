@@ -5,7 +5,10 @@ use url::Url;
 
 use crate::domain::invoice::format_date;
 use crate::domain::status::OwnerAction;
-use crate::domain::{Invoice, LineItem, Payment, PaymentSource, User};
+use crate::domain::{
+    CustomerRecord, Discount, Invoice, InvoiceContent, LineItem, Payment, PaymentSource, Profile,
+    User,
+};
 
 #[derive(Debug, Serialize)]
 pub(crate) struct UserView {
@@ -27,6 +30,8 @@ pub(crate) struct ItemView {
     quantity: i64,
     unit_price: i64,
     amount: i64,
+    /// Basis points (`2000` = 20 %).
+    tax_rate: u32,
 }
 
 impl From<&LineItem> for ItemView {
@@ -36,6 +41,59 @@ impl From<&LineItem> for ItemView {
             quantity: item.quantity,
             unit_price: item.unit_price.minor(),
             amount: item.amount.minor(),
+            tax_rate: item.tax_rate,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct TaxView {
+    rate: u32,
+    amount: i64,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DiscountView {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    percent: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    amount: Option<i64>,
+}
+
+/// The figures and terms both views show the same way (`domain::totals`).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct FiguresView {
+    display_number: String,
+    issue_date: String,
+    reference: String,
+    subtotal: i64,
+    /// As entered: `{"percent": bp}` or `{"amount": minor}`; `null` for none.
+    discount: Option<DiscountView>,
+    discount_amount: i64,
+    taxes: Vec<TaxView>,
+    payment_instructions: String,
+}
+
+impl FiguresView {
+    fn new(invoice: &Invoice) -> Self {
+        let content: &InvoiceContent = &invoice.content;
+        let totals = &content.totals;
+        let discount = match content.terms.discount {
+            Discount::None => None,
+            Discount::Percent(bp) => Some(DiscountView { percent: Some(bp), amount: None }),
+            Discount::Amount(minor) => Some(DiscountView { percent: None, amount: Some(minor) }),
+        };
+        Self {
+            display_number: invoice.display_number(),
+            issue_date: format_date(content.terms.issue_date),
+            reference: content.terms.reference.clone(),
+            subtotal: totals.subtotal,
+            discount,
+            discount_amount: totals.discount_amount,
+            taxes: totals.taxes.iter().map(|&(rate, amount)| TaxView { rate, amount }).collect(),
+            payment_instructions: content.terms.payment_instructions.clone(),
         }
     }
 }
@@ -89,10 +147,15 @@ impl PaymentView {
 }
 
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct CustomerView {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
     name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     email: Option<String>,
+    address: String,
+    tax_id: String,
 }
 
 /// The owner's view.
@@ -105,6 +168,8 @@ pub(crate) struct InvoiceView {
     customer: CustomerView,
     currency: &'static str,
     items: Vec<ItemView>,
+    #[serde(flatten)]
+    figures: FiguresView,
     total: i64,
     amount_paid: i64,
     balance_due: i64,
@@ -132,11 +197,15 @@ impl InvoiceView {
             number: invoice.number,
             status: invoice.status.as_str(),
             customer: CustomerView {
+                id: content.customer.id.as_ref().map(ToString::to_string),
                 name: content.customer.name.clone(),
                 email: Some(content.customer.email.to_string()),
+                address: content.customer.address.clone(),
+                tax_id: content.customer.tax_id.clone(),
             },
             currency: content.currency.code(),
             items: content.items.iter().map(ItemView::from).collect(),
+            figures: FiguresView::new(invoice),
             total: content.total.minor(),
             amount_paid: invoice.amount_paid,
             balance_due: invoice.balance_due(),
@@ -160,6 +229,8 @@ pub(crate) struct PublicInvoiceView {
     status: &'static str,
     currency: &'static str,
     items: Vec<ItemView>,
+    #[serde(flatten)]
+    figures: FiguresView,
     total: i64,
     amount_paid: i64,
     balance_due: i64,
@@ -168,24 +239,135 @@ pub(crate) struct PublicInvoiceView {
     notes: String,
     customer: CustomerView,
     business_name: String,
+    seller: SellerView,
+}
+
+/// The seller as the payer sees it: the owner's profile, never their sign-in e-mail.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SellerView {
+    name: String,
+    address: String,
+    tax_id: String,
+    email: String,
+    phone: String,
+    brand_color: String,
+    /// `/api/pay/{id}/logo` when the owner has a logo.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    logo_url: Option<String>,
+}
+
+/// The seller of `invoice`, for its payer.
+pub(crate) struct Seller<'a> {
+    pub(crate) account_name: &'a str,
+    pub(crate) profile: &'a Profile,
+    pub(crate) has_logo: bool,
 }
 
 impl PublicInvoiceView {
-    pub(crate) fn new(invoice: &Invoice, business_name: &str) -> Self {
+    pub(crate) fn new(invoice: &Invoice, seller: &Seller<'_>) -> Self {
         let content = &invoice.content;
+        let profile = seller.profile;
+        let name = if profile.legal_name.is_empty() {
+            seller.account_name.to_owned()
+        } else {
+            profile.legal_name.clone()
+        };
         Self {
             id: invoice.id.to_string(),
             number: invoice.number,
             status: invoice.status.as_str(),
             currency: content.currency.code(),
             items: content.items.iter().map(ItemView::from).collect(),
+            figures: FiguresView::new(invoice),
             total: content.total.minor(),
             amount_paid: invoice.amount_paid,
             balance_due: invoice.balance_due(),
             due_date: format_date(content.due_date),
             notes: content.notes.clone(),
-            customer: CustomerView { name: content.customer.name.clone(), email: None },
-            business_name: business_name.to_owned(),
+            customer: CustomerView {
+                id: None,
+                name: content.customer.name.clone(),
+                email: None,
+                address: content.customer.address.clone(),
+                tax_id: content.customer.tax_id.clone(),
+            },
+            business_name: name.clone(),
+            seller: SellerView {
+                name,
+                address: profile.address.clone(),
+                tax_id: profile.tax_id.clone(),
+                email: profile.email.clone(),
+                phone: profile.phone.clone(),
+                brand_color: profile.brand_color.clone(),
+                logo_url: seller.has_logo.then(|| format!("/api/pay/{}/logo", invoice.id)),
+            },
+        }
+    }
+}
+
+/// `GET /api/profile`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ProfileView {
+    legal_name: String,
+    address: String,
+    tax_id: String,
+    email: String,
+    phone: String,
+    brand_color: String,
+    default_currency: Option<&'static str>,
+    payment_terms_days: Option<i64>,
+    payment_instructions: String,
+    number_prefix: String,
+    /// `/api/profile/logo` when there is a logo.
+    logo_url: Option<String>,
+}
+
+impl ProfileView {
+    pub(crate) fn new(profile: &Profile, has_logo: bool) -> Self {
+        Self {
+            legal_name: profile.legal_name.clone(),
+            address: profile.address.clone(),
+            tax_id: profile.tax_id.clone(),
+            email: profile.email.clone(),
+            phone: profile.phone.clone(),
+            brand_color: profile.brand_color.clone(),
+            default_currency: profile.default_currency.map(|c| c.code()),
+            payment_terms_days: profile.payment_terms_days,
+            payment_instructions: profile.payment_instructions.clone(),
+            number_prefix: profile.number_prefix.clone(),
+            logo_url: has_logo.then(|| "/api/profile/logo".to_owned()),
+        }
+    }
+}
+
+/// A customer of the directory.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CustomerRecordView {
+    id: String,
+    name: String,
+    email: String,
+    address: String,
+    tax_id: String,
+    notes: String,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<&CustomerRecord> for CustomerRecordView {
+    fn from(record: &CustomerRecord) -> Self {
+        let c = &record.customer;
+        Self {
+            id: record.id.to_string(),
+            name: c.name.clone(),
+            email: c.email.to_string(),
+            address: c.address.clone(),
+            tax_id: c.tax_id.clone(),
+            notes: record.notes.clone(),
+            created_at: record.created_at.to_iso(),
+            updated_at: record.updated_at.to_iso(),
         }
     }
 }

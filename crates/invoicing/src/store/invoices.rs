@@ -9,8 +9,8 @@ use crate::domain::{
     Timestamp, UserId,
 };
 
-use super::rows::{InvoiceRow, ItemRow, PaymentRow, assemble};
-use super::{Store, StoreError, attempts, mail, outbox, push};
+use super::rows::{InvoiceRow, ItemRow, PaymentRow, assemble, discount_columns};
+use super::{Store, StoreError, attempts, customers, mail, outbox, push};
 
 pub(super) type Tx = Transaction<'static, Any>;
 
@@ -19,7 +19,12 @@ const PAYMENT_COLUMNS: &str =
     "id, invoice_id, amount, method, reference, created_at, source, refunded";
 
 const INVOICE_COLUMNS: &str = "id, user_id, number, status, customer_name, customer_email, \
-                               currency, amount_paid, due_date, notes, created_at, updated_at";
+                               currency, amount_paid, due_date, notes, created_at, updated_at, \
+                               number_prefix, customer_id, customer_address, customer_tax_id, \
+                               issue_date, reference, discount_kind, discount_value, \
+                               payment_instructions";
+
+const ITEM_COLUMNS: &str = "invoice_id, description, quantity, unit_price, tax_rate";
 
 /// What a change writes beside the invoice, in its transaction: events and e-mails.
 #[derive(Debug, Clone, Default)]
@@ -77,25 +82,38 @@ impl Store {
         .bind(user_id.as_str())
         .fetch_optional(&mut *tx)
         .await?;
-        let invoice =
+        let mut invoice =
             Invoice::draft(user_id.clone(), number.ok_or(StoreError::NotFound)?, content, now);
+        invoice.number_prefix = self.number_prefix(&mut tx, user_id).await?;
+        customers::link(&mut tx, user_id, &mut invoice.content.customer, now).await?;
+        let (discount_kind, discount_value) = discount_columns(invoice.content.terms.discount);
+        let content = &invoice.content;
         sqlx::query(&format!(
-            "INSERT INTO invoices ({INVOICE_COLUMNS}, total) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+            "INSERT INTO invoices ({INVOICE_COLUMNS}, total) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+             $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
         ))
         .bind(invoice.id.as_str())
         .bind(user_id.as_str())
         .bind(invoice.number)
         .bind(invoice.status.as_str())
-        .bind(&invoice.content.customer.name)
-        .bind(invoice.content.customer.email.as_str())
-        .bind(invoice.content.currency.code())
+        .bind(&content.customer.name)
+        .bind(content.customer.email.as_str())
+        .bind(content.currency.code())
         .bind(invoice.amount_paid)
-        .bind(format_date(invoice.content.due_date))
-        .bind(&invoice.content.notes)
+        .bind(format_date(content.due_date))
+        .bind(&content.notes)
         .bind(now.millis())
         .bind(now.millis())
-        .bind(invoice.content.total.minor())
+        .bind(&invoice.number_prefix)
+        .bind(content.customer.id.as_ref().map(|id| id.as_str().to_owned()))
+        .bind(&content.customer.address)
+        .bind(&content.customer.tax_id)
+        .bind(format_date(content.terms.issue_date))
+        .bind(&content.terms.reference)
+        .bind(discount_kind)
+        .bind(discount_value)
+        .bind(&content.terms.payment_instructions)
+        .bind(content.total.minor())
         .execute(&mut *tx)
         .await?;
         insert_items(&mut tx, &invoice).await?;
@@ -119,7 +137,7 @@ impl Store {
         .await?;
         let owned = "SELECT id FROM invoices WHERE user_id = $1";
         let items: Vec<ItemRow> = sqlx::query_as(&format!(
-            "SELECT invoice_id, description, quantity, unit_price FROM line_items \
+            "SELECT {ITEM_COLUMNS} FROM line_items \
              WHERE invoice_id IN ({owned}) ORDER BY invoice_id, position"
         ))
         .bind(user_id.as_str())
@@ -161,6 +179,10 @@ impl Store {
         let before = self.load_locked(&mut tx, id, owner).await?;
         let mut after = before.clone();
         let result = change(&mut after)?;
+        if after.content.customer != before.content.customer {
+            let user = after.user_id.clone();
+            customers::link(&mut tx, &user, &mut after.content.customer, after.updated_at).await?;
+        }
         write_back(&mut tx, &before, &after).await?;
         let written = events(&after, &result).into();
         self.commit_written(tx, &written, after.updated_at).await?;
@@ -275,10 +297,9 @@ async fn load(
             .fetch_optional(&mut *conn)
             .await?;
     let Some(row) = row else { return Ok(None) };
-    let items: Vec<ItemRow> = sqlx::query_as(
-        "SELECT invoice_id, description, quantity, unit_price FROM line_items \
-         WHERE invoice_id = $1 ORDER BY position",
-    )
+    let items: Vec<ItemRow> = sqlx::query_as(&format!(
+        "SELECT {ITEM_COLUMNS} FROM line_items WHERE invoice_id = $1 ORDER BY position"
+    ))
     .bind(id.as_str())
     .fetch_all(&mut *conn)
     .await?;
@@ -324,10 +345,13 @@ pub(super) async fn write_back(
     after: &Invoice,
 ) -> Result<(), StoreError> {
     let content = &after.content;
+    let (discount_kind, discount_value) = discount_columns(content.terms.discount);
     sqlx::query(
         "UPDATE invoices SET status = $2, customer_name = $3, customer_email = $4, \
          currency = $5, total = $6, amount_paid = $7, due_date = $8, notes = $9, \
-         updated_at = $10 WHERE id = $1",
+         updated_at = $10, customer_id = $11, customer_address = $12, customer_tax_id = $13, \
+         issue_date = $14, reference = $15, discount_kind = $16, discount_value = $17, \
+         payment_instructions = $18 WHERE id = $1",
     )
     .bind(after.id.as_str())
     .bind(after.status.as_str())
@@ -339,6 +363,14 @@ pub(super) async fn write_back(
     .bind(format_date(content.due_date))
     .bind(&content.notes)
     .bind(after.updated_at.millis())
+    .bind(content.customer.id.as_ref().map(|id| id.as_str().to_owned()))
+    .bind(&content.customer.address)
+    .bind(&content.customer.tax_id)
+    .bind(format_date(content.terms.issue_date))
+    .bind(&content.terms.reference)
+    .bind(discount_kind)
+    .bind(discount_value)
+    .bind(&content.terms.payment_instructions)
     .execute(&mut **tx)
     .await?;
     if before.content.items != content.items {
@@ -395,8 +427,8 @@ async fn insert_items(tx: &mut Tx, invoice: &Invoice) -> Result<(), StoreError> 
     for (position, item) in (0_i64..).zip(&invoice.content.items) {
         sqlx::query(
             "INSERT INTO line_items \
-             (invoice_id, position, description, quantity, unit_price, amount) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+             (invoice_id, position, description, quantity, unit_price, amount, tax_rate) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(invoice.id.as_str())
         .bind(position)
@@ -404,6 +436,7 @@ async fn insert_items(tx: &mut Tx, invoice: &Invoice) -> Result<(), StoreError> 
         .bind(item.quantity)
         .bind(item.unit_price.minor())
         .bind(item.amount.minor())
+        .bind(i64::from(item.tax_rate))
         .execute(&mut **tx)
         .await?;
     }

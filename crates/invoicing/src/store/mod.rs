@@ -14,9 +14,12 @@
 //! ([`push`]); pages that were disconnected read
 //! the outbox back per channel ([`event_log`]). Sign-in failures are counted here too
 //! (`throttle`), so every node sees them; [`housekeeping`] purges what has served its time.
+//! The owner's business profile and logo (`profile`) and customer directory ([`customers`])
+//! live here too; an invoice links to its customer in its own transaction.
 
 mod attempts;
 pub mod claims;
+pub mod customers;
 pub mod event_log;
 pub mod housekeeping;
 mod intents;
@@ -24,6 +27,7 @@ mod invoices;
 pub mod mail;
 pub mod outbox;
 pub mod postgres;
+mod profile;
 pub mod push;
 mod reminders;
 mod rows;
@@ -47,6 +51,7 @@ pub use intents::{ExpiredIntent, IntentRecord};
 pub use invoices::{PaymentOutcome, PaymentRequest, Written};
 pub use mail::{MAIL, MailRow};
 pub use outbox::{OUTBOX, PendingEvent};
+pub use profile::StoredLogo;
 pub use push::{NewPushSubscription, PUSH, PushRow, PushSubscriptionRow, Registered};
 pub use reminders::ReminderCandidate;
 

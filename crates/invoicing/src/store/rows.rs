@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use crate::domain::invoice::parse_date;
 use crate::domain::text::strip_unsafe;
 use crate::domain::{
-    Amount, Currency, Customer, Email, Invoice, InvoiceContent, InvoiceId, InvoiceStatus, LineItem,
-    Payment, PaymentId, PaymentSource, Timestamp, User, UserId,
+    Amount, Currency, Customer, CustomerId, Discount, Email, Invoice, InvoiceContent, InvoiceId,
+    InvoiceStatus, LineItem, Payment, PaymentId, PaymentSource, Terms, Timestamp, User, UserId,
 };
 
 use super::StoreError;
@@ -44,6 +44,15 @@ pub(super) struct InvoiceRow {
     pub(super) notes: String,
     pub(super) created_at: i64,
     pub(super) updated_at: i64,
+    pub(super) number_prefix: String,
+    pub(super) customer_id: Option<String>,
+    pub(super) customer_address: String,
+    pub(super) customer_tax_id: String,
+    pub(super) issue_date: String,
+    pub(super) reference: String,
+    pub(super) discount_kind: String,
+    pub(super) discount_value: i64,
+    pub(super) payment_instructions: String,
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -52,6 +61,25 @@ pub(super) struct ItemRow {
     pub(super) description: String,
     pub(super) quantity: i64,
     pub(super) unit_price: i64,
+    pub(super) tax_rate: i64,
+}
+
+/// `(discount_kind, discount_value)` as stored.
+pub(super) fn discount_columns(discount: Discount) -> (&'static str, i64) {
+    match discount {
+        Discount::None => ("", 0),
+        Discount::Percent(bp) => ("percent", i64::from(bp)),
+        Discount::Amount(minor) => ("amount", minor),
+    }
+}
+
+fn discount_of(kind: &str, value: i64) -> Result<Discount, StoreError> {
+    match kind {
+        "" => Ok(Discount::None),
+        "percent" => Discount::percent(value).map_err(corrupt),
+        "amount" => Discount::amount(value).map_err(corrupt),
+        other => Err(corrupt(format!("unknown discount kind {other:?}"))),
+    }
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -103,21 +131,35 @@ fn invoice(
         .into_iter()
         .enumerate()
         .map(|(i, item)| {
-            LineItem::parse(
-                &format!("items[{i}]"),
-                &strip_unsafe(&item.description),
-                item.quantity,
-                item.unit_price,
-            )
+            let at = format!("items[{i}]");
+            LineItem::parse(&at, &strip_unsafe(&item.description), item.quantity, item.unit_price)?
+                .with_tax_rate(&at, item.tax_rate)
         })
         .collect::<Result<Vec<_>, _>>()
         .map_err(corrupt)?;
     let name = strip_unsafe(&row.customer_name);
-    let customer = Customer::parse(&name, &row.customer_email).map_err(corrupt)?;
+    let mut customer = Customer::parse(&name, &row.customer_email)
+        .and_then(|c| {
+            c.with_details(
+                &strip_unsafe(&row.customer_address),
+                &strip_unsafe(&row.customer_tax_id),
+            )
+        })
+        .map_err(corrupt)?;
+    customer.id = row.customer_id.map(CustomerId::from_store);
     let currency = Currency::parse(&row.currency).map_err(corrupt)?;
     let due_date = parse_date(&row.due_date).map_err(corrupt)?;
+    // Rows from before issue dates existed were given their creation date by the migration.
+    let issue_date = parse_date(&row.issue_date).map_err(corrupt)?;
+    let terms = Terms {
+        issue_date,
+        reference: strip_unsafe(&row.reference),
+        discount: discount_of(&row.discount_kind, row.discount_value)?,
+        payment_instructions: strip_unsafe(&row.payment_instructions),
+    };
     let content =
         InvoiceContent::new(customer, currency, due_date, items, &strip_unsafe(&row.notes))
+            .and_then(|content| content.with_terms(terms))
             .map_err(corrupt)?;
     let payments = payments
         .into_iter()
@@ -138,6 +180,7 @@ fn invoice(
         id: InvoiceId::from_store(row.id),
         user_id: UserId::from_store(row.user_id),
         number: row.number,
+        number_prefix: row.number_prefix,
         status: InvoiceStatus::parse(&row.status)
             .ok_or_else(|| corrupt(format!("unknown status {:?}", row.status)))?,
         content,

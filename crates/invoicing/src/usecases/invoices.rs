@@ -66,6 +66,27 @@ impl UseCases {
         Ok(invoice)
     }
 
+    /// A new draft copying `id`'s customer, lines, discount, reference, notes and payment
+    /// instructions; issued today, due after as many days as the original, a new number, no
+    /// payments.
+    ///
+    /// # Errors
+    /// [`UseCaseError::NotFound`]; [`UseCaseError::Store`].
+    pub async fn duplicate_invoice(
+        &self,
+        owner: &UserId,
+        id: &InvoiceId,
+    ) -> Result<Invoice, UseCaseError> {
+        let original = self.invoice_of(owner, id).await?;
+        let content = original.content;
+        let today = Timestamp::now().date();
+        let term = (content.due_date - content.terms.issue_date).max(time::Duration::ZERO);
+        let due_date = today.checked_add(term).unwrap_or(today);
+        let terms = crate::domain::Terms { issue_date: today, ..content.terms.clone() };
+        let content = InvoiceContent { due_date, ..content }.with_terms(terms)?;
+        self.create_invoice(owner, content).await
+    }
+
     /// Moves an invoice through `action` (send, void); sending writes the invoice e-mail to
     /// the customer in the same transaction.
     ///

@@ -6,11 +6,13 @@
 //! [`PaymentOutcome`] after a payment (recorded by the owner or paid at checkout). Every
 //! refusal is a [`UseCaseError`], which the routes map to HTTP.
 //!
-//! - [`invoices`]: create, edit, send, void; the owner's reads.
+//! - [`invoices`]: create, edit, send, void, duplicate; the owner's reads.
+//! - [`business`]: the business profile and logo, the customer directory, invoice defaults.
 //! - [`payments`]: record a payment, checkout on the payment page, what the payer may see.
 //! - [`intents`]: Stripe PaymentIntents: create, complete, the webhook's events, expiry.
 //! - [`mail`]: the e-mails a change writes in its transaction; the owner's mail; resend.
 
+pub mod business;
 pub mod intents;
 pub mod invoices;
 pub mod mail;

@@ -308,6 +308,37 @@ impl TestApp {
         self.request(&self.client, Method::POST, path, None, &[]).await
     }
 
+    pub(crate) async fn put(&self, path: &str, body: &Value) -> Answer {
+        self.request(&self.client, Method::PUT, path, Some(body), &[]).await
+    }
+
+    /// `PUT` of raw bytes with a `Content-Type`; the answer's body is JSON or raw text.
+    pub(crate) async fn put_bytes(&self, path: &str, bytes: Vec<u8>, content_type: &str) -> Answer {
+        let response = self
+            .client
+            .put(format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .body(bytes)
+            .send()
+            .await
+            .expect("request");
+        let (status, headers) = (response.status(), response.headers().clone());
+        let text = response.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Answer { status, headers, body }
+    }
+
+    /// `GET` of raw bytes.
+    pub(crate) async fn get_bytes(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+        let response = client.get(format!("{}{path}", self.base)).send().await.expect("request");
+        let (status, headers) = (response.status(), response.headers().clone());
+        (status, headers, response.bytes().await.expect("body").to_vec())
+    }
+
     pub(crate) async fn patch(&self, path: &str, body: &Value) -> Answer {
         self.request(&self.client, Method::PATCH, path, Some(body), &[]).await
     }

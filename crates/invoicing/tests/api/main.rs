@@ -5,7 +5,9 @@
 #![allow(clippy::unwrap_used)]
 
 mod auth;
+mod business;
 mod claims;
+mod customers;
 mod db;
 mod durable;
 mod events;
@@ -32,4 +34,5 @@ mod store;
 mod store_mail;
 mod stripe;
 mod stripe_proxy;
+mod taxes;
 mod throttle;

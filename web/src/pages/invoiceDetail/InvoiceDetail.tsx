@@ -6,7 +6,8 @@ import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import type { Invoice, InvoiceAction } from '../../api';
 import { StatusBadge } from '../../components/StatusBadge';
-import { formatDate, formatDateTime, formatMoney, invoiceLabel } from '../../format';
+import { Totals } from '../../components/Totals';
+import { formatDate, formatDateTime, formatMoney, formatRate } from '../../format';
 import { ActionButton, CopyButton, RemoveButton, VoidButton } from './buttons';
 import { MailHistory } from './MailHistory';
 import { RecordPaymentForm, methodLabel } from './RecordPaymentForm';
@@ -19,6 +20,8 @@ export interface InvoiceDetailProps {
   notices?: ReactNode;
   onSend(): Promise<void>;
   onVoid(): Promise<void>;
+  /** Makes a new draft from this invoice; absent: no Duplicate button. */
+  onDuplicate?: (() => Promise<void>) | undefined;
   onPaymentSubmitting(): void;
   onPaymentRecorded(invoice: Invoice): void;
   /** Removes a payment the owner recorded by mistake. */
@@ -36,9 +39,9 @@ export function InvoiceDetail(props: InvoiceDetailProps) {
       </p>
       <div className="page-head">
         <h1>
-          Invoice {invoiceLabel(inv.number)} <StatusBadge status={inv.status} />
+          Invoice {inv.displayNumber} <StatusBadge status={inv.status} />
         </h1>
-        <InvoiceActions invoice={inv} onSend={props.onSend} onVoid={props.onVoid} />
+        <InvoiceActions invoice={inv} onSend={props.onSend} onVoid={props.onVoid} onDuplicate={props.onDuplicate} />
       </div>
       {props.notices}
 
@@ -61,7 +64,12 @@ export function InvoiceDetail(props: InvoiceDetailProps) {
   );
 }
 
-function InvoiceActions({ invoice, onSend, onVoid }: Pick<InvoiceDetailProps, 'invoice' | 'onSend' | 'onVoid'>) {
+function InvoiceActions({
+  invoice,
+  onSend,
+  onVoid,
+  onDuplicate,
+}: Pick<InvoiceDetailProps, 'invoice' | 'onSend' | 'onVoid' | 'onDuplicate'>) {
   const can = (action: InvoiceAction) => invoice.actions.includes(action);
   return (
     <div className="actions">
@@ -72,6 +80,7 @@ function InvoiceActions({ invoice, onSend, onVoid }: Pick<InvoiceDetailProps, 'i
       )}
       {can('send') && <ActionButton label={sendLabel(invoice)} busyLabel="Sending…" primary onClick={onSend} />}
       {can('void') && <VoidButton onConfirm={onVoid} />}
+      {onDuplicate && <ActionButton label="Duplicate" busyLabel="Duplicating…" onClick={onDuplicate} />}
       <PrintLinks reader="owner" id={invoice.id} />
     </div>
   );
@@ -91,11 +100,29 @@ function SummaryCard({ invoice: inv }: { invoice: Invoice }) {
       <dl className="facts">
         <dt>Customer</dt>
         <dd>
-          {inv.customer.name}
+          {inv.customer.id ? (
+            <Link to={`/app/customers/${encodeURIComponent(inv.customer.id)}`}>{inv.customer.name}</Link>
+          ) : (
+            inv.customer.name
+          )}
           {inv.customer.email && <span className="muted"> · {inv.customer.email}</span>}
+          {inv.customer.address && <span className="address">{inv.customer.address}</span>}
+          {inv.customer.taxId && <span className="muted"> · Tax id {inv.customer.taxId}</span>}
         </dd>
+        {inv.issueDate && (
+          <>
+            <dt>Issued</dt>
+            <dd data-testid="issue-date">{formatDate(inv.issueDate)}</dd>
+          </>
+        )}
         <dt>Due</dt>
         <dd>{formatDate(inv.dueDate)}</dd>
+        {inv.reference && (
+          <>
+            <dt>Reference</dt>
+            <dd data-testid="reference">{inv.reference}</dd>
+          </>
+        )}
         <dt>Created</dt>
         <dd>{formatDateTime(inv.createdAt)}</dd>
         <dt>Total</dt>
@@ -146,6 +173,9 @@ function LinesCard({ invoice: inv }: { invoice: Invoice }) {
                 Unit price
               </th>
               <th scope="col" className="num">
+                Tax
+              </th>
+              <th scope="col" className="num">
                 Amount
               </th>
             </tr>
@@ -160,25 +190,27 @@ function LinesCard({ invoice: inv }: { invoice: Invoice }) {
                 <td data-label="Unit price" className="num">
                   {money(item.unitPrice)}
                 </td>
+                <td data-label="Tax" className="num">
+                  {item.taxRate ? formatRate(item.taxRate) : '—'}
+                </td>
                 <td data-label="Amount" className="num">
                   {money(item.amount)}
                 </td>
               </tr>
             ))}
           </tbody>
-          <tfoot>
-            <tr>
-              <th scope="row" colSpan={3} className="num">
-                Total
-              </th>
-              <td className="num" data-label="Total">
-                {money(inv.total)}
-              </td>
-            </tr>
-          </tfoot>
         </table>
       </div>
+      <Totals {...inv} />
       {inv.notes && <p className="notes">{inv.notes}</p>}
+      {inv.paymentInstructions && (
+        <div className="notes-block">
+          <h3>Payment instructions</h3>
+          <p className="notes" data-testid="payment-instructions">
+            {inv.paymentInstructions}
+          </p>
+        </div>
+      )}
     </section>
   );
 }

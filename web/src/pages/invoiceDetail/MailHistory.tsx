@@ -1,7 +1,7 @@
 //! The invoice page's mail history: every message about this invoice (queued,
 //! sent, failed with the server's answer) and "Resend" for invoices out with the
 //! customer, with its payment-reminder switch. Refreshes when the invoice changes (a send or
-//! payment writes mail).
+//! payment writes mail), and while a message is still queued.
 import { useCallback, useEffect, useMemo } from 'react';
 import type { Invoice } from '../../api';
 import { ErrorMessage } from '../../components/Messages';
@@ -13,6 +13,8 @@ import { useResource } from '../../useResource';
 import { ActionButton } from './buttons';
 
 const RESENDABLE = new Set(['sent', 'partially_paid', 'overdue']);
+/** How soon a queued message's row is read again. */
+const QUEUED_RECHECK_MS = 1500;
 
 export function MailHistory({ invoice }: { invoice: Invoice }) {
   const id = invoice.id;
@@ -22,6 +24,14 @@ export function MailHistory({ invoice }: { invoice: Invoice }) {
   useEffect(() => {
     refresh();
   }, [invoice.updatedAt, invoice.status, refresh]);
+  // A message written with the change is delivered by a worker a moment later: look again
+  // while one is queued, rather than race it (no event says it was sent).
+  const queued = mail.data?.some((m) => m.status === 'queued') ?? false;
+  useEffect(() => {
+    if (!queued) return;
+    const timer = setTimeout(refresh, QUEUED_RECHECK_MS);
+    return () => clearTimeout(timer);
+  }, [queued, mail.data, refresh]);
   const resend = async () => {
     await mailApi.resend(id);
     toasts.push({ title: `Invoice e-mailed again to ${invoice.customer.email}`, tone: 'success', key: `resend-${id}` });

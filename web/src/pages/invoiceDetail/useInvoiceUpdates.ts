@@ -27,7 +27,7 @@ export function useInvoiceUpdates(id: string, refresh: () => void, invoice?: Inv
   const known = useRef(invoice);
   known.current = invoice;
   const text = (event: InvoiceEvent) =>
-    withPageText(event, { customerName: known.current?.customer.name, number: known.current?.number });
+    withPageText(event, { customerName: known.current?.customer.name, number: known.current?.displayNumber });
   const lastOwnAction = useRef<{ kind: OwnActionKind; at: number }>({ kind: 'status', at: 0 });
   const ownRecently = (kind: OwnActionKind) =>
     lastOwnAction.current.kind === kind && Date.now() - lastOwnAction.current.at < OWN_ACTION_MS;

@@ -1,12 +1,28 @@
 //! The invoice form's fieldsets. Each shows its fields' messages beside them
 //! and links them with `aria-describedby`.
-import { formatMoney } from '../../format';
-import { draftTotal, emptyItem, type Draft, type Errors, type ItemDraft } from './draft';
+import { Totals } from '../../components/Totals';
+import { draftTotals, emptyItem, type DiscountKind, type Draft, type Errors, type ItemDraft } from './draft';
+import { CustomerSuggestions } from './CustomerSuggestions';
 
 const CURRENCIES = ['USD', 'EUR', 'GBP', 'CAD', 'AUD', 'NZD', 'CHF', 'JPY', 'SEK', 'NOK', 'DKK', 'INR', 'BRL', 'MXN', 'ZAR'];
 
 /** Field paths shown beside their field; any other message is listed above the form. */
-const SHOWN_BESIDE = new Set(['customer.name', 'customer.email', 'dueDate', 'currency', 'notes', 'items']);
+const SHOWN_BESIDE = new Set([
+  'customer.name',
+  'customer.email',
+  'customer.address',
+  'customer.taxId',
+  'customerId',
+  'issueDate',
+  'dueDate',
+  'reference',
+  'discount',
+  'discount.percent',
+  'discount.amount',
+  'currency',
+  'notes',
+  'items',
+]);
 
 /** Messages with no field of their own on the form. */
 export function otherErrors(errors: Errors): [string, string][] {
@@ -32,20 +48,30 @@ const described = (errors: Errors, name: string) =>
   errors[name] ? { 'aria-invalid': true, 'aria-describedby': `err-${name}` } : {};
 
 export function CustomerFields({ draft, errors, disabled, set }: FieldsetProps) {
+  // Typing in a customer field makes it this invoice's own customer again (linked by name).
+  const typed = (patch: Partial<Draft>) => set({ ...patch, customerId: null });
   return (
     <fieldset disabled={disabled}>
       <legend>Customer</legend>
       <div className="row">
-        <label className="field">
+        <label className="field autocomplete">
           <span>Name</span>
           <input
             name="customerName"
             autoComplete="off"
+            role="combobox"
+            aria-autocomplete="list"
+            aria-expanded={false}
             value={draft.customerName}
-            onChange={(e) => set({ customerName: e.target.value })}
+            onChange={(e) => typed({ customerName: e.target.value })}
             {...described(errors, 'customer.name')}
           />
           <FieldError errors={errors} name="customer.name" />
+          <FieldError errors={errors} name="customerId" />
+          {!disabled && draft.customerId === null && (
+            <CustomerSuggestions query={draft.customerName} onPick={(customer) => set(customer)} draft={draft} />
+          )}
+          {draft.customerId !== null && <span className="hint" data-testid="customer-linked">From your customers</span>}
         </label>
         <label className="field">
           <span>Email</span>
@@ -54,10 +80,34 @@ export function CustomerFields({ draft, errors, disabled, set }: FieldsetProps) 
             type="email"
             autoComplete="off"
             value={draft.customerEmail}
-            onChange={(e) => set({ customerEmail: e.target.value })}
+            onChange={(e) => typed({ customerEmail: e.target.value })}
             {...described(errors, 'customer.email')}
           />
           <FieldError errors={errors} name="customer.email" />
+        </label>
+      </div>
+      <div className="row">
+        <label className="field">
+          <span>Billing address (optional)</span>
+          <textarea
+            name="customerAddress"
+            rows={2}
+            value={draft.customerAddress}
+            onChange={(e) => typed({ customerAddress: e.target.value })}
+            {...described(errors, 'customer.address')}
+          />
+          <FieldError errors={errors} name="customer.address" />
+        </label>
+        <label className="field">
+          <span>Tax id (optional)</span>
+          <input
+            name="customerTaxId"
+            autoComplete="off"
+            value={draft.customerTaxId}
+            onChange={(e) => typed({ customerTaxId: e.target.value })}
+            {...described(errors, 'customer.taxId')}
+          />
+          <FieldError errors={errors} name="customer.taxId" />
         </label>
       </div>
     </fieldset>
@@ -82,6 +132,17 @@ export function TermsFields({ draft, errors, disabled, set }: FieldsetProps) {
           <FieldError errors={errors} name="currency" />
         </label>
         <label className="field">
+          <span>Issue date</span>
+          <input
+            name="issueDate"
+            type="date"
+            value={draft.issueDate}
+            onChange={(e) => set({ issueDate: e.target.value })}
+            {...described(errors, 'issueDate')}
+          />
+          <FieldError errors={errors} name="issueDate" />
+        </label>
+        <label className="field">
           <span>Due date</span>
           <input
             name="dueDate"
@@ -91,6 +152,17 @@ export function TermsFields({ draft, errors, disabled, set }: FieldsetProps) {
             {...described(errors, 'dueDate')}
           />
           <FieldError errors={errors} name="dueDate" />
+        </label>
+        <label className="field">
+          <span>PO / reference (optional)</span>
+          <input
+            name="reference"
+            autoComplete="off"
+            value={draft.reference}
+            onChange={(e) => set({ reference: e.target.value })}
+            {...described(errors, 'reference')}
+          />
+          <FieldError errors={errors} name="reference" />
         </label>
       </div>
     </fieldset>
@@ -120,10 +192,45 @@ export function LineFields({ draft, errors, disabled, set }: FieldsetProps) {
       <button type="button" className="button small" onClick={() => set({ items: [...draft.items, emptyItem()] })}>
         Add line
       </button>
-      <p className="total-preview">
-        Total <strong data-testid="draft-total">{formatMoney(draftTotal(draft), draft.currency)}</strong>
-      </p>
+      <DiscountField draft={draft} errors={errors} disabled={disabled} set={set} />
+      <div className="total-preview" data-testid="draft-totals">
+        <Totals currency={draft.currency} {...draftTotals(draft)} totalTestId="draft-total" />
+      </div>
     </fieldset>
+  );
+}
+
+function DiscountField({ draft, errors, set }: FieldsetProps) {
+  const field = draft.discountKind === 'amount' ? 'discount.amount' : 'discount.percent';
+  return (
+    <div className="row discount">
+      <label className="field">
+        <span>Discount</span>
+        <select
+          name="discountKind"
+          value={draft.discountKind}
+          onChange={(e) => set({ discountKind: e.target.value as DiscountKind })}
+        >
+          <option value="none">None</option>
+          <option value="percent">Percent</option>
+          <option value="amount">Amount ({draft.currency})</option>
+        </select>
+        <FieldError errors={errors} name="discount" />
+      </label>
+      {draft.discountKind !== 'none' && (
+        <label className="field">
+          <span>{draft.discountKind === 'percent' ? 'Percent off' : `Amount off (${draft.currency})`}</span>
+          <input
+            name="discountValue"
+            inputMode="decimal"
+            value={draft.discountValue}
+            onChange={(e) => set({ discountValue: e.target.value })}
+            {...described(errors, field)}
+          />
+          <FieldError errors={errors} name={field} />
+        </label>
+      )}
+    </div>
   );
 }
 
@@ -173,6 +280,18 @@ function LineRow({ item, index, currency, errors, onChange, onRemove }: LineRowP
           {...described(errors, path('unitPrice'))}
         />
         <FieldError errors={errors} name={path('unitPrice')} />
+      </label>
+      <label className="field tax">
+        <span>Tax %</span>
+        <input
+          name={`items.${index}.taxRate`}
+          inputMode="decimal"
+          placeholder="0"
+          value={item.taxRate}
+          onChange={(e) => onChange({ taxRate: e.target.value })}
+          {...described(errors, path('taxRate'))}
+        />
+        <FieldError errors={errors} name={path('taxRate')} />
       </label>
       <button
         type="button"

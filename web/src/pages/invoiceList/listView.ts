@@ -58,7 +58,7 @@ function normalise(text: string): string {
 export function matches(invoice: Invoice, query: string): boolean {
   const words = normalise(query).split(/\s+/).filter(Boolean);
   if (words.length === 0) return true;
-  const label = normalise(invoiceLabel(invoice.number));
+  const label = normalise(invoiceLabel(invoice.displayNumber));
   const haystack = `${label} ${label.replace(/^#/, '')} ${normalise(invoice.customer.name)}`;
   return words.every((word) => haystack.includes(word));
 }

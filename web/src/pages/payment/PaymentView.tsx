@@ -3,7 +3,8 @@
 import { ErrorMessage } from '../../components/Messages';
 import { StatusBadge } from '../../components/StatusBadge';
 import type { PublicInvoice } from '../../api';
-import { formatDate, formatMoney, invoiceLabel } from '../../format';
+import { Totals } from '../../components/Totals';
+import { formatDate, formatMoney, formatRate } from '../../format';
 import { CheckoutForm } from './CheckoutForm';
 import { StripeCheckoutForm } from './StripeCheckoutForm';
 import { PrintLinks } from '../print/PrintLinks';
@@ -24,7 +25,7 @@ export function PaymentView({ invoice, refreshError, liveError, onPaid, payments
     <div className="pay" data-status={invoice.status}>
       <div className="page-head">
         <h1>
-          Invoice {invoiceLabel(invoice.number)}
+          Invoice {invoice.displayNumber}
           {from} <StatusBadge status={invoice.status} />
         </h1>
         <PrintLinks reader="payer" id={invoice.id} />
@@ -36,6 +37,7 @@ export function PaymentView({ invoice, refreshError, liveError, onPaid, payments
         </div>
       )}
       <StatusNotice invoice={invoice} />
+      <SellerCard invoice={invoice} />
       <BillCard invoice={invoice} />
       {invoice.balanceDue > 0 && invoice.status !== 'void' && invoice.status !== 'draft' && (
         <Checkout invoice={invoice} onPaid={onPaid} payments={payments} />
@@ -77,6 +79,31 @@ function StatusNotice({ invoice }: { invoice: PublicInvoice }) {
   return null;
 }
 
+/** Who sends the invoice: the seller's logo, name, address and tax id from their profile. */
+function SellerCard({ invoice }: { invoice: PublicInvoice }) {
+  const seller = invoice.seller;
+  if (!seller || (!seller.logoUrl && !seller.address && !seller.taxId)) return null;
+  const accent = /^#[0-9a-f]{6}$/i.test(seller.brandColor) ? seller.brandColor : undefined;
+  return (
+    <section
+      className="card seller"
+      aria-label="From"
+      data-testid="seller"
+      style={accent ? { borderTop: `4px solid ${accent}` } : undefined}
+    >
+      {seller.logoUrl && <img className="seller-logo" src={seller.logoUrl} alt={`${seller.name} logo`} />}
+      <div>
+        <strong>{seller.name}</strong>
+        {seller.address && <p className="address">{seller.address}</p>}
+        {seller.taxId && <p className="muted">Tax id {seller.taxId}</p>}
+        {(seller.email || seller.phone) && (
+          <p className="muted">{[seller.email, seller.phone].filter(Boolean).join(' · ')}</p>
+        )}
+      </div>
+    </section>
+  );
+}
+
 /** Up to this many lines are listed open; more fold behind a summary. */
 const OPEN_LINES = 6;
 
@@ -92,11 +119,27 @@ function BillCard({ invoice }: { invoice: PublicInvoice }) {
         {invoice.customer.name && (
           <>
             <dt>Billed to</dt>
-            <dd>{invoice.customer.name}</dd>
+            <dd>
+              {invoice.customer.name}
+              {invoice.customer.address && <span className="address">{invoice.customer.address}</span>}
+              {invoice.customer.taxId && <span className="muted"> · Tax id {invoice.customer.taxId}</span>}
+            </dd>
+          </>
+        )}
+        {invoice.issueDate && (
+          <>
+            <dt>Issued</dt>
+            <dd data-testid="issue-date">{formatDate(invoice.issueDate)}</dd>
           </>
         )}
         <dt>Due</dt>
         <dd>{formatDate(invoice.dueDate)}</dd>
+        {invoice.reference && (
+          <>
+            <dt>Reference</dt>
+            <dd data-testid="reference">{invoice.reference}</dd>
+          </>
+        )}
         <dt>Total</dt>
         <dd data-testid="total">{money(invoice.total)}</dd>
         <dt>Paid</dt>
@@ -117,6 +160,15 @@ function BillCard({ invoice }: { invoice: PublicInvoice }) {
         </details>
       ) : (
         <Lines invoice={invoice} />
+      )}
+      <Totals {...invoice} />
+      {invoice.paymentInstructions && (
+        <div className="notes-block">
+          <h3>Other ways to pay</h3>
+          <p className="notes" data-testid="payment-instructions">
+            {invoice.paymentInstructions}
+          </p>
+        </div>
       )}
       {invoice.notes && (
         <div className="notes-block">
@@ -141,6 +193,7 @@ function Lines({ invoice }: { invoice: PublicInvoice }) {
             <span className="muted">
               {' '}
               · {item.quantity} × {money(item.unitPrice)}
+              {item.taxRate > 0 && <> · {formatRate(item.taxRate)} tax</>}
             </span>
           </span>
           <strong className="bill-line-amount">{money(item.amount)}</strong>
