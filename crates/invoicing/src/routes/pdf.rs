@@ -132,9 +132,12 @@ async fn document(
     invoice: &Invoice,
     reader: Reader,
 ) -> Result<Document, ApiError> {
-    let business = state.usecases.business_name(invoice).await?;
+    let account_name = state.usecases.business_name(invoice).await?;
+    let profile = state.usecases.profile(&invoice.user_id).await?;
+    let logo = state.usecases.logo(&invoice.user_id).await?;
+    let seller = mapping::seller(&profile, &account_name, logo);
     let url = pay_url(&state.public_url, invoice);
-    Ok(mapping::document(invoice, &business, &url, reader))
+    Ok(mapping::document(invoice, seller, &url, reader))
 }
 
 async fn invoice_pdf(document: Document, paper: Paper) -> Result<Response, ApiError> {

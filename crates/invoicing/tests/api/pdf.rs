@@ -11,6 +11,7 @@ on_both!(
     drafts_are_the_owners_alone,
     unknown_and_foreign_ids_are_404,
     paper_sizes,
+    the_business_taxes_and_discount_are_on_the_pdf,
 );
 
 /// Status, content type, content disposition and body of a GET; every answer is private
@@ -197,4 +198,75 @@ async fn paper_sizes(db: Db) {
 
     let bad = app.get(&format!("/api/pay/{id}/pdf?paper=a0")).await;
     bad.assert_error(422, "validation_failed", &["paper"]);
+}
+
+/// The seller's profile and logo, the customer's address and tax id, the display number, the
+/// taxes per rate and the discount: the same figures as the invoice view, on both PDFs.
+async fn the_business_taxes_and_discount_are_on_the_pdf(db: Db) {
+    let app = spawn_app(db).await;
+    app.login().await;
+    let profile = json!({
+        "legalName": "Zoë Bakery SARL", "address": "1 Rue du Four\n75006 Paris",
+        "taxId": "FR40303265045", "numberPrefix": "INV-2030-",
+        "paymentInstructions": "IBAN FR76 3000 6000 0112 3456 7890 189",
+    });
+    let saved = app.put("/api/profile", &profile).await;
+    assert_eq!(saved.status, 200, "{:#}", saved.body);
+    let logo = include_bytes!("../fixtures/logo.png").to_vec();
+    let uploaded = app.put_bytes("/api/profile/logo", logo, "image/png").await;
+    assert_eq!(uploaded.status, 200, "{:#}", uploaded.body);
+    let body = json!({
+        "customer": {"name": "Ada Lovelace", "email": "ada@example.com",
+                     "address": "12 St James's Square\nLondon", "taxId": "GB987"},
+        "currency": "EUR", "issueDate": "2030-03-01", "dueDate": "2030-03-31",
+        "reference": "PO-4711",
+        "items": [
+            {"description": "Bread", "quantity": 4, "unitPrice": 2500, "taxRate": 2000},
+            {"description": "Books", "quantity": 1, "unitPrice": 5000, "taxRate": 550},
+            {"description": "Advice", "quantity": 1, "unitPrice": 1000}
+        ],
+        "discount": {"percent": 1000},
+    });
+    let created = app.post("/api/invoices", &body).await;
+    assert_eq!(created.status, 201, "{:#}", created.body);
+    let id = id_of(&created.body);
+    assert_eq!(app.post_empty(&format!("/api/invoices/{id}/send")).await.status, 200);
+
+    for (client, path) in [
+        (&app.client, format!("/api/invoices/{id}/pdf")),
+        (&reqwest::Client::new(), format!("/api/pay/{id}/pdf")),
+    ] {
+        let (status, _, disposition, pdf) = fetch(&app, client, &path).await;
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(disposition, "attachment; filename=\"invoice-INV-2030-0001.pdf\"");
+        let text = pdftotext(&pdf);
+        for expected in [
+            "Zoë Bakery SARL",
+            "75006 Paris",
+            "FR40303265045",
+            "INV-2030-0001",
+            "PO-4711",
+            "12 St James's Square",
+            "GB987",
+            "2030-03-01",
+            "€160.00",
+            "-€16.00",
+            "Tax 5.5%",
+            "€2.48",
+            "Tax 20%",
+            "€18.00",
+            "€164.48",
+            "IBAN FR76 3000 6000 0112 3456 7890 189",
+        ] {
+            assert!(text.contains(expected), "{expected:?} missing from {path}:\n{text}");
+        }
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), &pdf).unwrap();
+        let images = std::process::Command::new("pdfimages")
+            .args(["-list", file.path().to_str().unwrap()])
+            .output()
+            .expect("pdfimages (poppler-utils)");
+        let listed = String::from_utf8_lossy(&images.stdout);
+        assert_eq!(listed.lines().count(), 3, "a header of two lines and the logo:\n{listed}");
+    }
 }
