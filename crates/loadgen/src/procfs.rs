@@ -62,10 +62,10 @@ pub fn find_listener_pid(port: u16) -> Option<u32> {
         }
         let Ok(fds) = fs::read_dir(entry.path().join("fd")) else { continue };
         for fd in fds.flatten() {
-            if let Ok(link) = fs::read_link(fd.path()) {
-                if wanted.iter().any(|w| link.as_os_str() == w.as_str()) {
-                    return Some(pid);
-                }
+            if let Ok(link) = fs::read_link(fd.path())
+                && wanted.iter().any(|w| link.as_os_str() == w.as_str())
+            {
+                return Some(pid);
             }
         }
     }

@@ -249,10 +249,10 @@ impl Conn {
     /// Waits for a complete frame after the consumed bytes.
     async fn next_frame(&mut self) -> Result<FrameHead> {
         loop {
-            if let Some(head) = ws::parse_head(&self.buf[self.consumed..])? {
-                if self.buf.len() - self.consumed >= head.frame_len() {
-                    return Ok(head);
-                }
+            if let Some(head) = ws::parse_head(&self.buf[self.consumed..])?
+                && self.buf.len() - self.consumed >= head.frame_len()
+            {
+                return Ok(head);
             }
             self.fill().await?;
         }

@@ -39,10 +39,10 @@ pub(crate) async fn security_headers(
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     // A handler that set its own policy (a framed e-mail) knows better than the app's.
-    if !headers.contains_key(CONTENT_SECURITY_POLICY) {
-        if let Ok(csp) = HeaderValue::from_str(&csp) {
-            headers.insert(CONTENT_SECURITY_POLICY, csp);
-        }
+    if !headers.contains_key(CONTENT_SECURITY_POLICY)
+        && let Ok(csp) = HeaderValue::from_str(&csp)
+    {
+        headers.insert(CONTENT_SECURITY_POLICY, csp);
     }
     response
 }

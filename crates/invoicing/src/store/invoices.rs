@@ -223,11 +223,11 @@ impl Store {
     ) -> Result<PaymentOutcome, StoreError> {
         let mut tx = self.pool.begin().await?;
         let before = self.load_locked(&mut tx, id, owner).await?;
-        if let Some((key, fingerprint)) = &request.idempotency {
-            if let Some(outcome) = replay(&mut tx, before.clone(), key, fingerprint).await? {
-                tx.commit().await?;
-                return Ok(outcome);
-            }
+        if let Some((key, fingerprint)) = &request.idempotency
+            && let Some(outcome) = replay(&mut tx, before.clone(), key, fingerprint).await?
+        {
+            tx.commit().await?;
+            return Ok(outcome);
         }
         let mut after = before.clone();
         let payment = request.payment;

@@ -34,10 +34,10 @@ pub fn prepare_url(url: &str) -> Result<String, StoreError> {
             (url.trim_start_matches("sqlite:").trim_start_matches("//"), None),
             |(p, q)| (p, Some(q)),
         );
-    if path != ":memory:" {
-        if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-            crate::data_dir::create(dir).map_err(StoreError::DataDir)?;
-        }
+    if path != ":memory:"
+        && let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty())
+    {
+        crate::data_dir::create(dir).map_err(StoreError::DataDir)?;
     }
     Ok(match query {
         Some(query) if query.split('&').any(|p| p.starts_with("mode=")) => url.to_owned(),

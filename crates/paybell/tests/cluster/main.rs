@@ -161,10 +161,10 @@ async fn deliver_eventually(port: u16, conn: &mut Connection, within: Duration) 
     let started = Instant::now();
     loop {
         api(port).trigger(&["invoices"], "ping", "{}", None, None).await.unwrap();
-        if let Ok(frame) = conn.next_frame(Duration::from_millis(300)).await {
-            if frame.event == "ping" {
-                return started.elapsed();
-            }
+        if let Ok(frame) = conn.next_frame(Duration::from_millis(300)).await
+            && frame.event == "ping"
+        {
+            return started.elapsed();
         }
         assert!(started.elapsed() < within, "no cross-node delivery within {within:?}");
     }
@@ -224,10 +224,11 @@ async fn a_redis_restart_is_survived() {
     loop {
         let info = api(port_b).channel("invoices", Some("subscription_count")).await;
         let users = api(port_b).users("presence-desk").await;
-        if let (Ok(info), Ok(users)) = (info, users) {
-            if info.subscription_count == Some(2) && users.users.len() == 2 {
-                break;
-            }
+        if let (Ok(info), Ok(users)) = (info, users)
+            && info.subscription_count == Some(2)
+            && users.users.len() == 2
+        {
+            break;
         }
         assert!(Instant::now() < deadline, "state not rebuilt after the restart");
         tokio::time::sleep(Duration::from_millis(200)).await;

@@ -101,11 +101,10 @@ pub(crate) async fn sample(
                     }
                 }
                 previous = now;
-                if let Some(cluster) = &cluster {
-                    if let Err(error) = cluster.store_samples(&shared).await {
+                if let Some(cluster) = &cluster
+                    && let Err(error) = cluster.store_samples(&shared).await {
                         cluster.failed("console samples", &error);
                     }
-                }
             }
         }
     }

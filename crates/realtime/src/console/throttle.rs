@@ -73,10 +73,10 @@ impl Throttle {
     /// Forgets the keys' failures after a successful sign-in.
     pub(crate) async fn succeeded(&self, keys: &[String]) {
         self.memory.succeeded(keys);
-        if let Some(cluster) = &self.cluster {
-            if let Err(error) = cluster.throttle_succeeded(keys).await {
-                cluster.failed("console sign-in throttle", &error);
-            }
+        if let Some(cluster) = &self.cluster
+            && let Err(error) = cluster.throttle_succeeded(keys).await
+        {
+            cluster.failed("console sign-in throttle", &error);
         }
     }
 }

@@ -39,7 +39,7 @@ impl Cache {
         let now = Instant::now();
         let mut inner = self.lock();
         inner.inserts += 1;
-        if inner.inserts % SWEEP_EVERY == 0 {
+        if inner.inserts.is_multiple_of(SWEEP_EVERY) {
             inner.entries.retain(|_, entry| entry.expires > now);
         }
         let entry = Entry { event: Some((event.to_owned(), data.to_owned())), expires: now + ttl };

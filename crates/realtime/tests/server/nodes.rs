@@ -408,10 +408,10 @@ async fn a_node_whose_bus_connection_goes_silent_subscribes_again() {
     let started = std::time::Instant::now();
     loop {
         direct.api().trigger(&["alerts"], "after", "{}", None, None).await.unwrap();
-        if let Ok(frame) = listener.next_frame(Duration::from_millis(500)).await {
-            if frame.event == "after" {
-                break;
-            }
+        if let Ok(frame) = listener.next_frame(Duration::from_millis(500)).await
+            && frame.event == "after"
+        {
+            break;
         }
         assert!(started.elapsed() < Duration::from_secs(25), "the node never heard the bus again");
     }

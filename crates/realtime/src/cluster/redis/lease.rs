@@ -36,10 +36,10 @@ impl RedisCluster {
             match self.renew().await {
                 Ok(registered) => {
                     let dirty = self.dirty.swap(false, Ordering::AcqRel);
-                    if registered || dirty {
-                        if let Err(error) = self.reconcile(&*inbound).await {
-                            self.failed("re-registration", &error);
-                        }
+                    if (registered || dirty)
+                        && let Err(error) = self.reconcile(&*inbound).await
+                    {
+                        self.failed("re-registration", &error);
                     }
                     match self.release(None).await {
                         Ok(changes) => self.announce(&*inbound, &changes),

@@ -81,12 +81,12 @@ impl RedisCluster {
                     Outgoing::Flush(done) => flushed.push(done),
                 }
             }
-            if !pipe.is_empty() {
-                if let Err(error) = self.call(pipe.query_async::<()>(&mut conn)).await {
-                    self.failed("publish", &error);
-                    for bytes in &echoes {
-                        self.deliver(&*inbound, bytes);
-                    }
+            if !pipe.is_empty()
+                && let Err(error) = self.call(pipe.query_async::<()>(&mut conn)).await
+            {
+                self.failed("publish", &error);
+                for bytes in &echoes {
+                    self.deliver(&*inbound, bytes);
                 }
             }
             echoes.clear();
