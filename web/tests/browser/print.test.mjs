@@ -16,13 +16,23 @@ test('print pages and PDF downloads for the owner and the payer', async () => {
   try {
     const page = await owner.newPage();
     await login(page, server);
+    const profile = await page.request.put('/api/profile', {
+      data: {
+        legalName: 'Łukasiewicz Design GmbH',
+        address: 'Hauptstraße 1\n10115 Berlin',
+        taxId: 'DE123456789',
+        paymentInstructions: 'IBAN DE89 3704 0044 0532 0130 00',
+      },
+    });
+    assert.equal(profile.status(), 200, await profile.text());
     const created = await page.request.post('/api/invoices', {
       data: {
-        customer: { name: 'Zoë Łukasiewicz', email: 'zoe@example.com' },
+        customer: { name: 'Zoë Łukasiewicz', email: 'zoe@example.com', address: 'Rynek 5\nKraków' },
         currency: 'EUR',
         dueDate: new Date(Date.now() + 14 * 86400e3).toISOString().slice(0, 10),
+        reference: 'PO-2211',
         items: [
-          { description: 'Design workshop', quantity: 2, unitPrice: 45000 },
+          { description: 'Design workshop', quantity: 2, unitPrice: 45000, taxRate: 1900 },
           { description: 'Printed handouts', quantity: 30, unitPrice: 250 },
         ],
       },
@@ -50,10 +60,18 @@ test('print pages and PDF downloads for the owner and the payer', async () => {
     const sheet = page.getByTestId('print-invoice');
     await sheet.waitFor();
     const text = await sheet.textContent();
-    for (const expected of ['Zoë Łukasiewicz', 'zoe@example.com', 'Design workshop', 'Printed handouts', '€975.00', '€875.00', `/pay/${invoice.id}`]) {
+    for (const expected of [
+      'Łukasiewicz Design GmbH', 'Hauptstraße 1', '10115 Berlin', 'Tax ID: DE123456789',
+      'Zoë Łukasiewicz', 'zoe@example.com', 'Kraków', 'PO-2211', 'Design workshop', 'Printed handouts',
+      '€975.00', '€171.00', '€1,146.00', 'IBAN DE89 3704 0044 0532 0130 00', `/pay/${invoice.id}`,
+    ]) {
       assert.ok(text.includes(expected), `${expected} missing from ${text}`);
     }
-    assert.equal(await page.getByTestId('print-balance').textContent(), '€875.00');
+    // Subtotal, tax per rate and total as the owner's page draws them.
+    assert.equal(await page.getByTestId('print-totals-subtotal').textContent(), 'Subtotal€975.00');
+    assert.equal(await page.getByTestId('print-totals-tax-1900').textContent(), 'Tax 19%€171.00');
+    assert.equal(await page.getByTestId('print-number').textContent(), invoice.displayNumber);
+    assert.equal(await page.getByTestId('print-balance').textContent(), '€1,046.00');
     // Printed: the toolbar goes, the sheet stays.
     await page.emulateMedia({ media: 'print' });
     assert.equal(await page.getByRole('button', { name: 'Print' }).isVisible(), false);
@@ -90,7 +108,9 @@ test('print pages and PDF downloads for the owner and the payer', async () => {
     const payerSheet = payerPage.getByTestId('print-invoice');
     await payerSheet.waitFor();
     const payerText = await payerSheet.textContent();
-    assert.ok(payerText.includes('Design workshop') && payerText.includes('€875.00'), payerText);
+    for (const expected of ['Design workshop', 'Łukasiewicz Design GmbH', '10115 Berlin', 'Tax 19%', '€1,046.00']) {
+      assert.ok(payerText.includes(expected), `${expected} missing from ${payerText}`);
+    }
     assert.ok(!payerText.includes('zoe@example.com'), 'no e-mail address for the payer');
     await screenshot(payerPage, 'print-invoice-payer');
 
@@ -108,7 +128,7 @@ test('print pages and PDF downloads for the owner and the payer', async () => {
     assert.equal(receiptAnswer.headers()['content-type'], 'application/pdf');
     await payerPage.getByTestId('receipt-link').click();
     await payerPage.getByTestId('print-receipt').waitFor();
-    assert.equal(await payerPage.getByTestId('receipt-amount').textContent(), '€875.00');
+    assert.equal(await payerPage.getByTestId('receipt-amount').textContent(), '€1,046.00');
     assert.match(await payerPage.getByTestId('print-receipt').textContent(), /Balance due€0\.00/);
     await assertNoCspViolations([owner, payer]);
   } catch (error) {

@@ -4,9 +4,8 @@
 //! No app chrome; Print opens the browser's dialog, Download PDF fetches the server's PDF.
 import { useCallback } from 'react';
 import { Link, useParams } from 'react-router';
-import { api, type Invoice, type PublicInvoice } from '../../api';
+import { api, type Invoice, type Profile, type PublicInvoice } from '../../api';
 import { ErrorMessage, Loading } from '../../components/Messages';
-import { invoiceLabel } from '../../format';
 import { useAuth } from '../../auth';
 import { appTitle, useTitle } from '../../title';
 import { useResource } from '../../useResource';
@@ -14,29 +13,45 @@ import { invoicePdfUrl, receiptPdfUrl } from './links';
 import { payerPayment } from './receipts';
 import { InvoiceSheet, type PrintableInvoice, ReceiptSheet, Toolbar } from './Printable';
 
-function fromOwner(invoice: Invoice, seller: string): PrintableInvoice {
+function fromOwner(invoice: Invoice, profile: Profile | undefined, accountName: string): PrintableInvoice {
+  const seller = {
+    name: profile?.legalName.trim() || accountName,
+    address: profile?.address,
+    taxId: profile?.taxId,
+    email: profile?.email,
+    phone: profile?.phone,
+    logoUrl: profile?.logoUrl,
+  };
   return { ...invoice, seller };
 }
 
 function fromPayer(invoice: PublicInvoice): PrintableInvoice {
-  return { ...invoice, seller: invoice.businessName ?? '', payUrl: `${window.location.origin}/pay/${encodeURIComponent(invoice.id)}` };
+  const seller = invoice.seller ?? { name: invoice.businessName ?? '' };
+  return { ...invoice, seller, payUrl: `${window.location.origin}/pay/${encodeURIComponent(invoice.id)}` };
 }
 
-function useOwnerInvoice(id: string) {
-  return useResource(useCallback((signal: AbortSignal) => api.getInvoice(id, signal), [id]), id);
+/** The owner's invoice and business profile (the seller's details). */
+function useOwnerSheet(id: string) {
+  const invoice = useResource(useCallback((signal: AbortSignal) => api.getInvoice(id, signal), [id]), id);
+  const profile = useResource(useCallback((signal: AbortSignal) => api.getProfile(signal), []), 'profile');
+  const accountName = useAuth().user?.name ?? '';
+  const loaded = invoice.data && (profile.data || profile.error !== undefined);
+  return {
+    invoice,
+    sheet: loaded && invoice.data ? fromOwner(invoice.data, profile.data, accountName) : undefined,
+  };
 }
 
 export function OwnerPrintInvoicePage() {
   const { id = '' } = useParams();
-  const invoice = useOwnerInvoice(id);
-  const seller = useAuth().user?.name ?? '';
-  useTitle(invoice.data ? appTitle(`Invoice ${invoiceLabel(invoice.data.number)}`, 'Print') : undefined);
+  const { invoice, sheet } = useOwnerSheet(id);
+  useTitle(invoice.data ? appTitle(`Invoice ${invoice.data.displayNumber}`, 'Print') : undefined);
   const back = <Link to={`/app/invoices/${encodeURIComponent(id)}`}>← Back to the invoice</Link>;
   return (
     <main className="print-page" id="main">
       <Toolbar back={back} pdfUrl={invoicePdfUrl('owner', id)} />
-      {invoice.data ? (
-        <InvoiceSheet invoice={fromOwner(invoice.data, seller)} />
+      {sheet ? (
+        <InvoiceSheet invoice={sheet} />
       ) : invoice.error !== undefined ? (
         <ErrorMessage error={invoice.error} title="Could not load the invoice." />
       ) : (
@@ -48,14 +63,13 @@ export function OwnerPrintInvoicePage() {
 
 export function OwnerPrintReceiptPage() {
   const { id = '', paymentId = '' } = useParams();
-  const invoice = useOwnerInvoice(id);
-  const seller = useAuth().user?.name ?? '';
-  useTitle(invoice.data ? appTitle(`Receipt · Invoice ${invoiceLabel(invoice.data.number)}`, 'Print') : undefined);
+  const { invoice, sheet } = useOwnerSheet(id);
+  useTitle(invoice.data ? appTitle(`Receipt · Invoice ${invoice.data.displayNumber}`, 'Print') : undefined);
   const payment = invoice.data?.payments.find((p) => p.id === paymentId);
   const back = <Link to={`/app/invoices/${encodeURIComponent(id)}`}>← Back to the invoice</Link>;
   let body;
-  if (invoice.data && payment) body = <ReceiptSheet invoice={fromOwner(invoice.data, seller)} payment={payment} />;
-  else if (invoice.data) body = <ErrorMessage error={new Error('No such payment.')} title="Receipt not found." />;
+  if (sheet && payment) body = <ReceiptSheet invoice={sheet} payment={payment} />;
+  else if (sheet) body = <ErrorMessage error={new Error('No such payment.')} title="Receipt not found." />;
   else if (invoice.error !== undefined) body = <ErrorMessage error={invoice.error} title="Could not load the invoice." />;
   else body = <Loading label="Loading receipt…" />;
   return (
@@ -69,7 +83,7 @@ export function OwnerPrintReceiptPage() {
 export function PayerPrintInvoicePage() {
   const { id = '' } = useParams();
   const invoice = useResource(useCallback((signal: AbortSignal) => api.getPublicInvoice(id, signal), [id]), id);
-  useTitle(invoice.data ? `Invoice ${invoiceLabel(invoice.data.number)}` : undefined);
+  useTitle(invoice.data ? `Invoice ${invoice.data.displayNumber}` : undefined);
   const back = <Link to={`/pay/${encodeURIComponent(id)}`}>← Back to the payment page</Link>;
   return (
     <main className="print-page" id="main">
@@ -92,7 +106,7 @@ export function PayerPrintReceiptPage() {
     useCallback((signal: AbortSignal) => payerPayment(id, paymentId, signal), [id, paymentId]),
     `${id}/${paymentId}`,
   );
-  useTitle(invoice.data ? `Receipt · Invoice ${invoiceLabel(invoice.data.number)}` : undefined);
+  useTitle(invoice.data ? `Receipt · Invoice ${invoice.data.displayNumber}` : undefined);
   const back = <Link to={`/pay/${encodeURIComponent(id)}`}>← Back to the payment page</Link>;
   const error = invoice.error ?? payment.error;
   let body;

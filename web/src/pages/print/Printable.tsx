@@ -1,24 +1,33 @@
 //! The printed invoice and receipt, drawn from the data alone: seller, customer, lines,
 //! totals, payment link; a toolbar (Print, Download PDF) that the print stylesheet hides.
 import type { ReactNode } from 'react';
-import type { LineItem } from '../../api';
-import { formatDate, formatDateTime, formatMoney, invoiceLabel } from '../../format';
+import type { Figures, LineItem } from '../../api';
+import { totalsRows } from '../../components/Totals';
+import { formatDate, formatDateTime, formatMoney, formatRate } from '../../format';
 import './print.css';
 
+/** Who issues the invoice, as the business profile has them. */
+export interface PrintableSeller {
+  name: string;
+  address?: string | undefined;
+  taxId?: string | undefined;
+  email?: string | undefined;
+  phone?: string | undefined;
+  logoUrl?: string | null | undefined;
+}
+
 /** What both readers' invoices have in common. */
-export interface PrintableInvoice {
+export interface PrintableInvoice extends Figures {
   id: string;
-  number: number | string;
   status: string;
   currency: string;
   items: LineItem[];
-  total: number;
   amountPaid: number;
   balanceDue: number;
   dueDate: string;
   notes?: string | undefined;
-  customer: { name: string; email?: string | undefined };
-  seller: string;
+  customer: { name: string; email?: string | undefined; address?: string | undefined; taxId?: string | undefined };
+  seller: PrintableSeller;
   payUrl?: string | undefined;
 }
 
@@ -55,12 +64,30 @@ function stamp(status: string): string | null {
   return null;
 }
 
+/** A multi-line address, one line each. */
+function Lines({ text }: { text?: string | undefined }) {
+  const lines = (text ?? '').split('\n').filter((line) => line.trim() !== '');
+  return (
+    <>
+      {lines.map((line, index) => (
+        <p key={index}>{line}</p>
+      ))}
+    </>
+  );
+}
+
 function Head({ invoice, title }: { invoice: PrintableInvoice; title: string }) {
   const mark = stamp(invoice.status);
+  const { seller, customer } = invoice;
   return (
     <header className="print-head">
       <div className="print-seller">
-        <strong className="print-seller-name">{invoice.seller}</strong>
+        {seller.logoUrl && <img className="print-logo" src={seller.logoUrl} alt="" />}
+        <strong className="print-seller-name">{seller.name}</strong>
+        <Lines text={seller.address} />
+        {seller.taxId && <p>Tax ID: {seller.taxId}</p>}
+        {seller.email && <p>{seller.email}</p>}
+        {seller.phone && <p>{seller.phone}</p>}
       </div>
       <div className="print-title">
         <h1>{title}</h1>
@@ -71,15 +98,29 @@ function Head({ invoice, title }: { invoice: PrintableInvoice; title: string }) 
         )}
         <dl className="print-facts">
           <dt>Invoice number</dt>
-          <dd>{invoiceLabel(invoice.number)}</dd>
+          <dd data-testid="print-number">{invoice.displayNumber}</dd>
+          {invoice.issueDate && (
+            <>
+              <dt>Issue date</dt>
+              <dd>{formatDate(invoice.issueDate)}</dd>
+            </>
+          )}
           <dt>Due date</dt>
           <dd>{formatDate(invoice.dueDate)}</dd>
+          {invoice.reference && (
+            <>
+              <dt>Reference</dt>
+              <dd>{invoice.reference}</dd>
+            </>
+          )}
         </dl>
       </div>
       <div className="print-customer">
         <p className="print-label">Bill to</p>
-        <strong>{invoice.customer.name}</strong>
-        {invoice.customer.email && <p>{invoice.customer.email}</p>}
+        <strong>{customer.name}</strong>
+        <Lines text={customer.address} />
+        {customer.taxId && <p>Tax ID: {customer.taxId}</p>}
+        {customer.email && <p>{customer.email}</p>}
       </div>
     </header>
   );
@@ -87,6 +128,7 @@ function Head({ invoice, title }: { invoice: PrintableInvoice; title: string }) 
 
 export function InvoiceSheet({ invoice }: { invoice: PrintableInvoice }) {
   const money = (minor: number) => formatMoney(minor, invoice.currency);
+  const taxed = invoice.items.some((item) => item.taxRate > 0);
   const payable = ['sent', 'partially_paid', 'overdue'].includes(invoice.status);
   return (
     <article className="print-sheet" data-testid="print-invoice">
@@ -101,6 +143,11 @@ export function InvoiceSheet({ invoice }: { invoice: PrintableInvoice }) {
             <th scope="col" className="num">
               Unit price
             </th>
+            {taxed && (
+              <th scope="col" className="num">
+                Tax
+              </th>
+            )}
             <th scope="col" className="num">
               Amount
             </th>
@@ -112,16 +159,19 @@ export function InvoiceSheet({ invoice }: { invoice: PrintableInvoice }) {
               <td>{item.description}</td>
               <td className="num">{item.quantity}</td>
               <td className="num">{money(item.unitPrice)}</td>
+              {taxed && <td className="num">{item.taxRate > 0 ? formatRate(item.taxRate) : ''}</td>}
               <td className="num">{money(item.amount)}</td>
             </tr>
           ))}
         </tbody>
       </table>
       <dl className="print-totals" data-testid="print-totals">
-        <dt>Subtotal</dt>
-        <dd>{money(invoice.total)}</dd>
-        <dt className="strong">Total</dt>
-        <dd className="strong">{money(invoice.total)}</dd>
+        {totalsRows(invoice).map((row) => (
+          <div key={row.key} className="print-totals-row" data-testid={`print-totals-${row.key}`}>
+            <dt className={row.key === 'total' ? 'strong' : undefined}>{row.label}</dt>
+            <dd className={row.key === 'total' ? 'strong' : undefined}>{money(row.amount)}</dd>
+          </div>
+        ))}
         {invoice.amountPaid !== 0 && (
           <>
             <dt>Amount paid</dt>
@@ -137,6 +187,12 @@ export function InvoiceSheet({ invoice }: { invoice: PrintableInvoice }) {
         <section className="print-section">
           <p className="print-label">Pay online</p>
           <p className="print-url">{invoice.payUrl}</p>
+        </section>
+      )}
+      {invoice.paymentInstructions.trim() !== '' && (
+        <section className="print-section">
+          <p className="print-label">Payment instructions</p>
+          <p className="print-notes">{invoice.paymentInstructions}</p>
         </section>
       )}
       {invoice.notes && invoice.notes.trim() !== '' && (
@@ -184,7 +240,7 @@ export function ReceiptSheet({ invoice, payment }: { invoice: PrintableInvoice; 
         <dt>Balance due</dt>
         <dd>{money(invoice.balanceDue)}</dd>
       </dl>
-      <p>Thank you for your payment to {invoice.seller}.</p>
+      <p>Thank you for your payment to {invoice.seller.name}.</p>
     </article>
   );
 }
