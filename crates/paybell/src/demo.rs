@@ -4,9 +4,10 @@ use anyhow::Context as _;
 use invoicing::Store;
 use invoicing::StoreError;
 use invoicing::domain::events::outbox_events;
+use invoicing::domain::profile::ProfileFields;
 use invoicing::domain::{
     Action, Amount, Change, ChannelNames, Currency, Customer, Email, Invoice, InvoiceContent,
-    LineItem, Password, Payment, PaymentSource, Timestamp, User, UserName,
+    LineItem, Password, Payment, PaymentSource, Profile, Timestamp, User, UserName,
 };
 
 /// The demo login; it signs in only while `serve` runs with `--demo`.
@@ -43,6 +44,16 @@ pub async fn seed(store: &Store, channels: ChannelNames) -> anyhow::Result<Vec<I
         }
         Err(error) => return Err(error.into()),
     };
+    // A business profile, so the pay page, e-mails and PDFs show a seller's details.
+    let profile = Profile::parse(&ProfileFields {
+        legal_name: "Demo Bakery",
+        address: "1 Flour Street\nLondon EC1A 1BB",
+        tax_id: "GB123456789",
+        phone: "+44 20 7946 0000",
+        payment_instructions: "Or by bank transfer: Demo Bank, IBAN GB33 BUKB 2020 1555 5555 55",
+        ..ProfileFields::default()
+    })?;
+    store.set_profile(&user.id, &profile, Timestamp::now()).await?;
     let today = Timestamp::now().date();
     let due = today.saturating_add(time::Duration::days(14));
     let samples = [

@@ -63,6 +63,10 @@ const SCHEMA: [&str; 3] = [
     "INSERT INTO realtime_apps_version (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING",
 ];
 
+/// The advisory lock key the schema is created under on PostgreSQL (any constant unused by
+/// sqlx's migrator, whose key is derived from the database name).
+const SCHEMA_LOCK: i64 = 0x7061_7962_656c_6c41; // "paybellA"
+
 const COLUMNS: &str = "id, app_key, name, secret, previous_secret, previous_secret_until, \
                        enabled, settings, created_at";
 
@@ -92,19 +96,27 @@ impl AppStore {
             .acquire_timeout(std::time::Duration::from_secs(10))
             .connect(&url)
             .await?;
+        let postgres = !url.starts_with("sqlite:");
         let store = Self { pool };
-        // Two nodes starting together may race on PostgreSQL's catalog: the loser retries.
-        if store.create_schema().await.is_err() {
-            store.create_schema().await?;
-        }
+        store.create_schema(postgres).await?;
         Ok(store)
     }
 
-    async fn create_schema(&self) -> Result<(), sqlx::Error> {
-        for statement in SCHEMA {
-            sqlx::query(statement).execute(&self.pool).await?;
+    /// Creates the tables in one transaction. On PostgreSQL, concurrent `CREATE TABLE IF NOT
+    /// EXISTS` of two nodes starting together can still collide in the catalog
+    /// (`pg_type_typname_nsp_index`), so they take turns under an advisory lock.
+    async fn create_schema(&self, postgres: bool) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        if postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(SCHEMA_LOCK)
+                .execute(&mut *tx)
+                .await?;
         }
-        Ok(())
+        for statement in SCHEMA {
+            sqlx::query(statement).execute(&mut *tx).await?;
+        }
+        tx.commit().await
     }
 
     /// Every stored app, oldest first.

@@ -25,6 +25,10 @@ async fn serve_with_demo_then_users_and_migrate() {
     assert_eq!(list["invoices"].as_array().unwrap().len(), 3);
     let first_pay_url = list["invoices"][0]["payUrl"].as_str().unwrap();
     assert!(first_pay_url.starts_with(&format!("{base}/pay/")), "{first_pay_url}");
+    let profile: Value =
+        client.get(format!("{base}/api/profile")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(profile["legalName"], "Demo Bakery", "the demo business profile: {profile}");
+    assert!(profile["address"].as_str().unwrap().contains("Flour Street"), "{profile}");
     let config: Value =
         client.get(format!("{base}/api/config")).send().await.unwrap().json().await.unwrap();
     assert_eq!(config["pusher"]["wsPort"], realtime);
