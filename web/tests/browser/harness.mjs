@@ -25,6 +25,18 @@ import { chromium } from 'playwright-core';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const WEB = path.resolve(HERE, '../..');
+
+/** SIGTERM (SIGKILL after 5 s) unless `child` already ended, then removes its directory. */
+async function stopProcess(child, exited, dir) {
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGTERM');
+    const force = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(force);
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+
 export const ARTIFACTS = path.join(HERE, 'artifacts');
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -93,15 +105,7 @@ export async function startPaybell({ env = {} } = {}) {
   return {
     ...info,
     output,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const force = setTimeout(() => child.kill('SIGKILL'), 5000);
-        await exited;
-        clearTimeout(force);
-      }
-      rmSync(dataDir, { recursive: true, force: true });
-    },
+    stop: () => stopProcess(child, exited, dataDir),
   };
 }
 
@@ -447,14 +451,6 @@ export async function startRealtime({ config, env = {} }) {
   return {
     port,
     output,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const force = setTimeout(() => child.kill('SIGKILL'), 5000);
-        await exited;
-        clearTimeout(force);
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => stopProcess(child, exited, dir),
   };
 }
