@@ -5,8 +5,8 @@ use time::Date;
 
 use crate::domain::invoice::format_date;
 use crate::domain::{
-    DomainError, Invoice, InvoiceContent, InvoiceId, NewMail, OutboxEvent, Payment, PaymentEffect,
-    Timestamp, UserId,
+    CustomerId, DomainError, Invoice, InvoiceContent, InvoiceId, NewMail, OutboxEvent, Payment,
+    PaymentEffect, Timestamp, UserId,
 };
 
 use super::rows::{InvoiceRow, ItemRow, PaymentRow, assemble, discount_columns};
@@ -128,28 +128,56 @@ impl Store {
     /// # Errors
     /// [`StoreError::Database`] or [`StoreError::Corrupt`].
     pub async fn invoices_of(&self, user_id: &UserId) -> Result<Vec<Invoice>, StoreError> {
-        let rows: Vec<InvoiceRow> = sqlx::query_as(&format!(
-            "SELECT {INVOICE_COLUMNS} FROM invoices WHERE user_id = $1 \
+        self.invoices_matching(user_id, None).await
+    }
+
+    /// The owner's invoices linked to the directory's `customer`, newest first.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] or [`StoreError::Corrupt`].
+    pub async fn invoices_of_customer(
+        &self,
+        user_id: &UserId,
+        customer: &CustomerId,
+    ) -> Result<Vec<Invoice>, StoreError> {
+        self.invoices_matching(user_id, Some(customer)).await
+    }
+
+    /// The owner's invoices, all or those of one customer, with their lines and payments.
+    async fn invoices_matching(
+        &self,
+        user_id: &UserId,
+        customer: Option<&CustomerId>,
+    ) -> Result<Vec<Invoice>, StoreError> {
+        let filter = match customer {
+            Some(_) => "user_id = $1 AND customer_id = $2",
+            None => "user_id = $1",
+        };
+        let customer = customer.map(CustomerId::as_str);
+        let rows_sql = format!(
+            "SELECT {INVOICE_COLUMNS} FROM invoices WHERE {filter} \
              ORDER BY created_at DESC, number DESC"
-        ))
-        .bind(user_id.as_str())
-        .fetch_all(&self.pool)
-        .await?;
-        let owned = "SELECT id FROM invoices WHERE user_id = $1";
-        let items: Vec<ItemRow> = sqlx::query_as(&format!(
+        );
+        let mut rows = sqlx::query_as::<_, InvoiceRow>(&rows_sql).bind(user_id.as_str());
+        let owned = format!("SELECT id FROM invoices WHERE {filter}");
+        let items_sql = format!(
             "SELECT {ITEM_COLUMNS} FROM line_items \
              WHERE invoice_id IN ({owned}) ORDER BY invoice_id, position"
-        ))
-        .bind(user_id.as_str())
-        .fetch_all(&self.pool)
-        .await?;
-        let payments: Vec<PaymentRow> = sqlx::query_as(&format!(
+        );
+        let mut items = sqlx::query_as::<_, ItemRow>(&items_sql).bind(user_id.as_str());
+        let payments_sql = format!(
             "SELECT {PAYMENT_COLUMNS} FROM payments \
              WHERE invoice_id IN ({owned}) AND removed_at IS NULL ORDER BY created_at, id"
-        ))
-        .bind(user_id.as_str())
-        .fetch_all(&self.pool)
-        .await?;
+        );
+        let mut payments = sqlx::query_as::<_, PaymentRow>(&payments_sql).bind(user_id.as_str());
+        if let Some(customer) = customer {
+            rows = rows.bind(customer);
+            items = items.bind(customer);
+            payments = payments.bind(customer);
+        }
+        let rows = rows.fetch_all(&self.pool).await?;
+        let items = items.fetch_all(&self.pool).await?;
+        let payments = payments.fetch_all(&self.pool).await?;
         assemble(rows, items, payments)
     }
 

@@ -160,13 +160,7 @@ impl UseCases {
         id: &CustomerId,
     ) -> Result<CustomerAccount, UseCaseError> {
         let record = self.store.customer(owner, id).await?.ok_or(UseCaseError::NotFound)?;
-        let invoices: Vec<Invoice> = self
-            .store
-            .invoices_of(owner)
-            .await?
-            .into_iter()
-            .filter(|invoice| invoice.content.customer.id.as_ref() == Some(id))
-            .collect();
+        let invoices = self.store.invoices_of_customer(owner, id).await?;
         let outstanding = outstanding(&invoices);
         Ok(CustomerAccount { record, invoices, outstanding })
     }
