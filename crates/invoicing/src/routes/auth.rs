@@ -2,13 +2,8 @@
 //! knows only by its hash. Sign-ins are throttled per account and per client address
 //! ([`crate::throttle`]); "sign out everywhere" ends all of an owner's sessions.
 
-use axum::Json;
-use axum::extract::State;
-use axum::http::header::SET_COOKIE;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use serde_json::json;
-
+use super::answers::UserAnswer;
+use super::error::ErrorBody;
 use super::extract::{ClientAddress, CurrentUser, JsonBody, SESSION_COOKIE, session_token};
 use super::input::LoginInput;
 use super::views::UserView;
@@ -16,11 +11,29 @@ use super::{ApiError, AppState};
 use crate::auth::{new_session_token, token_hash};
 use crate::domain::Email;
 use crate::throttle::ThrottleKeys;
+use axum::Json;
+use axum::extract::State;
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 
 /// `POST /api/auth/login {email, password}` → `{user}` and the cookie; 401 otherwise; 429
 /// with `Retry-After` while the account or the client's address is throttled
 /// ([`crate::throttle`]), whatever the password; 503 with `Retry-After` when every
 /// password-hashing slot stayed busy.
+#[utoipa::path(
+    post, path = "/api/auth/login", tag = "auth",
+    request_body = LoginInput,
+    responses(
+        (status = 200, description = "Signed in", body = UserAnswer,
+            headers(("Set-Cookie" = String, description = "The HttpOnly session cookie"))),
+        (status = 401, description = "Wrong e-mail address or password", body = ErrorBody),
+        (status = 429, description = "Throttled; see `Retry-After`", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds"))),
+        (status = 503, description = "Too many sign-ins at once", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds"))),
+    ),
+)]
 pub(crate) async fn login(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
@@ -61,7 +74,7 @@ pub(crate) async fn login(
     let secure = if state.public_url.scheme() == "https" { "; Secure" } else { "" };
     let cookie =
         format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={ttl}{secure}");
-    let body = Json(json!({ "user": UserView::from(&user) }));
+    let body = Json(UserAnswer { user: UserView::from(&user) });
     Ok(([(SET_COOKIE, cookie)], body).into_response())
 }
 
@@ -78,6 +91,11 @@ async fn refuse_while_throttled(state: &AppState, keys: &ThrottleKeys) -> Result
 }
 
 /// `POST /api/auth/logout` → 204, the session ended and the cookie cleared.
+#[utoipa::path(
+    post, path = "/api/auth/logout", tag = "auth",
+    responses((status = 204, description = "Signed out (with or without a session)",
+        headers(("Set-Cookie" = String, description = "The session cookie, cleared")))),
+)]
 pub(crate) async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -90,6 +108,11 @@ pub(crate) async fn logout(
 
 /// `POST /api/auth/logout-all` → 204: every session of the signed-in owner ended (other
 /// browsers and devices too), the cookie cleared; 401 without a session.
+#[utoipa::path(
+    post, path = "/api/auth/logout-all", tag = "auth", security(("session" = [])),
+    responses((status = 204, description = "Every session of the owner ended",
+        headers(("Set-Cookie" = String, description = "The session cookie, cleared")))),
+)]
 pub(crate) async fn logout_all(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -106,6 +129,10 @@ fn signed_out() -> Response {
 }
 
 /// `GET /api/me` → `{user}`; 401 without a session.
-pub(crate) async fn me(CurrentUser(user): CurrentUser) -> Json<serde_json::Value> {
-    Json(json!({ "user": UserView::from(&user) }))
+#[utoipa::path(
+    get, path = "/api/me", tag = "auth", security(("session" = [])),
+    responses((status = 200, description = "The signed-in owner", body = UserAnswer)),
+)]
+pub(crate) async fn me(CurrentUser(user): CurrentUser) -> Json<UserAnswer> {
+    Json(UserAnswer { user: UserView::from(&user) })
 }

@@ -8,8 +8,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use utoipa::IntoParams;
 
+use super::answers::{CustomerAccountView, CustomerList, LogoView, OutstandingView};
+use super::error::ErrorBody;
 use super::extract::{CurrentUser, InvoicePath, JsonBody};
 use super::input::{CustomerBody, ProfileInput, customer_id, integer};
 use super::views::{CustomerRecordView, InvoiceView, ProfileView};
@@ -23,6 +25,10 @@ use crate::store::StoredLogo;
 const MAX_LISTED: usize = 200;
 
 /// `GET /api/profile`.
+#[utoipa::path(
+    get, path = "/api/profile", tag = "business", security(("session" = [])),
+    responses((status = 200, description = "The business profile", body = ProfileView)),
+)]
 pub(crate) async fn profile(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -37,6 +43,14 @@ async fn profile_view(state: &AppState, owner: &UserId) -> Result<Json<ProfileVi
 }
 
 /// `PUT /api/profile`: the whole profile; absent fields are saved empty.
+#[utoipa::path(
+    put, path = "/api/profile", tag = "business", security(("session" = [])),
+    request_body = ProfileInput,
+    responses(
+        (status = 200, description = "The profile as saved", body = ProfileView),
+        (status = 422, description = "Invalid, field by field", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn set_profile(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -67,25 +81,42 @@ pub(crate) async fn set_profile(
 
 /// `PUT /api/profile/logo` with the image as the body (PNG or JPEG, at most 1 MiB, checked
 /// by content whatever the `Content-Type`) → `{contentType, width, height, logoUrl}`.
+#[utoipa::path(
+    put, path = "/api/profile/logo", tag = "business", security(("session" = [])),
+    request_body(description = "The image", content(("image/png"), ("image/jpeg"))),
+    responses(
+        (status = 200, description = "The logo as checked", body = LogoView),
+        (status = 413, description = "Over 1 MiB", body = ErrorBody),
+        (status = 415, description = "Neither PNG nor JPEG", body = ErrorBody),
+        (status = 422, description = "A damaged image", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn set_logo(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     body: Body,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<LogoView>, ApiError> {
     // One byte over the limit is enough to know it is too large; nothing more is read.
     let bytes = axum::body::to_bytes(body, MAX_LOGO_BYTES + 1)
         .await
         .map_err(|_| ApiError::Logo(LogoError::TooLarge))?;
     let logo = state.usecases.set_logo(&user.id, &bytes).await?.map_err(ApiError::Logo)?;
-    Ok(Json(json!({
-        "contentType": logo.content_type,
-        "width": logo.width,
-        "height": logo.height,
-        "logoUrl": "/api/profile/logo",
-    })))
+    Ok(Json(LogoView {
+        content_type: logo.content_type,
+        width: logo.width,
+        height: logo.height,
+        logo_url: "/api/profile/logo",
+    }))
 }
 
 /// `GET /api/profile/logo`.
+#[utoipa::path(
+    get, path = "/api/profile/logo", tag = "business", security(("session" = [])),
+    responses(
+        (status = 200, description = "The logo", content(("image/png"), ("image/jpeg"))),
+        (status = 404, description = "No logo", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn logo(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -95,6 +126,14 @@ pub(crate) async fn logo(
 }
 
 /// `GET /api/pay/{id}/logo`: the seller's logo on the payment page.
+#[utoipa::path(
+    get, path = "/api/pay/{id}/logo", tag = "pay",
+    params(("id" = String, Path, description = "The invoice id")),
+    responses(
+        (status = 200, description = "The seller's logo", content(("image/png"), ("image/jpeg"))),
+        (status = 404, description = "No such sent invoice, or no logo", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn pay_logo(
     State(state): State<AppState>,
     InvoicePath(id): InvoicePath,
@@ -118,26 +157,42 @@ fn image(logo: StoredLogo) -> Response {
     response
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct CustomerQuery {
+    /// Part of the name, any case; all customers when empty.
     #[serde(default)]
     q: String,
+    /// 1 to 200; 200 when absent.
     limit: Option<usize>,
 }
 
 /// `GET /api/customers?q=&limit=` → `{customers}` whose name contains `q`, by name.
+#[utoipa::path(
+    get, path = "/api/customers", tag = "business", security(("session" = [])),
+    params(CustomerQuery),
+    responses((status = 200, description = "Customers of the directory", body = CustomerList)),
+)]
 pub(crate) async fn customers(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Query(query): Query<CustomerQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CustomerList>, ApiError> {
     let limit = query.limit.unwrap_or(MAX_LISTED).clamp(1, MAX_LISTED);
     let found = state.usecases.customers(&user.id, &query.q, limit).await?;
     let views: Vec<CustomerRecordView> = found.iter().map(CustomerRecordView::from).collect();
-    Ok(Json(json!({ "customers": views })))
+    Ok(Json(CustomerList { customers: views }))
 }
 
 /// `POST /api/customers` → 201.
+#[utoipa::path(
+    post, path = "/api/customers", tag = "business", security(("session" = [])),
+    request_body = CustomerBody,
+    responses(
+        (status = 201, description = "The new customer", body = CustomerRecordView),
+        (status = 422, description = "Invalid, field by field", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn create_customer(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -173,29 +228,47 @@ fn path_id(id: &str) -> Result<CustomerId, ApiError> {
 
 /// `GET /api/customers/{id}` → the customer, their invoices and `outstanding: [{currency,
 /// amount}]` over the invoices awaiting money.
+#[utoipa::path(
+    get, path = "/api/customers/{id}", tag = "business", security(("session" = [])),
+    params(("id" = String, Path, description = "The customer id")),
+    responses(
+        (status = 200, description = "The customer's account", body = CustomerAccountView),
+        (status = 404, description = "No such customer of the owner's", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn customer(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CustomerAccountView>, ApiError> {
     let id = path_id(&id)?;
     let account = state.usecases.customer_account(&user.id, &id).await?;
     let invoices: Vec<InvoiceView> =
         account.invoices.iter().map(|i| InvoiceView::new(i, &state.public_url)).collect();
-    let outstanding: Vec<Value> = account
+    let outstanding = account
         .outstanding
         .iter()
-        .map(|(currency, amount)| json!({"currency": currency, "amount": amount}))
+        .map(|&(currency, amount)| OutstandingView { currency, amount })
         .collect();
-    Ok(Json(json!({
-        "customer": CustomerRecordView::from(&account.record),
-        "invoices": invoices,
-        "outstanding": outstanding,
-    })))
+    Ok(Json(CustomerAccountView {
+        customer: CustomerRecordView::from(&account.record),
+        invoices,
+        outstanding,
+    }))
 }
 
 /// `PATCH /api/customers/{id}`: the creation body, every field optional. Invoices already
 /// made keep the customer as they had it.
+#[utoipa::path(
+    patch, path = "/api/customers/{id}", tag = "business", security(("session" = [])),
+    params(("id" = String, Path, description = "The customer id")),
+    request_body = CustomerBody,
+    responses(
+        (status = 200, description = "The customer as saved", body = CustomerRecordView),
+        (status = 404, description = "No such customer of the owner's", body = ErrorBody),
+        (status = 422, description = "Invalid, field by field", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn edit_customer(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,

@@ -1,10 +1,13 @@
 //! [`ApiError`]: every way a request fails, mapped to a status and `{error:{code,message,fields?}}`.
 
+use std::collections::BTreeMap;
+
 use axum::Json;
 use axum::http::header::RETRY_AFTER;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::auth::HashError;
 use crate::domain::logo::LogoError;
@@ -165,14 +168,17 @@ impl IntoResponse for ApiError {
             }
             tracing::error!(error = %chain, "request failed");
         }
-        let mut error = json!({ "code": code, "message": self.to_string() });
-        if let Self::Validation(validation) = &self {
-            error["fields"] = json!(validation.fields);
-        }
-        if let Self::TooManyAttempts { retry_after } = &self {
-            error["retryAfter"] = json!(retry_after);
-        }
-        let mut response = (status, Json(json!({ "error": error }))).into_response();
+        let error = ErrorDetail {
+            code,
+            message: self.to_string(),
+            fields: if let Self::Validation(v) = &self { Some(v.fields.clone()) } else { None },
+            retry_after: if let Self::TooManyAttempts { retry_after } = &self {
+                Some(*retry_after)
+            } else {
+                None
+            },
+        };
+        let mut response = (status, Json(ErrorBody { error })).into_response();
         if let Self::Busy = self {
             response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static(BUSY_RETRY_AFTER));
         }
@@ -181,6 +187,29 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// Every error answer: `{"error": {code, message, fields?, retryAfter?}}`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ErrorBody {
+    error: ErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct ErrorDetail {
+    /// Stable and machine-readable: `validation_failed`, `not_found`, `illegal_transition`…
+    code: &'static str,
+    /// For people; may change.
+    message: String,
+    /// `validation_failed` only: field path (`items[0].unitPrice`) → what is wrong with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fields: Option<BTreeMap<String, String>>,
+    /// `too_many_attempts` only: seconds to wait, as in `Retry-After`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_after: Option<u64>,
 }
 
 /// "45 seconds", "1 minute", "15 minutes": a wait as a person reads it, rounded up.

@@ -9,7 +9,9 @@ use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::value::RawValue;
+use utoipa::ToSchema;
 
+use super::error::ErrorBody;
 use super::extract::{CurrentUser, InvoicePath};
 use super::{ApiError, AppState};
 use crate::domain::ChannelNames;
@@ -20,6 +22,19 @@ const DEFAULT_LIMIT: i64 = 100;
 const MAX_LIMIT: i64 = 500;
 
 /// `GET /api/events?after=&limit=`: the owner's user channel.
+#[utoipa::path(
+    get, path = "/api/events", tag = "events", security(("session" = [])),
+    params(
+        ("after" = Option<String>, Query,
+            description = "An `eventId` or a `cursor` this API returned; absent: the cursor only"),
+        ("limit" = Option<i64>, Query, description = "1 to 500; 100 when absent"),
+    ),
+    responses(
+        (status = 200, description = "Events after the cursor", body = Page<'_>),
+        (status = 400, description = "A malformed cursor or limit", body = ErrorBody),
+        (status = 410, description = "The cursor is older than the events kept", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn owner(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -31,6 +46,21 @@ pub(crate) async fn owner(
 }
 
 /// `GET /api/pay/{id}/events?after=&limit=`: a sent invoice's channel; drafts are not found.
+#[utoipa::path(
+    get, path = "/api/pay/{id}/events", tag = "events",
+    params(
+        ("id" = String, Path, description = "The invoice id"),
+        ("after" = Option<String>, Query,
+            description = "An `eventId` or a `cursor` this API returned; absent: the cursor only"),
+        ("limit" = Option<i64>, Query, description = "1 to 500; 100 when absent"),
+    ),
+    responses(
+        (status = 200, description = "Events after the cursor", body = Page<'_>),
+        (status = 400, description = "A malformed cursor or limit", body = ErrorBody),
+        (status = 410, description = "The cursor is older than the events kept", body = ErrorBody),
+        (status = 404, description = "No such sent invoice", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn invoice(
     State(state): State<AppState>,
     InvoicePath(id): InvoicePath,
@@ -64,20 +94,27 @@ async fn read(state: &AppState, channel: &str, params: &Params) -> Result<Respon
     }
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Page<'a> {
+/// A page of the event log.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct Page<'a> {
+    /// Oldest first.
     events: Vec<EventView<'a>>,
+    /// Where the next read starts (`after`).
     cursor: String,
+    /// Whether more events follow this page.
     has_more: bool,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct EventView<'a> {
+/// One event as it was published.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct EventView<'a> {
     channel: &'a str,
     event: &'a str,
     event_id: &'a str,
+    /// The payload exactly as published (the realtime contract; fields may be added).
+    #[schema(value_type = Object)]
     data: &'a RawValue,
 }
 

@@ -1,7 +1,8 @@
 //! Security headers on every response, the web app's included: `X-Content-Type-Options`,
 //! a `Referrer-Policy` that keeps payment links (capabilities) out of `Referer`,
-//! `Cache-Control: no-store` on the API, and the web app's Content-Security-Policy, whose
-//! `connect-src` names the realtime server the browser is told about in `GET /api/config`.
+//! `Cache-Control: no-store` on the API (unless a handler set its own), and the web app's
+//! Content-Security-Policy, whose `connect-src` names the realtime server the browser is told
+//! about in `GET /api/config`.
 
 use axum::extract::{Request, State};
 use axum::http::header::{
@@ -35,8 +36,9 @@ pub(crate) async fn security_headers(
         "same-origin"
     };
     headers.insert(REFERRER_POLICY, HeaderValue::from_static(referrer));
+    // Unless the handler chose otherwise (the public OpenAPI document).
     if path.starts_with("/api/") || path.starts_with("/pusher/") {
-        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.entry(CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
     }
     // A handler that set its own policy (a framed e-mail) knows better than the app's.
     if !headers.contains_key(CONTENT_SECURITY_POLICY)

@@ -1,10 +1,13 @@
 //! Request bodies, and their conversion into domain values with per-field messages.
 //!
 //! Every field is optional at the JSON level so that a missing or mistyped number is reported
-//! on its own field (`items[1].unitPrice`) rather than as a generic decoding failure.
+//! on its own field (`items[1].unitPrice`) rather than as a generic decoding failure. The
+//! OpenAPI schemas (`ToSchema`) say what is expected (`value_type`), and mark a field required
+//! where leaving it out is a 422; unknown fields are ignored, so these schemas stay open.
 
 use serde::Deserialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 
 use crate::domain::invoice::{parse_date, parse_date_field};
 use crate::domain::{
@@ -14,7 +17,7 @@ use crate::domain::{
 use crate::usecases::business::InvoiceDefaults;
 
 /// `POST /api/invoices` and, all fields optional, `PATCH /api/invoices/{id}`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct InvoiceInput {
     customer_id: Option<String>,
@@ -23,8 +26,9 @@ pub(crate) struct InvoiceInput {
     issue_date: Option<String>,
     due_date: Option<String>,
     reference: Option<String>,
-    /// `{"percent": bp}`, `{"amount": minor}`, or `null` for none.
+    /// `{"percent": bp}`, `{"amount": minor}`, or `null` for none (the view's shape).
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<super::views::DiscountView>)]
     discount: Option<Value>,
     payment_instructions: Option<String>,
     items: Option<Vec<ItemInput>>,
@@ -36,7 +40,7 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::E
     Value::deserialize(d).map(Some)
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct CustomerInput {
     name: Option<String>,
@@ -45,12 +49,17 @@ struct CustomerInput {
     tax_id: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct ItemInput {
     description: Option<String>,
+    #[schema(value_type = i64, required = true)]
     quantity: Option<Value>,
+    /// Minor units.
+    #[schema(value_type = i64, required = true)]
     unit_price: Option<Value>,
+    /// Basis points (`2000` = 20 %); 0 when absent.
+    #[schema(value_type = Option<u32>)]
     tax_rate: Option<Value>,
 }
 
@@ -237,35 +246,43 @@ fn items_of(checks: &mut Checks, items: Vec<ItemInput>) -> Option<Vec<LineItem>>
 }
 
 /// `POST /api/invoices/{id}/payments`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub(crate) struct PaymentInput {
+    /// Minor units.
+    #[schema(value_type = i64, required = true)]
     pub(crate) amount: Option<Value>,
     pub(crate) method: Option<String>,
     pub(crate) reference: Option<String>,
 }
 
 /// `POST /api/invoices/{id}/payments/{paymentId}/refunds`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 pub(crate) struct RefundInput {
+    /// Minor units; what is left to refund when absent.
+    #[schema(value_type = Option<i64>)]
     pub(crate) amount: Option<Value>,
 }
 
 /// `POST /api/pay/{id}/intents`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub(crate) struct IntentInput {
+    /// Minor units; the balance due when absent.
+    #[schema(value_type = Option<i64>)]
     pub(crate) amount: Option<Value>,
 }
 
 /// `POST /api/pay/{id}/checkout`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub(crate) struct CheckoutInput {
+    /// Minor units; the balance due when absent.
+    #[schema(value_type = Option<i64>)]
     pub(crate) amount: Option<Value>,
     #[serde(default)]
     pub(crate) card: CardInput,
 }
 
 /// The card of a checkout.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 pub(crate) struct CardInput {
     #[serde(default)]
     pub(crate) number: String,
@@ -276,7 +293,7 @@ pub(crate) struct CardInput {
 }
 
 /// `POST /api/auth/login`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub(crate) struct LoginInput {
     #[serde(default)]
     pub(crate) email: String,
@@ -285,7 +302,7 @@ pub(crate) struct LoginInput {
 }
 
 /// `PUT /api/profile`: every field optional (absent is empty).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", default)]
 pub(crate) struct ProfileInput {
     pub(crate) legal_name: String,
@@ -295,13 +312,14 @@ pub(crate) struct ProfileInput {
     pub(crate) phone: String,
     pub(crate) brand_color: String,
     pub(crate) default_currency: Option<String>,
+    #[schema(value_type = Option<i64>)]
     pub(crate) payment_terms_days: Option<Value>,
     pub(crate) payment_instructions: String,
     pub(crate) number_prefix: String,
 }
 
 /// `POST /api/customers` and, every field optional, `PATCH /api/customers/{id}`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct CustomerBody {
     pub(crate) name: Option<String>,

@@ -1,32 +1,45 @@
 //! The owner's invoices: list, create, show, edit, send, void.
 
-use axum::Json;
-use axum::extract::State;
-use axum::http::StatusCode;
-use serde_json::{Value, json};
-
+use super::answers::InvoiceList;
+use super::error::ErrorBody;
 use super::extract::{CurrentUser, InvoicePath, JsonBody};
 use super::input::InvoiceInput;
 use super::views::InvoiceView;
 use super::{ApiError, AppState};
 use crate::domain::{Action, Invoice};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
 
 fn view(state: &AppState, invoice: &Invoice) -> Json<InvoiceView> {
     Json(InvoiceView::new(invoice, &state.public_url))
 }
 
 /// `GET /api/invoices` → `{invoices}`, newest first.
+#[utoipa::path(
+    get, path = "/api/invoices", tag = "invoices", operation_id = "list_invoices",
+    security(("session" = [])),
+    responses((status = 200, description = "The owner's invoices", body = InvoiceList)),
+)]
 pub(crate) async fn list(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<InvoiceList>, ApiError> {
     let invoices = state.usecases.invoices_of(&user.id).await?;
     let views: Vec<InvoiceView> =
         invoices.iter().map(|invoice| InvoiceView::new(invoice, &state.public_url)).collect();
-    Ok(Json(json!({ "invoices": views })))
+    Ok(Json(InvoiceList { invoices: views }))
 }
 
 /// `POST /api/invoices` → 201 with the new draft.
+#[utoipa::path(
+    post, path = "/api/invoices", tag = "invoices", security(("session" = [])),
+    request_body = InvoiceInput,
+    responses(
+        (status = 201, description = "The new draft", body = InvoiceView),
+        (status = 422, description = "Invalid, field by field", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn create(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -40,6 +53,14 @@ pub(crate) async fn create(
 
 /// `POST /api/invoices/{id}/duplicate` → 201 with a new draft: same customer, lines and
 /// terms, issued today, a new number, no payments.
+#[utoipa::path(
+    post, path = "/api/invoices/{id}/duplicate", tag = "invoices", security(("session" = [])),
+    params(("id" = String, Path, description = "The invoice id")),
+    responses(
+        (status = 201, description = "The new draft", body = InvoiceView),
+        (status = 404, description = "No such invoice of the owner's", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn duplicate(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -50,6 +71,15 @@ pub(crate) async fn duplicate(
 }
 
 /// `GET /api/invoices/{id}`.
+#[utoipa::path(
+    get, path = "/api/invoices/{id}", tag = "invoices", operation_id = "show_invoice",
+    security(("session" = [])),
+    params(("id" = String, Path, description = "The invoice id")),
+    responses(
+        (status = 200, description = "The invoice", body = InvoiceView),
+        (status = 404, description = "No such invoice of the owner's", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn show(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -61,6 +91,17 @@ pub(crate) async fn show(
 
 /// `PATCH /api/invoices/{id}`: the creation body, every field optional; drafts and sent
 /// invoices only.
+#[utoipa::path(
+    patch, path = "/api/invoices/{id}", tag = "invoices", security(("session" = [])),
+    params(("id" = String, Path, description = "The invoice id")),
+    request_body = InvoiceInput,
+    responses(
+        (status = 200, description = "The invoice after the edit", body = InvoiceView),
+        (status = 404, description = "No such invoice of the owner's", body = ErrorBody),
+        (status = 409, description = "Its status allows no edit", body = ErrorBody),
+        (status = 422, description = "Invalid, field by field", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn edit(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -74,6 +115,15 @@ pub(crate) async fn edit(
 }
 
 /// `POST /api/invoices/{id}/send`.
+#[utoipa::path(
+    post, path = "/api/invoices/{id}/send", tag = "invoices", security(("session" = [])),
+    params(("id" = String, Path, description = "The invoice id")),
+    responses(
+        (status = 200, description = "The invoice, sent", body = InvoiceView),
+        (status = 404, description = "No such invoice of the owner's", body = ErrorBody),
+        (status = 409, description = "Its status does not allow it", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn send(
     state: State<AppState>,
     user: CurrentUser,
@@ -83,6 +133,15 @@ pub(crate) async fn send(
 }
 
 /// `POST /api/invoices/{id}/void`.
+#[utoipa::path(
+    post, path = "/api/invoices/{id}/void", tag = "invoices", security(("session" = [])),
+    params(("id" = String, Path, description = "The invoice id")),
+    responses(
+        (status = 200, description = "The invoice, void", body = InvoiceView),
+        (status = 404, description = "No such invoice of the owner's", body = ErrorBody),
+        (status = 409, description = "Its status does not allow it", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn void(
     state: State<AppState>,
     user: CurrentUser,

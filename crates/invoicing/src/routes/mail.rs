@@ -11,8 +11,10 @@ use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use utoipa::ToSchema;
 
+use super::answers::SwitchView;
+use super::error::ErrorBody;
 use super::extract::{CurrentUser, InvoicePath, JsonBody};
 use super::views::InvoiceView;
 use super::{ApiError, AppState};
@@ -20,8 +22,8 @@ use crate::domain::{MailId, Timestamp};
 use crate::store::MailRow;
 
 /// A mail row as the owner sees it in lists.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct MailView {
     id: String,
     invoice_id: String,
@@ -60,6 +62,63 @@ impl From<&MailRow> for MailView {
     }
 }
 
+/// One message with its parts: the fields of [`MailView`] (repeated rather than flattened,
+/// see `views`) and `from`, `replyTo`, `text`, `html`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct MailMessageView {
+    id: String,
+    invoice_id: String,
+    kind: String,
+    recipient: String,
+    subject: String,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    attempts: i64,
+    message_id: String,
+    created_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sent_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failed_at: Option<String>,
+    from: String,
+    reply_to: String,
+    text: String,
+    html: String,
+}
+
+impl MailMessageView {
+    fn new(row: MailRow, from: String) -> Self {
+        let view = MailView::from(&row);
+        Self {
+            id: view.id,
+            invoice_id: view.invoice_id,
+            kind: view.kind,
+            recipient: view.recipient,
+            subject: view.subject,
+            status: view.status,
+            error: view.error,
+            attempts: view.attempts,
+            message_id: view.message_id,
+            created_at: view.created_at,
+            sent_at: view.sent_at,
+            failed_at: view.failed_at,
+            from,
+            reply_to: row.reply_to,
+            text: row.body_text,
+            html: row.body_html,
+        }
+    }
+}
+
+/// `{mail}`: a list of messages.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MailList {
+    mail: Vec<MailView>,
+}
+
 /// The mail id of `/api/mail/{id}`.
 #[derive(Debug, Clone)]
 pub(crate) struct MailPath(MailId);
@@ -76,30 +135,35 @@ impl<S: Send + Sync> FromRequestParts<S> for MailPath {
 }
 
 /// `GET /api/mail` → `{mail}`, newest first.
+#[utoipa::path(
+    get, path = "/api/mail", tag = "mail", operation_id = "list_mail", security(("session" = [])),
+    responses((status = 200, description = "The owner's mail", body = MailList)),
+)]
 pub(crate) async fn list(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<MailList>, ApiError> {
     let rows = state.usecases.mail_of(&user.id).await?;
-    let views: Vec<MailView> = rows.iter().map(MailView::from).collect();
-    Ok(Json(json!({ "mail": views })))
+    Ok(Json(MailList { mail: rows.iter().map(MailView::from).collect() }))
 }
 
 /// `GET /api/mail/{id}` → the row with its `from`, `replyTo`, `text` and `html`.
+#[utoipa::path(
+    get, path = "/api/mail/{id}", tag = "mail", operation_id = "show_mail",
+    security(("session" = [])),
+    params(("id" = String, Path, description = "The mail id")),
+    responses(
+        (status = 200, description = "The message", body = MailMessageView),
+        (status = 404, description = "No such message of the owner's", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn show(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     MailPath(id): MailPath,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<MailMessageView>, ApiError> {
     let row = state.usecases.mail_item(&user.id, &id).await?;
-    let mut view = serde_json::to_value(MailView::from(&row)).unwrap_or_default();
-    if let Value::Object(fields) = &mut view {
-        fields.insert("from".to_owned(), json!(state.settings.mail.from.to_string()));
-        fields.insert("replyTo".to_owned(), json!(row.reply_to));
-        fields.insert("text".to_owned(), json!(row.body_text));
-        fields.insert("html".to_owned(), json!(row.body_html));
-    }
-    Ok(Json(view))
+    Ok(Json(MailMessageView::new(row, state.settings.mail.from.to_string())))
 }
 
 /// What the HTML part of a message may do when the Mail page frames it: nothing but show
@@ -110,6 +174,14 @@ const MESSAGE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-sr
 
 /// `GET /api/mail/{id}/html` → the message's HTML part exactly as sent, under [`MESSAGE_CSP`]
 /// (the security-headers middleware keeps a policy a handler set).
+#[utoipa::path(
+    get, path = "/api/mail/{id}/html", tag = "mail", security(("session" = [])),
+    params(("id" = String, Path, description = "The mail id")),
+    responses(
+        (status = 200, description = "The HTML part", content(("text/html"))),
+        (status = 404, description = "No such message of the owner's", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn html(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -124,17 +196,33 @@ pub(crate) async fn html(
 }
 
 /// `GET /api/invoices/{id}/mail` → `{mail}`, oldest first.
+#[utoipa::path(
+    get, path = "/api/invoices/{id}/mail", tag = "mail", security(("session" = [])),
+    params(("id" = String, Path, description = "The invoice id")),
+    responses(
+        (status = 200, description = "The invoice's mail", body = MailList),
+        (status = 404, description = "No such invoice of the owner's", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn of_invoice(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     InvoicePath(id): InvoicePath,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<MailList>, ApiError> {
     let rows = state.usecases.invoice_mail(&user.id, &id).await?;
-    let views: Vec<MailView> = rows.iter().map(MailView::from).collect();
-    Ok(Json(json!({ "mail": views })))
+    Ok(Json(MailList { mail: rows.iter().map(MailView::from).collect() }))
 }
 
 /// `POST /api/invoices/{id}/resend` → the invoice; the new message is queued.
+#[utoipa::path(
+    post, path = "/api/invoices/{id}/resend", tag = "mail", security(("session" = [])),
+    params(("id" = String, Path, description = "The invoice id")),
+    responses(
+        (status = 200, description = "The invoice", body = InvoiceView),
+        (status = 404, description = "No such invoice of the owner's", body = ErrorBody),
+        (status = 409, description = "A draft or void invoice", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn resend(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -145,67 +233,110 @@ pub(crate) async fn resend(
 }
 
 /// `{enabled}` of the reminder switches.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Switch {
     enabled: bool,
 }
 
 /// `GET /api/settings/reminders` → `{enabled}`.
+#[utoipa::path(
+    get, path = "/api/settings/reminders", tag = "mail", security(("session" = [])),
+    responses(
+        (status = 200, description = "The switch", body = SwitchView),
+    ),
+)]
 pub(crate) async fn owner_reminders(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SwitchView>, ApiError> {
     let enabled = state.usecases.reminders(&user.id, None).await?;
-    Ok(Json(json!({ "enabled": enabled })))
+    Ok(Json(SwitchView { enabled }))
 }
 
 /// `PUT /api/settings/reminders {enabled}` → `{enabled}`.
+#[utoipa::path(
+    put, path = "/api/settings/reminders", tag = "mail", security(("session" = [])),
+    request_body = Switch,
+    responses(
+        (status = 200, description = "The switch", body = SwitchView),
+    ),
+)]
 pub(crate) async fn set_owner_reminders(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     JsonBody(switch): JsonBody<Switch>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SwitchView>, ApiError> {
     state.usecases.set_reminders(&user.id, None, switch.enabled).await?;
-    Ok(Json(json!({ "enabled": switch.enabled })))
+    Ok(Json(SwitchView { enabled: switch.enabled }))
 }
 
 /// `GET /api/invoices/{id}/reminders` → `{enabled}`.
+#[utoipa::path(
+    get, path = "/api/invoices/{id}/reminders", tag = "mail", security(("session" = [])),
+    params(("id" = String, Path, description = "The invoice id")),
+    responses(
+        (status = 200, description = "The switch", body = SwitchView),
+        (status = 404, description = "No such invoice of the owner's", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn invoice_reminders(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     InvoicePath(id): InvoicePath,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SwitchView>, ApiError> {
     let enabled = state.usecases.reminders(&user.id, Some(&id)).await?;
-    Ok(Json(json!({ "enabled": enabled })))
+    Ok(Json(SwitchView { enabled }))
 }
 
 /// `PUT /api/invoices/{id}/reminders {enabled}` → `{enabled}`.
+#[utoipa::path(
+    put, path = "/api/invoices/{id}/reminders", tag = "mail", security(("session" = [])),
+    params(("id" = String, Path, description = "The invoice id")),
+    request_body = Switch,
+    responses(
+        (status = 200, description = "The switch", body = SwitchView),
+        (status = 404, description = "No such invoice of the owner's", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn set_invoice_reminders(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     InvoicePath(id): InvoicePath,
     JsonBody(switch): JsonBody<Switch>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SwitchView>, ApiError> {
     state.usecases.set_reminders(&user.id, Some(&id), switch.enabled).await?;
-    Ok(Json(json!({ "enabled": switch.enabled })))
+    Ok(Json(SwitchView { enabled: switch.enabled }))
 }
 
 /// `GET /api/settings/payment-notices` → `{enabled}`.
+#[utoipa::path(
+    get, path = "/api/settings/payment-notices", tag = "mail", security(("session" = [])),
+    responses(
+        (status = 200, description = "The switch", body = SwitchView),
+    ),
+)]
 pub(crate) async fn payment_notices(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SwitchView>, ApiError> {
     let enabled = state.usecases.payment_notices(&user.id).await?;
-    Ok(Json(json!({ "enabled": enabled })))
+    Ok(Json(SwitchView { enabled }))
 }
 
 /// `PUT /api/settings/payment-notices {enabled}` → `{enabled}`.
+#[utoipa::path(
+    put, path = "/api/settings/payment-notices", tag = "mail", security(("session" = [])),
+    request_body = Switch,
+    responses(
+        (status = 200, description = "The switch", body = SwitchView),
+    ),
+)]
 pub(crate) async fn set_payment_notices(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     JsonBody(switch): JsonBody<Switch>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SwitchView>, ApiError> {
     state.usecases.set_payment_notices(&user.id, switch.enabled).await?;
-    Ok(Json(json!({ "enabled": switch.enabled })))
+    Ok(Json(SwitchView { enabled: switch.enabled }))
 }

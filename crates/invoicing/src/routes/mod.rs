@@ -25,7 +25,11 @@
 //! - [`ops`]: `GET /health`, `GET /ready`, and the request id every response carries.
 //! - [`origin`]: unsafe requests from another origin refused (CSRF).
 //! - [`headers`]: security headers on every response, the web app's CSP among them.
+//! - [`openapi`]: the OpenAPI 3.1 document of all of the above, `GET /api/openapi.json`,
+//!   derived from the handlers' `#[utoipa::path]` attributes and the types of [`views`] and
+//!   [`answers`].
 
+mod answers;
 mod auth;
 mod business;
 mod error;
@@ -35,6 +39,7 @@ mod headers;
 mod input;
 mod invoices;
 mod mail;
+mod openapi;
 mod ops;
 mod origin;
 mod pay;
@@ -48,11 +53,11 @@ mod views;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::{delete, get, post};
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
 pub use error::ApiError;
+pub use openapi::document as openapi_document;
 
 use crate::auth::HashGate;
 use crate::domain::ChannelNames;
@@ -86,59 +91,73 @@ impl AppState {
     }
 }
 
+/// The routes, one line each: `path => method(handler)…;`. [`router`] is built from this one
+/// list, and so is [`ROUTES`], which the OpenAPI tests compare with the document: a route
+/// cannot be added without an operation, nor an operation without a route.
+macro_rules! routes {
+    ($($path:literal => $($method:ident($handler:path)).+;)+) => {
+        /// Every `(method, path)` the router serves, as registered (the catch-alls aside).
+        #[cfg(test)]
+        pub(crate) const ROUTES: &[(&str, &str)] = &[$($((stringify!($method), $path)),+),+];
+
+        fn routes() -> Router<AppState> {
+            Router::new()$(.route($path, axum::routing::MethodRouter::new()$(.$method($handler))+))+
+        }
+    };
+}
+
+routes! {
+    "/api/auth/login" => post(auth::login);
+    "/api/auth/logout" => post(auth::logout);
+    "/api/auth/logout-all" => post(auth::logout_all);
+    "/api/me" => get(auth::me);
+    "/api/invoices" => get(invoices::list).post(invoices::create);
+    "/api/invoices/{id}" => get(invoices::show).patch(invoices::edit);
+    "/api/invoices/{id}/send" => post(invoices::send);
+    "/api/invoices/{id}/duplicate" => post(invoices::duplicate);
+    "/api/profile" => get(business::profile).put(business::set_profile);
+    "/api/profile/logo" => get(business::logo).put(business::set_logo);
+    "/api/customers" => get(business::customers).post(business::create_customer);
+    "/api/customers/{id}" => get(business::customer).patch(business::edit_customer);
+    "/api/pay/{id}/logo" => get(business::pay_logo);
+    "/api/invoices/{id}/void" => post(invoices::void);
+    "/api/invoices/{id}/payments" => post(payments::record);
+    "/api/invoices/{id}/payments/{payment_id}" => delete(payments::remove);
+    "/api/invoices/{id}/mail" => get(mail::of_invoice);
+    "/api/invoices/{id}/resend" => post(mail::resend);
+    "/api/invoices/{id}/reminders" =>
+        get(mail::invoice_reminders).put(mail::set_invoice_reminders);
+    "/api/settings/reminders" => get(mail::owner_reminders).put(mail::set_owner_reminders);
+    "/api/settings/payment-notices" => get(mail::payment_notices).put(mail::set_payment_notices);
+    "/api/mail" => get(mail::list);
+    "/api/mail/{id}" => get(mail::show);
+    "/api/mail/{id}/html" => get(mail::html);
+    "/api/invoices/{id}/payments/{payment_id}/refunds" => post(payments::refund);
+    "/api/invoices/{id}/pdf" => get(pdf::owner_invoice);
+    "/api/invoices/{id}/payments/{payment_id}/receipt.pdf" => get(pdf::owner_receipt);
+    "/api/pay/{id}/pdf" => get(pdf::payer_invoice);
+    "/api/pay/{id}/payments/{payment_id}" => get(pdf::payer_payment);
+    "/api/pay/{id}/payments/{payment_id}/receipt.pdf" => get(pdf::payer_receipt);
+    "/api/pay/{id}" => get(pay::show);
+    "/api/pay/{id}/checkout" => post(pay::checkout);
+    "/api/pay/{id}/intents" => post(pay::create_intent);
+    "/api/pay/{id}/intents/{intent}/complete" => post(pay::complete_intent);
+    "/api/stripe/webhook" => post(stripe::webhook);
+    "/api/events" => get(events::owner);
+    "/api/pay/{id}/events" => get(events::invoice);
+    "/api/push/key" => get(push::key);
+    "/api/push/subscriptions" => post(push::subscribe).delete(push::unsubscribe);
+    "/api/config" => get(pusher_auth::config);
+    "/api/openapi.json" => get(openapi::serve);
+    "/pusher/auth" => post(pusher_auth::authorize);
+    "/health" => get(ops::health);
+    "/ready" => get(ops::ready);
+}
+
 pub(crate) fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/api/auth/login", post(auth::login))
-        .route("/api/auth/logout", post(auth::logout))
-        .route("/api/auth/logout-all", post(auth::logout_all))
-        .route("/api/me", get(auth::me))
-        .route("/api/invoices", get(invoices::list).post(invoices::create))
-        .route("/api/invoices/{id}", get(invoices::show).patch(invoices::edit))
-        .route("/api/invoices/{id}/send", post(invoices::send))
-        .route("/api/invoices/{id}/duplicate", post(invoices::duplicate))
-        .route("/api/profile", get(business::profile).put(business::set_profile))
-        .route("/api/profile/logo", get(business::logo).put(business::set_logo))
-        .route("/api/customers", get(business::customers).post(business::create_customer))
-        .route("/api/customers/{id}", get(business::customer).patch(business::edit_customer))
-        .route("/api/pay/{id}/logo", get(business::pay_logo))
-        .route("/api/invoices/{id}/void", post(invoices::void))
-        .route("/api/invoices/{id}/payments", post(payments::record))
-        .route("/api/invoices/{id}/payments/{payment_id}", delete(payments::remove))
-        .route("/api/invoices/{id}/mail", get(mail::of_invoice))
-        .route("/api/invoices/{id}/resend", post(mail::resend))
-        .route(
-            "/api/invoices/{id}/reminders",
-            get(mail::invoice_reminders).put(mail::set_invoice_reminders),
-        )
-        .route("/api/settings/reminders", get(mail::owner_reminders).put(mail::set_owner_reminders))
-        .route(
-            "/api/settings/payment-notices",
-            get(mail::payment_notices).put(mail::set_payment_notices),
-        )
-        .route("/api/mail", get(mail::list))
-        .route("/api/mail/{id}", get(mail::show))
-        .route("/api/mail/{id}/html", get(mail::html))
-        .route("/api/invoices/{id}/payments/{payment_id}/refunds", post(payments::refund))
-        .route("/api/invoices/{id}/pdf", get(pdf::owner_invoice))
-        .route("/api/invoices/{id}/payments/{payment_id}/receipt.pdf", get(pdf::owner_receipt))
-        .route("/api/pay/{id}/pdf", get(pdf::payer_invoice))
-        .route("/api/pay/{id}/payments/{payment_id}", get(pdf::payer_payment))
-        .route("/api/pay/{id}/payments/{payment_id}/receipt.pdf", get(pdf::payer_receipt))
-        .route("/api/pay/{id}", get(pay::show))
-        .route("/api/pay/{id}/checkout", post(pay::checkout))
-        .route("/api/pay/{id}/intents", post(pay::create_intent))
-        .route("/api/pay/{id}/intents/{intent}/complete", post(pay::complete_intent))
-        .route("/api/stripe/webhook", post(stripe::webhook))
-        .route("/api/events", get(events::owner))
-        .route("/api/pay/{id}/events", get(events::invoice))
-        .route("/api/push/key", get(push::key))
-        .route("/api/push/subscriptions", post(push::subscribe).delete(push::unsubscribe))
-        .route("/api/config", get(pusher_auth::config))
-        .route("/pusher/auth", post(pusher_auth::authorize))
+    let api = routes()
         .route("/api/{*rest}", axum::routing::any(not_found))
         .route("/pusher/{*rest}", axum::routing::any(not_found))
-        .route("/health", get(ops::health))
-        .route("/ready", get(ops::ready))
         .layer(axum::middleware::from_fn_with_state(state.clone(), origin::same_origin_only));
     api.with_state(state)
 }

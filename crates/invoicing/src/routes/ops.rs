@@ -5,27 +5,41 @@ use axum::Json;
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use axum::response::Response;
 use tracing::Instrument as _;
 
 use super::AppState;
+use super::answers::StatusView;
 
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-pub(super) async fn health() -> impl IntoResponse {
-    Json(json!({ "status": "ok" }))
+/// `GET /health`: the process is up.
+#[utoipa::path(
+    get, path = "/health", tag = "ops",
+    responses((status = 200, description = "`ok`", body = StatusView)),
+)]
+pub(super) async fn health() -> Json<StatusView> {
+    Json(StatusView { status: "ok" })
 }
 
-pub(super) async fn ready(State(state): State<AppState>) -> impl IntoResponse {
+/// `GET /ready`: the database answers and shutdown has not started.
+#[utoipa::path(
+    get, path = "/ready", tag = "ops",
+    responses(
+        (status = 200, description = "`ready`", body = StatusView),
+        (status = 503, description = "`draining` or `database unreachable`", body = StatusView),
+    ),
+)]
+pub(super) async fn ready(State(state): State<AppState>) -> (StatusCode, Json<StatusView>) {
     if state.draining.is_cancelled() {
-        return (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "draining" })));
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(StatusView { status: "draining" }));
     }
     match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
+        Ok(()) => (StatusCode::OK, Json(StatusView { status: "ready" })),
         Err(error) => {
             tracing::warn!(error = %error, "readiness check: database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "database unreachable" })))
+            let status = StatusView { status: "database unreachable" };
+            (StatusCode::SERVICE_UNAVAILABLE, Json(status))
         }
     }
 }

@@ -16,7 +16,9 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
+use utoipa::{IntoParams, ToSchema};
 
+use super::error::ErrorBody;
 use super::extract::{CurrentUser, InvoicePath, PaymentPath};
 use super::views::pay_url;
 use super::{ApiError, AppState};
@@ -29,8 +31,10 @@ static RENDERS: Semaphore = Semaphore::const_new(2);
 /// How long a request waits for its turn before a 503 `busy`.
 const RENDER_WAIT: Duration = Duration::from_secs(10);
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct PdfQuery {
+    /// `a4` (the default) or `letter`.
     paper: Option<String>,
 }
 
@@ -45,6 +49,20 @@ fn paper(query: Result<Query<PdfQuery>, QueryRejection>) -> Result<Paper, ApiErr
 }
 
 /// `GET /api/invoices/{id}/pdf`.
+#[utoipa::path(
+    get, path = "/api/invoices/{id}/pdf", tag = "pdf", security(("session" = [])),
+    params(
+        ("id" = String, Path, description = "The invoice id"),
+        PdfQuery,
+    ),
+    responses(
+        (status = 200, description = "Drafts stamped DRAFT", content(("application/pdf")),
+            headers(("Content-Disposition" = String, description = "`attachment`, a file name"))),
+        (status = 404, description = "No such invoice or payment", body = ErrorBody),
+        (status = 422, description = "An unknown paper size", body = ErrorBody),
+        (status = 503, description = "Too many PDFs being drawn", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn owner_invoice(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -58,6 +76,20 @@ pub(crate) async fn owner_invoice(
 }
 
 /// `GET /api/pay/{id}/pdf`.
+#[utoipa::path(
+    get, path = "/api/pay/{id}/pdf", tag = "pdf",
+    params(
+        ("id" = String, Path, description = "The invoice id"),
+        PdfQuery,
+    ),
+    responses(
+        (status = 200, description = "The invoice", content(("application/pdf")),
+            headers(("Content-Disposition" = String, description = "`attachment`, a file name"))),
+        (status = 404, description = "No such invoice or payment", body = ErrorBody),
+        (status = 422, description = "An unknown paper size", body = ErrorBody),
+        (status = 503, description = "Too many PDFs being drawn", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn payer_invoice(
     State(state): State<AppState>,
     InvoicePath(id): InvoicePath,
@@ -70,6 +102,22 @@ pub(crate) async fn payer_invoice(
 }
 
 /// `GET /api/invoices/{id}/payments/{paymentId}/receipt.pdf`.
+#[utoipa::path(
+    get, path = "/api/invoices/{id}/payments/{payment_id}/receipt.pdf", tag = "pdf",
+    security(("session" = [])),
+    params(
+        ("id" = String, Path, description = "The invoice id"),
+        ("payment_id" = String, Path, description = "The payment id"),
+        PdfQuery,
+    ),
+    responses(
+        (status = 200, description = "The receipt", content(("application/pdf")),
+            headers(("Content-Disposition" = String, description = "`attachment`, a file name"))),
+        (status = 404, description = "No such invoice or payment", body = ErrorBody),
+        (status = 422, description = "An unknown paper size", body = ErrorBody),
+        (status = 503, description = "Too many PDFs being drawn", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn owner_receipt(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -84,6 +132,21 @@ pub(crate) async fn owner_receipt(
 }
 
 /// `GET /api/pay/{id}/payments/{paymentId}/receipt.pdf`.
+#[utoipa::path(
+    get, path = "/api/pay/{id}/payments/{payment_id}/receipt.pdf", tag = "pdf",
+    params(
+        ("id" = String, Path, description = "The invoice id"),
+        ("payment_id" = String, Path, description = "The payment id"),
+        PdfQuery,
+    ),
+    responses(
+        (status = 200, description = "The receipt", content(("application/pdf")),
+            headers(("Content-Disposition" = String, description = "`attachment`, a file name"))),
+        (status = 404, description = "No such invoice or payment", body = ErrorBody),
+        (status = 422, description = "An unknown paper size", body = ErrorBody),
+        (status = 503, description = "Too many PDFs being drawn", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn payer_receipt(
     State(state): State<AppState>,
     PaymentPath(id, payment_id): PaymentPath,
@@ -97,8 +160,8 @@ pub(crate) async fn payer_receipt(
 }
 
 /// One payment as its payer may see it, for the printable receipt.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct PayerPaymentView {
     id: String,
     amount: i64,
@@ -108,6 +171,17 @@ pub(crate) struct PayerPaymentView {
 }
 
 /// `GET /api/pay/{id}/payments/{paymentId}`.
+#[utoipa::path(
+    get, path = "/api/pay/{id}/payments/{payment_id}", tag = "pay",
+    params(
+        ("id" = String, Path, description = "The invoice id"),
+        ("payment_id" = String, Path, description = "The payment id"),
+    ),
+    responses(
+        (status = 200, description = "The payment", body = PayerPaymentView),
+        (status = 404, description = "No such sent invoice or payment", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn payer_payment(
     State(state): State<AppState>,
     PaymentPath(id, payment_id): PaymentPath,

@@ -8,8 +8,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::json;
+use utoipa::ToSchema;
 
+use super::answers::{PushKeyView, SubscriptionView};
+use super::error::ErrorBody;
 use super::extract::{CurrentUser, JsonBody};
 use super::{ApiError, AppState};
 use crate::domain::{Timestamp, ValidationError};
@@ -17,33 +19,48 @@ use crate::push::{MAX_SUBSCRIPTIONS, Subscription};
 use crate::store::{NewPushSubscription, Registered};
 
 /// The body of `POST`: what `PushSubscription.toJSON()` gives (other fields ignored).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub(crate) struct SubscriptionBody {
     endpoint: String,
     keys: KeysBody,
 }
 
-#[derive(Debug, Deserialize)]
+/// The browser's keys, base64url.
+#[derive(Debug, Deserialize, ToSchema)]
 pub(crate) struct KeysBody {
     p256dh: String,
     auth: String,
 }
 
 /// The body of `DELETE`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub(crate) struct EndpointBody {
     endpoint: String,
 }
 
 /// `GET /api/push/key` → `{publicKey}`: unpadded base64url of the 65-byte P-256 point.
+#[utoipa::path(
+    get, path = "/api/push/key", tag = "push", security(("session" = [])),
+    responses((status = 200, description = "The VAPID public key", body = PushKeyView)),
+)]
 pub(crate) async fn key(
     State(state): State<AppState>,
     CurrentUser(_user): CurrentUser,
-) -> Json<serde_json::Value> {
-    Json(json!({ "publicKey": state.settings.push.key.public_key() }))
+) -> Json<PushKeyView> {
+    Json(PushKeyView { public_key: state.settings.push.key.public_key() })
 }
 
 /// `POST /api/push/subscriptions`: registers this browser for the owner's pushes.
+#[utoipa::path(
+    post, path = "/api/push/subscriptions", tag = "push", security(("session" = [])),
+    request_body = SubscriptionBody,
+    responses(
+        (status = 201, description = "Added", body = SubscriptionView),
+        (status = 200, description = "Updated (the endpoint was known)", body = SubscriptionView),
+        (status = 409, description = "As many browsers as allowed", body = ErrorBody),
+        (status = 422, description = "Invalid, field by field", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn subscribe(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -62,11 +79,19 @@ pub(crate) async fn subscribe(
         Registered::Updated => StatusCode::OK,
         Registered::LimitReached => return Err(ApiError::TooManySubscriptions(MAX_SUBSCRIPTIONS)),
     };
-    Ok((status, Json(json!({ "endpoint": new.endpoint })).into_response()).into_response())
+    Ok((status, Json(SubscriptionView { endpoint: new.endpoint })).into_response())
 }
 
 /// `DELETE /api/push/subscriptions` with `{endpoint}`: 204, or 404 when the owner has no
 /// subscription with that endpoint.
+#[utoipa::path(
+    delete, path = "/api/push/subscriptions", tag = "push", security(("session" = [])),
+    request_body = EndpointBody,
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "No such subscription of the owner's", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn unsubscribe(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,

@@ -4,10 +4,11 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::header::HOST;
 use axum::{Form, Json};
-use pusher_client::ChannelAuth;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use utoipa::ToSchema;
 
+use super::answers::{ChannelAuthView, ConfigView, PaymentsView, PusherView};
+use super::error::ErrorBody;
 use super::extract::MaybeUser;
 use super::{ApiError, AppState};
 use crate::domain::{InvoiceId, InvoiceStatus, UserId};
@@ -15,35 +16,37 @@ use crate::settings::WsHost;
 
 /// `GET /api/config` → `{pusher:{key,cluster,wsHost,wsPort,forceTLS}, privateChannels,
 /// payments:{provider, publishableKey?, jsUrl?}}`.
-pub(crate) async fn config(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
+#[utoipa::path(
+    get, path = "/api/config", tag = "realtime",
+    responses((status = 200, description = "The browser's settings", body = ConfigView)),
+)]
+pub(crate) async fn config(State(state): State<AppState>, headers: HeaderMap) -> Json<ConfigView> {
     let realtime = &state.settings.realtime;
     let browser = &realtime.browser;
     let ws_host = match &browser.ws_host {
         WsHost::Fixed(host) => host.clone(),
         WsHost::FromRequest => request_host(&headers).unwrap_or_else(|| "localhost".to_owned()),
     };
-    Json(json!({
-        "pusher": {
-            "key": realtime.signer.current().key(),
-            "cluster": browser.cluster,
-            "wsHost": ws_host,
-            "wsPort": browser.ws_port,
-            "forceTLS": browser.force_tls,
+    Json(ConfigView {
+        pusher: PusherView {
+            key: realtime.signer.current().key().to_owned(),
+            cluster: browser.cluster.clone(),
+            ws_host,
+            ws_port: browser.ws_port,
+            force_tls: browser.force_tls,
         },
-        "privateChannels": state.settings.private_channels,
-        "payments": payments(&state.settings.provider),
-    }))
+        private_channels: state.settings.private_channels,
+        payments: payments(&state.settings.provider),
+    })
 }
 
 /// Which payment provider the pay page talks to, and what Stripe.js needs.
-fn payments(provider: &crate::provider::Provider) -> Value {
-    match provider.stripe() {
-        Some(stripe) => json!({
-            "provider": provider.name(),
-            "publishableKey": stripe.publishable_key(),
-            "jsUrl": stripe.js_url().as_str(),
-        }),
-        None => json!({ "provider": provider.name() }),
+fn payments(provider: &crate::provider::Provider) -> PaymentsView {
+    let stripe = provider.stripe();
+    PaymentsView {
+        provider: provider.name(),
+        publishable_key: stripe.map(|stripe| stripe.publishable_key().to_owned()),
+        js_url: stripe.map(|stripe| stripe.js_url().to_string()),
     }
 }
 
@@ -59,7 +62,7 @@ pub(super) fn request_host(headers: &HeaderMap) -> Option<String> {
 }
 
 /// The form pusher-js posts.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub(crate) struct AuthForm {
     socket_id: String,
     channel_name: String,
@@ -83,11 +86,20 @@ fn parse_channel(name: &str) -> Option<Channel> {
 /// `POST /pusher/auth` (form `socket_id`, `channel_name`) → `{auth}`. The owner's session
 /// opens both of their channels; the payment link opens its invoice's channel once the
 /// invoice has been sent.
+#[utoipa::path(
+    post, path = "/pusher/auth", tag = "realtime", security((), ("session" = [])),
+    request_body(content = AuthForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "The signature", body = ChannelAuthView),
+        (status = 403, description = "Not this channel, or private channels are off",
+            body = ErrorBody),
+    ),
+)]
 pub(crate) async fn authorize(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
     Form(form): Form<AuthForm>,
-) -> Result<Json<ChannelAuth>, ApiError> {
+) -> Result<Json<ChannelAuthView>, ApiError> {
     if !state.settings.private_channels {
         return Err(ApiError::Forbidden("private channels are not enabled"));
     }
@@ -112,7 +124,7 @@ pub(crate) async fn authorize(
         .current()
         .authorize_channel(&form.socket_id, &form.channel_name, None)
         .map_err(|error| ApiError::BadRequest(error.to_string()))?;
-    Ok(Json(auth))
+    Ok(Json(ChannelAuthView { auth: auth.auth }))
 }
 
 #[cfg(test)]

@@ -3,23 +3,33 @@
 //! what was handled, seen before, or of a type Paybell ignores; 5xx when the database is away,
 //! so Stripe retries later.
 
-use axum::Json;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::HeaderMap;
-use serde_json::{Value, json};
-
+use super::answers::WebhookAnswer;
+use super::error::ErrorBody;
 use super::{ApiError, AppState};
 use crate::domain::Timestamp;
 use crate::stripe::{event, signature};
 use crate::usecases::intents::WebhookOutcome;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
 
 /// `POST /api/stripe/webhook` → 200 `{received: true, outcome}`.
+#[utoipa::path(
+    post, path = "/api/stripe/webhook", tag = "stripe",
+    params(("Stripe-Signature" = String, Header, description = "Stripe's signature of the body")),
+    request_body(content = Object, description = "A Stripe event"),
+    responses(
+        (status = 200, description = "Handled, seen before, or ignored", body = WebhookAnswer),
+        (status = 400, description = "A bad signature or body", body = ErrorBody),
+        (status = 404, description = "Stripe is not the provider", body = ErrorBody),
+    ),
+)]
 pub(crate) async fn webhook(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<WebhookAnswer>, ApiError> {
     let Some(stripe) = state.settings.provider.stripe() else {
         return Err(ApiError::NotFound);
     };
@@ -34,5 +44,5 @@ pub(crate) async fn webhook(
         WebhookOutcome::Repeated => "repeated",
         WebhookOutcome::Ignored => "ignored",
     };
-    Ok(Json(json!({ "received": true, "outcome": outcome })))
+    Ok(Json(WebhookAnswer { received: true, outcome }))
 }

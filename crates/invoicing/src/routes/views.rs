@@ -1,7 +1,14 @@
 //! Response bodies: the owner's view of an invoice, the payer's, payments and users.
+//!
+//! Every view derives [`ToSchema`] for the OpenAPI document ([`super::openapi`]) and carries
+//! `#[serde(deny_unknown_fields)]`: serde ignores it when serialising, utoipa turns it into
+//! `additionalProperties: false`, so the document promises no field beyond those listed. No
+//! view uses `#[serde(flatten)]`: utoipa renders it as an `allOf`, which cannot refuse unknown
+//! fields. A field that is always sent, `null` when empty, is marked `required`.
 
 use serde::Serialize;
 use url::Url;
+use utoipa::ToSchema;
 
 use crate::domain::invoice::format_date;
 use crate::domain::status::OwnerAction;
@@ -10,7 +17,8 @@ use crate::domain::{
     User,
 };
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct UserView {
     id: String,
     email: String,
@@ -23,8 +31,8 @@ impl From<&User> for UserView {
     }
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct ItemView {
     description: String,
     quantity: i64,
@@ -46,14 +54,15 @@ impl From<&LineItem> for ItemView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct TaxView {
     rate: u32,
     amount: i64,
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct DiscountView {
     #[serde(skip_serializing_if = "Option::is_none")]
     percent: Option<u32>,
@@ -61,22 +70,20 @@ pub(crate) struct DiscountView {
     amount: Option<i64>,
 }
 
-/// The figures and terms both views show the same way (`domain::totals`).
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct FiguresView {
+/// The figures and terms both views show the same way (`domain::totals`), moved into each
+/// view's own fields (see the module's note on `flatten`).
+struct Figures {
     display_number: String,
     issue_date: String,
     reference: String,
     subtotal: i64,
-    /// As entered: `{"percent": bp}` or `{"amount": minor}`; `null` for none.
     discount: Option<DiscountView>,
     discount_amount: i64,
     taxes: Vec<TaxView>,
     payment_instructions: String,
 }
 
-impl FiguresView {
+impl Figures {
     fn new(invoice: &Invoice) -> Self {
         let content: &InvoiceContent = &invoice.content;
         let totals = &content.totals;
@@ -98,8 +105,8 @@ impl FiguresView {
     }
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct PaymentView {
     id: String,
     amount: i64,
@@ -146,8 +153,8 @@ impl PaymentView {
     }
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct CustomerView {
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<String>,
@@ -159,8 +166,8 @@ pub(crate) struct CustomerView {
 }
 
 /// The owner's view.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct InvoiceView {
     id: String,
     number: i64,
@@ -168,8 +175,16 @@ pub(crate) struct InvoiceView {
     customer: CustomerView,
     currency: &'static str,
     items: Vec<ItemView>,
-    #[serde(flatten)]
-    figures: FiguresView,
+    display_number: String,
+    issue_date: String,
+    reference: String,
+    subtotal: i64,
+    /// As entered: `{"percent": bp}` or `{"amount": minor}`; `null` for none.
+    #[schema(required = true)]
+    discount: Option<DiscountView>,
+    discount_amount: i64,
+    taxes: Vec<TaxView>,
+    payment_instructions: String,
     total: i64,
     amount_paid: i64,
     balance_due: i64,
@@ -192,6 +207,7 @@ impl InvoiceView {
     pub(crate) fn new(invoice: &Invoice, public_url: &Url) -> Self {
         let content = &invoice.content;
         let actions = invoice.status.allowed_actions();
+        let figures = Figures::new(invoice);
         Self {
             id: invoice.id.to_string(),
             number: invoice.number,
@@ -205,7 +221,14 @@ impl InvoiceView {
             },
             currency: content.currency.code(),
             items: content.items.iter().map(ItemView::from).collect(),
-            figures: FiguresView::new(invoice),
+            display_number: figures.display_number,
+            issue_date: figures.issue_date,
+            reference: figures.reference,
+            subtotal: figures.subtotal,
+            discount: figures.discount,
+            discount_amount: figures.discount_amount,
+            taxes: figures.taxes,
+            payment_instructions: figures.payment_instructions,
             total: content.total.minor(),
             amount_paid: invoice.amount_paid,
             balance_due: invoice.balance_due(),
@@ -221,16 +244,24 @@ impl InvoiceView {
 }
 
 /// What the payer may see: the bill and its notes; no e-mail address, no payments list.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct PublicInvoiceView {
     id: String,
     number: i64,
     status: &'static str,
     currency: &'static str,
     items: Vec<ItemView>,
-    #[serde(flatten)]
-    figures: FiguresView,
+    display_number: String,
+    issue_date: String,
+    reference: String,
+    subtotal: i64,
+    /// As entered: `{"percent": bp}` or `{"amount": minor}`; `null` for none.
+    #[schema(required = true)]
+    discount: Option<DiscountView>,
+    discount_amount: i64,
+    taxes: Vec<TaxView>,
+    payment_instructions: String,
     total: i64,
     amount_paid: i64,
     balance_due: i64,
@@ -243,8 +274,8 @@ pub(crate) struct PublicInvoiceView {
 }
 
 /// The seller as the payer sees it: the owner's profile, never their sign-in e-mail.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct SellerView {
     name: String,
     address: String,
@@ -268,6 +299,7 @@ impl PublicInvoiceView {
     pub(crate) fn new(invoice: &Invoice, seller: &Seller<'_>) -> Self {
         let content = &invoice.content;
         let profile = seller.profile;
+        let figures = Figures::new(invoice);
         let name = if profile.legal_name.is_empty() {
             seller.account_name.to_owned()
         } else {
@@ -279,7 +311,14 @@ impl PublicInvoiceView {
             status: invoice.status.as_str(),
             currency: content.currency.code(),
             items: content.items.iter().map(ItemView::from).collect(),
-            figures: FiguresView::new(invoice),
+            display_number: figures.display_number,
+            issue_date: figures.issue_date,
+            reference: figures.reference,
+            subtotal: figures.subtotal,
+            discount: figures.discount,
+            discount_amount: figures.discount_amount,
+            taxes: figures.taxes,
+            payment_instructions: figures.payment_instructions,
             total: content.total.minor(),
             amount_paid: invoice.amount_paid,
             balance_due: invoice.balance_due(),
@@ -307,8 +346,8 @@ impl PublicInvoiceView {
 }
 
 /// `GET /api/profile`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct ProfileView {
     legal_name: String,
     address: String,
@@ -316,11 +355,14 @@ pub(crate) struct ProfileView {
     email: String,
     phone: String,
     brand_color: String,
+    #[schema(required = true)]
     default_currency: Option<&'static str>,
+    #[schema(required = true)]
     payment_terms_days: Option<i64>,
     payment_instructions: String,
     number_prefix: String,
     /// `/api/profile/logo` when there is a logo.
+    #[schema(required = true)]
     logo_url: Option<String>,
 }
 
@@ -343,8 +385,8 @@ impl ProfileView {
 }
 
 /// A customer of the directory.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct CustomerRecordView {
     id: String,
     name: String,

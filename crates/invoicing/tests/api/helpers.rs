@@ -22,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 pub(crate) const WAIT: Duration = Duration::from_secs(5);
 pub(crate) const PASSWORD: &str = "correct horse battery";
 
+use crate::contract::{Received, assert_conforms};
 pub(crate) use crate::db::{Db, TestDb, on_both};
 
 /// How the app is set up.
@@ -218,6 +219,20 @@ pub(crate) struct Answer {
 }
 
 impl Answer {
+    /// Asserts that the answer is what the OpenAPI document says ([`crate::contract`]).
+    fn conforms(&self, method: &Method, path: &str, empty: bool) {
+        let json = self.headers.get("content-type").and_then(|v| v.to_str().ok());
+        let is_json = json.is_some_and(|t| t.starts_with("application/json"));
+        assert_conforms(&Received {
+            method,
+            path,
+            status: self.status.as_u16(),
+            content_type: json,
+            json: is_json.then_some(&self.body),
+            empty,
+        });
+    }
+
     /// The error code of an error answer.
     pub(crate) fn code(&self) -> &str {
         self.body["error"]["code"].as_str().unwrap_or("(no error code)")
@@ -280,7 +295,7 @@ impl TestApp {
         body: Option<&Value>,
         headers: &[(&str, &str)],
     ) -> Answer {
-        let mut request = client.request(method, format!("{}{path}", self.base));
+        let mut request = client.request(method.clone(), format!("{}{path}", self.base));
         if let Some(body) = body {
             request = request.json(body);
         }
@@ -293,7 +308,9 @@ impl TestApp {
         let text = response.text().await.expect("body");
         let body =
             if text.is_empty() { Value::Null } else { serde_json::from_str(&text).expect("JSON") };
-        Answer { status, headers, body }
+        let answer = Answer { status, headers, body };
+        answer.conforms(&method, path, text.is_empty());
+        answer
     }
 
     pub(crate) async fn get(&self, path: &str) -> Answer {
@@ -324,8 +341,11 @@ impl TestApp {
             .expect("request");
         let (status, headers) = (response.status(), response.headers().clone());
         let text = response.text().await.expect("body");
+        let empty = text.is_empty();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Answer { status, headers, body }
+        let answer = Answer { status, headers, body };
+        answer.conforms(&Method::PUT, path, empty);
+        answer
     }
 
     /// `GET` of raw bytes.
@@ -336,7 +356,17 @@ impl TestApp {
     ) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
         let response = client.get(format!("{}{path}", self.base)).send().await.expect("request");
         let (status, headers) = (response.status(), response.headers().clone());
-        (status, headers, response.bytes().await.expect("body").to_vec())
+        let bytes = response.bytes().await.expect("body").to_vec();
+        let json: Option<Value> = serde_json::from_slice(&bytes).ok();
+        assert_conforms(&Received {
+            method: &Method::GET,
+            path,
+            status: status.as_u16(),
+            content_type: headers.get("content-type").and_then(|v| v.to_str().ok()),
+            json: json.as_ref(),
+            empty: bytes.is_empty(),
+        });
+        (status, headers, bytes)
     }
 
     pub(crate) async fn patch(&self, path: &str, body: &Value) -> Answer {

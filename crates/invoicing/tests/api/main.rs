@@ -7,6 +7,7 @@
 mod auth;
 mod business;
 mod claims;
+mod contract;
 mod customers;
 mod db;
 mod durable;

@@ -3,6 +3,7 @@
 use reqwest::Method;
 use serde_json::json;
 
+use crate::contract::{Received, assert_conforms};
 use crate::helpers::{Db, PASSWORD, TestApp, create_user, id_of, on_both, spawn_app};
 
 on_both!(
@@ -29,7 +30,17 @@ async fn fetch(
     assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
     let (status, content_type, disposition) =
         (response.status().as_u16(), header("content-type"), header("content-disposition"));
-    (status, content_type, disposition, response.bytes().await.unwrap().to_vec())
+    let bytes = response.bytes().await.unwrap().to_vec();
+    let json: Option<serde_json::Value> = serde_json::from_slice(&bytes).ok();
+    assert_conforms(&Received {
+        method: &Method::GET,
+        path,
+        status,
+        content_type: Some(&content_type),
+        json: json.as_ref(),
+        empty: bytes.is_empty(),
+    });
+    (status, content_type, disposition, bytes)
 }
 
 fn pdftotext(pdf: &[u8]) -> String {
