@@ -17,6 +17,7 @@ use crate::scenario::Ctx;
 use crate::scenario::churn::{self, Churn};
 use crate::scenario::fanout::{self, Fanout};
 use crate::scenario::idle::{self, Idle};
+use crate::scenario::interest::{self, Interest};
 use crate::scenario::throughput::{self, Throughput};
 use crate::scenario::trigger::{self, Trigger};
 use crate::target::loopback_sources;
@@ -98,6 +99,8 @@ pub enum Command {
     Trigger(Trigger),
     /// Connections joining and leaving while events flow; errors and memory afterwards.
     Churn(Churn),
+    /// Several nodes, each channel's subscribers on one: what each node gets from Redis.
+    Interest(Interest),
     /// Serve the floor broadcaster (prints `paybell-loadgen floor listening on ADDR`).
     Floor {
         /// Address to bind (port 0: any free port).
@@ -203,6 +206,7 @@ async fn scenario(ctx: &Ctx, command: &Command) -> Result<Outcome> {
         Command::Throughput(params) => throughput::run(ctx, params).await,
         Command::Trigger(params) => trigger::run(ctx, params).await,
         Command::Churn(params) => churn::run(ctx, params).await,
+        Command::Interest(params) => interest::run(ctx, params).await,
         Command::Floor { .. } | Command::Report { .. } => {
             Err(Error::Refused("not a scenario".to_owned()))
         }

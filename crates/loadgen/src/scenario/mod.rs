@@ -6,10 +6,12 @@
 //! - [`throughput`]: M channels × S subscribers at a rising event rate.
 //! - [`trigger`]: signed HTTP API triggers per second.
 //! - [`churn`]: connections coming and going while events flow; memory afterwards.
+//! - [`interest`]: several nodes on Redis; what each receives against its own share.
 
 pub mod churn;
 pub mod fanout;
 pub mod idle;
+pub mod interest;
 pub mod throughput;
 pub mod trigger;
 

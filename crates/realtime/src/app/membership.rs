@@ -39,8 +39,12 @@ impl App {
         // Joined here first, so a reconciliation running meanwhile sees the subscription;
         // the cluster's limit on members decides, not this node's share.
         let local = self.hub.join(conn, channel, member.clone(), usize::MAX, Announce::Cluster)?;
-        match cluster.join(self.id.as_str(), channel, socket_id, member.as_ref(), max_members).await
-        {
+        // The channel's frames come here before the cluster records the join: presence news
+        // newer than the member list the join returns, and any frame published after
+        // `subscription_succeeded`, is then on its way to this node.
+        let id = self.id.as_str();
+        cluster.follow(id, channel).await;
+        match cluster.join(id, channel, socket_id, member.as_ref(), max_members).await {
             Ok(Some(joined)) => {
                 self.hub.member_list_seen(channel, socket_id, joined.version);
                 let change = Change::joined(&joined, member.as_ref());
@@ -48,7 +52,9 @@ impl App {
                 Ok(member.is_some().then_some(joined.members))
             }
             Ok(None) => {
-                self.hub.leave(socket_id, channel, Announce::Cluster);
+                if self.hub.leave(socket_id, channel, Announce::Cluster).is_some() {
+                    cluster.unfollow(id, channel);
+                }
                 Err(JoinRefused::PresenceFull)
             }
             Err(error) => {
@@ -158,6 +164,9 @@ impl App {
             Some(_) => (Announce::Cluster, News::HereOnly),
         };
         let left = self.hub.leave(socket_id, channel, announce)?;
+        if let Some(cluster) = &self.cluster {
+            cluster.unfollow(self.id.as_str(), channel);
+        }
         Some(Change {
             count: left.subscription_count,
             edge: left.vacated,

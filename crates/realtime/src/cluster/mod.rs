@@ -9,8 +9,13 @@
 //! traits. Static dispatch: [`Backend`] names the one implementation, Redis.
 //!
 //! Guarantees every backend gives:
-//! - **Order**: messages published to the cluster reach every node in one order, the same
-//!   on every node; a node's own messages in the order it published them.
+//! - **Order**: messages published to the cluster reach every node that receives them in
+//!   one order, the same on every node; a node's own messages in the order it published
+//!   them.
+//! - **Interest**: a channel's frames reach only the nodes that follow it (have subscribers
+//!   of it, or had within the last seconds); a node that starts following a channel gets
+//!   every frame published after [`PubSub::follow`] returned. Notices for every node
+//!   (terminate, watchlists) reach every node.
 //! - **At most once**: a frame reaches each subscriber at most once across the nodes. A
 //!   node's own frame is delivered here either when it comes back from the cluster or
 //!   directly (when it will not come back), never both.
@@ -59,11 +64,22 @@ pub(crate) trait Cluster: PubSub + Presence + Users + Cache + Send + Sync {
     fn failed(&self, what: &str, error: &ClusterError);
 }
 
-/// Frames and notices for every node, over one ordered bus.
+/// Frames for the nodes with subscribers of their channel, notices for every node, in one
+/// order.
 ///
 /// Publishing never waits: messages leave through a bounded queue, and a full queue drops
-/// the message (counted in `/metrics`).
+/// the message (counted in `/metrics`). A node receives a channel's frames while it
+/// follows the channel ([`PubSub::follow`], once per local subscriber).
 pub(crate) trait PubSub {
+    /// Counts one more subscriber of `channel` on this node. The count is taken before the
+    /// first `.await`; the future then waits (bounded by [`TIMEOUT`]) until frames published
+    /// on any node from now on reach this node.
+    async fn follow(&self, app: &str, channel: &ChannelName);
+
+    /// Counts one subscriber of `channel` fewer on this node; frames of a channel nobody
+    /// here follows stop coming (after a short while, so churn does not flap).
+    fn unfollow(&self, app: &str, channel: &ChannelName);
+
     /// Sends `frame` to `channel`'s subscribers on every node but `except`. `true` when this
     /// node's subscribers get it when it comes back ([`Notice::Frame`]); `false` when the
     /// caller must hand it to them now.

@@ -7,7 +7,7 @@ mod histogram;
 mod per_app;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use prometheus_client::collector::Collector;
@@ -70,6 +70,12 @@ struct RedisFigures {
     up: AtomicBool,
     errors: Counter,
     dropped: Counter,
+    /// Frames and presence news received from Redis pub/sub.
+    frames_received: Counter,
+    /// Payload bytes of every pub/sub message received from Redis.
+    bytes_received: Counter,
+    /// Channels whose frames this node is subscribed to.
+    channels: AtomicUsize,
 }
 
 impl Metrics {
@@ -111,6 +117,20 @@ impl Metrics {
 
     pub(crate) fn redis_dropped(&self) {
         self.0.redis.dropped.inc();
+    }
+
+    /// A pub/sub message of `bytes` came from Redis; `frame` when it was a frame.
+    pub(crate) fn redis_received(&self, bytes: usize, frame: bool) {
+        let redis = &self.0.redis;
+        redis.bytes_received.inc_by(bytes as u64);
+        if frame {
+            redis.frames_received.inc();
+        }
+    }
+
+    /// This node is subscribed to the frames of `count` channels.
+    pub(crate) fn redis_channels(&self, count: usize) {
+        self.0.redis.channels.store(count, Ordering::Relaxed);
     }
 
     /// The exposition of these figures and each app's `(id, connections, usage)`.
@@ -169,12 +189,31 @@ impl Collector for RedisFigures {
         let up = ConstGauge::new(i64::from(self.up.load(Ordering::Relaxed)));
         let help = "1 when Redis answered the last call.";
         up.encode(encoder.encode_descriptor("paybell_redis_up", help, None, MetricType::Gauge)?)?;
+        let channels = i64::try_from(self.channels.load(Ordering::Relaxed)).unwrap_or(i64::MAX);
+        let help = "Channels whose frames this node is subscribed to on Redis.";
+        let name = "paybell_redis_channels_subscribed";
+        ConstGauge::new(channels).encode(encoder.encode_descriptor(
+            name,
+            help,
+            None,
+            MetricType::Gauge,
+        )?)?;
         let counters = [
             ("paybell_redis_errors", "Redis calls that failed or timed out.", &self.errors),
             (
                 "paybell_redis_dropped",
                 "Frames not sent to other nodes because the Redis queue was full.",
                 &self.dropped,
+            ),
+            (
+                "paybell_redis_frames_received",
+                "Frames and presence news received from Redis pub/sub.",
+                &self.frames_received,
+            ),
+            (
+                "paybell_redis_bytes_received",
+                "Payload bytes of the pub/sub messages received from Redis.",
+                &self.bytes_received,
             ),
         ];
         for (name, help, counter) in counters {
@@ -217,9 +256,15 @@ mod tests {
         let metrics = Metrics::default();
         metrics.redis_enabled();
         metrics.redis_error();
+        metrics.redis_received(120, true);
+        metrics.redis_received(30, false);
+        metrics.redis_channels(7);
         let text = metrics.render(std::iter::empty(), Format::PrometheusText);
         assert!(text.contains("paybell_redis_up 1\n"), "{text}");
         assert!(text.contains("paybell_redis_errors_total 1\n"), "{text}");
+        assert!(text.contains("paybell_redis_frames_received_total 1\n"), "{text}");
+        assert!(text.contains("paybell_redis_bytes_received_total 150\n"), "{text}");
+        assert!(text.contains("paybell_redis_channels_subscribed 7\n"), "{text}");
     }
 
     #[test]

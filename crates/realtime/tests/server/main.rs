@@ -17,6 +17,7 @@ mod ops;
 mod presence;
 mod publisher;
 mod registry;
+mod routing;
 mod sink;
 mod timeouts;
 mod tls;

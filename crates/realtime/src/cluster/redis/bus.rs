@@ -1,17 +1,27 @@
-//! The messages nodes send each other over one Redis pub/sub channel. A message names the
-//! node that sent it (which skips its own: it already delivered locally), the app, and what
-//! to do. Lines separated by `\n`; the free text (a frame, a user id) comes last, so it may
-//! hold anything.
+//! The messages nodes send each other over Redis pub/sub: frames and presence news on their
+//! channel's own pub/sub channel (`interest`), everything else on the node-wide bus. A
+//! message names the node that sent it, the app, and what to do. Lines separated by `\n`;
+//! the free text (a frame, a user id) comes last, so it may hold anything.
+//!
+//! A frame says whether its sender delivered it to its own subscribers when it published it
+//! (kind `f`/`m` rather than `F`/`M`): the sender then drops the copy that comes back.
 
 use pusher_protocol::{ChannelName, SocketId, WatchlistChange};
 
 /// What one node asks the others to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Message<'a> {
-    /// Hand a frame to the channel's subscribers, but `except`.
-    Frame { channel: ChannelName, except: Option<SocketId>, frame: &'a str },
+    /// Hand a frame to the channel's subscribers, but `except`; `delivered` when the
+    /// sender's own subscribers already have it.
+    Frame { channel: ChannelName, except: Option<SocketId>, frame: &'a str, delivered: bool },
     /// Presence news of a member-list version, for subscribers whose list is older.
-    Member { channel: ChannelName, except: Option<SocketId>, version: u64, frame: &'a str },
+    Member {
+        channel: ChannelName,
+        except: Option<SocketId>,
+        version: u64,
+        frame: &'a str,
+        delivered: bool,
+    },
     /// Close the user's connections with 4009.
     Terminate { user_id: &'a str },
     /// Tell the user's watchers that it came online or went offline.
@@ -37,19 +47,20 @@ pub(super) struct Envelope<'a> {
 pub(super) fn encode(node: &str, app: &str, message: &Message<'_>) -> Vec<u8> {
     let mut out = format!("{node}\n{app}\n");
     match message {
-        Message::Frame { channel, except, frame } => {
+        Message::Frame { channel, except, frame, delivered } => {
             let except = except.map(|s| s.to_string()).unwrap_or_default();
             out.reserve(channel.as_str().len() + except.len() + frame.len() + 4);
-            out.push_str("F\n");
+            out.push_str(if *delivered { "f\n" } else { "F\n" });
             out.push_str(channel.as_str());
             out.push('\n');
             out.push_str(&except);
             out.push('\n');
             out.push_str(frame);
         }
-        Message::Member { channel, except, version, frame } => {
+        Message::Member { channel, except, version, frame, delivered } => {
             let except = except.map(|s| s.to_string()).unwrap_or_default();
-            out.push_str(&format!("M\n{channel}\n{except}\n{version}\n"));
+            let kind = if *delivered { 'm' } else { 'M' };
+            out.push_str(&format!("{kind}\n{channel}\n{except}\n{version}\n"));
             out.push_str(frame);
         }
         Message::Terminate { user_id } => {
@@ -83,16 +94,16 @@ pub(super) fn decode(bytes: &[u8]) -> Option<Envelope<'_>> {
     let kind = parts.next()?;
     let rest = parts.next()?;
     let message = match kind {
-        "F" => {
+        "F" | "f" => {
             let mut fields = rest.splitn(3, '\n');
             let channel = ChannelName::parse(fields.next()?).ok()?;
             let except = match fields.next()? {
                 "" => None,
                 id => Some(SocketId::parse(id).ok()?),
             };
-            Message::Frame { channel, except, frame: fields.next()? }
+            Message::Frame { channel, except, frame: fields.next()?, delivered: kind == "f" }
         }
-        "M" => {
+        "M" | "m" => {
             let mut fields = rest.splitn(4, '\n');
             let channel = ChannelName::parse(fields.next()?).ok()?;
             let except = match fields.next()? {
@@ -100,7 +111,8 @@ pub(super) fn decode(bytes: &[u8]) -> Option<Envelope<'_>> {
                 id => Some(SocketId::parse(id).ok()?),
             };
             let version = fields.next()?.parse().ok()?;
-            Message::Member { channel, except, version, frame: fields.next()? }
+            let delivered = kind == "m";
+            Message::Member { channel, except, version, frame: fields.next()?, delivered }
         }
         "T" => Message::Terminate { user_id: rest },
         "E" => Message::Echo,
@@ -135,9 +147,14 @@ mod tests {
     fn every_message_survives_a_round_trip() {
         let channel = ChannelName::parse("presence-room").unwrap();
         let frame = "{\"event\":\"e\",\"data\":\"line\\none\\n\"}\nraw newline";
-        round_trip(Message::Frame { channel: channel.clone(), except: None, frame });
+        round_trip(Message::Frame {
+            channel: channel.clone(),
+            except: None,
+            frame,
+            delivered: false,
+        });
         let except = Some(SocketId::new(12, 34));
-        round_trip(Message::Frame { channel, except, frame: "" });
+        round_trip(Message::Frame { channel, except, frame: "", delivered: true });
         let channel = ChannelName::parse("presence-room").unwrap();
         let frame = "{\"event\":\"pusher_internal:member_added\"}";
         round_trip(Message::Member {
@@ -145,6 +162,14 @@ mod tests {
             except: None,
             version: 1_764_000_000_000_001,
             frame,
+            delivered: false,
+        });
+        round_trip(Message::Member {
+            channel: ChannelName::parse("presence-room").unwrap(),
+            except: None,
+            version: 2,
+            frame,
+            delivered: true,
         });
         round_trip(Message::Terminate { user_id: "user\nwith newline" });
         round_trip(Message::Watch { change: WatchlistChange::Online, user_id: "u-1" });

@@ -142,7 +142,8 @@ impl Consoles for RedisCluster {
             Item::Skipped(count) => Message::Skipped { count: *count },
         };
         let bytes = bus::encode(&self.node, app, &message);
-        self.outgoing.try_send(Outgoing::Publish { bytes, echo: false }).is_ok()
+        let channel = self.keys.bus();
+        self.outgoing.try_send(Outgoing::Publish { channel, bytes, echo: false }).is_ok()
     }
 
     /// The entry first (so no node's next round undoes the news), then the news on the bus.
@@ -156,8 +157,7 @@ impl Consoles for RedisCluster {
             tracing::debug!(node = %self.node, %error, "console watch call failed");
             return;
         }
-        let bytes = bus::encode(&self.node, app, &Message::Watching);
-        self.queue(Outgoing::Publish { bytes, echo: false });
+        self.send_bus(app, &Message::Watching);
     }
 
     async fn throttle_wait(&self, keys: &[String]) -> Result<Option<Duration>, ClusterError> {

@@ -1,9 +1,12 @@
 //! The Redis backend: several nodes share presence, counts, users and cache channels.
 //!
-//! - Frames go out over one pub/sub channel and every node, the sender too, delivers them
-//!   to its own subscribers when they come back (`tasks`): each subscriber gets a frame
-//!   once, and every node sees the same order. While this node is not subscribed, or when
-//!   Redis fails, it delivers its own frames directly.
+//! - Routing by interest (`interest`): a channel's frames go out over a pub/sub channel of
+//!   its own, which a node subscribes to while it has subscribers of the channel; every
+//!   such node, the sender too, delivers them to its subscribers when they come back
+//!   (`tasks`): each subscriber gets a frame once, and every node sees the same order.
+//!   While this node's subscription is not confirmed, or when Redis fails, it delivers its
+//!   own frames directly. Node-wide messages (terminate, watchlists, echoes, debug
+//!   records) go over one bus every node listens to.
 //! - Shared state changes through atomic Lua scripts (`scripts`, `shared`), so the one
 //!   node that sees a change (first member, last connection, empty channel) announces it.
 //! - Each node holds a lease it renews every quarter of its length (`lease`). A node whose
@@ -21,6 +24,7 @@
 mod bus;
 mod console;
 mod echo;
+mod interest;
 mod lease;
 mod scripts;
 mod shared;
@@ -48,8 +52,10 @@ const OUTGOING_QUEUE: usize = 64 * 1024;
 /// Writes that leave in order through one pipeline.
 #[derive(Debug)]
 enum Outgoing {
-    /// A bus message; `echo` when this node delivers it only when it comes back.
+    /// A message for the pub/sub `channel`; `echo` when this node delivers it only when it
+    /// comes back.
     Publish {
+        channel: String,
         bytes: Vec<u8>,
         echo: bool,
     },
@@ -80,6 +86,10 @@ pub(crate) struct RedisCluster {
     /// Whether the bus still answers, and the nudge to subscribe again when it does not.
     echo: echo::Echo,
     resubscribe: tokio::sync::Notify,
+    /// The channels this node has subscribers of, and the nudge for the listener to
+    /// subscribe to new ones.
+    interest: interest::Interest,
+    nudge: tokio::sync::Notify,
     /// A write failed: shared state may miss some of this node's changes until it
     /// registers its connections anew.
     dirty: AtomicBool,
@@ -122,6 +132,8 @@ impl RedisCluster {
             // A round trip gets two lease rounds, and never less than a call's timeout.
             echo: echo::Echo::new((lease / 2).max(TIMEOUT)),
             resubscribe: tokio::sync::Notify::new(),
+            interest: interest::Interest::default(),
+            nudge: tokio::sync::Notify::new(),
             dirty: AtomicBool::new(false),
             metrics,
         })
@@ -158,12 +170,29 @@ impl RedisCluster {
         queued
     }
 
-    /// Queues a bus message; `true` when it will come back to this node, which then
-    /// delivers it like the others. Otherwise the caller delivers here at once.
-    fn send(&self, app: &str, message: &Message<'_>) -> bool {
-        let echo = self.listening.load(Ordering::Acquire);
-        let queued =
-            self.queue(Outgoing::Publish { bytes: bus::encode(&self.node, app, message), echo });
+    /// Queues a node-wide message on the bus; this node acted on it already.
+    fn send_bus(&self, app: &str, message: &Message<'_>) {
+        let bytes = bus::encode(&self.node, app, message);
+        self.queue(Outgoing::Publish { channel: self.keys.bus(), bytes, echo: false });
+    }
+
+    /// Whether this node's frames on the pub/sub `channel` come back to it now.
+    fn comes_back(&self, channel: &str) -> bool {
+        self.listening.load(Ordering::Acquire) && self.interest.comes_back(channel)
+    }
+
+    /// Queues a frame or presence news on its channel's pub/sub `channel`, built with
+    /// whether it comes back here ([`RedisCluster::comes_back`]); `true` when it will, and
+    /// this node then delivers it like the others. Otherwise the caller delivers here now.
+    fn send_frame<'m>(
+        &self,
+        app: &str,
+        channel: String,
+        message: impl FnOnce(bool) -> Message<'m>,
+    ) -> bool {
+        let echo = self.comes_back(&channel);
+        let bytes = bus::encode(&self.node, app, &message(!echo));
+        let queued = self.queue(Outgoing::Publish { channel, bytes, echo });
         echo && queued
     }
 }
@@ -195,8 +224,13 @@ impl PubSub for RedisCluster {
         frame: &Frame,
         except: Option<SocketId>,
     ) -> bool {
-        let message = Message::Frame { channel: channel.clone(), except, frame: frame.as_str() };
-        self.send(app, &message)
+        let name = self.keys.channel(app, channel);
+        self.send_frame(app, name, |delivered| Message::Frame {
+            channel: channel.clone(),
+            except,
+            frame: frame.as_str(),
+            delivered,
+        })
     }
 
     /// Waits (bounded) until everything queued so far has been sent to Redis.
@@ -216,23 +250,54 @@ impl PubSub for RedisCluster {
         except: Option<SocketId>,
         version: u64,
     ) -> bool {
-        let message =
-            Message::Member { channel: channel.clone(), except, version, frame: news.as_str() };
-        self.send(app, &message)
+        let name = self.keys.channel(app, channel);
+        self.send_frame(app, name, |delivered| Message::Member {
+            channel: channel.clone(),
+            except,
+            version,
+            frame: news.as_str(),
+            delivered,
+        })
+    }
+
+    /// Counts a subscriber here; the first one of a channel waits (bounded) until Redis
+    /// confirmed this node's subscription to the channel's frames.
+    async fn follow(&self, app: &str, channel: &ChannelName) {
+        // Without a bus connection there is nothing to wait for: it subscribes every
+        // followed channel when it is back.
+        let listening = self.listening.load(Ordering::Acquire);
+        let ready = match self.interest.add(self.keys.channel(app, channel)) {
+            interest::Added::Ready => return,
+            interest::Added::Wait { ready, nudge } => {
+                if nudge {
+                    self.nudge.notify_one();
+                }
+                ready
+            }
+        };
+        if !listening {
+            return;
+        }
+        // A closed sender means the wait is moot (the connection was lost, or everyone
+        // left); the listener subscribes again on its next connection.
+        if tokio::time::timeout(TIMEOUT, ready).await.is_err() {
+            self.failed("channel subscription", &ClusterError::Timeout);
+        }
+    }
+
+    /// Forgets a subscriber here; the channel is unsubscribed after a while without any.
+    fn unfollow(&self, app: &str, channel: &ChannelName) {
+        self.interest.remove(&self.keys.channel(app, channel));
     }
 
     /// Asks the other nodes to close the user's connections.
     fn publish_terminate(&self, app: &str, user_id: &str) {
-        let message = Message::Terminate { user_id };
-        let bytes = bus::encode(&self.node, app, &message);
-        self.queue(Outgoing::Publish { bytes, echo: false });
+        self.send_bus(app, &Message::Terminate { user_id });
     }
 
     /// Tells the other nodes' watchers of `user_id` about it.
     fn publish_watch(&self, app: &str, user_id: &str, change: WatchlistChange) {
-        let message = Message::Watch { change, user_id };
-        let bytes = bus::encode(&self.node, app, &message);
-        self.queue(Outgoing::Publish { bytes, echo: false });
+        self.send_bus(app, &Message::Watch { change, user_id });
     }
 }
 
@@ -261,6 +326,10 @@ impl Keys {
     }
     fn bus(&self) -> String {
         format!("{}:bus", self.prefix)
+    }
+    /// The pub/sub channel of one channel's frames. Channel names hold no `:`.
+    fn channel(&self, app: &str, channel: &ChannelName) -> String {
+        format!("{}:ch:{app}:{channel}", self.prefix)
     }
     fn channels(&self, app: &str) -> String {
         format!("{}:app:{app}:channels", self.prefix)

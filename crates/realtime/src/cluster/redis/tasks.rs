@@ -1,5 +1,6 @@
-//! The node's bus: starting up, sending frames out in order, receiving every node's
-//! messages and handing them to this node's [`Inbound`] handler, and noticing a bus that
+//! The node's bus: starting up, sending frames out in order, receiving the messages of the
+//! bus and of the channels this node follows (subscribing and unsubscribing as `interest`
+//! says) and handing them to this node's [`Inbound`] handler, and noticing a bus that
 //! went deaf. The lease and the registration of connections are in `lease`.
 
 use std::sync::Arc;
@@ -7,11 +8,14 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use redis::aio::PubSubStream;
+use futures_util::future::BoxFuture;
+use futures_util::stream::FuturesUnordered;
+use redis::aio::{PubSubSink, PubSubStream};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::bus::{self, Envelope, Message};
+use super::interest::{LINGER, Op};
 use super::{Outgoing, RedisCluster, echo};
 use crate::cluster::{Cluster, ClusterError, Inbound, Notice};
 use crate::conn::Frame;
@@ -59,7 +63,6 @@ impl RedisCluster {
         mut queue: mpsc::Receiver<Outgoing>,
         inbound: Arc<dyn Inbound>,
     ) {
-        let bus = self.keys.bus();
         let mut items = Vec::with_capacity(PIPELINE);
         let mut conn = self.conn.clone();
         let mut flushed = Vec::new();
@@ -68,8 +71,8 @@ impl RedisCluster {
             let mut pipe = redis::pipe();
             for item in items.drain(..) {
                 match item {
-                    Outgoing::Publish { bytes, echo } => {
-                        pipe.cmd("PUBLISH").arg(&bus).arg(&bytes).ignore();
+                    Outgoing::Publish { channel, bytes, echo } => {
+                        pipe.cmd("PUBLISH").arg(channel).arg(&bytes).ignore();
                         if echo {
                             echoes.push(bytes);
                         }
@@ -86,7 +89,7 @@ impl RedisCluster {
             {
                 self.failed("publish", &error);
                 for bytes in &echoes {
-                    self.deliver(&*inbound, bytes);
+                    self.deliver(&*inbound, bytes, false);
                 }
             }
             echoes.clear();
@@ -96,35 +99,34 @@ impl RedisCluster {
         }
     }
 
-    async fn subscribe_bus(&self) -> Result<PubSubStream, ClusterError> {
-        let mut pubsub = self.call(self.client.get_async_pubsub()).await?;
-        self.call(pubsub.subscribe(self.keys.bus())).await?;
-        Ok(pubsub.into_on_message())
+    /// A new bus connection, subscribed to the bus (and nothing else yet).
+    async fn subscribe_bus(&self) -> Result<(PubSubSink, PubSubStream), ClusterError> {
+        let pubsub = self.call(self.client.get_async_pubsub()).await?;
+        let (mut sink, stream) = pubsub.split();
+        self.call(sink.subscribe(self.keys.bus())).await?;
+        Ok((sink, stream))
     }
 
-    /// Receives the other nodes' messages; re-subscribes after the connection drops.
+    /// Receives the bus and the followed channels; re-subscribes after the connection drops.
     async fn listen(
         self: Arc<Self>,
-        mut bus: Option<PubSubStream>,
+        mut bus: Option<(PubSubSink, PubSubStream)>,
         inbound: Arc<dyn Inbound>,
         shutdown: CancellationToken,
     ) {
         let mut backoff = Duration::from_millis(100);
         loop {
-            if let Some(mut messages) = bus.take() {
+            if let Some((sink, messages)) = bus.take() {
                 backoff = Duration::from_millis(100);
                 self.echo.reset();
                 self.listening.store(true, Ordering::Release);
-                loop {
-                    let message = tokio::select! {
-                        () = shutdown.cancelled() => return,
-                        () = self.resubscribe.notified() => None,
-                        message = messages.next() => message,
-                    };
-                    let Some(message) = message else { break };
-                    self.deliver(&*inbound, message.get_payload_bytes());
-                }
+                let stopped = self.hear(sink, messages, &*inbound, &shutdown).await;
                 self.listening.store(false, Ordering::Release);
+                self.interest.lost();
+                self.metrics.redis_channels(0);
+                if stopped {
+                    return;
+                }
                 // Frames sent while this node was away are lost; shared state is not.
                 let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
                 self.failed("subscription", &ClusterError::Redis(reset.into()));
@@ -139,27 +141,86 @@ impl RedisCluster {
                 subscribed = self.subscribe_bus() => subscribed,
             };
             match subscribed {
-                Ok(messages) => bus = Some(messages),
+                Ok(connection) => bus = Some(connection),
                 Err(error) => self.failed("subscribe", &error),
             }
         }
     }
 
-    /// Acts on one message from the bus.
-    fn deliver(&self, inbound: &dyn Inbound, bytes: &[u8]) {
-        let Some(Envelope { node, app, message }) = bus::decode(bytes) else {
+    /// Serves one bus connection until it fails (`false`) or the node stops (`true`):
+    /// delivers what arrives, and subscribes to and unsubscribes from channels as the
+    /// interest says, at most one command per channel under way.
+    async fn hear(
+        &self,
+        sink: PubSubSink,
+        mut messages: PubSubStream,
+        inbound: &dyn Inbound,
+        shutdown: &CancellationToken,
+    ) -> bool {
+        let mut commands = FuturesUnordered::new();
+        for name in self.interest.resubscribe() {
+            commands.push(command(&sink, name, Op::Subscribe));
+        }
+        let mut sweep = tokio::time::interval(LINGER);
+        sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return true,
+                () = self.resubscribe.notified() => return false,
+                () = self.nudge.notified() => {
+                    for name in self.interest.take_todo() {
+                        commands.push(command(&sink, name, Op::Subscribe));
+                    }
+                }
+                _ = sweep.tick() => {
+                    for name in self.interest.sweep() {
+                        commands.push(command(&sink, name, Op::Unsubscribe));
+                    }
+                    self.metrics.redis_channels(self.interest.subscribed());
+                }
+                Some((name, op, result)) = commands.next(), if !commands.is_empty() => {
+                    if let Err(error) = result {
+                        self.failed("channel subscription", &error);
+                        return false;
+                    }
+                    if let Some(next) = self.interest.done(&name, op, true) {
+                        commands.push(command(&sink, name, next));
+                    }
+                    self.metrics.redis_channels(self.interest.subscribed());
+                }
+                message = messages.next() => {
+                    let Some(message) = message else { return false };
+                    self.deliver(inbound, message.get_payload_bytes(), true);
+                }
+            }
+        }
+    }
+
+    /// Acts on one message from the bus or a followed channel, counted in `/metrics` first
+    /// when it came from Redis (`received`).
+    fn deliver(&self, inbound: &dyn Inbound, bytes: &[u8], received: bool) {
+        let decoded = bus::decode(bytes);
+        if received {
+            let frame = decoded.as_ref().is_some_and(|envelope| {
+                matches!(envelope.message, Message::Frame { .. } | Message::Member { .. })
+            });
+            self.metrics.redis_received(bytes.len(), frame);
+        }
+        let Some(Envelope { node, app, message }) = decoded else {
             tracing::warn!(node = %self.node, "malformed message on the Redis bus ignored");
             return;
         };
-        // This node's own frames come back to be delivered here; its user messages were
-        // acted on when sent.
+        // This node's own frames come back to be delivered here unless it delivered them
+        // when it sent them; its user messages were acted on when sent.
         let own = node == self.node;
         match message {
-            Message::Frame { channel, except, frame } => {
+            Message::Frame { delivered: true, .. } | Message::Member { delivered: true, .. }
+                if own => {}
+            Message::Frame { channel, except, frame, .. } => {
                 let frame = Frame::from(frame);
                 inbound.hear(app, Notice::Frame { channel: &channel, frame: &frame, except });
             }
-            Message::Member { channel, except, version, frame } => {
+            Message::Member { channel, except, version, frame, .. } => {
                 let frame = Frame::from(frame);
                 let news = Notice::MemberNews { channel: &channel, frame: &frame, except, version };
                 inbound.hear(app, news);
@@ -187,8 +248,7 @@ impl RedisCluster {
         }
         match self.echo.check(std::time::Instant::now()) {
             echo::Check::Send => {
-                let bytes = bus::encode(&self.node, "", &Message::Echo);
-                self.queue(Outgoing::Publish { bytes, echo: false });
+                self.send_bus("", &Message::Echo);
             }
             echo::Check::Wait => {}
             echo::Check::Deaf => {
@@ -197,4 +257,20 @@ impl RedisCluster {
             }
         }
     }
+}
+
+/// Sends one SUBSCRIBE or UNSUBSCRIBE of `name` on the bus connection; the answer names it.
+fn command(
+    sink: &PubSubSink,
+    name: String,
+    op: Op,
+) -> BoxFuture<'static, (String, Op, Result<(), ClusterError>)> {
+    let mut sink = sink.clone();
+    Box::pin(async move {
+        let sent = match op {
+            Op::Subscribe => sink.subscribe(&name).await,
+            Op::Unsubscribe => sink.unsubscribe(&name).await,
+        };
+        (name, op, sent.map_err(ClusterError::from))
+    })
 }
