@@ -6,8 +6,10 @@
 //! - [`throughput`]: M channels × S subscribers at a rising event rate.
 //! - [`trigger`]: signed HTTP API triggers per second.
 //! - [`churn`]: connections coming and going while events flow; memory afterwards.
+//! - [`cluster`]: 100,000 connections over several nodes from several processes.
 
 pub mod churn;
+pub mod cluster;
 pub mod fanout;
 pub mod idle;
 pub mod throughput;
