@@ -110,7 +110,7 @@ async fn measure(
     eprintln!("cluster: idle phase done: {} held", thousands(idle.held()));
     let fanout = phases::fanout(ctx, cluster, workers).await?;
     eprintln!("cluster: fan-out phase done");
-    let steady = phases::steady(ctx, cluster, workers).await?;
+    let steady = phases::steady(ctx, cluster, workers, fanout.failed).await?;
     eprintln!("cluster: steady phase done");
     Ok((idle, fanout, steady))
 }
@@ -163,6 +163,7 @@ fn report(
         idle.total_per_connection().map_or("?".to_owned(), thousands),
     );
     row("fan-out", "subscribers of one channel", thousands(fanout.subscribers));
+    row("fan-out", "failed to connect or subscribe", thousands(fanout.failed));
     row("fan-out", "runs (after a warm-up)", thousands(fanout.runs.len() as u64));
     row(
         "fan-out",
@@ -244,7 +245,11 @@ fn report(
         ("steady_secs", json!(cluster.steady_secs)),
         ("payload", json!(ctx.payload)),
     ]);
-    let findings =
-        Findings::new(headlines, table, notes, idle.error.clone().or_else(|| steady.error.clone()));
+    let findings = Findings::new(
+        headlines,
+        table,
+        notes,
+        idle.error.clone().or_else(|| fanout.error.clone()).or_else(|| steady.error.clone()),
+    );
     ctx.outcome("cluster", format!("cluster-{n}"), started, params, findings)
 }
