@@ -1,5 +1,5 @@
 # The two commands a newcomer runs: `make run` and `make test`. See README.md.
-.PHONY: run build web deb test deps-test lint test-rust test-js test-web test-browser bench
+.PHONY: run build web deb test deps-test lint test-rust test-js test-web test-browser bench bench-cluster
 
 CARGO ?= cargo
 BIN_DEBUG := $(CURDIR)/target/debug/paybell
@@ -48,3 +48,8 @@ test-browser: web
 
 bench:
 	./scripts/bench.sh
+
+## 100,000 connections over several nodes on Redis (needs Redis at 127.0.0.1:6379); see
+## BENCHMARKS.md#several-nodes-100000-connections.
+bench-cluster:
+	./scripts/bench-cluster.sh

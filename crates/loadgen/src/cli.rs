@@ -15,6 +15,7 @@ use crate::floor::{self, FloorApp};
 use crate::report::{self, Outcome};
 use crate::scenario::Ctx;
 use crate::scenario::churn::{self, Churn};
+use crate::scenario::cluster::{self, Cluster, worker};
 use crate::scenario::fanout::{self, Fanout};
 use crate::scenario::idle::{self, Idle};
 use crate::scenario::interest::{self, Interest};
@@ -101,6 +102,11 @@ pub enum Command {
     Churn(Churn),
     /// Several nodes, each channel's subscribers on one: what each node gets from Redis.
     Interest(Interest),
+    /// Connections over several nodes from several processes: idle, fan-out, steady events.
+    Cluster(Cluster),
+    /// One process of a `cluster` run (started by `cluster`).
+    #[command(hide = true)]
+    ClusterWorker(worker::Worker),
     /// Serve the floor broadcaster (prints `paybell-loadgen floor listening on ADDR`).
     Floor {
         /// Address to bind (port 0: any free port).
@@ -180,6 +186,9 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Floor { addr, max_secs } => {
             return serve_floor(&cli.common, *addr, *max_secs).await;
         }
+        Command::ClusterWorker(params) => {
+            return worker::serve(&cli.context().await?, params).await;
+        }
         Command::Report { dir, server, floor } => {
             let outcomes = report::read_outcomes(dir)?;
             for outcome in outcomes.iter().filter(|o| o.label == *server) {
@@ -207,7 +216,8 @@ async fn scenario(ctx: &Ctx, command: &Command) -> Result<Outcome> {
         Command::Trigger(params) => trigger::run(ctx, params).await,
         Command::Churn(params) => churn::run(ctx, params).await,
         Command::Interest(params) => interest::run(ctx, params).await,
-        Command::Floor { .. } | Command::Report { .. } => {
+        Command::Cluster(params) => cluster::run(ctx, params).await,
+        Command::Floor { .. } | Command::Report { .. } | Command::ClusterWorker(_) => {
             Err(Error::Refused("not a scenario".to_owned()))
         }
     }

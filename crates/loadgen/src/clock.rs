@@ -7,9 +7,14 @@
 //! is found by a byte search, without parsing JSON per delivery.
 
 use std::sync::OnceLock;
-use std::time::Instant;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 static EPOCH: OnceLock<Instant> = OnceLock::new();
+
+/// Added to every reading: how much later this process's epoch is than the epoch of the
+/// process it was aligned with ([`align_to`]); 0 otherwise.
+static OFFSET: AtomicU64 = AtomicU64::new(0);
 
 /// Marks the start of the process clock; later calls to [`now_nanos`] count from here.
 pub fn init() {
@@ -19,7 +24,31 @@ pub fn init() {
 /// Nanoseconds since the process epoch (monotonic).
 pub fn now_nanos() -> u64 {
     let elapsed = EPOCH.get_or_init(Instant::now).elapsed();
-    u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX)
+    u64::try_from(elapsed.as_nanos())
+        .unwrap_or(u64::MAX)
+        .saturating_add(OFFSET.load(Ordering::Relaxed))
+}
+
+/// This process's epoch as Unix time in nanoseconds: handed to the worker processes of a
+/// `cluster` run so their stamps and receipts are on this process's clock.
+pub fn epoch_unix_nanos() -> u64 {
+    unix_nanos().saturating_sub(now_nanos())
+}
+
+/// Puts this process on the clock of the process whose epoch was `earlier` (its
+/// [`epoch_unix_nanos`]), started earlier on the same machine. The wall clock is read once
+/// here and the monotonic clock used afterwards, so the two processes agree to within the
+/// wall clock's drift between their starts.
+pub fn align_to(earlier: u64) {
+    let offset = OFFSET.load(Ordering::Relaxed);
+    let own = epoch_unix_nanos().saturating_add(offset);
+    OFFSET.store(own.saturating_sub(earlier), Ordering::Relaxed);
+}
+
+fn unix_nanos() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
 
 /// What marks our events' data on the wire: the opening quote of the JSON string included.
@@ -91,6 +120,17 @@ mod tests {
         assert_eq!(find_stamp(br#"{"data":"lg1 12"}"#), None);
         assert_eq!(find_stamp(br#"{"data":"lg1 x 1 "}"#), None);
         assert_eq!(find_stamp(br#"{"data":"lg1 99999999999999999999999 1 "}"#), None);
+    }
+
+    #[test]
+    fn an_aligned_clock_reads_the_earlier_process_s_time() {
+        init();
+        let earlier = epoch_unix_nanos().saturating_sub(5_000_000_000);
+        let before = now_nanos();
+        align_to(earlier);
+        let after = now_nanos();
+        assert!(after >= before + 4_900_000_000, "{before} → {after}");
+        assert!(after < before + 5_100_000_000, "{before} → {after}");
     }
 
     #[test]

@@ -11,7 +11,8 @@
 //! - [`procfs`]: server memory (`/proc/PID/status`), finding a server's PID by its port,
 //!   this process's open-file limit.
 //! - [`fleet`]: many subscribed connections at once, spread over loopback source addresses.
-//! - [`scenario`]: `idle`, `fanout`, `throughput`, `trigger`, `churn`.
+//! - [`scenario`]: `idle`, `fanout`, `throughput`, `trigger`, `churn`, and `cluster` (several
+//!   nodes, from worker processes it starts itself).
 //! - [`floor`]: the thinnest tokio WebSocket broadcaster, the machine's best.
 //! - [`cli`]: the command line and what each subcommand runs.
 //! - [`report`]: tables, JSON results, and the summary against the floor and the targets.

@@ -140,6 +140,30 @@ impl Histogram {
         Some(max)
     }
 
+    /// The non-empty buckets `(index, count)` and the maximum, to merge into another
+    /// process's histogram ([`Histogram::merge`]).
+    pub fn snapshot(&self) -> (Vec<(usize, u64)>, u64) {
+        let buckets = self
+            .buckets
+            .iter()
+            .enumerate()
+            .map(|(index, bucket)| (index, bucket.load(Ordering::Relaxed)))
+            .filter(|(_, count)| *count > 0)
+            .collect();
+        (buckets, self.max.load(Ordering::Relaxed))
+    }
+
+    /// Adds a [`Histogram::snapshot`]; buckets out of range are ignored.
+    pub fn merge(&self, buckets: &[(usize, u64)], max: u64) {
+        for &(index, count) in buckets {
+            if let Some(bucket) = self.buckets.get(index) {
+                bucket.fetch_add(count, Ordering::Relaxed);
+                self.count.fetch_add(count, Ordering::Relaxed);
+            }
+        }
+        self.max.fetch_max(max, Ordering::Relaxed);
+    }
+
     /// The median, 90th, 99th percentiles and the extremes; `None` when empty.
     pub fn summary(&self) -> Option<Summary> {
         let min_index = self.buckets.iter().position(|b| b.load(Ordering::Relaxed) > 0)?;
@@ -211,5 +235,25 @@ mod tests {
         assert_eq!(histogram.percentile(50.0), Some(3));
         assert_eq!(histogram.summary().unwrap().min, 3);
         assert_eq!(histogram.percentile(100.0), Some(30));
+    }
+
+    #[test]
+    fn merged_snapshots_give_the_percentiles_of_the_union() {
+        let (a, b, all) = (Histogram::default(), Histogram::default(), Histogram::default());
+        for value in 1..=6_000 {
+            a.record(value);
+            all.record(value);
+        }
+        for value in 6_001..=10_000 {
+            b.record(value);
+            all.record(value);
+        }
+        let merged = Histogram::default();
+        for part in [&a, &b] {
+            let (buckets, max) = part.snapshot();
+            merged.merge(&buckets, max);
+        }
+        merged.merge(&[(usize::MAX, 5)], 0);
+        assert_eq!(merged.summary(), all.summary());
     }
 }

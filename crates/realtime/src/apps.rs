@@ -168,4 +168,18 @@ impl Inbound for Apps {
             app.tap().set_watched_elsewhere(watched(app.id().as_str()));
         }
     }
+
+    fn connection_counts(&self) -> Vec<(String, usize)> {
+        self.all()
+            .iter()
+            .map(|app| (app.id().to_string(), app.connection_count()))
+            .filter(|(_, count)| *count > 0)
+            .collect()
+    }
+
+    fn connections_elsewhere(&self, count: &dyn Fn(&str) -> usize) {
+        for app in self.all() {
+            app.set_connections_elsewhere(count(app.id().as_str()));
+        }
+    }
 }

@@ -7,8 +7,10 @@
 //! - [`trigger`]: signed HTTP API triggers per second.
 //! - [`churn`]: connections coming and going while events flow; memory afterwards.
 //! - [`interest`]: several nodes on Redis; what each receives against its own share.
+//! - [`cluster`]: 100,000 connections over several nodes from several processes.
 
 pub mod churn;
+pub mod cluster;
 pub mod fanout;
 pub mod idle;
 pub mod interest;

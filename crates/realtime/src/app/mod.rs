@@ -13,6 +13,7 @@ mod shared;
 mod sockets;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use arc_swap::{ArcSwap, ArcSwapOption, Guard};
 use pusher_protocol::api::ChannelAttributes;
@@ -38,6 +39,8 @@ pub(crate) struct App {
     config: ArcSwap<AppConfig>,
     /// This node's connections.
     hub: Hub,
+    /// The app's connections on the other nodes at their last lease round (0 alone).
+    elsewhere: AtomicUsize,
     /// Every open connection of this node, so a disabled app's can be closed.
     sockets: Sockets,
     /// Where state shared with other nodes lives; `None` on a node alone.
@@ -67,6 +70,7 @@ impl App {
             api_rate: ArcSwapOption::new(api_limiter(&config)),
             config: ArcSwap::from_pointee(config),
             hub: Hub::default(),
+            elsewhere: AtomicUsize::new(0),
             sockets: Sockets::default(),
             cluster,
             usage: Usage::default(),
@@ -127,9 +131,17 @@ impl App {
         self.webhooks.emit(&self.config(), &self.tap, event);
     }
 
-    /// Counts a new connection on this node unless the app is at its quota.
+    /// Counts a new connection on this node unless the app is at its quota: this node's
+    /// connections plus the other nodes' last counts (see [`App::set_connections_elsewhere`]).
     pub(crate) fn try_connect(&self) -> bool {
-        self.hub.try_connect(self.config().max_connections)
+        let elsewhere = self.elsewhere.load(Ordering::Relaxed);
+        let max = self.config().max_connections.map(|max| max.saturating_sub(elsewhere));
+        self.hub.try_connect(max)
+    }
+
+    /// Takes the app's connection count on the other nodes, as of their last lease round.
+    pub(crate) fn set_connections_elsewhere(&self, count: usize) {
+        self.elsewhere.store(count, Ordering::Relaxed);
     }
 
     /// Forgets a connection counted by [`App::try_connect`] (and [`App::opened`]).

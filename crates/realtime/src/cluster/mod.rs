@@ -348,4 +348,11 @@ pub(crate) trait Inbound: Send + Sync {
 
     /// Tells every app whether a console on another node watches it (`watched(app id)`).
     fn consoles_elsewhere(&self, watched: &dyn Fn(&str) -> bool);
+
+    /// This node's open connections, app by app (apps with none may be left out).
+    fn connection_counts(&self) -> Vec<(String, usize)>;
+
+    /// Tells every app how many connections the other nodes had open at their last lease
+    /// round (`count(app id)`), for its `max_connections`.
+    fn connections_elsewhere(&self, count: &dyn Fn(&str) -> usize);
 }

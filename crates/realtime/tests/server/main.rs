@@ -16,6 +16,7 @@ mod nodes;
 mod ops;
 mod presence;
 mod publisher;
+mod quota_cluster;
 mod registry;
 mod routing;
 mod sink;

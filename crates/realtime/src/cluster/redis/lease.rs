@@ -3,7 +3,7 @@
 //! that changes is told to this node's [`Inbound`] handler, which sends the events and
 //! webhooks that go with it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -45,6 +45,9 @@ impl RedisCluster {
                         Ok(changes) => self.announce(&*inbound, &changes),
                         Err(error) => self.failed("reaping", &error),
                     }
+                    if let Err(error) = self.share_connections(&*inbound).await {
+                        self.failed("connection counts", &error);
+                    }
                 }
                 Err(error) => self.failed("lease", &error),
             }
@@ -77,6 +80,29 @@ impl RedisCluster {
         let mut conn = self.conn.clone();
         let added: i64 = self.call(invocation.invoke_async(&mut conn)).await?;
         Ok(added == 1)
+    }
+
+    /// Publishes this node's open connections per app (kept as long as its lease) and tells
+    /// the apps how many the other live nodes had at their last round, so an app's
+    /// `max_connections` counts across the cluster, approximately: within one round.
+    async fn share_connections(&self, inbound: &dyn Inbound) -> Result<(), ClusterError> {
+        let mut invocation = scripts::CONNECTIONS.prepare_invoke();
+        invocation
+            .key(self.keys.nodes())
+            .arg(&self.keys.prefix)
+            .arg(&self.node)
+            .arg(u64::try_from((self.lease * 3 / 4).as_millis()).unwrap_or(u64::MAX));
+        for (app, count) in inbound.connection_counts() {
+            invocation.arg(app).arg(count);
+        }
+        let mut conn = self.conn.clone();
+        let flat: Vec<String> = self.call(invocation.invoke_async(&mut conn)).await?;
+        let elsewhere: HashMap<&str, usize> = flat
+            .chunks_exact(2)
+            .filter_map(|pair| Some((pair[0].as_str(), pair[1].parse().ok()?)))
+            .collect();
+        inbound.connections_elsewhere(&|app| elsewhere.get(app).copied().unwrap_or(0));
+        Ok(())
     }
 
     /// Releases `node`, or every node whose lease ran out; returns what changed.

@@ -16,7 +16,9 @@
 //!   member added or removed. Versions are Redis clock microseconds (and at least one more
 //!   than the last), so they keep growing across a Redis restart that lost the hash;
 //! - `P:app:A:online`: hash signed-in user → connections;
-//! - `P:app:A:cache:C`, `P:app:A:miss:C`: a cache channel's last event, and its reported miss.
+//! - `P:app:A:cache:C`, `P:app:A:miss:C`: a cache channel's last event, and its reported miss;
+//! - `P:node:N:connections`: hash app → node N's open connections at its last lease round,
+//!   expiring with its lease (and deleted when the node is released).
 
 use std::sync::LazyLock;
 
@@ -212,6 +214,7 @@ for _, node in ipairs(nodes) do
       end
     end
     redis.call('DEL', key)
+    redis.call('DEL', key .. ':connections')
     redis.call('ZREM', KEYS[1], node)
   end
 end
@@ -221,6 +224,40 @@ end
 return out
 "
     ))
+});
+
+/// KEYS: nodes. ARGV: prefix, this node, ttl ms, then `app, connections` pairs. Replaces
+/// this node's counts (kept for `ttl`, as long as its lease) and returns the flat list
+/// `app, connections` summed over the other nodes whose lease holds.
+pub(super) static CONNECTIONS: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local prefix, me = ARGV[1], ARGV[2]
+local key = prefix .. ':node:' .. me .. ':connections'
+redis.call('DEL', key)
+for i = 4, #ARGV, 2 do
+  redis.call('HSET', key, ARGV[i], ARGV[i + 1])
+end
+if #ARGV >= 4 then redis.call('PEXPIRE', key, ARGV[3]) end
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+local sums = {}
+for _, node in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')) do
+  if node ~= me then
+    local counts = redis.call('HGETALL', prefix .. ':node:' .. node .. ':connections')
+    for i = 1, #counts, 2 do
+      sums[counts[i]] = (sums[counts[i]] or 0) + tonumber(counts[i + 1])
+    end
+  end
+end
+local out = {}
+for app, sum in pairs(sums) do
+  table.insert(out, app)
+  table.insert(out, string.format('%d', sum))
+end
+return out
+",
+    )
 });
 
 /// KEYS: cache, miss. ARGV: ttl ms. Returns 1 when the channel has no cached event and no
