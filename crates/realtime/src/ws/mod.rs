@@ -1,5 +1,6 @@
 //! The WebSocket endpoint `/app/{key}`: one task per connection that owns its socket, its
-//! session and its single timer. A connection goes through three phases: the upgrade and
+//! session and its clock; the node's wheel (`crate::wheel`) wakes it when the clock is due,
+//! and kicks it at shutdown. A connection goes through three phases: the upgrade and
 //! admission (`upgrade`), the loop that reads the client and writes its queue (`run`),
 //! and the ending: forgetting it, then telling the client why (`Connection::end`).
 
@@ -8,7 +9,6 @@ mod io;
 mod session;
 mod upgrade;
 
-use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -18,12 +18,12 @@ use axum::extract::ws::{Message, WebSocket};
 use axum::routing::get;
 use pusher_protocol::{ErrorCode, ServerMessage};
 use serde_json::json;
-use tokio::time::{Instant, sleep_until};
+use tokio::time::Instant;
 use tokio_util::task::task_tracker::TaskTrackerToken;
 
 use crate::app::App;
 use crate::config::RealtimeConfig;
-use crate::conn::{ConnHandle, Kick};
+use crate::conn::{ConnHandle, Kick, SHUTDOWN, Wake};
 use crate::state::AppState;
 use crate::tap::Kind;
 use clock::Clock;
@@ -34,14 +34,10 @@ use upgrade::{Handshake, admit, next_socket_id};
 /// Bytes read from a client socket at a time. Client frames are small (a subscribe with a
 /// presence signature is a few hundred bytes) and the buffer grows for a larger one, so an
 /// idle connection keeps only this much.
-const READ_BUFFER: usize = 512;
+const READ_BUFFER: usize = 128;
 
 /// Outgoing bytes gathered before a write to the socket.
 const WRITE_BUFFER: usize = 4 * 1024;
-
-/// What every connection is told when the server stops.
-const SHUTDOWN: Kick =
-    Kick { code: ErrorCode::ReconnectImmediately, reason: "Server is restarting" };
 
 /// The WebSocket routes.
 pub(crate) fn routes() -> Router<AppState> {
@@ -99,15 +95,22 @@ struct Open {
     state: AppState,
     session: Session,
     handle: ConnHandle,
+    clock: Clock,
 }
 
 impl Open {
     fn new(app: Arc<App>, state: AppState) -> Self {
         app.usage().connections_total.fetch_add(1, Ordering::Relaxed);
-        let handle = ConnHandle::new(next_socket_id(), state.config.outbound_queue);
+        let handle = ConnHandle::new(next_socket_id(), state.config.outbound_queue, app.serial());
+        let clock = clock(&app, &state.config);
+        handle.set_deadline(state.wheel.tick_of(clock.next()));
         app.opened(&handle);
+        // Filed before the check, so the wheel's shutdown kick cannot miss it.
+        if state.shutdown.is_cancelled() {
+            handle.kick(SHUTDOWN.code, SHUTDOWN.reason);
+        }
         let session = Session::new(app, handle.clone());
-        Self { state, session, handle }
+        Self { state, session, handle, clock }
     }
 
     /// `pusher:connection_established`, the first thing the client hears.
@@ -119,12 +122,9 @@ impl Open {
         .to_json()
     }
 
-    /// The connection's timer, started now.
-    fn clock(&self) -> Clock {
-        let app = self.session.app().config();
-        let sign_in_within =
-            app.require_user_authentication.then_some(app.user_authentication_timeout);
-        Clock::start(Instant::now(), self.state.config.activity_timeout, sign_in_within)
+    /// Tells the wheel when the clock is next due.
+    fn rewind(&self) {
+        self.handle.set_deadline(self.state.wheel.tick_of(self.clock.next()));
     }
 
     /// Counts frames written to the client.
@@ -135,13 +135,20 @@ impl Open {
     }
 }
 
+/// The connection's clock, started now.
+fn clock(app: &App, config: &RealtimeConfig) -> Clock {
+    let app = app.config();
+    let sign_in_within = app.require_user_authentication.then_some(app.user_authentication_timeout);
+    Clock::start(Instant::now(), config.activity_timeout, sign_in_within)
+}
+
 impl Connection {
     /// Forgets the connection, then tells the client why it ends.
     async fn end(&mut self, ending: Ending) {
         if let Ok(open) = &mut self.admitted {
             open.session.finish();
             let app = open.session.app();
-            app.disconnected(open.handle.socket_id());
+            app.disconnected(&open.handle);
             open.state.node_connections.fetch_sub(1, Ordering::AcqRel);
             if matches!(ending, Ending::Refuse(ErrorCode::OverCapacity, _)) {
                 app.usage().slow_client_closes.fetch_add(1, Ordering::Relaxed);
@@ -192,60 +199,52 @@ impl From<Kick> for Ending {
     }
 }
 
-/// The connection loop: the client's frames, the queue and kicks, the timer and shutdown.
+/// The connection loop: the client's frames, the queue, kicks (shutdown too) and the clock.
 ///
 /// Its state is most of an idle connection's memory, so it keeps few locals: fields are
 /// reached through `open` rather than borrowed into locals, messages from the client are
-/// handled in a boxed future, and the write happens outside the `select!` whose output
-/// would otherwise stay alive beside it.
+/// handled in a boxed future, the timer is the node's wheel rather than a `Sleep` here, and
+/// the write happens outside the `select!` whose output would otherwise stay alive beside it.
 async fn run(socket: &mut WebSocket, open: &mut Open) -> Ending {
     if send(socket, open.established()).await.is_err() {
         return Ending::Gone;
     }
-    let mut clock = open.clock();
-    let mut timer = pin!(sleep_until(clock.next()));
-    // Made once, not on every pass: each new waiter is a lock and a list update.
-    let mut stopping = pin!(open.state.shutdown.cancelled());
     loop {
         let write = tokio::select! {
             biased;
-            () = &mut stopping => return Box::pin(shutdown(&open.state.config)).await,
             incoming = socket.recv() => {
                 // A kick outranks whatever the client says.
                 if let Err(kick) = open.handle.check_kick() {
-                    return kick.into();
+                    return kicked(kick, &open.state.config).await;
                 }
                 // Boxed: messages from the client are rare, and this state would otherwise
                 // widen every idle task.
-                clock.heard(Instant::now(), open.state.config.activity_timeout);
-                let received = receive(socket, &mut open.session, &mut clock, incoming);
+                open.clock.heard(Instant::now(), open.state.config.activity_timeout);
+                let received = receive(socket, &mut open.session, &mut open.clock, incoming);
                 if let Some(ending) = Box::pin(received).await {
                     return ending;
                 }
-                timer.as_mut().reset(clock.next());
+                open.rewind();
                 false
             }
-            queued = open.handle.queued() => match queued {
-                Ok(()) => true,
-                Err(kick) => return kick.into(),
-            },
-            () = &mut timer => {
-                let ping = match clock.fired(Instant::now(), open.state.config.pong_timeout) {
-                    Ok(ping) => ping,
-                    Err(ending) => return ending,
-                };
-                if ping && send(socket, ServerMessage::Ping.to_json()).await.is_err() {
-                    return Ending::Gone;
+            woken = open.handle.woken() => match woken {
+                Ok(Wake::Frames) => true,
+                Ok(Wake::Timer) => {
+                    let ping = match open.clock.fired(Instant::now(), open.state.config.pong_timeout) {
+                        Ok(ping) => ping,
+                        Err(ending) => return ending,
+                    };
+                    open.rewind();
+                    if ping && send(socket, ServerMessage::Ping.to_json()).await.is_err() {
+                        return Ending::Gone;
+                    }
+                    false
                 }
-                timer.as_mut().reset(clock.next());
-                false
-            }
+                Err(kick) => return kicked(kick, &open.state.config).await,
+            },
         };
         if !write {
             continue;
-        }
-        if open.state.shutdown.is_cancelled() {
-            return Box::pin(shutdown(&open.state.config)).await;
         }
         // A client that stops reading blocks the write; a kick or shutdown must still get
         // through, so a write that cannot finish at once races them. The write is polled
@@ -256,10 +255,18 @@ async fn run(socket: &mut WebSocket, open: &mut Open) -> Ending {
                 Ok((count, bytes)) => open.wrote(count, bytes),
                 Err(_) => return Ending::Gone,
             },
-            kick = open.handle.kicked() => return kick.into(),
-            () = &mut stopping => return Box::pin(shutdown(&open.state.config)).await,
+            kick = open.handle.kicked() => return kicked(kick, &open.state.config).await,
         }
     }
+}
+
+/// How a kicked connection ends; at shutdown, after a random part of the jitter window.
+async fn kicked(kick: Kick, config: &RealtimeConfig) -> Ending {
+    if kick == SHUTDOWN {
+        // Boxed: it runs once, and would otherwise widen every idle task.
+        return Box::pin(shutdown(config)).await;
+    }
+    kick.into()
 }
 
 /// Waits a random part of the jitter window, so clients do not all reconnect at once.
@@ -325,7 +332,7 @@ mod tests {
                 connection(socket, state, handshake)
             });
         let run = returned_size(|(socket, open): (&mut WebSocket, &mut Open)| run(socket, open));
-        assert!(connection <= 1_216, "connection future: {connection} bytes");
-        assert!(run <= 576, "run future: {run} bytes");
+        assert!(connection <= 1_024, "connection future: {connection} bytes");
+        assert!(run <= 320, "run future: {run} bytes");
     }
 }
