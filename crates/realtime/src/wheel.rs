@@ -26,6 +26,11 @@ pub(crate) const TICK: Duration = Duration::from_millis(100);
 /// (it moves it as soon as its task runs; this only bounds a stuck one).
 const RECHECK: u32 = 1;
 
+/// `duration` in ticks, rounded up.
+pub(crate) fn ticks(duration: Duration) -> u32 {
+    u32::try_from(duration.as_nanos().div_ceil(TICK.as_nanos())).unwrap_or(u32::MAX)
+}
+
 /// Connections by the tick they are filed under.
 #[derive(Debug)]
 pub(crate) struct Wheel {
@@ -43,14 +48,13 @@ impl Wheel {
     }
 
     /// The first tick at or after `at`.
-    pub(crate) fn tick_of(&self, at: Instant) -> u32 {
-        let since = at.saturating_duration_since(self.epoch);
-        let ticks = since.as_nanos().div_ceil(TICK.as_nanos());
-        u32::try_from(ticks).unwrap_or(u32::MAX)
+    #[cfg(test)]
+    fn tick_of(&self, at: Instant) -> u32 {
+        ticks(at.saturating_duration_since(self.epoch))
     }
 
     /// The tick that has passed last.
-    fn now(&self) -> u32 {
+    pub(crate) fn now(&self) -> u32 {
         let ticks = self.epoch.elapsed().as_nanos() / TICK.as_nanos();
         u32::try_from(ticks).unwrap_or(u32::MAX)
     }

@@ -110,6 +110,11 @@ impl App {
         self.wheel.kick_where(|conn| conn.app() == self.serial, Kick { code, reason });
     }
 
+    /// The node's timer wheel.
+    pub(crate) fn wheel(&self) -> &Wheel {
+        &self.wheel
+    }
+
     /// The number that marks this app's connections ([`ConnHandle::app`]).
     pub(crate) fn serial(&self) -> u32 {
         self.serial

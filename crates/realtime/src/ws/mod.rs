@@ -10,15 +10,15 @@ mod session;
 mod upgrade;
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::ws::{Message, WebSocket};
 use axum::routing::get;
+use futures_util::StreamExt;
 use pusher_protocol::{ErrorCode, ServerMessage};
 use serde_json::json;
-use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::{Error, Message};
 use tokio_util::task::task_tracker::TaskTrackerToken;
 
 use crate::app::App;
@@ -26,10 +26,11 @@ use crate::config::RealtimeConfig;
 use crate::conn::{ConnHandle, Kick, SHUTDOWN, Wake};
 use crate::state::AppState;
 use crate::tap::Kind;
+use crate::wheel::ticks;
 use clock::Clock;
 use io::{close_with, flush_replies, read_failed, refuse, send, write_queued};
 use session::{Fatal, Session};
-use upgrade::{Handshake, admit, next_socket_id};
+use upgrade::{Handshake, Socket, admit, next_socket_id};
 
 /// Bytes read from a client socket at a time. Client frames are small (a subscribe with a
 /// presence signature is a few hundred bytes) and the buffer grows for a larger one, so an
@@ -52,7 +53,7 @@ pub(crate) fn routes() -> Router<AppState> {
 /// Not an `async fn`: one would keep each argument twice in the task, as the call's argument
 /// and as its local (rust-lang/rust#62958), and this future lives as long as the connection.
 fn connection(
-    socket: WebSocket,
+    socket: Socket,
     state: AppState,
     handshake: Handshake,
 ) -> impl Future<Output = ()> + Send + 'static {
@@ -60,8 +61,8 @@ fn connection(
     let tracked = state.connections.token();
     let admitted = match admit(&state, &handshake) {
         Ok(app) => {
-            let open = Open::new(app, state);
-            handshake.tap_connected(open.session.app(), open.handle.socket_id());
+            let open = Open::new(app, &state);
+            handshake.tap_connected(open.session.app(), open.handle().socket_id());
             Ok(open)
         }
         Err(fatal) => {
@@ -84,47 +85,62 @@ fn connection(
 /// Everything a connection's task owns. Its methods borrow it, so the task stores it once.
 #[derive(Debug)]
 struct Connection {
-    socket: WebSocket,
+    socket: Socket,
     admitted: Result<Open, Fatal>,
     _tracked: TaskTrackerToken,
 }
 
-/// An admitted connection's state, besides its socket.
+/// An admitted connection's state, besides its socket. Only what the loop needs of the
+/// server's state is kept: every byte here is in every connection's task.
 #[derive(Debug)]
 struct Open {
-    state: AppState,
+    config: Arc<RealtimeConfig>,
+    node_connections: Arc<AtomicUsize>,
+    /// The protocol state, which also holds the connection's handle and app.
     session: Session,
-    handle: ConnHandle,
     clock: Clock,
 }
 
 impl Open {
-    fn new(app: Arc<App>, state: AppState) -> Self {
+    fn new(app: Arc<App>, state: &AppState) -> Self {
         app.usage().connections_total.fetch_add(1, Ordering::Relaxed);
         let handle = ConnHandle::new(next_socket_id(), state.config.outbound_queue, app.serial());
         let clock = clock(&app, &state.config);
-        handle.set_deadline(state.wheel.tick_of(clock.next()));
+        handle.set_deadline(clock.next());
         app.opened(&handle);
         // Filed before the check, so the wheel's shutdown kick cannot miss it.
         if state.shutdown.is_cancelled() {
             handle.kick(SHUTDOWN.code, SHUTDOWN.reason);
         }
-        let session = Session::new(app, handle.clone());
-        Self { state, session, handle, clock }
+        Self {
+            config: state.config.clone(),
+            node_connections: state.node_connections.clone(),
+            session: Session::new(app, handle),
+            clock,
+        }
+    }
+
+    fn handle(&self) -> &ConnHandle {
+        self.session.conn()
     }
 
     /// `pusher:connection_established`, the first thing the client hears.
     fn established(&self) -> String {
         ServerMessage::ConnectionEstablished {
-            socket_id: self.handle.socket_id(),
-            activity_timeout: self.state.config.activity_timeout.as_secs(),
+            socket_id: self.handle().socket_id(),
+            activity_timeout: self.config.activity_timeout.as_secs(),
         }
         .to_json()
     }
 
+    /// The wheel tick now.
+    fn now(&self) -> u32 {
+        self.session.app().wheel().now()
+    }
+
     /// Tells the wheel when the clock is next due.
     fn rewind(&self) {
-        self.handle.set_deadline(self.state.wheel.tick_of(self.clock.next()));
+        self.handle().set_deadline(self.clock.next());
     }
 
     /// Counts frames written to the client.
@@ -137,9 +153,11 @@ impl Open {
 
 /// The connection's clock, started now.
 fn clock(app: &App, config: &RealtimeConfig) -> Clock {
-    let app = app.config();
-    let sign_in_within = app.require_user_authentication.then_some(app.user_authentication_timeout);
-    Clock::start(Instant::now(), config.activity_timeout, sign_in_within)
+    let app_config = app.config();
+    let sign_in_within = app_config
+        .require_user_authentication
+        .then(|| ticks(app_config.user_authentication_timeout));
+    Clock::start(app.wheel().now(), ticks(config.activity_timeout), sign_in_within)
 }
 
 impl Connection {
@@ -148,12 +166,12 @@ impl Connection {
         if let Ok(open) = &mut self.admitted {
             open.session.finish();
             let app = open.session.app();
-            app.disconnected(&open.handle);
-            open.state.node_connections.fetch_sub(1, Ordering::AcqRel);
+            app.disconnected(open.session.conn());
+            open.node_connections.fetch_sub(1, Ordering::AcqRel);
             if matches!(ending, Ending::Refuse(ErrorCode::OverCapacity, _)) {
                 app.usage().slow_client_closes.fetch_add(1, Ordering::Relaxed);
             }
-            tap_ended(app, open.handle.socket_id(), &ending);
+            tap_ended(app, open.session.conn().socket_id(), &ending);
         }
         match ending {
             Ending::Gone => {}
@@ -205,21 +223,21 @@ impl From<Kick> for Ending {
 /// reached through `open` rather than borrowed into locals, messages from the client are
 /// handled in a boxed future, the timer is the node's wheel rather than a `Sleep` here, and
 /// the write happens outside the `select!` whose output would otherwise stay alive beside it.
-async fn run(socket: &mut WebSocket, open: &mut Open) -> Ending {
+async fn run(socket: &mut Socket, open: &mut Open) -> Ending {
     if send(socket, open.established()).await.is_err() {
         return Ending::Gone;
     }
     loop {
         let write = tokio::select! {
             biased;
-            incoming = socket.recv() => {
+            incoming = socket.next() => {
                 // A kick outranks whatever the client says.
-                if let Err(kick) = open.handle.check_kick() {
-                    return kicked(kick, &open.state.config).await;
+                if let Err(kick) = open.handle().check_kick() {
+                    return kicked(kick, &open.config).await;
                 }
                 // Boxed: messages from the client are rare, and this state would otherwise
                 // widen every idle task.
-                open.clock.heard(Instant::now(), open.state.config.activity_timeout);
+                open.clock.heard(open.now(), ticks(open.config.activity_timeout));
                 let received = receive(socket, &mut open.session, &mut open.clock, incoming);
                 if let Some(ending) = Box::pin(received).await {
                     return ending;
@@ -227,10 +245,10 @@ async fn run(socket: &mut WebSocket, open: &mut Open) -> Ending {
                 open.rewind();
                 false
             }
-            woken = open.handle.woken() => match woken {
+            woken = open.handle().woken() => match woken {
                 Ok(Wake::Frames) => true,
                 Ok(Wake::Timer) => {
-                    let ping = match open.clock.fired(Instant::now(), open.state.config.pong_timeout) {
+                    let ping = match open.clock.fired(open.now(), ticks(open.config.pong_timeout)) {
                         Ok(ping) => ping,
                         Err(ending) => return ending,
                     };
@@ -240,7 +258,7 @@ async fn run(socket: &mut WebSocket, open: &mut Open) -> Ending {
                     }
                     false
                 }
-                Err(kick) => return kicked(kick, &open.state.config).await,
+                Err(kick) => return kicked(kick, &open.config).await,
             },
         };
         if !write {
@@ -251,11 +269,11 @@ async fn run(socket: &mut WebSocket, open: &mut Open) -> Ending {
         // first, so a write that finishes at once registers no waiter.
         tokio::select! {
             biased;
-            written = write_queued(socket, &open.handle) => match written {
+            written = write_queued(socket, open.handle()) => match written {
                 Ok((count, bytes)) => open.wrote(count, bytes),
                 Err(_) => return Ending::Gone,
             },
-            kick = open.handle.kicked() => return kicked(kick, &open.state.config).await,
+            kick = open.handle().kicked() => return kicked(kick, &open.config).await,
         }
     }
 }
@@ -279,10 +297,10 @@ async fn shutdown(config: &RealtimeConfig) -> Ending {
 
 /// Handles one message from the client; `Some` when the connection must end.
 async fn receive(
-    socket: &mut WebSocket,
+    socket: &mut Socket,
     session: &mut Session,
     clock: &mut Clock,
-    incoming: Option<Result<Message, axum::Error>>,
+    incoming: Option<Result<Message, Error>>,
 ) -> Option<Ending> {
     let text = match incoming {
         Some(Ok(Message::Text(text))) => text,
@@ -294,7 +312,7 @@ async fn receive(
             };
             return send(socket, error.to_json()).await.err().map(|_| Ending::Gone);
         }
-        Some(Ok(Message::Ping(_) | Message::Pong(_))) => return None,
+        Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => return None,
         Some(Ok(Message::Close(_))) | None => return Some(Ending::Gone),
         Some(Err(error)) => return Some(read_failed(&error)),
     };
@@ -322,17 +340,28 @@ mod tests {
         std::mem::size_of::<R>()
     }
 
-    /// The connection's future is most of an idle connection's memory (BENCHMARKS.md, idle):
+    /// The connection's task is most of an idle connection's memory (BENCHMARKS.md, idle):
     /// something large awaited inline in `run` (rather than boxed, like `receive`) widens
-    /// every connection.
+    /// every connection. tokio stores the task's future in a cell of about its size plus
+    /// 104 B, aligned to 128 B, and jemalloc rounds that to 1,024 B, then 1,280 B: the task
+    /// must stay under 920 B to keep the 1,024 B cell.
     #[test]
     fn a_connection_task_stays_small() {
-        let connection =
-            returned_size(|(socket, state, handshake): (WebSocket, AppState, Handshake)| {
-                connection(socket, state, handshake)
-            });
-        let run = returned_size(|(socket, open): (&mut WebSocket, &mut Open)| run(socket, open));
-        assert!(connection <= 1_024, "connection future: {connection} bytes");
+        let future = returned_size(|(socket, state, handshake): (Socket, AppState, Handshake)| {
+            connection(socket, state, handshake)
+        });
+        let run = returned_size(|(socket, open): (&mut Socket, &mut Open)| run(socket, open));
+        let task = returned_size(
+            |(on_upgrade, pending): (hyper::upgrade::OnUpgrade, Box<(AppState, Handshake)>)| {
+                upgrade::upgraded(on_upgrade, 1024, move |socket| {
+                    let (state, handshake) = *pending;
+                    connection(socket, state, handshake)
+                })
+            },
+        );
+        eprintln!("connection {future} B, run {run} B, task {task} B");
+        assert!(task <= 920, "connection task: {task} bytes");
+        assert!(future <= 880, "connection future: {future} bytes");
         assert!(run <= 320, "run future: {run} bytes");
     }
 }
