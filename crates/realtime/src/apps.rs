@@ -15,6 +15,7 @@ use crate::app::App;
 use crate::cluster::{Backend, Connections, Inbound, Notice};
 use crate::config::{AppConfig, AppId, AppKey};
 use crate::webhooks::Webhooks;
+use crate::wheel::Wheel;
 
 /// Every app, by key and by id. Cheap to clone: clones share the same registry.
 #[derive(Debug, Clone)]
@@ -25,6 +26,7 @@ struct Inner {
     maps: ArcSwap<Maps>,
     webhooks: Webhooks,
     cluster: Option<Arc<Backend>>,
+    wheel: Arc<Wheel>,
     /// Serialises replacements, so two cannot interleave; lookups never take it.
     replacing: Mutex<()>,
 }
@@ -57,19 +59,22 @@ impl Maps {
 }
 
 impl Apps {
-    /// Builds the registry from validated configurations; `cluster` is shared by them all.
+    /// Builds the registry from validated configurations; `cluster` and `wheel` are shared
+    /// by them all.
     pub(crate) fn new(
         configs: &[AppConfig],
         webhooks: &Webhooks,
         cluster: Option<&Arc<Backend>>,
+        wheel: &Arc<Wheel>,
     ) -> Self {
-        let apps = configs
-            .iter()
-            .map(|c| Arc::new(App::new(c.clone(), webhooks.clone(), cluster.cloned())));
+        let apps = configs.iter().map(|c| {
+            Arc::new(App::new(c.clone(), webhooks.clone(), cluster.cloned(), wheel.clone()))
+        });
         Self(Arc::new(Inner {
             maps: ArcSwap::from_pointee(Maps::build(apps)),
             webhooks: webhooks.clone(),
             cluster: cluster.cloned(),
+            wheel: wheel.clone(),
             replacing: Mutex::new(()),
         }))
     }
@@ -104,7 +109,12 @@ impl Apps {
                     app.update(config);
                     app.clone()
                 }
-                None => Arc::new(App::new(config, self.0.webhooks.clone(), self.0.cluster.clone())),
+                None => Arc::new(App::new(
+                    config,
+                    self.0.webhooks.clone(),
+                    self.0.cluster.clone(),
+                    self.0.wheel.clone(),
+                )),
             };
             kept.push(app);
         }

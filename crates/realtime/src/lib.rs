@@ -43,6 +43,7 @@ mod tap;
 mod tls;
 pub mod trigger;
 mod webhooks;
+mod wheel;
 mod ws;
 
 pub use apps::AppRegistry;

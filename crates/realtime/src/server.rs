@@ -22,6 +22,7 @@ use crate::metrics::Metrics;
 use crate::state::AppState;
 use crate::tls::{self, TlsListener};
 use crate::webhooks::{Dispatcher, Job, Webhooks};
+use crate::wheel::Wheel;
 use crate::{http_api, ops, ws};
 
 /// How long open connections get to close after the signal before the server stops anyway.
@@ -80,13 +81,15 @@ impl Server {
             None => None,
             Some(redis) => Some(Arc::new(Backend::new(redis, metrics.clone())?)),
         };
+        let wheel = Wheel::new();
         let state = AppState {
-            apps: Apps::new(&config.apps, &webhooks, cluster.as_ref()),
+            apps: Apps::new(&config.apps, &webhooks, cluster.as_ref(), &wheel),
             config: Arc::new(config),
             metrics,
             shutdown: CancellationToken::new(),
             connections: TaskTracker::new(),
             node_connections: Arc::new(AtomicUsize::new(0)),
+            wheel,
         };
         Ok(Self { listener, tls, state, cluster, webhook_jobs, console_assets: None })
     }
@@ -145,6 +148,8 @@ impl Server {
             Dispatcher::new(webhook_jobs, state.metrics.clone()).run(flush_webhooks.clone()),
         );
         tokio::spawn(send_changed_counts(state.apps.clone(), state.shutdown.clone()));
+        let wheel = Arc::downgrade(&state.wheel);
+        tokio::spawn(Wheel::run(wheel, state.shutdown.clone(), crate::conn::SHUTDOWN));
         let draining = state.shutdown.clone();
         let stop_accepting = CancellationToken::new();
         let jitter = state.config.shutdown_jitter;

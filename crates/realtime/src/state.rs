@@ -11,6 +11,7 @@ use tokio_util::task::TaskTracker;
 use crate::apps::Apps;
 use crate::config::RealtimeConfig;
 use crate::metrics::Metrics;
+use crate::wheel::Wheel;
 
 /// What every handler shares. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -23,4 +24,6 @@ pub(crate) struct AppState {
     pub(crate) connections: TaskTracker,
     /// Connections open on this node, all apps together.
     pub(crate) node_connections: Arc<AtomicUsize>,
+    /// Every connection's timer, and the list of them.
+    pub(crate) wheel: Arc<Wheel>,
 }

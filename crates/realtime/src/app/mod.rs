@@ -10,25 +10,24 @@
 mod inbound;
 mod membership;
 mod shared;
-mod sockets;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 use arc_swap::{ArcSwap, ArcSwapOption, Guard};
 use pusher_protocol::api::ChannelAttributes;
-use pusher_protocol::{ChannelName, ErrorCode, SocketId};
+use pusher_protocol::{ChannelName, ErrorCode};
 
 use crate::cluster::{self, Backend, Consoles};
 use crate::config::{AppConfig, AppId};
-use crate::conn::ConnHandle;
+use crate::conn::{ConnHandle, Kick};
 use crate::hub::Hub;
 pub(crate) use crate::hub::JoinRefused;
 use crate::metrics::Usage;
 use crate::rate::RateLimiter;
 use crate::tap::Tap;
 use crate::webhooks::{WebhookEvent, Webhooks};
-use sockets::Sockets;
+use crate::wheel::Wheel;
 
 /// One app: its configuration and its live state.
 #[derive(Debug)]
@@ -41,8 +40,11 @@ pub(crate) struct App {
     hub: Hub,
     /// The app's connections on the other nodes at their last lease round (0 alone).
     elsewhere: AtomicUsize,
-    /// Every open connection of this node, so a disabled app's can be closed.
-    sockets: Sockets,
+    /// Tells this app's connections apart from other apps' (and from an earlier app of the
+    /// same id) on the node's wheel, which holds every connection.
+    serial: u32,
+    /// The node's timer wheel and list of connections, to close this app's.
+    wheel: Arc<Wheel>,
     /// Where state shared with other nodes lives; `None` on a node alone.
     cluster: Option<Arc<Backend>>,
     usage: Usage,
@@ -54,12 +56,14 @@ pub(crate) struct App {
 }
 
 impl App {
-    /// A fresh app; `cluster` is shared by every app of the node.
+    /// A fresh app; `cluster` and `wheel` are shared by every app of the node.
     pub(crate) fn new(
         config: AppConfig,
         webhooks: Webhooks,
         cluster: Option<Arc<Backend>>,
+        wheel: Arc<Wheel>,
     ) -> Self {
+        static SERIAL: AtomicU32 = AtomicU32::new(1);
         let tap = Arc::new(Tap::default());
         if let Some(cluster) = &cluster {
             let (relay_to, app) = (cluster.clone(), config.id.to_string());
@@ -71,7 +75,8 @@ impl App {
             config: ArcSwap::from_pointee(config),
             hub: Hub::default(),
             elsewhere: AtomicUsize::new(0),
-            sockets: Sockets::default(),
+            serial: SERIAL.fetch_add(1, Ordering::Relaxed),
+            wheel,
             cluster,
             usage: Usage::default(),
             webhooks,
@@ -102,15 +107,26 @@ impl App {
         }
     }
 
-    /// Closes every connection of this app on this node with `code`.
+    /// Closes every connection of this app on this node with `code`: the node's wheel holds
+    /// them all, so no list is kept per app.
     pub(crate) fn close_all(&self, code: ErrorCode, reason: &'static str) {
-        self.sockets.kick_all(code, reason);
+        self.wheel.kick_where(|conn| conn.app() == self.serial, Kick { code, reason });
     }
 
-    /// Remembers an admitted connection; one admitted while the app was being disabled is
-    /// closed at once.
+    /// The node's timer wheel.
+    pub(crate) fn wheel(&self) -> &Wheel {
+        &self.wheel
+    }
+
+    /// The number that marks this app's connections ([`ConnHandle::app`]).
+    pub(crate) fn serial(&self) -> u32 {
+        self.serial
+    }
+
+    /// Files an admitted connection on the node's wheel; one admitted while the app was
+    /// being disabled is closed at once (filed first, so `close_all` cannot miss it).
     pub(crate) fn opened(&self, conn: &ConnHandle) {
-        self.sockets.insert(conn);
+        self.wheel.file(conn);
         if !self.config().enabled {
             conn.kick(ErrorCode::AppDisabled, "Application is disabled");
         }
@@ -145,8 +161,8 @@ impl App {
     }
 
     /// Forgets a connection counted by [`App::try_connect`] (and [`App::opened`]).
-    pub(crate) fn disconnected(&self, socket_id: SocketId) {
-        self.sockets.remove(socket_id);
+    pub(crate) fn disconnected(&self, conn: &ConnHandle) {
+        self.wheel.remove(conn);
         self.hub.disconnect();
     }
 

@@ -1,57 +1,52 @@
 //! A connection's one timer: it serves both the activity check (ping after silence, close
 //! when the pong does not come) and the deadline to sign in, when the app requires one.
-
-use std::time::Duration;
+//! Times are ticks of the node's wheel (`crate::wheel`), which wakes the connection when
+//! `next` is due: 12 bytes in every connection's task instead of 40 with `Instant`s.
 
 use pusher_protocol::ErrorCode;
-use tokio::time::Instant;
 
 use super::Ending;
 
-/// When the connection's timer must fire next, and why.
+/// When the connection's timer must fire next, and why, in wheel ticks.
 #[derive(Debug)]
 pub(super) struct Clock {
     /// When the client has been silent too long (or, after a ping, when its pong is late).
-    activity: Instant,
-    /// When the connection must be signed in by; `None` once it is, or when not required.
-    sign_in_by: Option<Instant>,
+    activity: u32,
+    /// When the connection must be signed in by; `u32::MAX` once it is, or when not required.
+    sign_in_by: u32,
     awaiting_pong: bool,
 }
 
 impl Clock {
-    /// A clock started at `now`; `sign_in_within` when the app requires signing in.
-    pub(super) fn start(
-        now: Instant,
-        activity: Duration,
-        sign_in_within: Option<Duration>,
-    ) -> Self {
+    /// A clock started at tick `now`; `sign_in_within` when the app requires signing in.
+    pub(super) fn start(now: u32, activity: u32, sign_in_within: Option<u32>) -> Self {
         Self {
-            activity: now + activity,
-            sign_in_by: sign_in_within.map(|within| now + within),
+            activity: now.saturating_add(activity),
+            sign_in_by: sign_in_within.map_or(u32::MAX, |within| now.saturating_add(within)),
             awaiting_pong: false,
         }
     }
 
     /// The client said something: it is alive.
-    pub(super) fn heard(&mut self, now: Instant, activity: Duration) {
-        self.activity = now + activity;
+    pub(super) fn heard(&mut self, now: u32, activity: u32) {
+        self.activity = now.saturating_add(activity);
         self.awaiting_pong = false;
     }
 
     /// The connection signed in: the deadline no longer applies.
     pub(super) fn signed_in(&mut self) {
-        self.sign_in_by = None;
+        self.sign_in_by = u32::MAX;
     }
 
-    /// When the timer must fire next.
-    pub(super) fn next(&self) -> Instant {
-        self.sign_in_by.map_or(self.activity, |deadline| deadline.min(self.activity))
+    /// The tick at which the timer must fire next.
+    pub(super) fn next(&self) -> u32 {
+        self.sign_in_by.min(self.activity)
     }
 
-    /// The timer fired at `now`: `Ok(true)` when the client must be pinged, `Err` when the
-    /// connection must end.
-    pub(super) fn fired(&mut self, now: Instant, pong: Duration) -> Result<bool, Ending> {
-        if self.sign_in_by.is_some_and(|deadline| deadline <= now) {
+    /// The timer fired at tick `now`: `Ok(true)` when the client must be pinged, `Err` when
+    /// the connection must end.
+    pub(super) fn fired(&mut self, now: u32, pong: u32) -> Result<bool, Ending> {
+        if self.sign_in_by <= now {
             let message = "Connection did not sign in in time".to_owned();
             return Err(Ending::Refuse(ErrorCode::Unauthorized, message));
         }
@@ -63,7 +58,7 @@ impl Clock {
             return Err(Ending::Refuse(ErrorCode::PongNotReceived, message));
         }
         self.awaiting_pong = true;
-        self.activity = now + pong;
+        self.activity = now.saturating_add(pong);
         Ok(true)
     }
 }
@@ -72,11 +67,12 @@ impl Clock {
 mod tests {
     use super::*;
 
-    const SEC: Duration = Duration::from_secs(1);
+    /// A second in wheel ticks.
+    const SEC: u32 = 10;
 
     #[test]
     fn silence_brings_a_ping_then_a_missing_pong_ends_the_connection() {
-        let start = Instant::now();
+        let start = 1_000;
         let mut clock = Clock::start(start, 120 * SEC, None);
         assert_eq!(clock.next(), start + 120 * SEC);
         assert!(matches!(clock.fired(start + 60 * SEC, 30 * SEC), Ok(false)));
@@ -88,7 +84,7 @@ mod tests {
 
     #[test]
     fn a_pong_resets_the_wait_and_signing_in_lifts_the_deadline() {
-        let start = Instant::now();
+        let start = 1_000;
         let mut clock = Clock::start(start, 120 * SEC, Some(30 * SEC));
         assert_eq!(clock.next(), start + 30 * SEC);
         clock.signed_in();
@@ -101,7 +97,7 @@ mod tests {
 
     #[test]
     fn a_missed_sign_in_ends_the_connection() {
-        let start = Instant::now();
+        let start = 1_000;
         let mut clock = Clock::start(start, 120 * SEC, Some(30 * SEC));
         let missed = clock.fired(start + 30 * SEC, 30 * SEC);
         assert!(matches!(missed, Err(Ending::Refuse(ErrorCode::Unauthorized, _))));

@@ -6,12 +6,15 @@ use std::future::poll_fn;
 use std::task::ready;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::SinkExt;
 use pusher_protocol::{ErrorCode, ServerMessage};
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::{Error, Message, Utf8Bytes};
 
 use super::Ending;
 use super::session::Session;
+use super::upgrade::Socket;
 use crate::conn::ConnHandle;
 
 /// Frames drained from the queue before one flush, so a burst costs one write.
@@ -23,7 +26,7 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// Sends one message and flushes. Written against the `Sink` methods rather than with
 /// `SinkExt::send`, whose future is twice the size, because this runs inside every
 /// connection's task.
-pub(super) async fn send(socket: &mut WebSocket, text: String) -> Result<(), axum::Error> {
+pub(super) async fn send(socket: &mut Socket, text: String) -> Result<(), Error> {
     let mut message = Some(Message::Text(Utf8Bytes::from(text)));
     poll_fn(|cx| {
         if message.is_some() {
@@ -37,10 +40,7 @@ pub(super) async fn send(socket: &mut WebSocket, text: String) -> Result<(), axu
     .await
 }
 
-pub(super) async fn flush_replies(
-    socket: &mut WebSocket,
-    session: &mut Session,
-) -> Result<(), axum::Error> {
+pub(super) async fn flush_replies(socket: &mut Socket, session: &mut Session) -> Result<(), Error> {
     if session.replies.is_empty() {
         return Ok(());
     }
@@ -55,9 +55,9 @@ pub(super) async fn flush_replies(
 /// bytes went out. A frame leaves the queue only when the socket takes it, and, like `send`,
 /// the state is two counts rather than `SinkExt` futures.
 pub(super) async fn write_queued(
-    socket: &mut WebSocket,
+    socket: &mut Socket,
     handle: &ConnHandle,
-) -> Result<(u64, u64), axum::Error> {
+) -> Result<(u64, u64), Error> {
     let (mut count, mut bytes) = (0, 0);
     poll_fn(|cx| {
         while count < FLUSH_BATCH as u64 {
@@ -74,7 +74,7 @@ pub(super) async fn write_queued(
 }
 
 /// Sends `pusher:error` with the code, then closes with the same code.
-pub(super) async fn refuse(socket: &mut WebSocket, code: ErrorCode, message: &str) {
+pub(super) async fn refuse(socket: &mut Socket, code: ErrorCode, message: &str) {
     let error = ServerMessage::Error { code: Some(code), message, channel: None };
     let sent = tokio::time::timeout(CLOSE_TIMEOUT, send(socket, error.to_json())).await;
     if matches!(sent, Ok(Ok(()))) {
@@ -83,18 +83,15 @@ pub(super) async fn refuse(socket: &mut WebSocket, code: ErrorCode, message: &st
 }
 
 /// Sends a close frame; a client that does not read within the timeout is just dropped.
-pub(super) async fn close_with(socket: &mut WebSocket, code: u16, reason: &str) {
+pub(super) async fn close_with(socket: &mut Socket, code: u16, reason: &str) {
     // Close reasons are limited to 123 bytes by the WebSocket protocol.
     let reason: String = reason.chars().take(100).collect();
-    let frame = CloseFrame { code, reason: Utf8Bytes::from(reason) };
+    let frame = CloseFrame { code: CloseCode::from(code), reason: Utf8Bytes::from(reason) };
     let _ = tokio::time::timeout(CLOSE_TIMEOUT, socket.send(Message::Close(Some(frame)))).await;
 }
 
-pub(super) fn read_failed(error: &axum::Error) -> Ending {
+pub(super) fn read_failed(error: &Error) -> Ending {
     tracing::debug!(%error, "websocket read failed");
     // Only a message over the size limit is worth telling the client about.
-    let too_large = std::error::Error::source(error)
-        .and_then(|e| e.downcast_ref::<tokio_tungstenite::tungstenite::Error>())
-        .is_some_and(|e| matches!(e, tokio_tungstenite::tungstenite::Error::Capacity(_)));
-    if too_large { Ending::TooLarge } else { Ending::Gone }
+    if matches!(error, Error::Capacity(_)) { Ending::TooLarge } else { Ending::Gone }
 }

@@ -1,5 +1,6 @@
 //! The WebSocket endpoint `/app/{key}`: one task per connection that owns its socket, its
-//! session and its single timer. A connection goes through three phases: the upgrade and
+//! session and its clock; the node's wheel (`crate::wheel`) wakes it when the clock is due,
+//! and kicks it at shutdown. A connection goes through three phases: the upgrade and
 //! admission (`upgrade`), the loop that reads the client and writes its queue (`run`),
 //! and the ending: forgetting it, then telling the client why (`Connection::end`).
 
@@ -8,40 +9,36 @@ mod io;
 mod session;
 mod upgrade;
 
-use std::pin::pin;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::ws::{Message, WebSocket};
 use axum::routing::get;
+use futures_util::StreamExt;
 use pusher_protocol::{ErrorCode, ServerMessage};
 use serde_json::json;
-use tokio::time::{Instant, sleep_until};
+use tokio_tungstenite::tungstenite::{Error, Message};
 use tokio_util::task::task_tracker::TaskTrackerToken;
 
 use crate::app::App;
 use crate::config::RealtimeConfig;
-use crate::conn::{ConnHandle, Kick};
+use crate::conn::{ConnHandle, Kick, SHUTDOWN, Wake};
 use crate::state::AppState;
 use crate::tap::Kind;
+use crate::wheel::ticks;
 use clock::Clock;
 use io::{close_with, flush_replies, read_failed, refuse, send, write_queued};
 use session::{Fatal, Session};
-use upgrade::{Handshake, admit, next_socket_id};
+use upgrade::{Handshake, Socket, admit, next_socket_id};
 
 /// Bytes read from a client socket at a time. Client frames are small (a subscribe with a
 /// presence signature is a few hundred bytes) and the buffer grows for a larger one, so an
 /// idle connection keeps only this much.
-const READ_BUFFER: usize = 512;
+const READ_BUFFER: usize = 128;
 
 /// Outgoing bytes gathered before a write to the socket.
 const WRITE_BUFFER: usize = 4 * 1024;
-
-/// What every connection is told when the server stops.
-const SHUTDOWN: Kick =
-    Kick { code: ErrorCode::ReconnectImmediately, reason: "Server is restarting" };
 
 /// The WebSocket routes.
 pub(crate) fn routes() -> Router<AppState> {
@@ -56,7 +53,7 @@ pub(crate) fn routes() -> Router<AppState> {
 /// Not an `async fn`: one would keep each argument twice in the task, as the call's argument
 /// and as its local (rust-lang/rust#62958), and this future lives as long as the connection.
 fn connection(
-    socket: WebSocket,
+    socket: Socket,
     state: AppState,
     handshake: Handshake,
 ) -> impl Future<Output = ()> + Send + 'static {
@@ -64,8 +61,8 @@ fn connection(
     let tracked = state.connections.token();
     let admitted = match admit(&state, &handshake) {
         Ok(app) => {
-            let open = Open::new(app, state);
-            handshake.tap_connected(open.session.app(), open.handle.socket_id());
+            let open = Open::new(app, &state);
+            handshake.tap_connected(open.session.app(), open.handle().socket_id());
             Ok(open)
         }
         Err(fatal) => {
@@ -88,43 +85,62 @@ fn connection(
 /// Everything a connection's task owns. Its methods borrow it, so the task stores it once.
 #[derive(Debug)]
 struct Connection {
-    socket: WebSocket,
+    socket: Socket,
     admitted: Result<Open, Fatal>,
     _tracked: TaskTrackerToken,
 }
 
-/// An admitted connection's state, besides its socket.
+/// An admitted connection's state, besides its socket. Only what the loop needs of the
+/// server's state is kept: every byte here is in every connection's task.
 #[derive(Debug)]
 struct Open {
-    state: AppState,
+    config: Arc<RealtimeConfig>,
+    node_connections: Arc<AtomicUsize>,
+    /// The protocol state, which also holds the connection's handle and app.
     session: Session,
-    handle: ConnHandle,
+    clock: Clock,
 }
 
 impl Open {
-    fn new(app: Arc<App>, state: AppState) -> Self {
+    fn new(app: Arc<App>, state: &AppState) -> Self {
         app.usage().connections_total.fetch_add(1, Ordering::Relaxed);
-        let handle = ConnHandle::new(next_socket_id(), state.config.outbound_queue);
+        let handle = ConnHandle::new(next_socket_id(), state.config.outbound_queue, app.serial());
+        let clock = clock(&app, &state.config);
+        handle.set_deadline(clock.next());
         app.opened(&handle);
-        let session = Session::new(app, handle.clone());
-        Self { state, session, handle }
+        // Filed before the check, so the wheel's shutdown kick cannot miss it.
+        if state.shutdown.is_cancelled() {
+            handle.kick(SHUTDOWN.code, SHUTDOWN.reason);
+        }
+        Self {
+            config: state.config.clone(),
+            node_connections: state.node_connections.clone(),
+            session: Session::new(app, handle),
+            clock,
+        }
+    }
+
+    fn handle(&self) -> &ConnHandle {
+        self.session.conn()
     }
 
     /// `pusher:connection_established`, the first thing the client hears.
     fn established(&self) -> String {
         ServerMessage::ConnectionEstablished {
-            socket_id: self.handle.socket_id(),
-            activity_timeout: self.state.config.activity_timeout.as_secs(),
+            socket_id: self.handle().socket_id(),
+            activity_timeout: self.config.activity_timeout.as_secs(),
         }
         .to_json()
     }
 
-    /// The connection's timer, started now.
-    fn clock(&self) -> Clock {
-        let app = self.session.app().config();
-        let sign_in_within =
-            app.require_user_authentication.then_some(app.user_authentication_timeout);
-        Clock::start(Instant::now(), self.state.config.activity_timeout, sign_in_within)
+    /// The wheel tick now.
+    fn now(&self) -> u32 {
+        self.session.app().wheel().now()
+    }
+
+    /// Tells the wheel when the clock is next due.
+    fn rewind(&self) {
+        self.handle().set_deadline(self.clock.next());
     }
 
     /// Counts frames written to the client.
@@ -135,18 +151,27 @@ impl Open {
     }
 }
 
+/// The connection's clock, started now.
+fn clock(app: &App, config: &RealtimeConfig) -> Clock {
+    let app_config = app.config();
+    let sign_in_within = app_config
+        .require_user_authentication
+        .then(|| ticks(app_config.user_authentication_timeout));
+    Clock::start(app.wheel().now(), ticks(config.activity_timeout), sign_in_within)
+}
+
 impl Connection {
     /// Forgets the connection, then tells the client why it ends.
     async fn end(&mut self, ending: Ending) {
         if let Ok(open) = &mut self.admitted {
             open.session.finish();
             let app = open.session.app();
-            app.disconnected(open.handle.socket_id());
-            open.state.node_connections.fetch_sub(1, Ordering::AcqRel);
+            app.disconnected(open.session.conn());
+            open.node_connections.fetch_sub(1, Ordering::AcqRel);
             if matches!(ending, Ending::Refuse(ErrorCode::OverCapacity, _)) {
                 app.usage().slow_client_closes.fetch_add(1, Ordering::Relaxed);
             }
-            tap_ended(app, open.handle.socket_id(), &ending);
+            tap_ended(app, open.session.conn().socket_id(), &ending);
         }
         match ending {
             Ending::Gone => {}
@@ -192,74 +217,74 @@ impl From<Kick> for Ending {
     }
 }
 
-/// The connection loop: the client's frames, the queue and kicks, the timer and shutdown.
+/// The connection loop: the client's frames, the queue, kicks (shutdown too) and the clock.
 ///
 /// Its state is most of an idle connection's memory, so it keeps few locals: fields are
 /// reached through `open` rather than borrowed into locals, messages from the client are
-/// handled in a boxed future, and the write happens outside the `select!` whose output
-/// would otherwise stay alive beside it.
-async fn run(socket: &mut WebSocket, open: &mut Open) -> Ending {
+/// handled in a boxed future, the timer is the node's wheel rather than a `Sleep` here, and
+/// the write happens outside the `select!` whose output would otherwise stay alive beside it.
+async fn run(socket: &mut Socket, open: &mut Open) -> Ending {
     if send(socket, open.established()).await.is_err() {
         return Ending::Gone;
     }
-    let mut clock = open.clock();
-    let mut timer = pin!(sleep_until(clock.next()));
-    // Made once, not on every pass: each new waiter is a lock and a list update.
-    let mut stopping = pin!(open.state.shutdown.cancelled());
     loop {
         let write = tokio::select! {
             biased;
-            () = &mut stopping => return Box::pin(shutdown(&open.state.config)).await,
-            incoming = socket.recv() => {
+            incoming = socket.next() => {
                 // A kick outranks whatever the client says.
-                if let Err(kick) = open.handle.check_kick() {
-                    return kick.into();
+                if let Err(kick) = open.handle().check_kick() {
+                    return kicked(kick, &open.config).await;
                 }
                 // Boxed: messages from the client are rare, and this state would otherwise
                 // widen every idle task.
-                clock.heard(Instant::now(), open.state.config.activity_timeout);
-                let received = receive(socket, &mut open.session, &mut clock, incoming);
+                open.clock.heard(open.now(), ticks(open.config.activity_timeout));
+                let received = receive(socket, &mut open.session, &mut open.clock, incoming);
                 if let Some(ending) = Box::pin(received).await {
                     return ending;
                 }
-                timer.as_mut().reset(clock.next());
+                open.rewind();
                 false
             }
-            queued = open.handle.queued() => match queued {
-                Ok(()) => true,
-                Err(kick) => return kick.into(),
-            },
-            () = &mut timer => {
-                let ping = match clock.fired(Instant::now(), open.state.config.pong_timeout) {
-                    Ok(ping) => ping,
-                    Err(ending) => return ending,
-                };
-                if ping && send(socket, ServerMessage::Ping.to_json()).await.is_err() {
-                    return Ending::Gone;
+            woken = open.handle().woken() => match woken {
+                Ok(Wake::Frames) => true,
+                Ok(Wake::Timer) => {
+                    let ping = match open.clock.fired(open.now(), ticks(open.config.pong_timeout)) {
+                        Ok(ping) => ping,
+                        Err(ending) => return ending,
+                    };
+                    open.rewind();
+                    if ping && send(socket, ServerMessage::Ping.to_json()).await.is_err() {
+                        return Ending::Gone;
+                    }
+                    false
                 }
-                timer.as_mut().reset(clock.next());
-                false
-            }
+                Err(kick) => return kicked(kick, &open.config).await,
+            },
         };
         if !write {
             continue;
-        }
-        if open.state.shutdown.is_cancelled() {
-            return Box::pin(shutdown(&open.state.config)).await;
         }
         // A client that stops reading blocks the write; a kick or shutdown must still get
         // through, so a write that cannot finish at once races them. The write is polled
         // first, so a write that finishes at once registers no waiter.
         tokio::select! {
             biased;
-            written = write_queued(socket, &open.handle) => match written {
+            written = write_queued(socket, open.handle()) => match written {
                 Ok((count, bytes)) => open.wrote(count, bytes),
                 Err(_) => return Ending::Gone,
             },
-            kick = open.handle.kicked() => return kick.into(),
-            () = &mut stopping => return Box::pin(shutdown(&open.state.config)).await,
+            kick = open.handle().kicked() => return kicked(kick, &open.config).await,
         }
     }
+}
+
+/// How a kicked connection ends; at shutdown, after a random part of the jitter window.
+async fn kicked(kick: Kick, config: &RealtimeConfig) -> Ending {
+    if kick == SHUTDOWN {
+        // Boxed: it runs once, and would otherwise widen every idle task.
+        return Box::pin(shutdown(config)).await;
+    }
+    kick.into()
 }
 
 /// Waits a random part of the jitter window, so clients do not all reconnect at once.
@@ -272,10 +297,10 @@ async fn shutdown(config: &RealtimeConfig) -> Ending {
 
 /// Handles one message from the client; `Some` when the connection must end.
 async fn receive(
-    socket: &mut WebSocket,
+    socket: &mut Socket,
     session: &mut Session,
     clock: &mut Clock,
-    incoming: Option<Result<Message, axum::Error>>,
+    incoming: Option<Result<Message, Error>>,
 ) -> Option<Ending> {
     let text = match incoming {
         Some(Ok(Message::Text(text))) => text,
@@ -287,7 +312,7 @@ async fn receive(
             };
             return send(socket, error.to_json()).await.err().map(|_| Ending::Gone);
         }
-        Some(Ok(Message::Ping(_) | Message::Pong(_))) => return None,
+        Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => return None,
         Some(Ok(Message::Close(_))) | None => return Some(Ending::Gone),
         Some(Err(error)) => return Some(read_failed(&error)),
     };
@@ -315,17 +340,28 @@ mod tests {
         std::mem::size_of::<R>()
     }
 
-    /// The connection's future is most of an idle connection's memory (BENCHMARKS.md, idle):
+    /// The connection's task is most of an idle connection's memory (BENCHMARKS.md, idle):
     /// something large awaited inline in `run` (rather than boxed, like `receive`) widens
-    /// every connection.
+    /// every connection. tokio stores the task's future in a cell of about its size plus
+    /// 104 B, aligned to 128 B, and jemalloc rounds that to 1,024 B, then 1,280 B: the task
+    /// must stay under 920 B to keep the 1,024 B cell.
     #[test]
     fn a_connection_task_stays_small() {
-        let connection =
-            returned_size(|(socket, state, handshake): (WebSocket, AppState, Handshake)| {
-                connection(socket, state, handshake)
-            });
-        let run = returned_size(|(socket, open): (&mut WebSocket, &mut Open)| run(socket, open));
-        assert!(connection <= 1_216, "connection future: {connection} bytes");
-        assert!(run <= 576, "run future: {run} bytes");
+        let future = returned_size(|(socket, state, handshake): (Socket, AppState, Handshake)| {
+            connection(socket, state, handshake)
+        });
+        let run = returned_size(|(socket, open): (&mut Socket, &mut Open)| run(socket, open));
+        let task = returned_size(
+            |(on_upgrade, pending): (hyper::upgrade::OnUpgrade, Box<(AppState, Handshake)>)| {
+                upgrade::upgraded(on_upgrade, 1024, move |socket| {
+                    let (state, handshake) = *pending;
+                    connection(socket, state, handshake)
+                })
+            },
+        );
+        eprintln!("connection {future} B, run {run} B, task {task} B");
+        assert!(task <= 920, "connection task: {task} bytes");
+        assert!(future <= 880, "connection future: {future} bytes");
+        assert!(run <= 320, "run future: {run} bytes");
     }
 }

@@ -75,6 +75,11 @@ impl Session {
         self.user.is_some()
     }
 
+    /// The connection's handle.
+    pub(crate) fn conn(&self) -> &ConnHandle {
+        &self.conn
+    }
+
     pub(crate) fn app(&self) -> &App {
         &self.app
     }

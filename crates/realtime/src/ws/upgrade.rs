@@ -1,17 +1,26 @@
 //! Phase one of a connection: the upgrade request (`/app/{key}`, also behind a path
 //! prefix) and admission: the app, its origin rules, the protocol version and the quotas.
+//!
+//! The upgrade is checked like axum's `WebSocketUpgrade` (HTTP/1.1 only, as served), but
+//! the task that then runs the connection is ours: axum's keeps its WebSocket settings and
+//! protocol header (about 100 B) beside every connection for its whole life.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Json;
-use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version, header};
 use axum::response::{IntoResponse, Response};
+use hyper::upgrade::{OnUpgrade, Upgraded};
+use hyper_util::rt::TokioIo;
 use pusher_protocol::{ErrorCode, PROTOCOL_VERSION, SocketId};
 use serde_json::json;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
 use super::io::refuse;
 use super::session::Fatal;
@@ -19,6 +28,112 @@ use super::{READ_BUFFER, WRITE_BUFFER, connection};
 use crate::app::App;
 use crate::state::AppState;
 use crate::tap::Kind;
+
+/// A client's WebSocket once upgraded.
+pub(super) type Socket = WebSocketStream<TokioIo<Upgraded>>;
+
+/// A checked WebSocket upgrade request, not yet answered.
+#[derive(Debug)]
+pub(crate) struct Upgrade {
+    accept: HeaderValue,
+    on_upgrade: OnUpgrade,
+}
+
+/// Why a request is not a WebSocket upgrade (the statuses axum's extractor gives).
+#[derive(Debug)]
+pub(crate) struct NotUpgrade(StatusCode, &'static str);
+
+impl IntoResponse for NotUpgrade {
+    fn into_response(self) -> Response {
+        (self.0, self.1).into_response()
+    }
+}
+
+fn header_is(headers: &HeaderMap, name: HeaderName, value: &str) -> bool {
+    headers.get(name).is_some_and(|h| h.as_bytes().eq_ignore_ascii_case(value.as_bytes()))
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Upgrade {
+    type Rejection = NotUpgrade;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, NotUpgrade> {
+        let bad = |what| Err(NotUpgrade(StatusCode::BAD_REQUEST, what));
+        if parts.version > Version::HTTP_11 {
+            return Err(NotUpgrade(StatusCode::HTTP_VERSION_NOT_SUPPORTED, "HTTP/1.1 only"));
+        }
+        if parts.method != Method::GET {
+            return Err(NotUpgrade(StatusCode::METHOD_NOT_ALLOWED, "Request method must be `GET`"));
+        }
+        let connection = parts.headers.get(header::CONNECTION).and_then(|h| h.to_str().ok());
+        if !connection.is_some_and(|c| c.to_ascii_lowercase().contains("upgrade")) {
+            return bad("Connection header did not include 'upgrade'");
+        }
+        if !header_is(&parts.headers, header::UPGRADE, "websocket") {
+            return bad("`Upgrade` header did not include 'websocket'");
+        }
+        let Some(key) = parts.headers.get(header::SEC_WEBSOCKET_KEY) else {
+            return bad("`Sec-WebSocket-Key` header missing");
+        };
+        if !header_is(&parts.headers, header::SEC_WEBSOCKET_VERSION, "13") {
+            return bad("`Sec-WebSocket-Version` header did not include '13'");
+        }
+        let accept = HeaderValue::from_str(&derive_accept_key(key.as_bytes()))
+            .map_err(|_| NotUpgrade(StatusCode::BAD_REQUEST, "bad `Sec-WebSocket-Key`"))?;
+        let on_upgrade = parts.extensions.remove::<OnUpgrade>().ok_or(NotUpgrade(
+            StatusCode::UPGRADE_REQUIRED,
+            "WebSocket request couldn't be upgraded since no upgrade state was present",
+        ))?;
+        Ok(Self { accept, on_upgrade })
+    }
+}
+
+impl Upgrade {
+    /// Answers 101 and, once hyper hands the socket over, runs `serve` on it in a new task
+    /// that holds only `serve` (keep its captures small) and what it returns.
+    fn on_upgrade<F, Fut>(self, max_frame_bytes: usize, serve: F) -> Response
+    where
+        F: FnOnce(Socket) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let Self { accept, on_upgrade } = self;
+        tokio::spawn(upgraded(on_upgrade, max_frame_bytes, serve));
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+        let headers = response.headers_mut();
+        headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+        headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+        headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
+        response
+    }
+}
+
+/// The task of an upgraded connection: waits for hyper to hand the socket over, then
+/// `serve`s it. Everything captured here stays for the connection's life: keep it small.
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an async fn keeps its arguments twice (rust-lang/rust#62958)"
+)]
+pub(super) fn upgraded<F, Fut>(
+    on_upgrade: OnUpgrade,
+    max_frame_bytes: usize,
+    serve: F,
+) -> impl Future<Output = ()> + Send + 'static
+where
+    F: FnOnce(Socket) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    async move {
+        let Ok(upgraded) = on_upgrade.await else { return };
+        let config = WebSocketConfig::default()
+            .max_message_size(Some(max_frame_bytes))
+            .max_frame_size(Some(max_frame_bytes))
+            .read_buffer_size(READ_BUFFER)
+            .write_buffer_size(WRITE_BUFFER);
+        let io = TokioIo::new(upgraded);
+        let socket = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
+        serve(socket).await;
+    }
+}
 
 /// The query parameters the server reads: `protocol`, and the client library's `client` and
 /// `version`, which only the debug console shows (`flash` is ignored).
@@ -68,7 +183,7 @@ pub(crate) async fn upgrade(
     Path(key): Path<String>,
     query: Query<ConnectQuery>,
     headers: HeaderMap,
-    ws: WebSocketUpgrade,
+    ws: Upgrade,
 ) -> Response {
     let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()).map(str::to_owned);
     let Query(query) = query;
@@ -79,16 +194,11 @@ pub(crate) async fn upgrade(
         client: query.client,
         version: query.version,
     };
-    let config = &state.config;
-    let ws = ws
-        .max_message_size(config.max_frame_bytes)
-        .max_frame_size(config.max_frame_bytes)
-        .read_buffer_size(READ_BUFFER)
-        .write_buffer_size(WRITE_BUFFER);
-    // Boxed: axum's upgrade task keeps what the callback captured for the connection's whole
+    let max_frame_bytes = state.config.max_frame_bytes;
+    // Boxed: the upgrade task keeps what the callback captured for the connection's whole
     // life, so the callback holds one pointer.
     let pending = Box::new((state, handshake));
-    ws.on_upgrade(move |socket| {
+    ws.on_upgrade(max_frame_bytes, move |socket| {
         let (state, handshake) = *pending;
         connection(socket, state, handshake)
     })
@@ -101,7 +211,7 @@ pub(crate) async fn prefixed_upgrade(
     Path(path): Path<String>,
     query: Query<ConnectQuery>,
     headers: HeaderMap,
-    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    ws: Result<Upgrade, NotUpgrade>,
 ) -> Response {
     let Ok(ws) = ws else {
         let body = serde_json::json!({ "error": format!("No route for /{path}") });
@@ -111,7 +221,7 @@ pub(crate) async fn prefixed_upgrade(
         Some((_, key)) if !key.is_empty() && !key.contains('/') => {
             upgrade(State(state), Path(key.to_owned()), query, headers, ws).await
         }
-        _ => ws.on_upgrade(|mut socket| async move {
+        _ => ws.on_upgrade(state.config.max_frame_bytes, |mut socket| async move {
             refuse(&mut socket, ErrorCode::PathNotFound, "Path not found; expected /app/{key}")
                 .await;
         }),
