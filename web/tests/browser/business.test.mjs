@@ -1,8 +1,12 @@
 // The business side of an invoice: the Settings page (profile and logo), the customer
 // autocomplete on the invoice form, and an invoice with two tax rates and a discount whose
-// figures read the same on the owner's page and the payment page.
+// figures read the same on the owner's page, the payment page and the PDF each downloads.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { deflateSync } from 'node:zlib';
 import { eventually, login, newObservedContext, runChecked, screenshot, withServerAndBrowser } from './harness.mjs';
@@ -10,6 +14,18 @@ import { eventually, login, newObservedContext, runChecked, screenshot, withServ
 let server;
 let browser;
 withServerAndBrowser({}, (started) => ({ server, browser } = started));
+
+/** The text of a PDF, read back by poppler's `pdftotext` (scripts/install-test-deps.sh). */
+function pdfText(bytes) {
+  const dir = mkdtempSync(join(tmpdir(), 'paybell-pdf-'));
+  try {
+    const file = join(dir, 'invoice.pdf');
+    writeFileSync(file, bytes);
+    return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 function crc32(bytes) {
   let crc = 0xffffffff;
@@ -114,13 +130,13 @@ test('the invoice form suggests customers and links the one picked', async () =>
   });
 });
 
-test('two tax rates and a discount read the same on the owner page and the pay page', async () => {
+test('two tax rates and a discount read the same on the owner page, the pay page and their PDFs', async () => {
   const owner = await newObservedContext(browser, { baseUrl: server.baseUrl });
   const payer = await newObservedContext(browser, { baseUrl: server.baseUrl });
   await runChecked(server, 'taxes', [owner, payer], async () => {
     const page = await owner.newPage();
     await login(page, server);
-    const profile = await page.request.put('/api/profile', { data: { numberPrefix: 'INV-2026-', legalName: 'Demo Bakery Ltd' } });
+    const profile = await page.request.put('/api/profile', { data: { numberPrefix: 'INV-2026-', legalName: 'Demo Bakery Ltd', address: '1 High Street\nLondon' } });
     assert.equal(profile.status(), 200);
     await page.goto('/app/invoices/new');
     await page.getByLabel('Name').fill('Grace Hopper');
@@ -166,5 +182,18 @@ test('two tax rates and a discount read the same on the owner page and the pay p
     await pay.getByTestId('seller').getByText('Demo Bakery Ltd').waitFor();
     await screenshot(pay, 'pay-page-taxes');
     await screenshot(page, 'owner-page-taxes');
+
+    // The PDF each of them downloads from the page's link has the same figures.
+    const figures = ['Subtotal', '€150.00', 'Discount', '€15.00', 'Tax 5.5%', '€2.48', 'Tax 20%', '€18.00', '€155.48'];
+    for (const [who, view] of [['owner', page], ['payer', pay]]) {
+      const href = await view.getByTestId('pdf-link').getAttribute('href');
+      const pdf = await view.request.get(href);
+      assert.equal(pdf.status(), 200, `${who}'s PDF at ${href}`);
+      assert.equal(pdf.headers()['content-type'], 'application/pdf');
+      const text = pdfText(await pdf.body());
+      for (const expected of [...figures, invoice.displayNumber, 'PO-4711', 'Demo Bakery Ltd', 'Grace Hopper']) {
+        assert.ok(text.includes(expected), `${expected} in ${who}'s PDF:\n${text}`);
+      }
+    }
   });
 });
