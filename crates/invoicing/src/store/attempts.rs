@@ -64,7 +64,7 @@ impl Store {
         (now, ttl): (Timestamp, Duration),
         decide: impl FnOnce(&Invoice, i64) -> Result<Amount, DomainError>,
     ) -> Result<Reserved, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let invoice = self.load_locked(&mut tx, id, None).await?;
         expire(&mut tx, id, now).await?;
         let fingerprint = idempotency.map_or("", |(_, fingerprint)| fingerprint);
@@ -140,7 +140,7 @@ impl Store {
         request: PaymentRequest,
         events: impl FnOnce(&Invoice, &PaymentEffect) -> W,
     ) -> Result<PaymentOutcome, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let before = self.load_locked(&mut tx, id, None).await?;
         let payment = request.payment;
         let mut after = before.clone();

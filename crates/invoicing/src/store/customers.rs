@@ -101,7 +101,7 @@ impl Store {
         owner: &UserId,
         record: &CustomerRecord,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers WHERE user_id = $1")
             .bind(owner.as_str())
             .fetch_one(&mut *tx)

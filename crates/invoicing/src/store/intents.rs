@@ -92,7 +92,7 @@ impl Store {
         payment: Payment,
         events: impl FnOnce(&Invoice, &PaymentEffect) -> W,
     ) -> Result<IntentRecord, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let before = self.load_locked(&mut tx, id, None).await?;
         let paid: Option<String> =
             sqlx::query_scalar("SELECT id FROM payments WHERE intent_id = $1")
@@ -188,7 +188,7 @@ impl Store {
         attempt_id: &str,
         written: impl FnOnce(&Invoice) -> Written,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let invoice = self.load_locked(&mut tx, id, None).await?;
         let ended = sqlx::query(
             "UPDATE payment_attempts SET status = 'refunded' WHERE id = $1 AND status = 'refunding'",
@@ -224,7 +224,7 @@ impl Store {
                 .await?;
         let Some((payment, invoice)) = paid else { return Err(StoreError::NotFound) };
         let (id, payment) = (InvoiceId::from_store(invoice), PaymentId::from_store(payment));
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let before = self.load_locked(&mut tx, &id, None).await?;
         let recorded = before.payments.iter().find(|p| p.id == payment).map_or(0, |p| p.refunded);
         let more = amount_refunded - recorded;

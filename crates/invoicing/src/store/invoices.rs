@@ -74,7 +74,7 @@ impl Store {
         now: Timestamp,
         events: impl FnOnce(&Invoice) -> Vec<OutboxEvent>,
     ) -> Result<Invoice, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let number: Option<i64> = sqlx::query_scalar(
             "UPDATE users SET last_invoice_number = last_invoice_number + 1 \
              WHERE id = $1 RETURNING last_invoice_number",
@@ -203,7 +203,7 @@ impl Store {
         change: impl FnOnce(&mut Invoice) -> Result<T, DomainError>,
         events: impl FnOnce(&Invoice, &T) -> W,
     ) -> Result<(Invoice, T), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let before = self.load_locked(&mut tx, id, owner).await?;
         let mut after = before.clone();
         let result = change(&mut after)?;
@@ -249,7 +249,7 @@ impl Store {
         request: PaymentRequest,
         events: impl FnOnce(&Invoice, &PaymentEffect) -> W,
     ) -> Result<PaymentOutcome, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let before = self.load_locked(&mut tx, id, owner).await?;
         if let Some((key, fingerprint)) = &request.idempotency
             && let Some(outcome) = replay(&mut tx, before.clone(), key, fingerprint).await?
@@ -278,7 +278,7 @@ impl Store {
         key: &str,
         fingerprint: &str,
     ) -> Result<Option<PaymentOutcome>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let invoice = load(&mut tx, id, "").await?.ok_or(StoreError::NotFound)?;
         let outcome = replay(&mut tx, invoice, key, fingerprint).await?;
         tx.commit().await?;

@@ -116,7 +116,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::Database`].
     pub async fn queue_mail(&self, mails: &[NewMail]) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         insert(&mut tx, mails).await?;
         tx.commit().await?;
         self.mail_written.notify_one();

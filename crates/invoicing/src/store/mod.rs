@@ -156,6 +156,20 @@ impl Store {
         Ok(())
     }
 
+    /// A transaction that writes. On SQLite it takes the write lock at `BEGIN` (`IMMEDIATE`),
+    /// because the file is shared with other processes (`paybell app add` writes the apps
+    /// store while `serve` runs): a deferred transaction that read first and then wants to
+    /// write fails at once with "database is locked" when another connection writes, where
+    /// an immediate one waits its turn (the busy timeout).
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// Which database this is.
     pub fn backend(&self) -> Backend {
         self.backend

@@ -139,7 +139,7 @@ impl Store {
         limit: i64,
         now: Timestamp,
     ) -> Result<Registered, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // The owner's row lock keeps concurrent registrations within the limit.
         let lock = self.lock_clause();
         sqlx::query_scalar::<_, String>(&format!("SELECT id FROM users WHERE id = $1{lock}"))

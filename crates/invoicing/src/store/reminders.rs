@@ -65,7 +65,7 @@ impl Store {
         mail: NewMail,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut inserted = 0;
         for stage in stages {
             inserted = sqlx::query(

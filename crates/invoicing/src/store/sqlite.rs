@@ -1,7 +1,10 @@
 //! SQLite: a file, created on first use, with a single connection.
 //!
-//! One connection makes every transaction exclusive, which is what a single-writer database
-//! gives anyway; it also means no transaction ever fails with `SQLITE_BUSY` half-way.
+//! One connection makes every transaction of this process exclusive, which is what a
+//! single-writer database gives anyway. Other processes may still write the file (the
+//! `paybell app` commands write the apps store beside a running `serve`), so write
+//! transactions begin `IMMEDIATE` (`Store::begin_write`) and wait their turn rather than
+//! fail with `SQLITE_BUSY` half-way.
 
 use std::path::Path;
 
@@ -61,5 +64,43 @@ mod tests {
             prepare_url("sqlite::memory:?mode=memory").unwrap(),
             "sqlite::memory:?mode=memory"
         );
+    }
+
+    /// Two processes on one file (two stores here), each transaction reading before it
+    /// writes: deferred transactions fail with "database is locked", immediate ones wait.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn write_transactions_of_two_stores_on_one_file_take_turns() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = url_for_file(&dir.path().join("paybell.db"));
+        let first = crate::store::Store::connect(&url).await.unwrap();
+        first.migrate().await.unwrap();
+        let second = crate::store::Store::connect(&url).await.unwrap();
+        let writers = [&first, &second].into_iter().enumerate().map(|(s, store)| async move {
+            for i in 0..150 {
+                let mut tx = store.begin_write().await.map_err(|e| e.to_string())?;
+                let seen: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures")
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                sqlx::query(
+                    "INSERT INTO login_failures (throttle_key, failures, locked_until, expires_at) \
+                     VALUES ($1, $2, 0, 0)",
+                )
+                .bind(format!("{s}-{i}"))
+                .bind(seen)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| e.to_string())?;
+                tx.commit().await.map_err(|e| e.to_string())?;
+            }
+            Ok::<_, String>(())
+        });
+        let results = futures_util::future::join_all(writers).await;
+        assert!(results.iter().all(Result::is_ok), "{results:?}");
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures")
+            .fetch_one(&first.pool)
+            .await
+            .unwrap();
+        assert_eq!(rows, 300);
     }
 }

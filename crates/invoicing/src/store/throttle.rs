@@ -49,7 +49,7 @@ impl Store {
         policy: &ThrottlePolicy,
     ) -> Result<Option<i64>, StoreError> {
         let forgotten_at = now.plus(policy.window);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // On PostgreSQL the upsert locks the row until commit, so concurrent failures count
         // one after the other; a row in a wait is left alone and returns nothing.
         let counted: Option<(i64,)> = sqlx::query_as(

@@ -174,7 +174,7 @@ impl Store {
         email: &Email,
         password_hash: &str,
     ) -> Result<User, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row: Option<UserRow> = sqlx::query_as(
             "UPDATE users SET password_hash = $2 WHERE email = $1 \
              RETURNING id, email, name, created_at",

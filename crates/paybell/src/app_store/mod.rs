@@ -13,6 +13,9 @@
 mod record;
 pub mod watch;
 
+#[cfg(test)]
+mod tests;
+
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row as _};
 
@@ -74,6 +77,8 @@ const COLUMNS: &str = "id, app_key, name, secret, previous_secret, previous_secr
 #[derive(Debug, Clone)]
 pub struct AppStore {
     pool: AnyPool,
+    /// Whether the store is a SQLite file (shared with other processes), else PostgreSQL.
+    sqlite: bool,
 }
 
 impl AppStore {
@@ -96,18 +101,18 @@ impl AppStore {
             .acquire_timeout(std::time::Duration::from_secs(10))
             .connect(&url)
             .await?;
-        let postgres = !url.starts_with("sqlite:");
-        let store = Self { pool };
-        store.create_schema(postgres).await?;
+        let sqlite = url.starts_with("sqlite:");
+        let store = Self { pool, sqlite };
+        store.create_schema().await?;
         Ok(store)
     }
 
     /// Creates the tables in one transaction. On PostgreSQL, concurrent `CREATE TABLE IF NOT
     /// EXISTS` of two nodes starting together can still collide in the catalog
     /// (`pg_type_typname_nsp_index`), so they take turns under an advisory lock.
-    async fn create_schema(&self, postgres: bool) -> Result<(), sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
-        if postgres {
+    async fn create_schema(&self) -> Result<(), sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        if !self.sqlite {
             sqlx::query("SELECT pg_advisory_xact_lock($1)")
                 .bind(SCHEMA_LOCK)
                 .execute(&mut *tx)
@@ -117,6 +122,18 @@ impl AppStore {
             sqlx::query(statement).execute(&mut *tx).await?;
         }
         tx.commit().await
+    }
+
+    /// A transaction that writes. The SQLite file is written by every `paybell app` command
+    /// and by the server beside it, so the write lock is taken at `BEGIN` (`IMMEDIATE`): a
+    /// deferred transaction that read first fails at once with "database is locked" when
+    /// another process writes, where an immediate one waits its turn (the busy timeout).
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        if self.sqlite {
+            self.pool.begin_with("BEGIN IMMEDIATE").await
+        } else {
+            self.pool.begin().await
+        }
     }
 
     /// Every stored app, oldest first.
@@ -144,7 +161,7 @@ impl AppStore {
     /// # Errors
     /// [`AppStoreError::Duplicate`] when its id or key is taken.
     pub async fn insert(&self, app: &AppRecord) -> Result<(), AppStoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM realtime_apps WHERE id = $1")
             .bind(app.id.as_str())
             .fetch_one(&mut *tx)
@@ -187,7 +204,7 @@ impl AppStore {
     /// # Errors
     /// [`AppStoreError::Database`]; `Ok(false)` when no app has this id.
     pub async fn update(&self, app: &AppRecord) -> Result<bool, AppStoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE realtime_apps SET name = $2, secret = $3, previous_secret = $4, \
              previous_secret_until = $5, enabled = $6, settings = $7, updated_at = $8 \
