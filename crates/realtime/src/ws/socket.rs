@@ -93,8 +93,9 @@ struct Backlog {
 #[derive(Debug)]
 pub(super) struct Socket {
     stream: Stream,
-    /// Bytes read but not yet decoded; empty (no allocation) between messages.
-    unread: Vec<u8>,
+    /// Bytes read but not yet decoded, never empty: `None` (no allocation) between messages.
+    /// Boxed, as most connections never have any and every byte here is in every task.
+    unread: Option<Box<Vec<u8>>>,
     decoder: Decoder,
     backlog: Option<Box<Backlog>>,
 }
@@ -106,7 +107,7 @@ impl Socket {
         match upgraded.downcast::<TokioIo<TcpStream>>() {
             Ok(parts) => {
                 let mut socket = Self::new(Stream::Tcp(parts.io.into_inner()));
-                socket.unread = parts.read_buf.to_vec();
+                socket.keep(&parts.read_buf);
                 socket
             }
             Err(upgraded) => Self::boxed(TokioIo::new(upgraded)),
@@ -119,7 +120,7 @@ impl Socket {
     }
 
     fn new(stream: Stream) -> Self {
-        Self { stream, unread: Vec::new(), decoder: Decoder::default(), backlog: None }
+        Self { stream, unread: None, decoder: Decoder::default(), backlog: None }
     }
 
     /// Whether the socket is the bare TCP stream (not boxed).
@@ -150,8 +151,8 @@ impl Socket {
             if read.is_empty() {
                 return Poll::Ready(Ok(None));
             }
-            if !self.unread.is_empty() {
-                self.unread.extend_from_slice(read);
+            if let Some(unread) = self.unread.as_mut() {
+                unread.extend_from_slice(read);
                 continue;
             }
             if let Some(message) = self.decode_chunk(read, max)? {
@@ -162,16 +163,15 @@ impl Socket {
 
     /// Decodes from what was kept of earlier reads, dropping what is used.
     fn decode_unread(&mut self, max: usize) -> Result<Option<Incoming>, Violation> {
-        while !self.unread.is_empty() {
-            let Decoded::Frame { len, message } = self.decoder.decode(&mut self.unread, max)?
-            else {
+        while let Some(unread) = self.unread.as_mut() {
+            let Decoded::Frame { len, message } = self.decoder.decode(unread, max)? else {
                 return Ok(None);
             };
-            if len == self.unread.len() {
+            if len == unread.len() {
                 // Given back, so an idle connection holds no buffer.
-                self.unread = Vec::new();
+                self.unread = None;
             } else {
-                self.unread.drain(..len);
+                unread.drain(..len);
             }
             if message.is_some() {
                 return Ok(message);
@@ -192,14 +192,21 @@ impl Socket {
                 Decoded::Frame { len, message } => {
                     read = &mut read[len..];
                     if message.is_some() {
-                        self.unread.extend_from_slice(read);
+                        self.keep(read);
                         return Ok(message);
                     }
                 }
             }
         }
-        self.unread.extend_from_slice(read);
+        self.keep(read);
         Ok(None)
+    }
+
+    /// Keeps bytes read but not decoded yet.
+    fn keep(&mut self, bytes: &[u8]) {
+        if !bytes.is_empty() {
+            self.unread.get_or_insert_default().extend_from_slice(bytes);
+        }
     }
 
     /// Writes frames taken from `next` until it has none or the socket is full. A frame is
