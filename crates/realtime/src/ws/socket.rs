@@ -95,6 +95,7 @@ pub(super) struct Socket {
     stream: Stream,
     /// Bytes read but not yet decoded, never empty: `None` (no allocation) between messages.
     /// Boxed, as most connections never have any and every byte here is in every task.
+    #[expect(clippy::box_collection, reason = "8 B in every task rather than a Vec's 24 B")]
     unread: Option<Box<Vec<u8>>>,
     decoder: Decoder,
     backlog: Option<Box<Backlog>>,
