@@ -5,8 +5,10 @@
 //! and the ending: forgetting it, then telling the client why (`Connection::end`).
 
 mod clock;
+mod frame;
 mod io;
 mod session;
+mod socket;
 mod upgrade;
 
 use std::sync::Arc;
@@ -15,10 +17,8 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
-use futures_util::StreamExt;
 use pusher_protocol::{ErrorCode, ServerMessage};
 use serde_json::json;
-use tokio_tungstenite::tungstenite::{Error, Message};
 use tokio_util::task::task_tracker::TaskTrackerToken;
 
 use crate::app::App;
@@ -28,17 +28,13 @@ use crate::state::AppState;
 use crate::tap::Kind;
 use crate::wheel::ticks;
 use clock::Clock;
-use io::{close_with, flush_replies, read_failed, refuse, send, write_queued};
+use frame::{Incoming, Violation};
+use io::{
+    close_back, close_with, flush_replies, read_failed, refuse, send, send_frame, write_queued,
+};
 use session::{Fatal, Session};
-use upgrade::{Handshake, Socket, admit, next_socket_id};
-
-/// Bytes read from a client socket at a time. Client frames are small (a subscribe with a
-/// presence signature is a few hundred bytes) and the buffer grows for a larger one, so an
-/// idle connection keeps only this much.
-const READ_BUFFER: usize = 128;
-
-/// Outgoing bytes gathered before a write to the socket.
-const WRITE_BUFFER: usize = 4 * 1024;
+use socket::{Outgoing, ReadError, Socket};
+use upgrade::{Handshake, admit, next_socket_id};
 
 /// The WebSocket routes.
 pub(crate) fn routes() -> Router<AppState> {
@@ -175,8 +171,12 @@ impl Connection {
         }
         match ending {
             Ending::Gone => {}
+            Ending::ClientClosed(code) => close_back(&mut self.socket, code).await,
             Ending::Refuse(code, message) => refuse(&mut self.socket, code, &message).await,
-            Ending::TooLarge => close_with(&mut self.socket, 1009, "Message too large").await,
+            Ending::Violation(violation) => {
+                let (code, reason) = violation.close();
+                close_with(&mut self.socket, code, reason).await;
+            }
         }
     }
 }
@@ -185,9 +185,12 @@ impl Connection {
 /// refusal.
 fn tap_ended(app: &App, socket_id: pusher_protocol::SocketId, ending: &Ending) {
     let (code, reason) = match ending {
-        Ending::Gone => (None, "closed by the client or the network"),
+        Ending::Gone | Ending::ClientClosed(_) => (None, "closed by the client or the network"),
         Ending::Refuse(code, message) => (Some(code.code()), message.as_str()),
-        Ending::TooLarge => (Some(1009), "Message too large"),
+        Ending::Violation(violation) => {
+            let (code, reason) = violation.close();
+            (Some(code), reason)
+        }
     };
     let fields = || json!({ "socket_id": socket_id.to_string(), "code": code, "reason": reason });
     if code.is_some_and(|c| (4000..4200).contains(&c) || (4300..4400).contains(&c)) {
@@ -205,10 +208,13 @@ fn tap_ended(app: &App, socket_id: pusher_protocol::SocketId, ending: &Ending) {
 enum Ending {
     /// The client left or the socket failed: nothing more to say.
     Gone,
+    /// The client sent a close frame: it is answered with the same code.
+    ClientClosed(Option<u16>),
     /// `pusher:error` with the code, then a close frame with the same code.
     Refuse(ErrorCode, String),
-    /// A message over the size limit: close 1009.
-    TooLarge,
+    /// A frame the protocol forbids, or a message over the size limit (1009): a close frame
+    /// with the violation's code.
+    Violation(Violation),
 }
 
 impl From<Kick> for Ending {
@@ -230,7 +236,7 @@ async fn run(socket: &mut Socket, open: &mut Open) -> Ending {
     loop {
         let write = tokio::select! {
             biased;
-            incoming = socket.next() => {
+            incoming = socket.next(open.config.max_frame_bytes) => {
                 // A kick outranks whatever the client says.
                 if let Err(kick) = open.handle().check_kick() {
                     return kicked(kick, &open.config).await;
@@ -300,11 +306,11 @@ async fn receive(
     socket: &mut Socket,
     session: &mut Session,
     clock: &mut Clock,
-    incoming: Option<Result<Message, Error>>,
+    incoming: Result<Option<Incoming>, ReadError>,
 ) -> Option<Ending> {
     let text = match incoming {
-        Some(Ok(Message::Text(text))) => text,
-        Some(Ok(Message::Binary(_))) => {
+        Ok(Some(Incoming::Text(text))) => text,
+        Ok(Some(Incoming::Binary)) => {
             let error = ServerMessage::Error {
                 code: None,
                 message: "Binary frames are not supported",
@@ -312,9 +318,14 @@ async fn receive(
             };
             return send(socket, error.to_json()).await.err().map(|_| Ending::Gone);
         }
-        Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => return None,
-        Some(Ok(Message::Close(_))) | None => return Some(Ending::Gone),
-        Some(Err(error)) => return Some(read_failed(&error)),
+        Ok(Some(Incoming::Ping(payload))) => {
+            let pong = send_frame(socket, Outgoing::pong(payload)).await;
+            return pong.err().map(|_| Ending::Gone);
+        }
+        Ok(Some(Incoming::Pong)) => return None,
+        Ok(Some(Incoming::Close(code))) => return Some(Ending::ClientClosed(code)),
+        Ok(None) => return Some(Ending::Gone),
+        Err(error) => return Some(read_failed(&error)),
     };
     let usage = session.app().usage();
     usage.messages_in.fetch_add(1, Ordering::Relaxed);
@@ -343,8 +354,8 @@ mod tests {
     /// The connection's task is most of an idle connection's memory (BENCHMARKS.md, idle):
     /// something large awaited inline in `run` (rather than boxed, like `receive`) widens
     /// every connection. tokio stores the task's future in a cell of about its size plus
-    /// 104 B, aligned to 128 B, and jemalloc rounds that to 1,024 B, then 1,280 B: the task
-    /// must stay under 920 B to keep the 1,024 B cell.
+    /// 104 B, aligned to 128 B, and jemalloc rounds that to 640 B, then 768 B: the task
+    /// must stay at 536 B or under to keep the 640 B cell.
     #[test]
     fn a_connection_task_stays_small() {
         let future = returned_size(|(socket, state, handshake): (Socket, AppState, Handshake)| {
@@ -353,15 +364,15 @@ mod tests {
         let run = returned_size(|(socket, open): (&mut Socket, &mut Open)| run(socket, open));
         let task = returned_size(
             |(on_upgrade, pending): (hyper::upgrade::OnUpgrade, Box<(AppState, Handshake)>)| {
-                upgrade::upgraded(on_upgrade, 1024, move |socket| {
+                upgrade::upgraded(on_upgrade, move |socket| {
                     let (state, handshake) = *pending;
                     connection(socket, state, handshake)
                 })
             },
         );
         eprintln!("connection {future} B, run {run} B, task {task} B");
-        assert!(task <= 920, "connection task: {task} bytes");
-        assert!(future <= 880, "connection future: {future} bytes");
+        assert!(task <= 536, "connection task: {task} bytes");
+        assert!(future <= 512, "connection future: {future} bytes");
         assert!(run <= 320, "run future: {run} bytes");
     }
 }

@@ -49,7 +49,8 @@ pub(crate) struct Session {
     conn: ConnHandle,
     /// Subscribed channels, with the presence user id where there is one.
     subscriptions: SmallMap<ChannelName, Option<Arc<str>>>,
-    user: Option<SignedIn>,
+    /// Boxed: most connections never sign in, and every byte here is in every task.
+    user: Option<Box<SignedIn>>,
     client_events: RateWindow,
     /// Subscriptions asked for: bursts up to the channel limit, then the app's rate.
     subscribes: TokenBucket,
@@ -297,7 +298,7 @@ impl Session {
         let over_limit = watchlist.len() > MAX_WATCHLIST_IDS;
         watchlist.truncate(MAX_WATCHLIST_IDS);
         let online = self.app.sign_in(&self.conn, &id, &watchlist).await;
-        self.user = Some(SignedIn { id, watchlist });
+        self.user = Some(Box::new(SignedIn { id, watchlist }));
         self.reply(&ServerMessage::SigninSuccess { user_data });
         if over_limit {
             let message = format!(

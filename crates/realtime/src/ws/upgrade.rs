@@ -14,23 +14,18 @@ use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version, header};
 use axum::response::{IntoResponse, Response};
-use hyper::upgrade::{OnUpgrade, Upgraded};
-use hyper_util::rt::TokioIo;
+use hyper::upgrade::OnUpgrade;
 use pusher_protocol::{ErrorCode, PROTOCOL_VERSION, SocketId};
 use serde_json::json;
-use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
+use super::connection;
 use super::io::refuse;
 use super::session::Fatal;
-use super::{READ_BUFFER, WRITE_BUFFER, connection};
+use super::socket::Socket;
 use crate::app::App;
 use crate::state::AppState;
 use crate::tap::Kind;
-
-/// A client's WebSocket once upgraded.
-pub(super) type Socket = WebSocketStream<TokioIo<Upgraded>>;
 
 /// A checked WebSocket upgrade request, not yet answered.
 #[derive(Debug)]
@@ -90,13 +85,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Upgrade {
 impl Upgrade {
     /// Answers 101 and, once hyper hands the socket over, runs `serve` on it in a new task
     /// that holds only `serve` (keep its captures small) and what it returns.
-    fn on_upgrade<F, Fut>(self, max_frame_bytes: usize, serve: F) -> Response
+    fn on_upgrade<F, Fut>(self, serve: F) -> Response
     where
         F: FnOnce(Socket) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
         let Self { accept, on_upgrade } = self;
-        tokio::spawn(upgraded(on_upgrade, max_frame_bytes, serve));
+        tokio::spawn(upgraded(on_upgrade, serve));
         let mut response = Response::new(Body::empty());
         *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
         let headers = response.headers_mut();
@@ -115,7 +110,6 @@ impl Upgrade {
 )]
 pub(super) fn upgraded<F, Fut>(
     on_upgrade: OnUpgrade,
-    max_frame_bytes: usize,
     serve: F,
 ) -> impl Future<Output = ()> + Send + 'static
 where
@@ -124,14 +118,7 @@ where
 {
     async move {
         let Ok(upgraded) = on_upgrade.await else { return };
-        let config = WebSocketConfig::default()
-            .max_message_size(Some(max_frame_bytes))
-            .max_frame_size(Some(max_frame_bytes))
-            .read_buffer_size(READ_BUFFER)
-            .write_buffer_size(WRITE_BUFFER);
-        let io = TokioIo::new(upgraded);
-        let socket = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
-        serve(socket).await;
+        serve(Socket::from_upgraded(upgraded)).await;
     }
 }
 
@@ -194,11 +181,10 @@ pub(crate) async fn upgrade(
         client: query.client,
         version: query.version,
     };
-    let max_frame_bytes = state.config.max_frame_bytes;
     // Boxed: the upgrade task keeps what the callback captured for the connection's whole
     // life, so the callback holds one pointer.
     let pending = Box::new((state, handshake));
-    ws.on_upgrade(max_frame_bytes, move |socket| {
+    ws.on_upgrade(move |socket| {
         let (state, handshake) = *pending;
         connection(socket, state, handshake)
     })
@@ -221,7 +207,7 @@ pub(crate) async fn prefixed_upgrade(
         Some((_, key)) if !key.is_empty() && !key.contains('/') => {
             upgrade(State(state), Path(key.to_owned()), query, headers, ws).await
         }
-        _ => ws.on_upgrade(state.config.max_frame_bytes, |mut socket| async move {
+        _ => ws.on_upgrade(|mut socket| async move {
             refuse(&mut socket, ErrorCode::PathNotFound, "Path not found; expected /app/{key}")
                 .await;
         }),

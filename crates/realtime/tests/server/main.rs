@@ -10,6 +10,7 @@ mod channels;
 mod connection;
 mod console;
 mod console_cluster;
+mod frames;
 mod helpers;
 mod limits;
 mod nodes;

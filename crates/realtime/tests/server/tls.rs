@@ -2,12 +2,14 @@
 
 use std::sync::Arc;
 
-use futures_util::StreamExt;
+use futures_util::{SinkExt, StreamExt};
 use realtime::{RealtimeConfig, TlsFiles};
 use tokio_tungstenite::Connector;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-use crate::helpers::{Backend, KEY, app, on_both, spawn_with};
+use crate::helpers::{Backend, ID, KEY, WAIT, app, on_both, spawn_with};
 
 on_both!(
     wss_and_https_work_with_a_certificate,
@@ -47,6 +49,36 @@ async fn wss_and_https_work_with_a_certificate(backend: Backend) {
     .unwrap();
     let Some(Ok(Message::Text(first))) = ws.next().await else { panic!("no frame") };
     assert!(first.contains("pusher:connection_established"), "{first}");
+    // The WebSocket over TLS is the boxed stream: frames both ways, large ones too.
+    ws.send(Message::Ping(b"tls".to_vec().into())).await.unwrap();
+    let pong = tokio::time::timeout(WAIT, ws.next()).await.unwrap();
+    assert!(matches!(pong, Some(Ok(Message::Pong(ref p))) if &p[..] == b"tls"), "{pong:?}");
+    let subscribe = r#"{"event":"pusher:subscribe","data":{"channel":"big"}}"#;
+    ws.send(Message::text(subscribe)).await.unwrap();
+    let subscribed = tokio::time::timeout(WAIT, ws.next()).await.unwrap();
+    assert!(matches!(subscribed, Some(Ok(Message::Text(ref t))) if t.contains("succeeded")));
+    let big = "x".repeat(9000);
+    let data = format!(r#""{big}""#);
+    for _ in 0..20 {
+        server.publisher.trigger(ID, &["big".to_owned()], "e", &data).await.unwrap();
+    }
+    for _ in 0..20 {
+        let event = tokio::time::timeout(WAIT, ws.next()).await.unwrap();
+        assert!(matches!(event, Some(Ok(Message::Text(ref t))) if t.contains(&big)), "{event:?}");
+    }
+    // A client message of several TLS records, answered.
+    let ping = format!(r#"{{"event":"pusher:ping","data":"{}"}}"#, "y".repeat(30_000));
+    ws.send(Message::text(ping)).await.unwrap();
+    let pong = tokio::time::timeout(WAIT, ws.next()).await.unwrap();
+    assert!(matches!(pong, Some(Ok(Message::Text(ref t))) if t.contains("pusher:pong")));
+    // The client's close is answered with its code.
+    let bye = CloseFrame { code: CloseCode::Away, reason: "".into() };
+    ws.send(Message::Close(Some(bye))).await.unwrap();
+    let close = tokio::time::timeout(WAIT, ws.next()).await.unwrap();
+    assert!(
+        matches!(close, Some(Ok(Message::Close(Some(ref f)))) if f.code == CloseCode::Away),
+        "{close:?}"
+    );
 
     let https = reqwest::Client::builder()
         .add_root_certificate(reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).unwrap())
