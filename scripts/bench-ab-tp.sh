@@ -29,18 +29,18 @@ id = "bench"
 key = "bench-key"
 secret = "$SECRET"
 TOML
-run() { nice -n "${NICE:-0}" "$@"; }
+NICE=${NICE:-0}
 for round in $(seq "${RUNS:-3}"); do
     for label in "${LABELS[@]}"; do
         for scenario in ${SCENARIOS:-tp fanout}; do
             data=$(mktemp -d)
             : >"$OUT/server.out" # before the launch, so no earlier server's port is read
             if [ "$label" = floor ]; then
-                run "$BINS/paybell-loadgen" floor --addr 127.0.0.1:0 --app-id bench \
+                nice -n "$NICE" "$BINS/paybell-loadgen" floor --addr 127.0.0.1:0 --app-id bench \
                     --key bench-key --secret "$SECRET" --max-secs 400 \
                     >"$OUT/server.out" 2>>"$OUT/server-$label.log" &
             else
-                run "$BINS/paybell-$label" realtime --addr 127.0.0.1:0 \
+                nice -n "$NICE" "$BINS/paybell-$label" realtime --addr 127.0.0.1:0 \
                     --config "$OUT/paybell.toml" --data-dir "$data" \
                     >"$OUT/server.out" 2>>"$OUT/server-$label.log" &
             fi
@@ -55,7 +55,7 @@ for round in $(seq "${RUNS:-3}"); do
             else args=(fanout --subscribers 5000 --runs 10); fi
             name="$OUT/$label-$scenario-$round"
             echo "$(date -u +%T) $label $scenario $round load $(cut -d' ' -f1 /proc/loadavg)" >>"$OUT/log"
-            run timeout 300 "$BINS/paybell-loadgen" --port "$port" --server-pid "$pid" \
+            nice -n "$NICE" timeout 300 "$BINS/paybell-loadgen" --port "$port" --server-pid "$pid" \
                 --app-id bench --key bench-key --secret "$SECRET" --label "$label" \
                 --name "$scenario" --json "$name.json" "${args[@]}" >"$name.txt" 2>&1 ||
                 echo "$label $scenario $round failed" >>"$OUT/log"
