@@ -2,16 +2,20 @@
 //! pre-serialised frames and a way to close it with a code.
 //!
 //! The queue is a plain `VecDeque` behind a short lock rather than a channel: it costs
-//! nothing while empty, which is most of an idle connection's life. One `Notify` wakes the
+//! nothing while empty, which is most of an idle connection's life. One waker wakes the
 //! connection task for a queued frame, a kick and its timer (see `wheel`); the task
-//! re-checks all three on every wake.
+//! re-checks all three on every wake. Only the first frame queued since the task last
+//! looked wakes it: a fan-out costs one wake-up per connection, not one per frame, and
+//! a sender never takes a lock to wake (`Notify` keeps its waiters behind one).
 
 use std::collections::VecDeque;
+use std::future::{Future, poll_fn};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::task::{Context, Poll};
 
+use futures_util::task::AtomicWaker;
 use pusher_protocol::{ErrorCode, ServerMessage, SocketId};
-use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 /// A frame already serialised once, shared by every receiver.
@@ -44,8 +48,10 @@ struct Shared {
     /// has drained, so an idle connection holds no queue memory.
     queue: Mutex<VecDeque<Frame>>,
     capacity: usize,
-    /// Wakes the connection task: a frame was queued or the connection was kicked.
-    wake: Notify,
+    /// The connection task, to wake for a frame, a kick or the timer.
+    waker: AtomicWaker,
+    /// A frame was queued since the task last looked: later frames need not wake it.
+    pending: AtomicBool,
     kick: OnceLock<Kick>,
     /// The app's serial number (`App::serial`), so the node can close one app's connections.
     app: u32,
@@ -55,6 +61,14 @@ struct Shared {
     filed: AtomicU32,
     /// The wheel found the deadline passed: the task must look at its clock.
     timer: AtomicBool,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        if *self.pending.get_mut() {
+            crate::backlog::BACKLOG.looked();
+        }
+    }
 }
 
 /// Why the connection task was woken.
@@ -76,7 +90,8 @@ impl ConnHandle {
             socket_id,
             queue: Mutex::new(VecDeque::new()),
             capacity,
-            wake: Notify::new(),
+            waker: AtomicWaker::new(),
+            pending: AtomicBool::new(false),
             kick: OnceLock::new(),
             app,
             deadline: AtomicU32::new(u32::MAX),
@@ -116,7 +131,7 @@ impl ConnHandle {
     /// The wheel says the timer is due: wakes the task.
     pub(crate) fn timer_due(&self) {
         self.0.timer.store(true, Ordering::Release);
-        self.0.wake.notify_one();
+        self.0.waker.wake();
     }
 
     /// Whether the timer came due since the last call.
@@ -143,24 +158,43 @@ impl ConnHandle {
         }
         queue.push_back(frame.clone());
         drop(queue);
-        self.0.wake.notify_one();
+        // After the push: a task that clears the flag after this finds the frame.
+        if !self.0.pending.swap(true, Ordering::AcqRel) {
+            crate::backlog::BACKLOG.woken();
+            self.0.waker.wake();
+        }
     }
 
     /// Waits until a frame is queued or the timer is due, or for a kick, which comes first.
     /// Frames stay queued until `pop` takes them.
-    pub(crate) async fn woken(&self) -> Result<Wake, Kick> {
-        loop {
-            self.check_kick()?;
-            if self.take_timer() {
-                return Ok(Wake::Timer);
-            }
-            if !self.queue().is_empty() {
-                return Ok(Wake::Frames);
-            }
-            // A frame queued, a timer or a kick after the checks above leaves a permit, so
-            // this cannot miss it.
-            self.0.wake.notified().await;
+    pub(crate) fn woken(&self) -> impl Future<Output = Result<Wake, Kick>> + '_ {
+        poll_fn(move |cx| self.poll_woken(cx))
+    }
+
+    /// Looks, registers the task, and looks again: whatever came between the two looks
+    /// found no waker, and the second look finds it.
+    fn poll_woken(&self, cx: &mut Context<'_>) -> Poll<Result<Wake, Kick>> {
+        if let Some(woken) = self.look() {
+            return Poll::Ready(woken);
         }
+        self.0.waker.register(cx.waker());
+        self.look().map_or(Poll::Pending, Poll::Ready)
+    }
+
+    /// Why the task should act now, if it should.
+    fn look(&self) -> Option<Result<Wake, Kick>> {
+        if let Err(kick) = self.check_kick() {
+            return Some(Err(kick));
+        }
+        if self.take_timer() {
+            return Some(Ok(Wake::Timer));
+        }
+        // Cleared before the queue's lock is taken: a sender that locks it after us then
+        // finds the flag clear and wakes the task.
+        if self.0.pending.swap(false, Ordering::AcqRel) {
+            crate::backlog::BACKLOG.looked();
+        }
+        (!self.queue().is_empty()).then_some(Ok(Wake::Frames))
     }
 
     /// Takes the oldest queued frame. The queue gives back what a burst needed once it is
@@ -175,14 +209,15 @@ impl ConnHandle {
     }
 
     /// Waits until the connection is kicked, and returns why. It may take the wake-up meant
-    /// for a queued frame; the frame stays queued, and `queued` finds it without waiting.
-    pub(crate) async fn kicked(&self) -> Kick {
-        loop {
+    /// for a queued frame; the frame stays queued, and `woken` finds it without waiting.
+    pub(crate) fn kicked(&self) -> impl Future<Output = Kick> + '_ {
+        poll_fn(move |cx| {
             if let Err(kick) = self.check_kick() {
-                return kick;
+                return Poll::Ready(kick);
             }
-            self.0.wake.notified().await;
-        }
+            self.0.waker.register(cx.waker());
+            self.check_kick().err().map_or(Poll::Pending, Poll::Ready)
+        })
     }
 
     /// `Err` with the kick once the connection has been kicked.
@@ -193,7 +228,7 @@ impl ConnHandle {
     /// Asks the connection task to close with `code`. The first kick wins.
     pub(crate) fn kick(&self, code: ErrorCode, reason: &'static str) {
         if self.0.kick.set(Kick { code, reason }).is_ok() {
-            self.0.wake.notify_one();
+            self.0.waker.wake();
         }
     }
 }
@@ -225,6 +260,35 @@ mod tests {
         tokio::task::yield_now().await;
         handle.send(&Frame::from("x"));
         assert_eq!(task.await.unwrap(), Some(Frame::from("x")));
+    }
+
+    /// Counts how often the task it stands for was woken.
+    #[derive(Default)]
+    struct CountingWaker(std::sync::atomic::AtomicUsize);
+
+    impl std::task::Wake for CountingWaker {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn frames_queued_before_the_task_looks_wake_it_once() {
+        let handle = ConnHandle::new(SocketId::new(1, 1), 10, 1);
+        let counter = Arc::new(CountingWaker::default());
+        let waker = std::task::Waker::from(counter.clone());
+        let mut cx = Context::from_waker(&waker);
+        assert!(handle.poll_woken(&mut cx).is_pending());
+        for text in ["a", "b", "c"] {
+            handle.send(&Frame::from(text));
+        }
+        assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+        assert_eq!(handle.poll_woken(&mut cx), Poll::Ready(Ok(Wake::Frames)));
+        while handle.pop().is_some() {}
+        // Looked at: the next frame wakes the task again.
+        assert!(handle.poll_woken(&mut cx).is_pending());
+        handle.send(&Frame::from("d"));
+        assert_eq!(counter.0.load(Ordering::SeqCst), 2);
     }
 
     #[tokio::test]

@@ -4,6 +4,8 @@
 //! From the bottom up; a module uses only modules listed before it.
 //! - [`config`]: apps, limits and switches as typed values; `limits`: the fixed ones.
 //! - `small_map`, `rate`: a map that is a short vector while small; a token bucket.
+//! - `backlog`: how many connection tasks woken for frames wait for a core; triggers wait
+//!   on it.
 //! - `conn`: the handle to a connection: a bounded queue of pre-serialised frames and a kick.
 //! - `metrics`: the figures of `/metrics` (atomics), encoded by `prometheus-client`; `tap`: debug
 //!   records for the console, free while none watches.
@@ -26,6 +28,7 @@
 
 mod app;
 mod apps;
+mod backlog;
 mod cluster;
 pub mod config;
 mod conn;

@@ -28,6 +28,8 @@ pub(crate) async fn trigger(signed: Signed) -> Result<Json<TriggerResponse>, Api
             .inspect_err(|error| signed.tap_refused(error))?;
     event.publish(app, Source::Api(signed.peer));
     app.published().await;
+    // A publisher faster than the node can write waits here, not in every delivery.
+    crate::backlog::BACKLOG.drained().await;
     let mut channels = None;
     if !info.is_empty() {
         let mut shown = BTreeMap::new();
@@ -60,6 +62,7 @@ pub(crate) async fn batch(signed: Signed) -> Result<Json<BatchResponse>, ApiErro
         event.publish(app, Source::Api(signed.peer));
     }
     app.published().await;
+    crate::backlog::BACKLOG.drained().await;
     let mut batch = None;
     if events.iter().any(|(_, info)| !info.is_empty()) {
         let mut shown = Vec::with_capacity(events.len());
