@@ -261,4 +261,4 @@ pub(super) fn close_payload(code: u16, reason: &str) -> Vec<u8> {
 
 #[cfg(test)]
 #[path = "frame_tests.rs"]
-mod tests;
+pub(super) mod tests;

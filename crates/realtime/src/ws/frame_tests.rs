@@ -4,7 +4,7 @@ const MAX: usize = 1024;
 const KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
 
 /// A client frame: `first` is FIN, reserved bits and opcode; masked with `KEY`.
-fn client_frame(first: u8, payload: &[u8]) -> Vec<u8> {
+pub(in crate::ws) fn client_frame(first: u8, payload: &[u8]) -> Vec<u8> {
     let mut frame = vec![first];
     match payload.len() {
         len @ 0..=125 => frame.push(0x80 | len as u8),

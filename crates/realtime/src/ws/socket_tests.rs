@@ -10,18 +10,7 @@ const MAX: usize = 64 * 1024;
 
 /// A masked client text frame.
 fn client_text(text: &str) -> Vec<u8> {
-    let key = [1, 2, 3, 4];
-    let mut frame = vec![0x81];
-    match text.len() {
-        len @ 0..=125 => frame.push(0x80 | len as u8),
-        len => {
-            frame.push(0x80 | 126);
-            frame.extend_from_slice(&(len as u16).to_be_bytes());
-        }
-    }
-    frame.extend_from_slice(&key);
-    frame.extend(text.bytes().enumerate().map(|(i, b)| b ^ key[i % 4]));
-    frame
+    super::super::frame::tests::client_frame(0x81, text.as_bytes())
 }
 
 /// A socket on the server's end of a loopback TCP connection, and the client's end.
