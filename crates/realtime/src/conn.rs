@@ -1,5 +1,11 @@
-//! The handle through which the rest of the server reaches a connection: a bounded queue of
-//! pre-serialised frames and a way to close it with a code.
+//! The handle through which the rest of the server reaches a connection: its socket while
+//! the connection task is not writing, a bounded queue of pre-serialised frames for when it
+//! is, and a way to close it with a code.
+//!
+//! A frame is written straight into the socket by whoever sends it (`send`), under the
+//! queue's lock, when nothing is queued, the task holds no bytes the kernel has not taken
+//! and the task is not handling a message (whose replies go first): a delivery then costs
+//! one `sendto` and no task wake-up (issue #17 part 4). Otherwise, and on TLS, it is queued.
 //!
 //! The queue is a plain `VecDeque` behind a short lock rather than a channel: it costs
 //! nothing while empty, which is most of an idle connection's life. One waker wakes the
@@ -10,7 +16,7 @@
 
 use std::collections::VecDeque;
 use std::future::{Future, poll_fn};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::task::{Context, Poll};
 
@@ -37,6 +43,37 @@ pub(crate) struct Kick {
     pub(crate) reason: &'static str,
 }
 
+/// A socket a sender may write a whole text frame into without waiting.
+pub(crate) trait Direct: Send + Sync + std::fmt::Debug {
+    /// Writes `frame` as one text frame if the kernel takes it now, without blocking.
+    fn write_text(&self, frame: &Frame) -> Written;
+}
+
+/// How much of a frame a direct write got into the kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Written {
+    /// All of it: `len` bytes on the wire.
+    All(usize),
+    /// The first `n` bytes; the connection task writes the rest before anything else.
+    Part(usize),
+    /// None: the socket is full, or failed (the task's own write finds out which).
+    Nothing,
+}
+
+/// Frames and bytes written to an app's clients, counted by whoever wrote them.
+#[derive(Debug, Default)]
+pub(crate) struct Sent {
+    pub(crate) messages: AtomicU64,
+    pub(crate) bytes: AtomicU64,
+}
+
+impl Sent {
+    pub(crate) fn add(&self, messages: u64, bytes: u64) {
+        self.messages.fetch_add(messages, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+}
+
 /// A cheap handle to one connection.
 #[derive(Clone, Debug)]
 pub(crate) struct ConnHandle(Arc<Shared>);
@@ -44,10 +81,10 @@ pub(crate) struct ConnHandle(Arc<Shared>);
 #[derive(Debug)]
 struct Shared {
     socket_id: SocketId,
-    /// Frames waiting to be written. Allocated on the first frame and shrunk when a burst
-    /// has drained, so an idle connection holds no queue memory.
-    queue: Mutex<VecDeque<Frame>>,
+    queue: Mutex<Queue>,
     capacity: usize,
+    /// The app's count of frames written to clients.
+    sent: Arc<Sent>,
     /// The connection task, to wake for a frame, a kick or the timer.
     waker: AtomicWaker,
     /// A frame was queued since the task last looked: later frames need not wake it.
@@ -71,6 +108,21 @@ impl Drop for Shared {
     }
 }
 
+/// Who writes to the socket next, and what waits for it.
+#[derive(Debug)]
+struct Queue {
+    /// Frames waiting for the task. Allocated on the first frame and shrunk when a burst
+    /// has drained, so an idle connection holds no queue memory.
+    frames: VecDeque<Frame>,
+    /// Bytes of the front frame a sender already wrote; the task writes the rest first.
+    front_sent: usize,
+    /// The task is writing, holds bytes the kernel has not taken, or is handling a message:
+    /// senders queue rather than write.
+    held: bool,
+    /// The socket, for senders; `None` on TLS and once the connection ends.
+    direct: Option<Arc<dyn Direct>>,
+}
+
 /// Why the connection task was woken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Wake {
@@ -85,11 +137,14 @@ const KEEP_QUEUE_CAPACITY: usize = 8;
 
 impl ConnHandle {
     /// A handle of a connection to app `app` whose queue holds at most `capacity` frames.
-    pub(crate) fn new(socket_id: SocketId, capacity: usize, app: u32) -> Self {
+    /// Held until the task has greeted the client (`release`).
+    pub(crate) fn new(socket_id: SocketId, capacity: usize, app: u32, sent: Arc<Sent>) -> Self {
+        let queue = Queue { frames: VecDeque::new(), front_sent: 0, held: true, direct: None };
         Self(Arc::new(Shared {
             socket_id,
-            queue: Mutex::new(VecDeque::new()),
+            queue: Mutex::new(queue),
             capacity,
+            sent,
             waker: AtomicWaker::new(),
             pending: AtomicBool::new(false),
             kick: OnceLock::new(),
@@ -143,20 +198,89 @@ impl ConnHandle {
         self.0.socket_id
     }
 
-    fn queue(&self) -> MutexGuard<'_, VecDeque<Frame>> {
+    fn queue(&self) -> MutexGuard<'_, Queue> {
         self.0.queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The app's count of frames written to clients.
+    pub(crate) fn sent(&self) -> &Sent {
+        &self.0.sent
+    }
+
+    /// Lets senders write into `socket` while the task does not hold it.
+    pub(crate) fn attach(&self, socket: Arc<dyn Direct>) {
+        self.queue().direct = Some(socket);
+    }
+
+    /// Ends direct writes for good: the connection is ending, and its socket closes with
+    /// the task's copy. Returns a frame a sender began, as `hold` does.
+    pub(crate) fn detach(&self) -> Option<(Frame, usize)> {
+        let mut queue = self.queue();
+        queue.direct = None;
+        Self::hold_queue(&mut queue)
+    }
+
+    /// The task is about to write or handle a message: senders queue until `release`.
+    /// Returns the frame a sender wrote only part of, and how much: the task writes the
+    /// rest before anything else.
+    pub(crate) fn hold(&self) -> Option<(Frame, usize)> {
+        Self::hold_queue(&mut self.queue())
+    }
+
+    fn hold_queue(queue: &mut Queue) -> Option<(Frame, usize)> {
+        queue.held = true;
+        if queue.front_sent == 0 {
+            return None;
+        }
+        let sent = std::mem::take(&mut queue.front_sent);
+        queue.frames.pop_front().map(|frame| (frame, sent))
+    }
+
+    /// The task has nothing more in flight: senders may write directly again, unless frames
+    /// are queued (the task writes those first, and releases after).
+    pub(crate) fn release(&self) {
+        let mut queue = self.queue();
+        if queue.frames.is_empty() && queue.direct.is_some() {
+            queue.held = false;
+        }
+    }
+
+    /// Writes a frame into the socket when nothing is ahead of it, else queues it.
+    pub(crate) fn send(&self, frame: &Frame) {
+        let mut queue = self.queue();
+        if queue.frames.is_empty() && !queue.held {
+            match queue.direct.as_ref().map_or(Written::Nothing, |d| d.write_text(frame)) {
+                Written::All(bytes) => {
+                    drop(queue);
+                    self.0.sent.add(1, bytes as u64);
+                    return;
+                }
+                Written::Part(n) => {
+                    queue.front_sent = n;
+                    queue.held = true;
+                }
+                Written::Nothing => {}
+            }
+        }
+        self.push(queue, frame);
+    }
+
+    /// Queues a frame for the task to write, even when it could be written now: a sender
+    /// that hands a large fan-out to the other cores uses this for their share.
+    pub(crate) fn queue_frame(&self, frame: &Frame) {
+        let queue = self.queue();
+        self.push(queue, frame);
     }
 
     /// Queues a frame. A full queue means the client reads too slowly: it is closed with
     /// 4100 rather than buffered without bound.
-    pub(crate) fn send(&self, frame: &Frame) {
-        let mut queue = self.queue();
-        if queue.len() >= self.0.capacity {
+    fn push(&self, mut queue: MutexGuard<'_, Queue>, frame: &Frame) {
+        if queue.frames.len() >= self.0.capacity {
             drop(queue);
             self.kick(ErrorCode::OverCapacity, "Client is too slow to read its messages");
             return;
         }
-        queue.push_back(frame.clone());
+        queue.frames.push_back(frame.clone());
         drop(queue);
         // After the push: a task that clears the flag after this finds the frame.
         if !self.0.pending.swap(true, Ordering::AcqRel) {
@@ -194,16 +318,17 @@ impl ConnHandle {
         if self.0.pending.swap(false, Ordering::AcqRel) {
             crate::backlog::BACKLOG.looked();
         }
-        (!self.queue().is_empty()).then_some(Ok(Wake::Frames))
+        (!self.queue().frames.is_empty()).then_some(Ok(Wake::Frames))
     }
 
-    /// Takes the oldest queued frame. The queue gives back what a burst needed once it is
-    /// empty.
+    /// Takes the oldest queued frame, once the task holds the socket (`hold`). The queue
+    /// gives back what a burst needed once it is empty.
     pub(crate) fn pop(&self) -> Option<Frame> {
         let mut queue = self.queue();
-        let frame = queue.pop_front();
-        if queue.is_empty() && queue.capacity() > KEEP_QUEUE_CAPACITY {
-            queue.shrink_to(KEEP_QUEUE_CAPACITY);
+        debug_assert!(queue.held && queue.front_sent == 0, "pop before hold");
+        let frame = queue.frames.pop_front();
+        if queue.frames.is_empty() && queue.frames.capacity() > KEEP_QUEUE_CAPACITY {
+            queue.frames.shrink_to(KEEP_QUEUE_CAPACITY);
         }
         frame
     }
@@ -237,25 +362,38 @@ impl ConnHandle {
 mod tests {
     use super::*;
 
+    /// A released handle with room for `capacity` frames and no socket to write into.
+    fn handle(capacity: usize) -> ConnHandle {
+        let handle = ConnHandle::new(SocketId::new(1, 1), capacity, 1, Arc::default());
+        handle.release();
+        handle
+    }
+
+    /// Takes the next frame as the task does: holding the socket first.
+    fn pop_text(handle: &ConnHandle) -> Option<Frame> {
+        assert_eq!(handle.hold(), None, "no frame was begun by a sender");
+        handle.pop()
+    }
+
     #[tokio::test]
     async fn frames_come_out_in_order() {
-        let handle = ConnHandle::new(SocketId::new(1, 1), 10, 1);
+        let handle = handle(10);
         for text in ["a", "b"] {
             handle.send(&Frame::from(text));
         }
         assert_eq!(handle.woken().await, Ok(Wake::Frames));
-        assert_eq!(handle.pop(), Some(Frame::from("a")));
-        assert_eq!(handle.pop(), Some(Frame::from("b")));
-        assert_eq!(handle.pop(), None);
+        assert_eq!(pop_text(&handle), Some(Frame::from("a")));
+        assert_eq!(pop_text(&handle), Some(Frame::from("b")));
+        assert_eq!(pop_text(&handle), None);
     }
 
     #[tokio::test]
     async fn a_waiting_reader_wakes_for_a_new_frame() {
-        let handle = ConnHandle::new(SocketId::new(1, 1), 10, 1);
+        let handle = handle(10);
         let reader = handle.clone();
         let task = tokio::spawn(async move {
             assert_eq!(reader.woken().await, Ok(Wake::Frames));
-            reader.pop()
+            pop_text(&reader)
         });
         tokio::task::yield_now().await;
         handle.send(&Frame::from("x"));
@@ -274,7 +412,7 @@ mod tests {
 
     #[test]
     fn frames_queued_before_the_task_looks_wake_it_once() {
-        let handle = ConnHandle::new(SocketId::new(1, 1), 10, 1);
+        let handle = handle(10);
         let counter = Arc::new(CountingWaker::default());
         let waker = std::task::Waker::from(counter.clone());
         let mut cx = Context::from_waker(&waker);
@@ -284,7 +422,7 @@ mod tests {
         }
         assert_eq!(counter.0.load(Ordering::SeqCst), 1);
         assert_eq!(handle.poll_woken(&mut cx), Poll::Ready(Ok(Wake::Frames)));
-        while handle.pop().is_some() {}
+        while pop_text(&handle).is_some() {}
         // Looked at: the next frame wakes the task again.
         assert!(handle.poll_woken(&mut cx).is_pending());
         handle.send(&Frame::from("d"));
@@ -293,7 +431,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_queue_kicks_with_4100_before_its_frames() {
-        let handle = ConnHandle::new(SocketId::new(1, 1), 100, 1);
+        let handle = handle(100);
         for _ in 0..101 {
             handle.send(&Frame::from("x"));
         }
@@ -303,17 +441,17 @@ mod tests {
 
     #[tokio::test]
     async fn a_drained_queue_gives_memory_back() {
-        let handle = ConnHandle::new(SocketId::new(1, 1), 100, 1);
+        let handle = handle(100);
         for _ in 0..100 {
             handle.send(&Frame::from("x"));
         }
-        while handle.pop().is_some() {}
-        assert!(handle.queue().capacity() <= KEEP_QUEUE_CAPACITY);
+        while pop_text(&handle).is_some() {}
+        assert!(handle.queue().frames.capacity() <= KEEP_QUEUE_CAPACITY);
     }
 
     #[tokio::test]
     async fn a_kick_wakes_a_waiting_reader() {
-        let handle = ConnHandle::new(SocketId::new(1, 1), 10, 1);
+        let handle = handle(10);
         let reader = handle.clone();
         let task = tokio::spawn(async move { reader.woken().await });
         tokio::task::yield_now().await;
@@ -323,7 +461,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_due_timer_wakes_a_waiting_reader_once() {
-        let handle = ConnHandle::new(SocketId::new(1, 1), 10, 1);
+        let handle = handle(10);
         let reader = handle.clone();
         let task = tokio::spawn(async move { reader.woken().await });
         tokio::task::yield_now().await;
@@ -334,9 +472,107 @@ mod tests {
 
     #[tokio::test]
     async fn the_first_kick_code_wins() {
-        let handle = ConnHandle::new(SocketId::new(1, 1), 2, 1);
+        let handle = handle(2);
         handle.kick(ErrorCode::Unauthorized, "a");
         handle.kick(ErrorCode::OverCapacity, "b");
         assert_eq!(handle.kicked().await, Kick { code: ErrorCode::Unauthorized, reason: "a" });
+    }
+
+    /// A socket that takes what `takes` says and keeps what it took.
+    #[derive(Debug, Default)]
+    struct FakeSocket {
+        takes: Mutex<VecDeque<Written>>,
+        took: Mutex<Vec<Frame>>,
+    }
+
+    impl Direct for FakeSocket {
+        fn write_text(&self, frame: &Frame) -> Written {
+            let written = self.takes.lock().unwrap().pop_front().unwrap_or(Written::All(0));
+            if written != Written::Nothing {
+                self.took.lock().unwrap().push(frame.clone());
+            }
+            written
+        }
+    }
+
+    fn attached(takes: impl IntoIterator<Item = Written>) -> (ConnHandle, Arc<FakeSocket>) {
+        let socket = Arc::new(FakeSocket::default());
+        socket.takes.lock().unwrap().extend(takes);
+        let handle = handle(10);
+        handle.attach(socket.clone());
+        handle.release();
+        (handle, socket)
+    }
+
+    #[test]
+    fn a_frame_goes_straight_into_a_free_socket_and_is_counted() {
+        let (handle, socket) = attached([Written::All(3)]);
+        handle.send(&Frame::from("a"));
+        assert_eq!(*socket.took.lock().unwrap(), [Frame::from("a")]);
+        assert!(handle.queue().frames.is_empty());
+        assert!(!handle.0.pending.load(Ordering::SeqCst), "the task is not woken");
+        assert_eq!(handle.sent().messages.load(Ordering::SeqCst), 1);
+        assert_eq!(handle.sent().bytes.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn a_held_connection_queues_until_released_and_emptied() {
+        let (handle, socket) = attached([]);
+        handle.hold();
+        handle.send(&Frame::from("a"));
+        handle.release();
+        handle.send(&Frame::from("b"));
+        assert!(socket.took.lock().unwrap().is_empty(), "b waits behind a");
+        assert_eq!(pop_text(&handle), Some(Frame::from("a")));
+        assert_eq!(pop_text(&handle), Some(Frame::from("b")));
+        handle.send(&Frame::from("c"));
+        assert!(socket.took.lock().unwrap().is_empty(), "popped frames are still the task's");
+        assert_eq!(pop_text(&handle), Some(Frame::from("c")));
+        handle.release();
+        handle.send(&Frame::from("d"));
+        assert_eq!(*socket.took.lock().unwrap(), [Frame::from("d")]);
+    }
+
+    #[test]
+    fn a_new_connection_is_held_until_it_has_greeted_its_client() {
+        let handle = ConnHandle::new(SocketId::new(1, 1), 10, 1, Arc::default());
+        let socket = Arc::new(FakeSocket::default());
+        handle.attach(socket.clone());
+        handle.send(&Frame::from("early"));
+        assert!(socket.took.lock().unwrap().is_empty());
+        assert_eq!(pop_text(&handle), Some(Frame::from("early")));
+    }
+
+    #[test]
+    fn the_rest_of_a_partly_written_frame_goes_first_and_later_frames_wait() {
+        let (handle, socket) = attached([Written::Part(2)]);
+        handle.send(&Frame::from("abcdef"));
+        handle.send(&Frame::from("next"));
+        assert_eq!(socket.took.lock().unwrap().len(), 1);
+        assert!(handle.0.pending.load(Ordering::SeqCst), "the task is woken for the rest");
+        assert_eq!(handle.hold(), Some((Frame::from("abcdef"), 2)));
+        assert_eq!(handle.pop(), Some(Frame::from("next")));
+    }
+
+    #[test]
+    fn a_full_socket_queues_and_wakes_the_task() {
+        let (handle, socket) = attached([Written::Nothing]);
+        handle.send(&Frame::from("a"));
+        assert!(socket.took.lock().unwrap().is_empty());
+        assert!(handle.0.pending.load(Ordering::SeqCst));
+        assert_eq!(pop_text(&handle), Some(Frame::from("a")));
+    }
+
+    #[test]
+    fn a_queued_share_is_left_to_the_task_and_a_detached_socket_is_never_written() {
+        let (handle, socket) = attached([]);
+        handle.queue_frame(&Frame::from("a"));
+        assert!(socket.took.lock().unwrap().is_empty());
+        assert_eq!(pop_text(&handle), Some(Frame::from("a")));
+        handle.detach();
+        handle.release();
+        handle.send(&Frame::from("b"));
+        assert!(socket.took.lock().unwrap().is_empty());
+        assert_eq!(Arc::strong_count(&socket), 1, "the handle let go of the socket");
     }
 }

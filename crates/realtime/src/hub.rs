@@ -2,8 +2,10 @@
 //! cache of cache channels. Connection tasks own their subscriptions; the hub only holds
 //! handles. Every method is synchronous and never holds a lock across an `.await`.
 //!
-//! Delivery: a published frame is serialised once and handed to every subscriber's bounded
-//! queue, in the order `publish` is called; at most once per subscriber.
+//! Delivery: a published frame is serialised once and handed to every subscriber, in the
+//! order `publish` is called; at most once per subscriber. The publisher writes it into
+//! each socket that is free (see `conn`), under the channel's shard lock, which keeps that
+//! order; a large channel's share beyond the publisher's is queued for the other cores.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, RandomState};
@@ -24,6 +26,19 @@ pub(crate) use users::Users;
 
 /// Locks over the channel map; a power of two well above the core count.
 const SHARDS: usize = 16;
+
+/// Channels up to this many subscribers are written by the publisher alone: splitting them
+/// would cost more in wake-ups than it saves.
+const WRITTEN_ALONE: usize = 1024;
+
+/// How many of `subscribers` the publisher writes itself; the rest are queued for their
+/// connection tasks, which the other cores run meanwhile. Above `WRITTEN_ALONE`, an equal
+/// share per core.
+fn publisher_share(subscribers: usize) -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from));
+    if subscribers <= WRITTEN_ALONE { subscribers } else { subscribers.div_ceil(cores) }
+}
 
 /// Takes a lock. A panic while holding one cannot leave the maps half-updated in a way
 /// that matters more than refusing service, so poisoning is ignored.
@@ -247,10 +262,14 @@ impl Hub {
         let Some(entry) = channels.get(channel) else {
             return;
         };
-        for (socket_id, subscriber) in entry.subscribers.iter() {
-            if Some(*socket_id) != except {
-                subscriber.conn.send(frame);
-            }
+        let others = |(socket_id, _): &(&SocketId, &Subscriber)| Some(**socket_id) != except;
+        let share = publisher_share(entry.subscribers.len());
+        // Queued first, so the other cores start on theirs while this one writes its share.
+        for (_, subscriber) in entry.subscribers.iter().skip(share).filter(others) {
+            subscriber.conn.queue_frame(frame);
+        }
+        for (_, subscriber) in entry.subscribers.iter().take(share).filter(others) {
+            subscriber.conn.send(frame);
         }
     }
 

@@ -145,7 +145,7 @@ mod tests {
     use super::*;
 
     fn conn(id: u64, app: u32, deadline: u32) -> ConnHandle {
-        let conn = ConnHandle::new(SocketId::new(1, id), 8, app);
+        let conn = ConnHandle::new(SocketId::new(1, id), 8, app, Arc::default());
         conn.set_deadline(deadline);
         conn
     }

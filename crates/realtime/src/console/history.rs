@@ -33,7 +33,7 @@ pub(crate) struct Sample {
 #[derive(Debug, Default)]
 struct Series {
     samples: VecDeque<Sample>,
-    /// `messages_out` at the previous sample.
+    /// Messages sent at the previous sample.
     last_total: Option<u64>,
 }
 
@@ -50,7 +50,7 @@ impl History {
         series.get(app_id).map(|s| s.samples.iter().copied().collect()).unwrap_or_default()
     }
 
-    /// Adds one sample per app: `total` is its `messages_out` now, `elapsed` the time since
+    /// Adds one sample per app: `total` is its count of messages sent now, `elapsed` the time since
     /// the previous sample.
     pub(crate) fn add(
         &self,
@@ -92,7 +92,7 @@ pub(crate) async fn sample(
                 let time = super::session::now_secs() * 1000;
                 let mut shared = Vec::new();
                 for app in apps.all().iter().filter(|app| app.config().console) {
-                    let total = app.usage().messages_out.load(Ordering::Relaxed);
+                    let total = app.usage().sent.messages.load(Ordering::Relaxed);
                     let id = app.id().as_str();
                     let sample =
                         history.add(id, time, app.connection_count(), total, now - previous);

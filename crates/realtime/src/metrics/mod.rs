@@ -236,7 +236,7 @@ mod tests {
         metrics.api_request(200, Duration::from_micros(300));
         metrics.api_request(401, Duration::from_millis(2));
         let usage = Usage::default();
-        usage.messages_out.fetch_add(5, Ordering::Relaxed);
+        usage.sent.messages.fetch_add(5, Ordering::Relaxed);
         let text = metrics.render([("app-1", 3, &usage)].into_iter(), Format::PrometheusText);
         assert!(text.contains("paybell_connections{app_id=\"app-1\"} 3\n"), "{text}");
         assert!(text.contains("paybell_ws_messages_sent_total{app_id=\"app-1\"} 5\n"), "{text}");

@@ -1,6 +1,7 @@
 //! Each app's usage: plain atomics beside the app, read into a [`Collector`] at scrape time
 //! so that apps added or removed while the server runs need no registration.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use prometheus_client::collector::Collector;
@@ -10,15 +11,17 @@ use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::gauge::ConstGauge;
 
 use super::histogram::{Histogram, Snapshot};
+use crate::conn::Sent;
 
 /// One app's usage.
 #[derive(Debug, Default)]
 pub(crate) struct Usage {
     pub(crate) connections_total: AtomicU64,
     pub(crate) messages_in: AtomicU64,
-    pub(crate) messages_out: AtomicU64,
     pub(crate) bytes_in: AtomicU64,
-    pub(crate) bytes_out: AtomicU64,
+    /// Frames and bytes written to clients, shared with the app's connections, which count
+    /// what they write (senders writing straight into a socket among them).
+    pub(crate) sent: Arc<Sent>,
     pub(crate) slow_client_closes: AtomicU64,
     pub(crate) api_events: AtomicU64,
     /// Handing one event to every subscriber queue of this node.
@@ -38,9 +41,9 @@ type HistogramField = fn(&AppFigures) -> &Snapshot;
 const COUNTERS: [(&str, &str, UsageField); 7] = [
     ("paybell_connections_opened", "WebSocket connections opened.", |u| &u.connections_total),
     ("paybell_ws_messages_received", "Messages received from clients.", |u| &u.messages_in),
-    ("paybell_ws_messages_sent", "Messages sent to clients.", |u| &u.messages_out),
+    ("paybell_ws_messages_sent", "Messages sent to clients.", |u| &u.sent.messages),
     ("paybell_ws_bytes_received", "Bytes received from clients.", |u| &u.bytes_in),
-    ("paybell_ws_bytes_sent", "Bytes sent to clients.", |u| &u.bytes_out),
+    ("paybell_ws_bytes_sent", "Bytes sent to clients.", |u| &u.sent.bytes),
     (
         "paybell_slow_client_closes",
         "Connections closed with 4100 because their queue was full.",

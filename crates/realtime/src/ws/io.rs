@@ -13,7 +13,7 @@ use super::Ending;
 use super::frame::close_payload;
 use super::session::Session;
 use super::socket::{Outgoing, ReadError, Socket};
-use crate::conn::ConnHandle;
+use crate::conn::{ConnHandle, Frame};
 
 /// Frames drained from the queue before one flush, so a burst costs one write.
 const FLUSH_BATCH: usize = 64;
@@ -41,12 +41,10 @@ pub(super) async fn flush_replies(socket: &mut Socket, session: &mut Session) ->
     poll_fn(|cx| socket.poll_send(cx, || replies.next().map(Outgoing::text))).await
 }
 
-/// Writes up to `FLUSH_BATCH` queued frames. Returns how many frames and bytes went out.
-/// A frame leaves the queue only when the socket takes it.
-pub(super) async fn write_queued(
-    socket: &mut Socket,
-    handle: &ConnHandle,
-) -> io::Result<(u64, u64)> {
+/// Writes up to `FLUSH_BATCH` queued frames, and counts them as sent. A frame leaves the
+/// queue only when the socket takes it; one a sender began goes on where it stopped.
+pub(super) async fn write_queued(socket: &mut Socket, handle: &ConnHandle) -> io::Result<()> {
+    hold(socket, handle);
     let (mut count, mut bytes) = (0, 0);
     poll_fn(|cx| {
         socket.poll_send(cx, || {
@@ -60,7 +58,28 @@ pub(super) async fn write_queued(
         })
     })
     .await?;
-    Ok((count, bytes))
+    handle.sent().add(count, bytes);
+    Ok(())
+}
+
+/// Takes the socket from senders before the task writes: they queue from now on, and the
+/// rest of a frame one of them began goes out first.
+pub(super) fn hold(socket: &mut Socket, handle: &ConnHandle) {
+    if let Some(begun) = handle.hold() {
+        take_over(socket, handle, begun);
+    }
+}
+
+/// Takes the socket from senders for good, as the connection ends.
+pub(super) fn detach(socket: &mut Socket, handle: &ConnHandle) {
+    if let Some(begun) = handle.detach() {
+        take_over(socket, handle, begun);
+    }
+}
+
+fn take_over(socket: &mut Socket, handle: &ConnHandle, (frame, sent): (Frame, usize)) {
+    handle.sent().add(1, frame.len() as u64);
+    socket.resume(Outgoing::text(frame), sent);
 }
 
 /// Sends `pusher:error` with the code, then closes with the same code.

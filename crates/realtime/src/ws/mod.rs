@@ -30,7 +30,8 @@ use crate::wheel::ticks;
 use clock::Clock;
 use frame::{Incoming, Violation};
 use io::{
-    close_back, close_with, flush_replies, read_failed, refuse, send, send_frame, write_queued,
+    close_back, close_with, detach, flush_replies, hold, read_failed, refuse, send, send_frame,
+    write_queued,
 };
 use session::{Fatal, Session};
 use socket::{Outgoing, ReadError, Socket};
@@ -58,6 +59,9 @@ fn connection(
     let admitted = match admit(&state, &handshake) {
         Ok(app) => {
             let open = Open::new(app, &state);
+            if let Some(direct) = socket.direct() {
+                open.handle().attach(direct);
+            }
             handshake.tap_connected(open.session.app(), open.handle().socket_id());
             Ok(open)
         }
@@ -100,7 +104,9 @@ struct Open {
 impl Open {
     fn new(app: Arc<App>, state: &AppState) -> Self {
         app.usage().connections_total.fetch_add(1, Ordering::Relaxed);
-        let handle = ConnHandle::new(next_socket_id(), state.config.outbound_queue, app.serial());
+        let sent = app.usage().sent.clone();
+        let handle =
+            ConnHandle::new(next_socket_id(), state.config.outbound_queue, app.serial(), sent);
         let clock = clock(&app, &state.config);
         handle.set_deadline(clock.next());
         app.opened(&handle);
@@ -138,13 +144,6 @@ impl Open {
     fn rewind(&self) {
         self.handle().set_deadline(self.clock.next());
     }
-
-    /// Counts frames written to the client.
-    fn wrote(&self, count: u64, bytes: u64) {
-        let usage = self.session.app().usage();
-        usage.messages_out.fetch_add(count, Ordering::Relaxed);
-        usage.bytes_out.fetch_add(bytes, Ordering::Relaxed);
-    }
 }
 
 /// The connection's clock, started now.
@@ -160,6 +159,7 @@ impl Connection {
     /// Forgets the connection, then tells the client why it ends.
     async fn end(&mut self, ending: Ending) {
         if let Ok(open) = &mut self.admitted {
+            detach(&mut self.socket, open.session.conn());
             open.session.finish();
             let app = open.session.app();
             app.disconnected(open.session.conn());
@@ -233,10 +233,14 @@ async fn run(socket: &mut Socket, open: &mut Open) -> Ending {
     if send(socket, open.established()).await.is_err() {
         return Ending::Gone;
     }
+    open.handle().release();
     loop {
         let write = tokio::select! {
             biased;
             incoming = socket.next(open.config.max_frame_bytes) => {
+                // Held while the message is handled: its replies go before frames sent
+                // meanwhile, as the client expects (`subscription_succeeded` first).
+                hold(socket, open.handle());
                 // A kick outranks whatever the client says.
                 if let Err(kick) = open.handle().check_kick() {
                     return kicked(kick, &open.config).await;
@@ -259,28 +263,31 @@ async fn run(socket: &mut Socket, open: &mut Open) -> Ending {
                         Err(ending) => return ending,
                     };
                     open.rewind();
-                    if ping && send(socket, ServerMessage::Ping.to_json()).await.is_err() {
-                        return Ending::Gone;
+                    if ping {
+                        hold(socket, open.handle());
+                        if send(socket, ServerMessage::Ping.to_json()).await.is_err() {
+                            return Ending::Gone;
+                        }
                     }
                     false
                 }
                 Err(kick) => return kicked(kick, &open.config).await,
             },
         };
-        if !write {
-            continue;
+        if write {
+            // A client that stops reading blocks the write; a kick or shutdown must still
+            // get through, so a write that cannot finish at once races them. The write is
+            // polled first, so a write that finishes at once registers no waiter.
+            tokio::select! {
+                biased;
+                written = write_queued(socket, open.handle()) => if written.is_err() {
+                    return Ending::Gone;
+                },
+                kick = open.handle().kicked() => return kicked(kick, &open.config).await,
+            }
         }
-        // A client that stops reading blocks the write; a kick or shutdown must still get
-        // through, so a write that cannot finish at once races them. The write is polled
-        // first, so a write that finishes at once registers no waiter.
-        tokio::select! {
-            biased;
-            written = write_queued(socket, open.handle()) => match written {
-                Ok((count, bytes)) => open.wrote(count, bytes),
-                Err(_) => return Ending::Gone,
-            },
-            kick = open.handle().kicked() => return kicked(kick, &open.config).await,
-        }
+        // Everything written: senders may write straight into the socket again.
+        open.handle().release();
     }
 }
 

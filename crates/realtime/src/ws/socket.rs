@@ -8,11 +8,16 @@
 //! into a write buffer; what the kernel does not take waits in a backlog that exists only
 //! while the socket is full. A TLS connection (or anything hyper does not hand over as a
 //! plain `TcpStream`) is kept boxed behind the same methods.
+//!
+//! A plain `TcpStream` is shared with the connection's handle, through which senders write
+//! whole frames while the task does not hold the socket (see `conn`); the task reads and
+//! writes it through `&TcpStream` readiness, as senders do.
 
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
 use std::mem::MaybeUninit;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
@@ -22,6 +27,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
 use super::frame::{Decoded, Decoder, Header, Incoming, Violation};
+use crate::conn::{Direct, Frame, Written};
 
 /// Bytes read at a time, into a buffer on the stack: a burst of client frames is usually
 /// taken in one read.
@@ -45,7 +51,8 @@ impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
 
 #[derive(Debug)]
 enum Stream {
-    Tcp(TcpStream),
+    /// Shared with the connection's handle once admitted.
+    Tcp(Arc<TcpStream>),
     /// TLS: boxed, as it is rare and large.
     Other(Box<dyn Io>),
 }
@@ -107,12 +114,17 @@ impl Socket {
     pub(super) fn from_upgraded(upgraded: Upgraded) -> Self {
         match upgraded.downcast::<TokioIo<TcpStream>>() {
             Ok(parts) => {
-                let mut socket = Self::new(Stream::Tcp(parts.io.into_inner()));
+                let mut socket = Self::tcp(parts.io.into_inner());
                 socket.keep(&parts.read_buf);
                 socket
             }
             Err(upgraded) => Self::boxed(TokioIo::new(upgraded)),
         }
+    }
+
+    /// A socket over a plain TCP stream.
+    pub(super) fn tcp(stream: TcpStream) -> Self {
+        Self::new(Stream::Tcp(Arc::new(stream)))
     }
 
     /// A socket over any other stream.
@@ -128,6 +140,22 @@ impl Socket {
     #[cfg(test)]
     pub(super) fn is_tcp(&self) -> bool {
         matches!(self.stream, Stream::Tcp(_))
+    }
+
+    /// The stream, for senders to write whole frames into; `None` when it is not plain TCP.
+    pub(super) fn direct(&self) -> Option<Arc<dyn Direct>> {
+        match &self.stream {
+            Stream::Tcp(tcp) => Some(tcp.clone()),
+            Stream::Other(_) => None,
+        }
+    }
+
+    /// Takes over a frame a sender wrote the first `sent` bytes of; it goes out before
+    /// anything else. Only while nothing else is in flight, which the handle's hold ensures.
+    pub(super) fn resume(&mut self, frame: Outgoing, sent: usize) {
+        debug_assert!(self.backlog.is_none(), "a sender wrote past the task's backlog");
+        let frames = VecDeque::from([frame]);
+        self.backlog = Some(Box::new(Backlog { frames, sent }));
     }
 
     /// The next message from the client; `Ok(None)` when it has gone. A message over `max`
@@ -299,10 +327,29 @@ impl Backlog {
     }
 }
 
+impl Direct for TcpStream {
+    fn write_text(&self, frame: &Frame) -> Written {
+        let header = Header::text(frame.len());
+        let slices = [IoSlice::new(header.as_bytes()), IoSlice::new(frame.as_bytes())];
+        match self.try_write_vectored(&slices) {
+            Ok(n) if n == header.as_bytes().len() + frame.len() => Written::All(n),
+            Ok(0) | Err(_) => Written::Nothing,
+            Ok(n) => Written::Part(n),
+        }
+    }
+}
+
 impl Stream {
     fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         match self {
-            Self::Tcp(tcp) => Pin::new(tcp).poll_read(cx, buf),
+            Self::Tcp(tcp) => loop {
+                ready!(tcp.poll_read_ready(cx))?;
+                match tcp.try_read_buf(buf) {
+                    Ok(_) => return Poll::Ready(Ok(())),
+                    Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                    Err(error) => return Poll::Ready(Err(error)),
+                }
+            },
             Self::Other(io) => Pin::new(io).poll_read(cx, buf),
         }
     }
@@ -313,7 +360,13 @@ impl Stream {
         slices: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         match self {
-            Self::Tcp(tcp) => Pin::new(tcp).poll_write_vectored(cx, slices),
+            Self::Tcp(tcp) => loop {
+                ready!(tcp.poll_write_ready(cx))?;
+                match tcp.try_write_vectored(slices) {
+                    Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                    written => return Poll::Ready(written),
+                }
+            },
             Self::Other(io) => Pin::new(io).poll_write_vectored(cx, slices),
         }
     }

@@ -18,7 +18,7 @@ async fn tcp_pair() -> (Socket, TcpStream) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
     let (server, _) = listener.accept().await.unwrap();
-    (Socket::new(Stream::Tcp(server)), client)
+    (Socket::tcp(server), client)
 }
 
 fn text(text: &str) -> Option<Incoming> {

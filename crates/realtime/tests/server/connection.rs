@@ -19,7 +19,8 @@ on_both!(
     a_silent_client_is_pinged_then_closed_with_4201,
     a_client_that_answers_pings_stays,
     shutdown_tells_every_client_to_reconnect_with_4200,
-    a_client_that_does_not_read_is_closed_with_4100
+    a_client_that_does_not_read_is_closed_with_4100,
+    a_client_that_reads_late_gets_every_frame_whole_and_in_order
 );
 
 /// Connects and expects a `pusher:error` with `code`, then a close with the same code.
@@ -225,5 +226,36 @@ async fn a_client_that_does_not_read_is_closed_with_4100(backend: Backend) {
     assert!(dropped, "the slow client was never dropped");
     let close = slow.close_frame(Duration::from_secs(10)).await.unwrap();
     assert_eq!(close.code, Some(4100));
+    server.stop().await;
+}
+
+/// Frames written straight into the socket, the rest of one the kernel took only part of,
+/// and frames queued behind it while the client does not read: all arrive, whole and in
+/// order, once it does.
+async fn a_client_that_reads_late_gets_every_frame_whole_and_in_order(backend: Backend) {
+    let config =
+        RealtimeConfig { apps: vec![app()], outbound_queue: 1024, ..RealtimeConfig::default() };
+    let server = helpers::spawn_with(backend, config).await;
+    let mut late = helpers::subscribed(&server, "late").await;
+    let api = server.api();
+    // 600 events of 10 kB: several times what loopback socket buffers hold.
+    let payload = "x".repeat(9_990);
+    for round in 0..60 {
+        let batch: Vec<BatchEvent> = (0..10)
+            .map(|i| BatchEvent {
+                name: "e".to_owned(),
+                data: format!("{}:{payload}", round * 10 + i),
+                channel: "late".to_owned(),
+                socket_id: None,
+                info: None,
+            })
+            .collect();
+        api.trigger_batch(batch).await.unwrap();
+    }
+    for expected in 0..600 {
+        let frame = late.expect_event("e", Duration::from_secs(10)).await.unwrap();
+        let data = frame.data.as_str().unwrap();
+        assert_eq!(data, format!("{expected}:{payload}"), "event {expected} whole and in turn");
+    }
     server.stop().await;
 }
