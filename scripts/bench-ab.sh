@@ -4,8 +4,8 @@
 #   scripts/bench-ab.sh DIR LABEL... ; DIR holds paybell-LABEL for each label and the load
 #   generator paybell-loadgen; the label `floor` runs `paybell-loadgen floor`.
 # Variables: RUNS=12 rounds; SCENARIOS="idle fanout" (any of `idle`: idle --connections 10000,
-# `fanout`: fanout --subscribers 5000 --runs FANOUT_RUNS (5), `tp`: throughput --channels 39
-# --subscribers 500); NICE=0 (a negative value keeps other work on a shared machine from
+# `fanout`: fanout --subscribers 5000 --runs FANOUT_RUNS (5), `fanout15`: the same at 15000,
+# `tp`: throughput --channels 39 --subscribers 500); NICE=0 (a negative value keeps other work on a shared machine from
 # taking the cores mid-run; every label gets the same). 127.0.0.1 only; stops by itself.
 # Results: target/bench-ab/<UTC time>/LABEL-SCENARIO-ROUND.{json,txt,cpu} and a log with the
 # load average at the start of each run; the `.cpu` file has the server's CPU ticks and
@@ -56,6 +56,7 @@ for round in $(seq "${RUNS:-12}"); do
             case "$scenario" in
                 idle) args=(idle --connections 10000) ;;
                 tp) args=(throughput --channels 39 --subscribers 500) ;;
+                fanout15) args=(fanout --subscribers 15000 --runs "${FANOUT_RUNS:-5}") ;;
                 *) args=(fanout --subscribers 5000 --runs "${FANOUT_RUNS:-5}") ;;
             esac
             name="$OUT/$label-$scenario-$round"

@@ -24,7 +24,7 @@ pub(crate) struct Usage {
     pub(crate) sent: Arc<Sent>,
     pub(crate) slow_client_closes: AtomicU64,
     pub(crate) api_events: AtomicU64,
-    /// Handing one event to every subscriber queue of this node.
+    /// Handing one event to every subscriber (socket or queue) of this node.
     pub(crate) publish_latency: Histogram,
     /// From the trigger (or, with Redis, the frame's arrival from the bus) until every
     /// subscriber's connection has written the frame.
@@ -99,9 +99,11 @@ impl Collector for AppsCollector {
             }
         }
         let histograms: [(&str, &str, HistogramField); 2] = [
-            ("paybell_publish_seconds", "Time to hand one event to every subscriber queue.", |a| {
-                &a.publish
-            }),
+            (
+                "paybell_publish_seconds",
+                "Time to hand one event to every subscriber socket or queue.",
+                |a| &a.publish,
+            ),
             (
                 "paybell_fanout_seconds",
                 "Time from a trigger until every subscriber's connection wrote its frame.",
