@@ -265,8 +265,8 @@ impl ConnHandle {
         self.push(queue, frame);
     }
 
-    /// Queues a frame for the task to write, even when it could be written now: a sender
-    /// that hands a large fan-out to the other cores uses this for their share.
+    /// Queues a frame for the task to write, even when it could be written now: a large
+    /// fan-out is spread over every core this way.
     pub(crate) fn queue_frame(&self, frame: &Frame) {
         let queue = self.queue();
         self.push(queue, frame);

@@ -5,7 +5,7 @@
 //! Delivery: a published frame is serialised once and handed to every subscriber, in the
 //! order `publish` is called; at most once per subscriber. The publisher writes it into
 //! each socket that is free (see `conn`), under the channel's shard lock, which keeps that
-//! order; a large channel's share beyond the publisher's is queued for the other cores.
+//! order; a large channel's frames are queued for the connection tasks, which every core runs.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, RandomState};
@@ -27,18 +27,11 @@ pub(crate) use users::Users;
 /// Locks over the channel map; a power of two well above the core count.
 const SHARDS: usize = 16;
 
-/// Channels up to this many subscribers are written by the publisher alone: splitting them
-/// would cost more in wake-ups than it saves.
-const WRITTEN_ALONE: usize = 1024;
-
-/// How many of `subscribers` the publisher writes itself; the rest are queued for their
-/// connection tasks, which the other cores run meanwhile. Above `WRITTEN_ALONE`, an equal
-/// share per core.
-fn publisher_share(subscribers: usize) -> usize {
-    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from));
-    if subscribers <= WRITTEN_ALONE { subscribers } else { subscribers.div_ceil(cores) }
-}
+/// Channels up to this many subscribers are written by the publisher itself. Larger ones are
+/// queued for their connection tasks, which every core runs: written from one core, a
+/// fan-out to thousands is slower and holds the trigger's answer (BENCHMARKS.md, issue #17
+/// part 4: all from the publisher, half from it, none from it).
+const WRITTEN_BY_PUBLISHER: usize = 1024;
 
 /// Takes a lock. A panic while holding one cannot leave the maps half-updated in a way
 /// that matters more than refusing service, so poisoning is ignored.
@@ -262,14 +255,16 @@ impl Hub {
         let Some(entry) = channels.get(channel) else {
             return;
         };
-        let others = |(socket_id, _): &(&SocketId, &Subscriber)| Some(**socket_id) != except;
-        let share = publisher_share(entry.subscribers.len());
-        // Queued first, so the other cores start on theirs while this one writes its share.
-        for (_, subscriber) in entry.subscribers.iter().skip(share).filter(others) {
-            subscriber.conn.queue_frame(frame);
-        }
-        for (_, subscriber) in entry.subscribers.iter().take(share).filter(others) {
-            subscriber.conn.send(frame);
+        let write = entry.subscribers.len() <= WRITTEN_BY_PUBLISHER;
+        for (socket_id, subscriber) in entry.subscribers.iter() {
+            if Some(*socket_id) == except {
+                continue;
+            }
+            if write {
+                subscriber.conn.send(frame);
+            } else {
+                subscriber.conn.queue_frame(frame);
+            }
         }
     }
 
