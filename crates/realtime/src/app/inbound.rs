@@ -17,7 +17,7 @@ impl App {
                 // Timed from its arrival here: the trigger's clock is another node's.
                 let timed =
                     self.usage.fanout.timed_frame(frame.as_str().to_owned(), Instant::now());
-                self.hub.publish(channel, &timed, except);
+                self.hub.publish_queued(channel, &timed, except);
             }
             Notice::MemberNews { channel, frame, except, version } => {
                 self.hub.publish_member_news(channel, frame, except, version);
