@@ -23,6 +23,17 @@ on_both!(
     a_client_that_reads_late_gets_every_frame_whole_and_in_order
 );
 
+/// An event named `e` for a batch trigger.
+fn event_e(channel: &str, data: String) -> BatchEvent {
+    BatchEvent {
+        name: "e".to_owned(),
+        data,
+        channel: channel.to_owned(),
+        socket_id: None,
+        info: None,
+    }
+}
+
 /// Connects and expects a `pusher:error` with `code`, then a close with the same code.
 async fn refused(url: &str, code: u16) {
     match Connection::connect(url).await {
@@ -204,15 +215,7 @@ async fn a_client_that_does_not_read_is_closed_with_4100(backend: Backend) {
     let mut slow = helpers::subscribed(&server, "firehose").await;
     let api = server.api();
     let payload = "x".repeat(10_000);
-    let batch: Vec<BatchEvent> = (0..10)
-        .map(|_| BatchEvent {
-            name: "e".to_owned(),
-            data: payload.clone(),
-            channel: "firehose".to_owned(),
-            socket_id: None,
-            info: None,
-        })
-        .collect();
+    let batch: Vec<BatchEvent> = (0..10).map(|_| event_e("firehose", payload.clone())).collect();
     // The client reads nothing until the socket buffers and then its 8-frame queue are full
     // and the server has dropped it from the channel.
     let mut dropped = false;
@@ -241,15 +244,8 @@ async fn a_client_that_reads_late_gets_every_frame_whole_and_in_order(backend: B
     // 600 events of 10 kB: several times what loopback socket buffers hold.
     let payload = "x".repeat(9_990);
     for round in 0..60 {
-        let batch: Vec<BatchEvent> = (0..10)
-            .map(|i| BatchEvent {
-                name: "e".to_owned(),
-                data: format!("{}:{payload}", round * 10 + i),
-                channel: "late".to_owned(),
-                socket_id: None,
-                info: None,
-            })
-            .collect();
+        let batch: Vec<BatchEvent> =
+            (0..10).map(|i| event_e("late", format!("{}:{payload}", round * 10 + i))).collect();
         api.trigger_batch(batch).await.unwrap();
     }
     for expected in 0..600 {
