@@ -358,8 +358,46 @@ impl ConnHandle {
     }
 }
 
+/// A stand-in for a connection's socket, for tests here and in the modules that deliver.
+#[cfg(test)]
+pub(crate) mod fake {
+    use std::collections::VecDeque;
+    use std::sync::{Arc, Mutex};
+
+    use pusher_protocol::SocketId;
+
+    use super::{ConnHandle, Direct, Frame, Written};
+
+    /// A socket that takes what `takes` says and keeps what it took.
+    #[derive(Debug, Default)]
+    pub(crate) struct FakeSocket {
+        pub(crate) takes: Mutex<VecDeque<Written>>,
+        pub(crate) took: Mutex<Vec<Frame>>,
+    }
+
+    impl Direct for FakeSocket {
+        fn write_text(&self, frame: &Frame) -> Written {
+            let written = self.takes.lock().unwrap().pop_front().unwrap_or(Written::All(0));
+            if written != Written::Nothing {
+                self.took.lock().unwrap().push(frame.clone());
+            }
+            written
+        }
+    }
+
+    /// A greeted connection whose sends go straight into a fake socket that takes them all.
+    pub(crate) fn connection(socket_id: SocketId) -> (ConnHandle, Arc<FakeSocket>) {
+        let socket = Arc::new(FakeSocket::default());
+        let handle = ConnHandle::new(socket_id, 10, 1, Arc::default());
+        handle.attach(socket.clone());
+        handle.release();
+        (handle, socket)
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::fake::FakeSocket;
     use super::*;
 
     /// A released handle with room for `capacity` frames and no socket to write into.
@@ -476,23 +514,6 @@ mod tests {
         handle.kick(ErrorCode::Unauthorized, "a");
         handle.kick(ErrorCode::OverCapacity, "b");
         assert_eq!(handle.kicked().await, Kick { code: ErrorCode::Unauthorized, reason: "a" });
-    }
-
-    /// A socket that takes what `takes` says and keeps what it took.
-    #[derive(Debug, Default)]
-    struct FakeSocket {
-        takes: Mutex<VecDeque<Written>>,
-        took: Mutex<Vec<Frame>>,
-    }
-
-    impl Direct for FakeSocket {
-        fn write_text(&self, frame: &Frame) -> Written {
-            let written = self.takes.lock().unwrap().pop_front().unwrap_or(Written::All(0));
-            if written != Written::Nothing {
-                self.took.lock().unwrap().push(frame.clone());
-            }
-            written
-        }
     }
 
     fn attached(takes: impl IntoIterator<Item = Written>) -> (ConnHandle, Arc<FakeSocket>) {
