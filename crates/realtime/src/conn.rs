@@ -397,7 +397,7 @@ pub(crate) mod fake {
 
 #[cfg(test)]
 mod tests {
-    use super::fake::FakeSocket;
+    use super::fake::{self, FakeSocket};
     use super::*;
 
     /// A released handle with room for `capacity` frames and no socket to write into.
@@ -517,11 +517,8 @@ mod tests {
     }
 
     fn attached(takes: impl IntoIterator<Item = Written>) -> (ConnHandle, Arc<FakeSocket>) {
-        let socket = Arc::new(FakeSocket::default());
+        let (handle, socket) = fake::connection(SocketId::new(1, 1));
         socket.takes.lock().unwrap().extend(takes);
-        let handle = handle(10);
-        handle.attach(socket.clone());
-        handle.release();
         (handle, socket)
     }
 
